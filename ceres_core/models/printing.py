@@ -1,0 +1,54 @@
+"""Print requests (initial and duplicates) and PND events (R-PRT-*, R-AFT-2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ceres_core.models._types import enum_type
+from ceres_core.models.base import Base
+
+if TYPE_CHECKING:
+    from ceres_core.models.candidates import Registration
+
+
+class PrintKind(StrEnum):
+    INITIALE = "initiale"
+    DUPLICATA = "duplicata"
+
+
+class PrintRequest(Base):
+    """A request to the Afpa to print and mail a candidate's documents."""
+
+    __tablename__ = "print_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    kind: Mapped[PrintKind] = mapped_column(enum_type(PrintKind))
+    #: "diplome" (or CCS certificate), "livret", "notification_echec"; None = the whole set.
+    document: Mapped[str | None] = mapped_column(String(30))
+    requested_at: Mapped[datetime]
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    registration: Mapped[Registration] = relationship(back_populates="print_requests")
+
+
+class PndEvent(Base):
+    """Mail returned undelivered, and the corrected address (R-AFT-2)."""
+
+    __tablename__ = "pnd_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    reported_at: Mapped[datetime]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    previous_address: Mapped[str | None] = mapped_column(String(400))
+    new_address: Mapped[str | None] = mapped_column(String(400))
+    afpa_notified_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    registration: Mapped[Registration] = relationship(back_populates="pnd_events")
