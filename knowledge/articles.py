@@ -1,0 +1,194 @@
+"""Knowledge articles: one Markdown file per topic, with YAML front matter.
+
+An article file ``knowledge/articles/<id>.md`` looks like::
+
+    ---
+    id: duplicata
+    title: Demander un duplicata
+    keywords: [duplicata, réimpression]
+    related: [courrier-perdu]
+    rules: [R-PRT-6]
+    ---
+    Answer paragraph.
+
+    ## Étapes
+    1. ...
+
+    ## Si cela ne fonctionne pas
+    ...
+
+    Règles : R-PRT-6
+
+:func:`load_articles` reads and validates them all; any problem raises
+:class:`ArticleError` naming the file and what is wrong. The list of expected
+topic ids is package data (``data/topics.yaml``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
+TOPICS_RESOURCE = "topics.yaml"
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.DOTALL)
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)
+_RULES_LINE = re.compile(r"^\s*R[èe]gles?\s*:.*$", re.MULTILINE | re.IGNORECASE)
+
+STEPS_HEADING = "Étapes"
+HELP_HEADING = "Si cela ne fonctionne pas"
+
+
+class ArticleError(ValueError):
+    """An article file is missing, malformed or inconsistent with the others."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """One knowledge article (a topic of ``topics.md``)."""
+
+    id: str
+    title: str
+    keywords: tuple[str, ...]
+    related: tuple[str, ...]
+    rules: tuple[str, ...]
+    body: str
+    path: Path | None = field(default=None, compare=False)
+
+    @cached_property
+    def answer(self) -> str:
+        """The first paragraph of the body: the short answer."""
+        intro = _HEADING.split(self.body, maxsplit=1)[0]
+        for paragraph in re.split(r"\n\s*\n", intro.strip()):
+            text = paragraph.strip()
+            if text and not _RULES_LINE.fullmatch(text):
+                return " ".join(line.strip() for line in text.splitlines())
+        return ""
+
+    @cached_property
+    def intro(self) -> str:
+        """Everything before the first ``##`` heading."""
+        return _HEADING.split(self.body, maxsplit=1)[0].strip()
+
+    @cached_property
+    def sections(self) -> dict[str, str]:
+        """``## Heading`` → its text (the final ``Règles :`` line left out)."""
+        parts = _HEADING.split(self.body)
+        result: dict[str, str] = {}
+        for heading, text in zip(parts[1::2], parts[2::2], strict=True):
+            result[heading.strip()] = _RULES_LINE.sub("", text).strip()
+        return result
+
+    @property
+    def steps(self) -> str:
+        return self.sections.get(STEPS_HEADING, "")
+
+    @property
+    def help(self) -> str:
+        """What to do / whom to contact when it does not work."""
+        return self.sections.get(HELP_HEADING, "")
+
+
+def expected_topic_ids() -> list[str]:
+    """The 44 topic ids the knowledge base must cover, in ``topics.md`` order."""
+    text = resources.files("knowledge.data").joinpath(TOPICS_RESOURCE).read_text("utf-8")
+    data = yaml.safe_load(text)
+    return [str(t["id"]) for t in data["topics"]]
+
+
+def _string_list(meta: dict, key: str, path: Path) -> tuple[str, ...]:
+    value = meta.get(key, [])
+    if value is None:
+        value = []
+    if isinstance(value, str) or not isinstance(value, list):
+        raise ArticleError(f"{path.name}: '{key}' doit être une liste")
+    items = tuple(str(v).strip() for v in value)
+    if any(not v for v in items):
+        raise ArticleError(f"{path.name}: '{key}' contient un élément vide")
+    return items
+
+
+def parse_article(text: str, path: Path) -> Article:
+    """Parse one article file's text; ``path`` names it in errors."""
+    m = _FRONT_MATTER.match(text.lstrip("\ufeff"))
+    if not m:
+        raise ArticleError(f"{path.name}: en-tête YAML (front matter) absent ou mal délimité")
+    try:
+        meta = yaml.safe_load(m.group(1))
+    except yaml.YAMLError as exc:
+        raise ArticleError(f"{path.name}: en-tête YAML invalide ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise ArticleError(f"{path.name}: l'en-tête YAML doit être un dictionnaire")
+    for key in ("id", "title", "keywords"):
+        if not meta.get(key):
+            raise ArticleError(f"{path.name}: champ obligatoire '{key}' manquant ou vide")
+    article_id = str(meta["id"]).strip()
+    if not _ID.match(article_id):
+        raise ArticleError(f"{path.name}: identifiant '{article_id}' invalide")
+    if article_id != path.stem:
+        raise ArticleError(
+            f"{path.name}: l'identifiant '{article_id}' ne correspond pas au nom du fichier"
+        )
+    body = m.group(2).strip()
+    if not body:
+        raise ArticleError(f"{path.name}: le corps de l'article est vide")
+    return Article(
+        id=article_id,
+        title=str(meta["title"]).strip(),
+        keywords=_string_list(meta, "keywords", path),
+        related=_string_list(meta, "related", path),
+        rules=_string_list(meta, "rules", path),
+        body=body,
+        path=path,
+    )
+
+
+def validate(articles: Iterable[Article], expected_ids: Iterable[str] | None = None) -> None:
+    """Cross-article checks: unique ids, known ``related`` ids, every expected topic present."""
+    seen: dict[str, Article] = {}
+    for article in articles:
+        if article.id in seen:
+            raise ArticleError(f"identifiant en double : '{article.id}'")
+        seen[article.id] = article
+    for article in seen.values():
+        for rel in article.related:
+            if rel not in seen:
+                raise ArticleError(f"{article.id}: article lié inconnu '{rel}'")
+            if rel == article.id:
+                raise ArticleError(f"{article.id}: un article ne peut pas se citer lui-même")
+    if expected_ids is not None:
+        missing = [i for i in expected_ids if i not in seen]
+        if missing:
+            raise ArticleError("articles manquants : " + ", ".join(missing))
+
+
+def load_articles(
+    directory: str | Path | None = None,
+    expected_ids: Iterable[str] | None = None,
+    *,
+    check_topics: bool = True,
+) -> list[Article]:
+    """Load and validate every ``*.md`` article of ``directory`` (default: the package's).
+
+    With ``check_topics`` (the default), every id of ``expected_ids`` (default: the
+    packaged topic list) must have its article.
+    """
+    folder = Path(directory) if directory is not None else ARTICLES_DIR
+    if not folder.is_dir():
+        raise ArticleError(f"dossier d'articles introuvable : {folder}")
+    articles = [
+        parse_article(path.read_text(encoding="utf-8"), path)
+        for path in sorted(folder.glob("*.md"))
+    ]
+    if check_topics and expected_ids is None:
+        expected_ids = expected_topic_ids()
+    validate(articles, expected_ids if check_topics else None)
+    return articles

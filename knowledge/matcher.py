@@ -1,0 +1,392 @@
+"""Question → article matching.
+
+Pipeline (the same for the articles and the questions, see :mod:`knowledge.text`
+and :mod:`knowledge.lexicon`): normalise, split, correct typos of unknown words
+against the index vocabulary (rapidfuzz), stem, rewrite synonyms and
+abbreviations to canonical terms, drop function words, add bigrams.
+
+Ranking is BM25 over weighted fields (title and keywords count more than the
+body, the "if it does not work" section less). The confidence of the best article
+is calibrated to 0..1 from two measures:
+
+* *coverage*: the share of the question's information (IDF mass) that the article
+  explains. Words that appear in no article (``météo``, ``cantine``) count against
+  it, so a question made of foreign words cannot reach the threshold because it
+  shares one common word with an article;
+* *strength*: the BM25 score itself relative to what a perfect article would get.
+
+Below :attr:`MatcherConfig.threshold` the answer is ``None`` (the bot says it does
+not know). When the second article's score is close to the first one's, the
+result is flagged ``ambiguous`` so the bot can ask "Vouliez-vous dire…".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from knowledge.articles import HELP_HEADING, Article
+from knowledge.lexicon import Lexicon
+from knowledge.text import STOPWORDS, is_stopword, stem, tokenize, words
+
+_BIGRAM_SEP = "_"
+
+
+@dataclass(frozen=True)
+class MatcherConfig:
+    """Tunable parameters (kept together so that the benchmark can vary them)."""
+
+    #: field weights (term frequency multipliers).
+    title_weight: float = 3.0
+    keywords_weight: float = 2.0
+    answer_weight: float = 1.2
+    body_weight: float = 0.5
+    help_weight: float = 0.3
+    #: BM25 parameters.
+    k1: float = 3.0
+    b: float = 0.5
+    #: minimal weighted frequency for a term to count in its document frequency.
+    df_min_tf: float = 1.0
+    #: weight of a bigram relative to its IDF.
+    bigram_weight: float = 0.5
+    #: IDF given to a question word that no article contains.
+    unknown_idf_factor: float = 0.8
+    #: typo correction: edits allowed (OSA distance: a swap of two letters is one
+    #: edit) by word length; words shorter than ``fuzzy_min_length`` are not corrected.
+    fuzzy_min_length: int = 5
+    fuzzy_long_length: int = 9
+    fuzzy_edits_short: int = 1
+    fuzzy_edits_long: int = 2
+    #: term frequency (field weight units) that earns a term full credit in the
+    #: confidence: a mention in the title or the keywords does, one in the body not.
+    full_credit_tf: float = 2.0
+    #: confidence = coverage ** e * evidence ** (1 - e), evidence = 1 - exp(-bm25 / scale).
+    coverage_exponent: float = 0.4
+    evidence_scale: float = 10.0
+    #: weight of an everyday word (``generic`` in the lexicon) relative to its IDF.
+    generic_weight: float = 0.5
+    #: matched non-generic words (credit-weighted count) under which the
+    #: confidence is damped proportionally: a question needs one word of the field.
+    anchor_min: float = 1.0
+    anchor_exponent: float = 1.0
+    #: calibrated confidence below which the answer is ``None``.
+    threshold: float = 0.42
+    #: the result is ambiguous when second score >= ratio * best score.
+    ambiguity_ratio: float = 0.85
+    #: alternatives listed: at most this many, with score >= ratio * best score.
+    max_alternatives: int = 3
+    alternative_ratio: float = 0.5
+    #: with a ``none`` answer, suggestions listed only from this confidence.
+    none_alternative_min: float = 0.25
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The answer to one question."""
+
+    topic: str | None
+    title: str | None
+    score: float
+    alternatives: list[tuple[str, str, float]] = field(default_factory=list)
+    ambiguous: bool = False
+
+    @property
+    def found(self) -> bool:
+        return self.topic is not None
+
+    def to_json(self, digits: int = 3) -> dict[str, object]:
+        """The ``ceres-assist ask --json`` shape (topic ``"none"`` when nothing matched)."""
+        return {
+            "topic": self.topic or "none",
+            "title": self.title,
+            "score": round(self.score, digits),
+            "alternatives": [
+                {"topic": t, "title": ti, "score": round(s, digits)}
+                for t, ti, s in self.alternatives
+            ],
+        }
+
+
+@dataclass
+class _Doc:
+    article: Article
+    tf: dict[str, float]
+    length: float
+
+
+class Analyzer:
+    """Text → weighted terms, with a vocabulary for typo correction."""
+
+    def __init__(self, lexicon: Lexicon, config: MatcherConfig) -> None:
+        self.lexicon = lexicon
+        self.config = config
+        self.known_stems: set[str] = set()
+        self._surface: list[str] = []
+        self._surface_set: set[str] = set()
+        self._fix_cache: dict[str, str] = {}
+
+    def set_vocabulary(self, surface_words: Iterable[str], stems: Iterable[str]) -> None:
+        self._surface_set = {w for w in surface_words if w.isalpha() and not is_stopword(w)}
+        self._surface = sorted(self._surface_set)
+        # Function words with a typo ("qaund", "comment") are corrected too.
+        self._function_words = sorted(w for w in STOPWORDS if len(w) >= 4 and w.isalpha())
+        self.known_stems = set(stems)
+        self._fix_cache.clear()
+
+    def _fix(self, word: str) -> str:
+        """The closest vocabulary word for an unknown word, or the word itself."""
+        cached = self._fix_cache.get(word)
+        if cached is not None:
+            return cached
+        result = word
+        cfg = self.config
+        if (
+            len(word) >= cfg.fuzzy_min_length
+            and word.isalpha()
+            and word not in self._surface_set
+            and stem(word) not in self.known_stems
+            and not is_stopword(word)
+        ):
+            edits = (
+                cfg.fuzzy_edits_long
+                if len(word) >= cfg.fuzzy_long_length
+                else cfg.fuzzy_edits_short
+            )
+            best = process.extractOne(
+                word, self._function_words, scorer=OSA.distance, score_cutoff=1
+            )
+            if best is None:
+                candidates = [w for w in self._surface if abs(len(w) - len(word)) <= edits]
+                best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=edits)
+            if best is not None:
+                result = best[0]
+        if len(self._fix_cache) < 50_000:
+            self._fix_cache[word] = result
+        return result
+
+    def terms(self, text: str, *, correct: bool = False) -> list[str]:
+        """Canonical content terms of ``text`` (unigrams, in order)."""
+        raw = words(text)
+        if correct:
+            raw = [self._fix(w) for w in raw]
+        return [t.text for t in self.lexicon.rewrite(raw)]
+
+    @staticmethod
+    def bigrams(terms: Sequence[str]) -> list[str]:
+        return [f"{a}{_BIGRAM_SEP}{b}" for a, b in zip(terms, terms[1:], strict=False) if a != b]
+
+
+_SENTENCE_SPLIT = re.compile(r"[\n.;:!?()«»\[\]]+")
+
+
+class Matcher:
+    """BM25 over the articles, with calibrated confidence and ambiguity detection."""
+
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        lexicon: Lexicon | None = None,
+        config: MatcherConfig | None = None,
+    ) -> None:
+        if not articles:
+            raise ValueError("Matcher needs at least one article")
+        self.config = config or MatcherConfig()
+        self.lexicon = lexicon or Lexicon.load()
+        self.analyzer = Analyzer(self.lexicon, self.config)
+        self.articles = list(articles)
+        self._by_id = {a.id: a for a in self.articles}
+        self._build()
+
+    @classmethod
+    def from_articles(
+        cls,
+        articles: Sequence[Article],
+        lexicon: Lexicon | None = None,
+        config: MatcherConfig | None = None,
+    ) -> Matcher:
+        return cls(articles, lexicon=lexicon, config=config)
+
+    # -- index ---------------------------------------------------------------------
+
+    def _fields(self, article: Article) -> list[tuple[str, float]]:
+        cfg = self.config
+        fields: list[tuple[str, float]] = [(article.title, cfg.title_weight)]
+        fields += [(k, cfg.keywords_weight) for k in article.keywords]
+        fields.append((article.answer, cfg.answer_weight))
+        rest = article.intro.replace(article.answer, "", 1) if article.answer else article.intro
+        fields.append((rest, cfg.body_weight))
+        for heading, text in article.sections.items():
+            weight = cfg.help_weight if heading == HELP_HEADING else cfg.body_weight
+            fields.append((text, weight))
+        return fields
+
+    def _build(self) -> None:
+        cfg = self.config
+        surface: set[str] = set(self.lexicon.surface_words)
+        fielded: list[list[tuple[str, float]]] = []
+        for article in self.articles:
+            fields = self._fields(article)
+            fielded.append(fields)
+            for text, _ in fields:
+                surface.update(words(text))
+        # The articles are indexed without typo correction (they are spelled right).
+        docs: list[_Doc] = []
+        df: Counter[str] = Counter()
+        for article, fields in zip(self.articles, fielded, strict=True):
+            tf: dict[str, float] = {}
+            length = 0.0
+            for text, weight in fields:
+                for sentence in _SENTENCE_SPLIT.split(text):
+                    terms = self.analyzer.terms(sentence)
+                    for t in terms:
+                        tf[t] = tf.get(t, 0.0) + weight
+                        length += weight
+                    for bg in Analyzer.bigrams(terms):
+                        tf[bg] = tf.get(bg, 0.0) + weight
+            docs.append(_Doc(article, tf, length))
+            # A term counts as "in" an article for the IDF only when it is more than
+            # a passing mention in the help section (which names the same contacts
+            # and browsers in every article).
+            df.update(t for t, f in tf.items() if f >= cfg.df_min_tf)
+        n = len(docs)
+        self._docs = docs
+        self._avgdl = sum(d.length for d in docs) / n
+        self._idf = {
+            t: math.log(1.0 + (n - df[t] + 0.5) / (df[t] + 0.5)) for doc in docs for t in doc.tf
+        }
+        self._max_idf = math.log(1.0 + (n - 0.5) / 1.5)  # a term in a single article
+        # Postings for fast scoring: term → [(doc index, saturated tf)].
+        self._postings: dict[str, list[tuple[int, float, float]]] = {}
+        for i, doc in enumerate(docs):
+            norm = cfg.k1 * (1.0 - cfg.b + cfg.b * doc.length / self._avgdl)
+            for t, f in doc.tf.items():
+                sat = f * (cfg.k1 + 1.0) / (f + norm)
+                share = min(1.0, f / cfg.full_credit_tf)
+                self._postings.setdefault(t, []).append((i, sat, share))
+        unigram_stems = {t for t in self._idf if _BIGRAM_SEP not in t}
+        self.analyzer.set_vocabulary(surface, unigram_stems)
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(t for t in self._idf if _BIGRAM_SEP not in t)
+
+    # -- query ---------------------------------------------------------------------
+
+    def analyse(self, question: str) -> list[str]:
+        """Canonical terms of a question (after typo correction), for debugging."""
+        return self.analyzer.terms(question, correct=True)
+
+    def _unknown_weight(self, term: str) -> float:
+        if term.isdigit():
+            return 0.0  # a date or a count the articles do not mention says little
+        return self.config.unknown_idf_factor * self._max_idf
+
+    def scores(self, question: str) -> list[tuple[Article, float, float]]:
+        """``(article, raw BM25, confidence)`` for every article sharing a term, by BM25."""
+        cfg = self.config
+        terms = list(dict.fromkeys(self.analyse(question)))
+        if not terms:
+            return []
+        generic = self.lexicon.generic
+        query: list[tuple[str, float]] = []
+        total = 0.0
+        for t in terms:
+            idf = self._idf.get(t)
+            if idf is None:
+                total += self._unknown_weight(t)
+                continue
+            if t in generic:
+                idf *= cfg.generic_weight
+            query.append((t, idf))
+            total += idf
+        if not query or total <= 0:
+            return []
+        for bg in dict.fromkeys(Analyzer.bigrams(terms)):
+            idf = self._idf.get(bg)
+            if idf is not None:
+                query.append((bg, cfg.bigram_weight * idf))
+        raw: dict[int, float] = {}
+        credit: dict[int, float] = {}
+        anchor: dict[int, float] = {}
+        for t, w in query:
+            is_unigram = _BIGRAM_SEP not in t
+            for i, sat, share in self._postings[t]:
+                raw[i] = raw.get(i, 0.0) + w * sat
+                if is_unigram:
+                    credit[i] = credit.get(i, 0.0) + w * share
+                    if t not in generic:
+                        anchor[i] = anchor.get(i, 0.0) + share
+        results = [
+            (
+                self._docs[i].article,
+                s,
+                self._confidence(credit.get(i, 0.0) / total, s, anchor.get(i, 0.0)),
+            )
+            for i, s in raw.items()
+        ]
+        results.sort(key=lambda r: (-r[1], r[0].id))
+        return results
+
+    def _confidence(self, coverage: float, raw: float, anchor: float) -> float:
+        """Calibrated confidence in 0..1 from coverage, BM25 evidence and domain anchor.
+
+        ``evidence = 1 - exp(-raw / evidence_scale)`` grows with the amount of
+        matching text (a single common word such as "session" gives little); the
+        weighted geometric mean of coverage and evidence needs both to be high.
+        It is then damped when the words matched are only everyday words
+        (``generic`` in the lexicon): ``anchor`` counts the other ones (each with
+        its credit, 1 for a title or keyword match).
+        """
+        cfg = self.config
+        coverage = min(1.0, max(0.0, coverage))
+        evidence = 1.0 - math.exp(-raw / cfg.evidence_scale)
+        a = cfg.coverage_exponent
+        value = coverage**a * evidence ** (1.0 - a)
+        if anchor < cfg.anchor_min:
+            value *= (anchor / cfg.anchor_min) ** cfg.anchor_exponent
+        return value
+
+    def match(self, question: str) -> MatchResult:
+        cfg = self.config
+        ranked = self.scores(question)
+        if not ranked:
+            return MatchResult(None, None, 0.0, [], False)
+        top, top_raw, top_conf = ranked[0]
+        scored: list[tuple[Article, float]] = [(top, top_conf)]
+        for article, raw, conf in ranked[1:]:
+            # Below the best one, in the same order as the ranking.
+            scored.append((article, min(top_conf, conf * raw / top_raw)))
+        if top_conf < cfg.threshold:
+            # Suggestions only when they are not far from the threshold.
+            alts = [
+                (a.id, a.title, s)
+                for a, s in scored[: cfg.max_alternatives]
+                if s >= cfg.none_alternative_min
+            ]
+            return MatchResult(None, None, top_conf, alts, False)
+        alternatives = [
+            (a.id, a.title, s)
+            for a, s in scored[1 : 1 + cfg.max_alternatives]
+            if s >= cfg.alternative_ratio * top_conf
+        ]
+        ambiguous = len(ranked) > 1 and ranked[1][1] >= cfg.ambiguity_ratio * top_raw
+        return MatchResult(top.id, top.title, top_conf, alternatives, ambiguous)
+
+    def article(self, topic: str) -> Article:
+        return self._by_id[topic]
+
+
+def default_matcher() -> Matcher:
+    """A matcher over the packaged articles and lexicon."""
+    from knowledge.articles import load_articles
+
+    return Matcher.from_articles(load_articles())
+
+
+__all__ = ["Analyzer", "MatchResult", "Matcher", "MatcherConfig", "default_matcher", "tokenize"]

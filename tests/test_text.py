@@ -1,0 +1,132 @@
+"""French normalisation, stemming and the lexicon of the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.lexicon import Lexicon
+from knowledge.text import is_stopword, normalise, stem, words
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return Lexicon.load()
+
+
+def test_normalise_strips_accents_case_and_ligatures() -> None:
+    assert normalise("Réimpression du DIPLÔME, œuvre") == "reimpression du diplome oeuvre"
+
+
+def test_normalise_removes_elisions_of_both_apostrophes() -> None:
+    assert normalise("l'attestation d’un candidat qu'il n'a jamais reçu") == (
+        "attestation un candidat il a jamais recu"
+    )
+    assert normalise("c'est l'UD, j'ai") == "est ud ai"
+
+
+def test_normalise_keeps_jusqu_meaning() -> None:
+    assert normalise("Jusqu'à quand ?") == "jusque a quand"
+
+
+def test_normalise_turns_punctuation_into_spaces_and_keeps_digits() -> None:
+    assert (
+        normalise("PND!!! siret=0000000000000 ; (7 jours)...") == "pnd siret 0000000000000 7 jours"
+    )
+    assert normalise("DTE-CCP/lien") == "dte ccp lien"
+
+
+def test_normalise_reads_times_of_day() -> None:
+    assert normalise("à 8h, 15 h ou 21h00") == "a 8 heure 15 heure ou 21 heure"
+
+
+def test_words_and_stopwords() -> None:
+    assert words("Bonjour, comment faire ?") == ["bonjour", "comment", "faire"]
+    assert all(is_stopword(w) for w in ["bonjour", "comment", "faire", "est", "le"])
+    assert not is_stopword("duplicata")
+    assert not is_stopword("7")  # digits are kept: "7 jours"
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("convocation", "convocations", "convoquer"),
+        ("habilitation", "habiliter", "habilitee", "habilite"),
+        ("annuler", "annulation", "annulee"),
+        ("session", "sessions"),
+        ("candidat", "candidats", "candidate"),
+        ("saisir", "saisie", "saisi"),
+        ("remplir", "remplissez"),
+    ],
+)
+def test_stem_groups_word_families(forms: tuple[str, ...]) -> None:
+    assert len({stem(f) for f in forms}) == 1, {f: stem(f) for f in forms}
+
+
+def test_stem_leaves_short_words_and_codes_alone() -> None:
+    assert stem("dte") == "dte"
+    assert stem("0000000000000") == "0000000000000"
+    assert stem("tp") == "tp"
+
+
+@pytest.mark.parametrize(
+    ("variant", "canonical"),
+    [
+        ("DIRECCTE", "dreets"),
+        ("la DIECCTE", "dreets"),
+        ("DRIEETS", "dreets"),
+        ("DDETS", "ud"),
+        ("dossier technique d'évaluation", "dte"),
+        ("les sujets d'examen", "dte"),
+        ("NPAI", "pnd"),
+        ("pli non distribuable", "pnd"),
+        ("courrier retourné", "pnd"),
+        ("responsable de session", "rs"),
+        ("RS", "rs"),
+        ("procès-verbal", "pv"),
+        ("gestion des épreuves", "gev"),
+        ("titre professionnel", "tp"),
+        ("duplicate", "duplicata"),
+        ("réimpression", "duplicata"),
+        ("tampon", "cachet"),
+        ("Internet Explorer", "navigateur"),
+        ("firefox", "navigateur"),
+        ("IE", "navigateur"),
+        ("jurés", "jury"),
+        ("convoquer", "convocation"),
+        ("validation des acquis de l'expérience", "vae"),
+        ("centre de reprise", "reprise"),
+        ("0000000000000", "reprise"),
+    ],
+)
+def test_lexicon_maps_synonyms_and_abbreviations(
+    lexicon: Lexicon, variant: str, canonical: str
+) -> None:
+    # A variant rewrites to the same (stemmed) term as the canonical term itself.
+    target = lexicon.canonical(canonical)
+    assert target and set(target) <= set(lexicon.canonical(variant))
+
+
+def test_lexicon_deets_is_a_departmental_service_overseas(lexicon: Lexicon) -> None:
+    assert lexicon.canonical("DEETS") == lexicon.canonical("ud") + lexicon.canonical("drom")
+
+
+def test_lexicon_longest_variant_wins(lexicon: Lexicon) -> None:
+    # "salle de réunion" is a meeting room, not La Réunion.
+    assert "drom" not in lexicon.canonical("salle de réunion")
+    assert lexicon.canonical("né à la Réunion") == lexicon.canonical("naissance drom")
+    # "au sujet de" is not the exam subjects.
+    assert "dte" not in lexicon.canonical("au sujet de la session")
+
+
+def test_lexicon_variant_with_function_words_needs_them(lexicon: Lexicon) -> None:
+    # "rien ne se passe" means blocked; "passer commande" does not.
+    blocked = lexicon.canonical("bloque")
+    assert lexicon.canonical("rien ne se passe") == blocked
+    assert not set(blocked) & set(lexicon.canonical("passer commande"))
+
+
+def test_lexicon_rejects_unquoted_numbers(tmp_path) -> None:
+    path = tmp_path / "lexicon.yaml"
+    path.write_text("terms:\n  reprise:\n    - 0000000000000\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="quoted"):
+        Lexicon.load(path)
