@@ -86,3 +86,11 @@ def world(core: Core):
     from tests.factories import build_world
 
     return build_world(core)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that run on the PostgreSQL backend carry the ``postgres`` marker."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("engine") == "postgresql":
+            item.add_marker(pytest.mark.postgres)

@@ -1,0 +1,126 @@
+"""Candidate names: search keys (R-CAN-1, R-CAN-5) and character alerts (R-CAN-4).
+
+``name_key(last, first)`` is the value stored in ``Candidate.name_key``: the last
+name then the first name(s), upper-case, without accents, ligatures spelled out
+(Œ → OE), hyphens, apostrophes and any other separator turned into one space::
+
+    >>> name_key("Le Goff-Kerjean", "Anne-Sophie")
+    'LE GOFF KERJEAN ANNE SOPHIE'
+    >>> name_key("  d'Arçy ", "Zoé")
+    'D ARCY ZOE'
+
+Letters and digits are kept (a digit typed by mistake, "MARIACH1", stays visible
+in the key); every other character separates words.
+
+``name_alerts(value)`` lists, in French, the characters of a name that are not
+letters (accented letters are letters), spaces, hyphens or apostrophes: CERES
+shows an alert for them and the record cannot be validated until they are fixed
+(R-CAN-4).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "APOSTROPHES",
+    "HYPHENS",
+    "fold",
+    "compact_key",
+    "name_alerts",
+    "name_key",
+]
+
+#: Characters accepted as hyphens in a name ("-", Unicode hyphen, non-breaking hyphen).
+HYPHENS = frozenset("-\u2010\u2011")
+#: Characters accepted as apostrophes (typewriter, typographic, modifier letter).
+APOSTROPHES = frozenset("'\u2019\u02bc")
+#: Characters accepted as spaces (plain and non-breaking spaces).
+SPACES = frozenset(" \u00a0\u202f")
+
+_LIGATURES = str.maketrans({"Œ": "OE", "œ": "OE", "Æ": "AE", "æ": "AE", "ß": "SS", "ẞ": "SS"})
+_SEPARATORS = re.compile(r"[^0-9A-Z]+")
+
+
+def fold(text: str | None) -> str:
+    """One name part folded for comparison: ``"Lefèvre-Dupont"`` → ``"LEFEVRE DUPONT"``."""
+    if not text:
+        return ""
+    text = text.translate(_LIGATURES)
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _SEPARATORS.sub(" ", stripped.upper()).strip()
+
+
+def name_key(last_name: str | None, first_name: str | None) -> str:
+    """The ``Candidate.name_key``: ``"LASTNAME FIRSTNAME"`` folded (see module doc)."""
+    return " ".join(part for part in (fold(last_name), fold(first_name)) if part)
+
+
+def compact_key(key: str) -> str:
+    """A key without its spaces: ``"LE GOFF ANNE"`` → ``"LEGOFFANNE"`` (duplicate checks)."""
+    return key.replace(" ", "")
+
+
+def _is_letter(char: str) -> bool:
+    category = unicodedata.category(char)
+    # L*: letters (accented letters included); M*: combining accents of a decomposed letter.
+    return category.startswith("L") or category.startswith("M")
+
+
+def _describe(char: str) -> str:
+    if char.isdigit():
+        return f"le chiffre « {char} »"
+    if char in "\t\n\r\v\f":
+        return "une tabulation ou un retour à la ligne"
+    if unicodedata.category(char).startswith("Z"):
+        return "une espace spéciale"
+    names = {
+        ".": "le point",
+        ",": "la virgule",
+        ";": "le point-virgule",
+        ":": "les deux-points",
+        "_": "le tiret bas",
+        "/": "la barre oblique",
+        "(": "la parenthèse",
+        ")": "la parenthèse",
+        "\u2013": "le tiret demi-cadratin",
+        "\u2014": "le tiret cadratin",
+        '"': "le guillemet",
+        "«": "le guillemet",
+        "»": "le guillemet",
+        "`": "l'accent grave isolé",
+        "´": "l'accent aigu isolé",
+        "^": "l'accent circonflexe isolé",
+        "¨": "le tréma isolé",
+    }
+    if char in names:
+        return f"{names[char]} « {char} »"
+    return f"le caractère « {char} »"
+
+
+def name_alerts(value: str | None, label: str = "nom") -> list[str]:
+    """French alerts for the characters of ``value`` that a name may not contain (R-CAN-4).
+
+    Allowed: letters (accented or not), spaces, hyphens and apostrophes. One alert
+    per distinct offending character, in order of appearance; ``label`` names the
+    field in the sentence ("nom", "prénom").
+    """
+    if not value:
+        return []
+    alerts: list[str] = []
+    seen: set[str] = set()
+    for char in unicodedata.normalize("NFC", value):
+        if char in seen or _is_letter(char) or char in HYPHENS or char in APOSTROPHES:
+            continue
+        if char in SPACES:
+            continue
+        seen.add(char)
+        article = "Le" if label[0].lower() not in "aeiouyé" else "L'"
+        sep = " " if article == "Le" else ""
+        alerts.append(
+            f"{article}{sep}{label} « {value.strip()} » contient {_describe(char)} : un nom ne "
+            "peut contenir que des lettres, des espaces, des traits d'union et des apostrophes."
+        )
+    return alerts
