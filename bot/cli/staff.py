@@ -1,0 +1,90 @@
+"""``ceres-assist staff add LOGIN --queue Q... [--name NOM] [--password-stdin]`` and
+``ceres-assist staff list``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from bot.cli.database import prepare_database
+from ceres_core.core import Core
+from ceres_core.errors import InvalidInput
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    staff = sub.add_parser(
+        "staff",
+        help="comptes du support (helpdesk)",
+        description="Gère les comptes des personnes du support qui traitent les tickets.",
+    )
+    actions = staff.add_subparsers(dest="staff_command", metavar="ACTION")
+
+    p = actions.add_parser(
+        "add",
+        help="crée un compte du support rattaché à une ou plusieurs files",
+        description="Crée un compte du support. Files : assistance, gev-btp, gev-industrie, "
+        "gev-tertiaire, gev-ccp, dreets-<code région>, ud-<département>, afpa-impression.",
+    )
+    p.add_argument("login", metavar="IDENTIFIANT")
+    p.add_argument("--queue", "-q", dest="queues", nargs="+", action="extend", required=True,
+                   metavar="FILE", help="file(s) de l'agent (option répétable)")
+    p.add_argument("--name", help="nom affiché (par défaut : l'identifiant)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="lit le mot de passe sur l'entrée standard (première ligne)")
+    p.set_defaults(handler=_add)
+
+    p = actions.add_parser("list", help="liste les comptes du support et leurs files")
+    p.set_defaults(handler=_list)
+    staff.set_defaults(handler=lambda args: _help(staff))
+
+
+def _help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _core(args: argparse.Namespace) -> Core:
+    core = Core.from_url(args.database_url)
+    prepare_database(core)
+    return core
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise InvalidInput(
+            "Aucun mot de passe : utilisez --password-stdin, ou lancez la commande dans un "
+            "terminal pour le saisir."
+        )
+    first = getpass.getpass("Mot de passe : ")
+    second = getpass.getpass("Confirmez le mot de passe : ")
+    if first != second:
+        raise InvalidInput("Les deux mots de passe saisis sont différents.")
+    return first
+
+
+def _add(args: argparse.Namespace) -> int:
+    from tickets.staff import add_staff
+
+    password = _read_password(args)
+    core = _core(args)
+    info = add_staff(core, args.login, args.name, password, args.queues)
+    print(f"Compte du support « {info.login} » créé ({info.display_name}).")
+    print(f"Files : {', '.join(info.queues)}.")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from tickets.staff import list_staff
+
+    accounts = list_staff(_core(args))
+    if not accounts:
+        print("Aucun compte du support.")
+        return 0
+    for info in accounts:
+        state = "" if info.active else " (désactivé)"
+        print(f"{info.login} – {info.display_name}{state} : {', '.join(info.queues)}")
+    return 0

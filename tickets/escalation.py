@@ -1,0 +1,443 @@
+"""What the requester does: escalate from the chat, write on a ticket, follow it, rate it,
+and leave or resume "ticket mode" (while a person handles the ticket, the user's
+messages in the conversation go to the ticket: :func:`conversation_owner`).
+
+A requester is identified by the chat id; another chat's ticket is "not found".
+Every function commits before it returns, so the bot tells the user only what
+is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ceres_core.core import Core
+from ceres_core.errors import CeresError, InvalidInput
+from tickets import texts
+from tickets._common import (
+    BLOCKED_ERROR,
+    MAX_TEXT,
+    MessageView,
+    TicketDetail,
+    TicketOpened,
+    TicketSummary,
+    add_event,
+    add_message,
+    clean_text,
+    clear_resolution,
+    ensure_queues,
+    get_requester_ticket,
+    parse_priority,
+    queue_by_code,
+    resume_sla,
+    sla_view,
+    start_sla,
+    summary,
+    ticket_number,
+)
+from tickets.models import (
+    OPEN_STATUSES,
+    AuthorKind,
+    Delivery,
+    DeliveryStatus,
+    Priority,
+    Rating,
+    Ticket,
+    TicketMessage,
+    TicketStatus,
+)
+from tickets.routing import AdviceFirst, RoutingInput, route
+
+#: Transcript kept on a ticket: the last messages, each cut to a reasonable length.
+TRANSCRIPT_MAX_MESSAGES = 50
+TRANSCRIPT_MAX_CHARS = 2000
+SUBJECT_MAX = 120
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asks: the chat (Telegram chat id), a name, the CERES login if linked."""
+
+    chat_id: int
+    display_name: str
+    ceres_login: str | None = None
+
+
+@dataclass
+class TicketContext:
+    """What the ticket carries from the chat.
+
+    ``transcript``: the conversation so far, oldest first, as ``{"from": "user"|"bot",
+    "text": ..., "at": ISO datetime (optional)}``; ``question``: what the user asked
+    (the ticket's first message); ``topic`` / ``procedure`` / ``procedure_step``: the
+    article or procedure step the user was on; the objects concerned:
+    ``session_ref``, ``candidate_ids`` (CERES ids, e.g. duplicate records), ``site_code``.
+    """
+
+    question: str | None = None
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    topic: str | None = None
+    procedure: str | None = None
+    procedure_step: str | None = None
+    session_ref: str | None = None
+    candidate_ids: list[str] = field(default_factory=list)
+    site_code: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _context_dict(context: TicketContext | dict[str, Any] | None) -> dict[str, Any]:
+    if context is None:
+        data: dict[str, Any] = {}
+    elif is_dataclass(context):
+        data = asdict(context)
+    else:
+        data = dict(context)
+    transcript = []
+    for entry in list(data.get("transcript") or [])[-TRANSCRIPT_MAX_MESSAGES:]:
+        if isinstance(entry, dict):
+            item = {k: str(v) for k, v in entry.items() if v is not None}
+        else:  # ("user", "text") pairs
+            who, text = entry
+            item = {"from": str(who), "text": str(text)}
+        item["text"] = item.get("text", "")[:TRANSCRIPT_MAX_CHARS]
+        transcript.append(item)
+    data["transcript"] = transcript
+    data["candidate_ids"] = [str(c) for c in data.get("candidate_ids") or []]
+    return {k: v for k, v in data.items() if v not in (None, [], {}, "")} | {
+        "transcript": transcript
+    }
+
+
+@dataclass(frozen=True)
+class RequesterMessageResult:
+    """Where the requester's message went.
+
+    ``reopened``: it reopened a resolved ticket; ``follow_up``: the ticket was
+    closed (or resolved too long ago), so a new linked ticket holds the message.
+    """
+
+    ticket: TicketSummary
+    message_id: int
+    reopened: bool = False
+    follow_up: TicketOpened | None = None
+
+
+def open_ticket(
+    core: Core,
+    requester: Requester,
+    subject: str,
+    context: TicketContext | dict[str, Any] | None,
+    routing_input: RoutingInput,
+    *,
+    priority: Priority | str | None = None,
+) -> TicketOpened | AdviceFirst:
+    """Escalate: route, then store the ticket and its first message, committed.
+
+    Returns :class:`AdviceFirst` instead (nothing stored) when a connection problem
+    must first get the R-ASS-1 browser advice.
+    """
+    decision = route(routing_input)
+    if isinstance(decision, AdviceFirst):
+        return decision
+    subject_text = " ".join(clean_text(subject, MAX_TEXT).split())
+    prio = parse_priority(priority) if priority else Priority.NORMALE
+    data = _context_dict(context)
+    data["routing"] = {
+        "queue": decision.queue,
+        "category": decision.category.value,
+        "explanation": decision.explanation,
+        "input": {k: v for k, v in asdict(routing_input).items() if v not in (None, False, "")},
+    }
+    question = clean_text(data.get("question") or subject, 4096)
+    ensure_queues(core, [decision.queue])
+    now = core.clock.now()
+    with core.transaction() as db:
+        queue = queue_by_code(db, decision.queue)
+        ticket = Ticket(
+            queue_id=queue.id,
+            status=TicketStatus.NOUVEAU,
+            priority=prio,
+            subject=_shorten(subject_text, SUBJECT_MAX),
+            category=decision.category.value,
+            requester_chat_id=requester.chat_id,
+            requester_name=(requester.display_name or "").strip()[:120] or str(requester.chat_id),
+            requester_login=requester.ceres_login,
+            context=data,
+            routing_explanation=decision.explanation,
+            handled_by_human=False,
+            requester_away=False,
+            requester_blocked=False,
+            created_at=now,
+            updated_at=now,
+            paused_seconds=0,
+        )
+        ticket.queue = queue
+        db.add(ticket)
+        db.flush()
+        ticket.number = ticket_number(now.year, ticket.id)
+        start_sla(ticket, queue)
+        add_message(db, ticket, now, question, author_kind=AuthorKind.REQUESTER)
+        add_event(db, ticket, now, "created", actor_kind=AuthorKind.REQUESTER,
+                  new=queue.code, detail=decision.explanation)
+        result = TicketOpened(ticket.id, ticket.number, queue.code, queue.name, decision.explanation)
+    return result
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def requester_message(core: Core, chat_id: int, ticket_id: int | str, text: str) -> RequesterMessageResult:
+    """The requester writes on their ticket (committed before returning).
+
+    * *en attente du demandeur* → back to *en cours* (the SLA clock resumes);
+    * *résolu* within the queue's reopening delay → reopened;
+    * *clos*, or *résolu* for longer than the delay → a new ticket, linked to this
+      one (same queue), holds the message; a resolved one is then closed.
+    A requester who had blocked the bot is evidently back: the flag is cleared
+    and the replies held back are queued again.
+    """
+    body = clean_text(text, 4096)
+    now = core.clock.now()
+    with core.transaction() as db:
+        ticket = get_requester_ticket(db, chat_id, ticket_id, for_update=True)
+        if ticket.requester_blocked:
+            _unblock(db, ticket, now)
+        queue = ticket.queue
+        too_late = ticket.status is TicketStatus.RESOLU and (
+            ticket.resolved_at is None
+            or now > ticket.resolved_at + timedelta(days=queue.reopen_days)
+        )
+        if ticket.status is TicketStatus.CLOS or too_late:
+            return _follow_up(db, ticket, now, body)
+        reopened = False
+        if ticket.status in (TicketStatus.RESOLU, TicketStatus.EN_ATTENTE):
+            old = ticket.status
+            ticket.status = TicketStatus.EN_COURS if ticket.assignee_id else TicketStatus.NOUVEAU
+            if old is TicketStatus.RESOLU:
+                reopened = True
+                clear_resolution(ticket)
+                ticket.handled_by_human = ticket.assignee_id is not None
+                ticket.requester_away = False
+                add_message(db, ticket, now, texts.NOTE_REOPENED,
+                            author_kind=AuthorKind.SYSTEM, internal=True)
+            resume_sla(ticket, queue, now)
+            add_event(db, ticket, now, "status", actor_kind=AuthorKind.REQUESTER,
+                      old=old.value, new=ticket.status.value,
+                      detail="réponse du demandeur")
+        message, _ = add_message(db, ticket, now, body, author_kind=AuthorKind.REQUESTER)
+        return RequesterMessageResult(summary(ticket), message.id, reopened=reopened)
+
+
+def _follow_up(db, ticket: Ticket, now, body: str) -> RequesterMessageResult:
+    queue = ticket.queue
+    if ticket.status is TicketStatus.RESOLU:
+        ticket.status = TicketStatus.CLOS
+        ticket.closed_at = now
+        ticket.handled_by_human = False
+        add_event(db, ticket, now, "status", old=TicketStatus.RESOLU.value,
+                  new=TicketStatus.CLOS.value, detail="délai de réouverture dépassé")
+    context = dict(ticket.context or {})
+    context["parent"] = ticket.number
+    new = Ticket(
+        queue_id=queue.id,
+        status=TicketStatus.NOUVEAU,
+        priority=ticket.priority,
+        subject=_shorten(f"Suite de {ticket.number} : {ticket.subject}", SUBJECT_MAX),
+        category=ticket.category,
+        requester_chat_id=ticket.requester_chat_id,
+        requester_name=ticket.requester_name,
+        requester_login=ticket.requester_login,
+        context=context,
+        routing_explanation=ticket.routing_explanation,
+        parent_id=ticket.id,
+        handled_by_human=False,
+        requester_away=False,
+        requester_blocked=False,
+        created_at=now,
+        updated_at=now,
+        paused_seconds=0,
+    )
+    new.queue = queue
+    db.add(new)
+    db.flush()
+    new.number = ticket_number(now.year, new.id)
+    start_sla(new, queue)
+    add_message(db, new, now, texts.NOTE_FOLLOW_UP.format(number=ticket.number, days=queue.reopen_days),
+                author_kind=AuthorKind.SYSTEM, internal=True)
+    message, _ = add_message(db, new, now, body, author_kind=AuthorKind.REQUESTER)
+    add_event(db, new, now, "created", actor_kind=AuthorKind.REQUESTER, new=queue.code,
+              detail=f"suite de {ticket.number}")
+    add_event(db, ticket, now, "follow_up", new=new.number)
+    opened = TicketOpened(new.id, new.number, queue.code, queue.name, new.routing_explanation)
+    return RequesterMessageResult(summary(new), message.id, follow_up=opened)
+
+
+def _unblock(db, ticket: Ticket, now) -> None:
+    """The requester wrote again: clear the flag on their tickets, requeue held replies."""
+    tickets = db.scalars(
+        select(Ticket).where(
+            Ticket.requester_chat_id == ticket.requester_chat_id,
+            Ticket.requester_blocked.is_(True),
+        )
+    ).all()
+    for t in tickets:
+        t.requester_blocked = False
+        add_event(db, t, now, "requester_blocked", actor_kind=AuthorKind.REQUESTER,
+                  old="oui", new="non")
+        add_message(db, t, now, texts.NOTE_UNBLOCKED, author_kind=AuthorKind.SYSTEM, internal=True)
+    db.execute(
+        update(Delivery)
+        .where(
+            Delivery.chat_id == ticket.requester_chat_id,
+            Delivery.status == DeliveryStatus.FAILED,
+            Delivery.last_error == BLOCKED_ERROR,
+        )
+        .values(status=DeliveryStatus.PENDING, last_error=None, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def list_my_tickets(core: Core, chat_id: int, *, limit: int = 20) -> list[TicketSummary]:
+    """The requester's tickets, most recently updated first."""
+    with core.transaction() as db:
+        rows = db.scalars(
+            select(Ticket)
+            .where(Ticket.requester_chat_id == chat_id)
+            .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+            .limit(limit)
+        ).all()
+        return [summary(t) for t in rows]
+
+
+def get_my_ticket(core: Core, chat_id: int, ticket_id: int | str) -> TicketDetail:
+    """One of the requester's tickets with its public messages (no internal notes)."""
+    now = core.clock.now()
+    with core.transaction() as db:
+        ticket = get_requester_ticket(db, chat_id, ticket_id)
+        messages = db.scalars(
+            select(TicketMessage)
+            .where(TicketMessage.ticket_id == ticket.id, TicketMessage.internal.is_(False))
+            .order_by(TicketMessage.id)
+        ).all()
+        rating = db.scalar(select(Rating).where(Rating.ticket_id == ticket.id))
+        return TicketDetail(
+            ticket=summary(ticket),
+            sla=sla_view(ticket, ticket.queue, now),
+            category=ticket.category,
+            routing_explanation=ticket.routing_explanation,
+            context={},
+            requester_login=ticket.requester_login,
+            parent_number=None,
+            messages=[_public_view(m) for m in messages],
+            events=[],
+            rating=rating.score if rating else None,
+            rating_comment=rating.comment if rating else None,
+        )
+
+
+def _public_view(m: TicketMessage) -> MessageView:
+    author = {"requester": "Vous", "system": "CERES Assist"}.get(m.author_kind.value)
+    if author is None:
+        author = m.staff.display_name if m.staff else "Support"
+    return MessageView(m.id, m.author_kind.value, author, m.internal, m.text, m.created_at)
+
+
+def rate(core: Core, chat_id: int, ticket_id: int | str, score: int, comment: str | None = None) -> TicketSummary:
+    """Satisfaction 1..5, once per ticket, only once it was resolved."""
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        try:
+            score = int(str(score).strip())
+        except ValueError:
+            raise InvalidInput(texts.ERR_RATING_RANGE) from None
+        if not 1 <= score <= 5:
+            raise InvalidInput(texts.ERR_RATING_RANGE)
+    note = (comment or "").strip()[:2000] or None
+    now = core.clock.now()
+    try:
+        with core.transaction() as db:
+            ticket = get_requester_ticket(db, chat_id, ticket_id)
+            if ticket.resolved_at is None or ticket.status not in (TicketStatus.RESOLU, TicketStatus.CLOS):
+                raise CeresError(texts.ERR_RATING_NOT_RESOLVED.format(number=ticket.number))
+            if db.scalar(select(Rating.id).where(Rating.ticket_id == ticket.id)) is not None:
+                raise CeresError(texts.ERR_RATING_DONE.format(number=ticket.number))
+            db.add(Rating(ticket_id=ticket.id, score=score, comment=note, created_at=now))
+            add_event(db, ticket, now, "rating", actor_kind=AuthorKind.REQUESTER, new=score,
+                      detail=note)
+            db.flush()
+            return summary(ticket)
+    except IntegrityError:  # rated twice at the same moment
+        raise CeresError(texts.ERR_RATING_DONE.format(number=str(ticket_id))) from None
+
+
+# -- ticket mode -----------------------------------------------------------------------------
+
+
+def _owner_query(chat_id: int):
+    return (
+        select(Ticket)
+        .where(
+            Ticket.requester_chat_id == chat_id,
+            Ticket.status.in_(OPEN_STATUSES),
+            Ticket.handled_by_human.is_(True),
+            Ticket.requester_away.is_(False),
+        )
+        .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+        .limit(1)
+    )
+
+
+def conversation_owner(core: Core, chat_id: int) -> TicketSummary | None:
+    """The open ticket a person handles for this chat, if the user is in ticket mode.
+
+    When it is not ``None`` the bot passes the user's messages to
+    :func:`requester_message` instead of answering them itself.
+    """
+    with core.transaction() as db:
+        ticket = db.scalar(_owner_query(chat_id))
+        return summary(ticket) if ticket else None
+
+
+def leave_ticket_mode(core: Core, chat_id: int) -> TicketSummary | None:
+    """The user talks to the bot again; the ticket stays open (resume later)."""
+    now = core.clock.now()
+    with core.transaction() as db:
+        ticket = db.scalar(_owner_query(chat_id))
+        if ticket is None:
+            return None
+        ticket.requester_away = True
+        add_event(db, ticket, now, "requester_mode", actor_kind=AuthorKind.REQUESTER,
+                  old="demande", new="assistant")
+        return summary(ticket)
+
+
+def resume_ticket_mode(core: Core, chat_id: int, ticket_id: int | str) -> TicketSummary:
+    """The user's messages go to this ticket again (it must be handled by a person)."""
+    now = core.clock.now()
+    with core.transaction() as db:
+        ticket = get_requester_ticket(db, chat_id, ticket_id)
+        if ticket.status not in OPEN_STATUSES or not ticket.handled_by_human:
+            raise CeresError(texts.ERR_NOT_HANDLED.format(number=ticket.number))
+        others = db.scalars(
+            select(Ticket).where(
+                Ticket.requester_chat_id == chat_id,
+                Ticket.id != ticket.id,
+                Ticket.status.in_(OPEN_STATUSES),
+                Ticket.handled_by_human.is_(True),
+                Ticket.requester_away.is_(False),
+            )
+        ).all()
+        for other in others:
+            other.requester_away = True
+            add_event(db, other, now, "requester_mode", actor_kind=AuthorKind.REQUESTER,
+                      old="demande", new="assistant", detail=f"reprise de {ticket.number}")
+        if ticket.requester_away:
+            ticket.requester_away = False
+            add_event(db, ticket, now, "requester_mode", actor_kind=AuthorKind.REQUESTER,
+                      old="assistant", new="demande")
+        return summary(ticket)

@@ -1,0 +1,469 @@
+"""What support staff do with tickets: claim, reply, change status / priority /
+assignee / queue, hand the conversation back to the bot, read a ticket, list a
+queue. Every function first loads the staff member and checks that the ticket
+belongs to one of their queues (R-ACT-2); the command line may act as
+:data:`~tickets._common.OPERATOR` for read-only listings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, or_, select, update
+
+from ceres_core.core import Core
+from ceres_core.errors import CeresError, InvalidInput
+from tickets import texts
+from tickets._common import (
+    EventView,
+    MessageView,
+    QueuePage,
+    QueueRow,
+    StaffRef,
+    TicketDetail,
+    TicketSummary,
+    add_event,
+    add_message,
+    announce,
+    clean_text,
+    clear_resolution,
+    ensure_queues,
+    get_ticket,
+    load_staff,
+    parse_priority,
+    parse_status,
+    pause_sla,
+    queue_by_code,
+    record_first_response,
+    record_resolution,
+    require_open,
+    require_queue_access,
+    require_ticket_access,
+    resolve_actor,
+    resume_sla,
+    retry_if_locked,
+    sla_view,
+    staff_queue_ids,
+    summary,
+)
+from tickets.models import (
+    OPEN_STATUSES,
+    PRIORITY_RANK,
+    STATUS_LABELS,
+    AuthorKind,
+    Priority,
+    Queue,
+    Rating,
+    StaffAccount,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+    TicketStatus,
+)
+
+
+@dataclass(frozen=True)
+class ReplyResult:
+    ticket: TicketSummary
+    message_id: int
+    delivery_id: int | None
+
+
+# -- claim and assignment ----------------------------------------------------------------------
+
+
+def claim(core: Core, staff: str, ticket_id: int | str) -> TicketSummary:
+    """Take an unassigned ticket. Of two staff members claiming at once exactly one wins:
+    the assignment is a conditional ``UPDATE … WHERE assignee_id IS NULL`` whose row
+    count decides; the other gets a French refusal naming the winner."""
+    return retry_if_locked(lambda: _claim(core, staff, ticket_id))
+
+
+def _claim(core: Core, staff: str, ticket_id: int | str) -> TicketSummary:
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        ticket = get_ticket(db, ticket_id)
+        require_ticket_access(actor, ticket)
+        require_open(ticket)
+        if ticket.assignee_id == actor.id:
+            return summary(ticket)
+        if ticket.assignee_id is None:
+            won = db.execute(
+                update(Ticket)
+                .where(Ticket.id == ticket.id, Ticket.assignee_id.is_(None))
+                .values(assignee_id=actor.id, handled_by_human=True, requester_away=False,
+                        updated_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount == 1
+        else:
+            won = False
+        db.refresh(ticket)
+        if not won:
+            holder = ticket.assignee.display_name if ticket.assignee else "un collègue"
+            raise CeresError(texts.ERR_ALREADY_CLAIMED.format(number=ticket.number, staff=holder))
+        add_event(db, ticket, now, "assignee", actor=actor, old=None, new=actor.login,
+                  detail="prise en charge")
+        if ticket.status is TicketStatus.NOUVEAU:
+            _change_status(db, ticket, actor, TicketStatus.EN_COURS, now, announce_it=False)
+        announce(db, ticket, now, texts.TAKEN_OVER)
+        return summary(ticket)
+
+
+def assign(core: Core, staff: str, ticket_id: int | str, assignee: str | None) -> TicketSummary:
+    """Give the ticket to a member of its queue (or to nobody with ``None``)."""
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        ticket = get_ticket(db, ticket_id, for_update=True)
+        require_ticket_access(actor, ticket)
+        require_open(ticket)
+        target: StaffAccount | None = None
+        if assignee:
+            target = load_staff(db, assignee)
+            if ticket.queue_id not in (staff_queue_ids(target) or set()):
+                raise InvalidInput(texts.ERR_ASSIGNEE_NOT_MEMBER.format(
+                    staff=target.display_name, queue=ticket.queue.name))
+        old = ticket.assignee.login if ticket.assignee else None
+        new = target.login if target else None
+        if old == new:
+            return summary(ticket)
+        ticket.assignee = target
+        ticket.assignee_id = target.id if target else None
+        add_event(db, ticket, now, "assignee", actor=actor, old=old, new=new)
+        if target is not None:
+            ticket.handled_by_human = True
+            if ticket.status is TicketStatus.NOUVEAU:
+                _change_status(db, ticket, actor, TicketStatus.EN_COURS, now, announce_it=False)
+        else:
+            ticket.handled_by_human = False
+        return summary(ticket)
+
+
+# -- messages -----------------------------------------------------------------------------------
+
+
+def staff_reply(
+    core: Core, staff: str, ticket_id: int | str, text: str, *, internal: bool = False
+) -> ReplyResult:
+    """A public reply (queued for the requester's chat) or an internal note.
+
+    The first public reply records the first-response time; replying to an
+    unassigned ticket takes it (if nobody took it meanwhile).
+    """
+    body = clean_text(text)
+    return retry_if_locked(lambda: _staff_reply(core, staff, ticket_id, body, internal))
+
+
+def _staff_reply(core: Core, staff: str, ticket_id: int | str, body: str, internal: bool) -> ReplyResult:
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        ticket = get_ticket(db, ticket_id, for_update=True)
+        require_ticket_access(actor, ticket)
+        require_open(ticket)
+        if internal:
+            message, _ = add_message(db, ticket, now, body, author_kind=AuthorKind.STAFF,
+                                     staff=actor, internal=True)
+            add_event(db, ticket, now, "note", actor=actor, new=f"message {message.id}")
+            return ReplyResult(summary(ticket), message.id, None)
+        if ticket.assignee_id is None:
+            taken = db.execute(
+                update(Ticket)
+                .where(Ticket.id == ticket.id, Ticket.assignee_id.is_(None))
+                .values(assignee_id=actor.id)
+                .execution_options(synchronize_session=False)
+            ).rowcount == 1
+            db.refresh(ticket)
+            if taken:
+                add_event(db, ticket, now, "assignee", actor=actor, new=actor.login,
+                          detail="prise en charge par une réponse")
+        if ticket.status in OPEN_STATUSES:
+            ticket.handled_by_human = True
+        if ticket.status is TicketStatus.NOUVEAU:
+            _change_status(db, ticket, actor, TicketStatus.EN_COURS, now, announce_it=False)
+        record_first_response(ticket, ticket.queue, now)
+        deliver = texts.STAFF_REPLY.format(number=ticket.number, text=body, staff=actor.display_name)
+        message, delivery = add_message(db, ticket, now, body, author_kind=AuthorKind.STAFF,
+                                        staff=actor, deliver_text=deliver)
+        add_event(db, ticket, now, "reply", actor=actor, new=f"message {message.id}")
+        db.flush()
+        return ReplyResult(summary(ticket), message.id, delivery.id if delivery else None)
+
+
+# -- status, priority, queue, ownership ---------------------------------------------------------
+
+
+def _change_status(
+    db, ticket: Ticket, actor: StaffAccount | None, new: TicketStatus, now, *, announce_it: bool = True
+) -> None:
+    """Apply a status change with its SLA effects, audit event and announcement."""
+    old = ticket.status
+    queue = ticket.queue
+    running_before = old in (TicketStatus.NOUVEAU, TicketStatus.EN_COURS)
+    if old is TicketStatus.RESOLU and new is not TicketStatus.CLOS:
+        clear_resolution(ticket)
+    if new is TicketStatus.RESOLU:
+        record_resolution(ticket, queue, now)
+    ticket.status = new
+    if new in (TicketStatus.NOUVEAU, TicketStatus.EN_COURS):
+        if not running_before:
+            resume_sla(ticket, queue, now)
+    else:
+        pause_sla(ticket, now)
+    if new is TicketStatus.CLOS:
+        ticket.closed_at = now
+    if new in (TicketStatus.RESOLU, TicketStatus.CLOS):
+        ticket.handled_by_human = False
+    add_event(db, ticket, now, "status", actor=actor, old=old.value, new=new.value)
+    if announce_it:
+        announce(db, ticket, now, texts.STATUS_ANNOUNCES[new])
+
+
+def set_status(core: Core, staff: str, ticket_id: int | str, status: TicketStatus | str) -> TicketSummary:
+    """Change the status; the requester is told. *clos* is final. *En attente du
+    demandeur* and *résolu* pause the SLA clock; leaving them resumes it."""
+    new = parse_status(status)
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        ticket = get_ticket(db, ticket_id, for_update=True)
+        require_ticket_access(actor, ticket)
+        require_open(ticket)
+        if ticket.status is new:
+            raise CeresError(texts.ERR_SAME_STATUS.format(number=ticket.number,
+                                                          status=STATUS_LABELS[new]))
+        _change_status(db, ticket, actor, new, now)
+        return summary(ticket)
+
+
+def set_priority(core: Core, staff: str, ticket_id: int | str, priority: Priority | str) -> TicketSummary:
+    new = parse_priority(priority)
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        ticket = get_ticket(db, ticket_id, for_update=True)
+        require_ticket_access(actor, ticket)
+        require_open(ticket)
+        if ticket.priority is not new:
+            add_event(db, ticket, now, "priority", actor=actor, old=ticket.priority.value,
+                      new=new.value)
+            ticket.priority = new
+        return summary(ticket)
+
+
+def hand_back_to_bot(core: Core, staff: str, ticket_id: int | str) -> TicketSummary:
+    """The bot answers the user's messages again; the ticket itself stays as it is."""
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        ticket = get_ticket(db, ticket_id, for_update=True)
+        require_ticket_access(actor, ticket)
+        require_open(ticket)
+        if ticket.handled_by_human:
+            ticket.handled_by_human = False
+            add_event(db, ticket, now, "owner", actor=actor, old="support", new="assistant")
+            announce(db, ticket, now, texts.HANDED_BACK)
+        return summary(ticket)
+
+
+def move_to_queue(
+    core: Core, staff: str, ticket_id: int | str, queue: str, reason: str | None = None
+) -> TicketSummary:
+    """Send a misrouted ticket to another queue (unassigned there; the SLA due dates
+    are recomputed on the new queue's hours and targets from the creation time)."""
+    ensure_queues(core, [queue])
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        ticket = get_ticket(db, ticket_id, for_update=True)
+        require_ticket_access(actor, ticket)
+        require_open(ticket)
+        target = queue_by_code(db, queue)
+        if target.id == ticket.queue_id:
+            return summary(ticket)
+        old = ticket.queue.code
+        ticket.queue_id = target.id
+        ticket.queue = target
+        ticket.assignee_id = None
+        ticket.assignee = None
+        ticket.handled_by_human = False
+        if ticket.status is TicketStatus.EN_COURS:
+            ticket.status = TicketStatus.NOUVEAU
+        if ticket.paused_since is None:
+            resume_sla(ticket, target, now)
+        add_event(db, ticket, now, "queue", actor=actor, old=old, new=target.code, detail=reason)
+        if reason:
+            add_message(db, ticket, now, f"Transfert depuis {old} : {reason.strip()}",
+                        author_kind=AuthorKind.STAFF, staff=actor, internal=True)
+        announce(db, ticket, now, texts.MOVED)
+        return summary(ticket)
+
+
+def close_expired_resolved(core: Core) -> list[str]:
+    """Close the tickets resolved for longer than their queue's reopening delay
+    (a periodic job); returns their numbers."""
+    now = core.clock.now()
+    closed: list[str] = []
+    with core.transaction() as db:
+        rows = db.scalars(
+            select(Ticket).where(Ticket.status == TicketStatus.RESOLU).order_by(Ticket.id)
+        ).all()
+        from datetime import timedelta
+
+        for ticket in rows:
+            if ticket.resolved_at and now > ticket.resolved_at + timedelta(days=ticket.queue.reopen_days):
+                _change_status(db, ticket, None, TicketStatus.CLOS, now, announce_it=False)
+                closed.append(ticket.number or "")
+    return closed
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+
+def get_ticket_detail(core: Core, staff: StaffRef, ticket_id: int | str) -> TicketDetail:
+    """The whole ticket for staff: context, public messages and internal notes, audit trail."""
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = resolve_actor(db, staff)
+        ticket = get_ticket(db, ticket_id)
+        require_ticket_access(actor, ticket)
+        messages = db.scalars(
+            select(TicketMessage).where(TicketMessage.ticket_id == ticket.id).order_by(TicketMessage.id)
+        ).all()
+        events = db.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+        ).all()
+        rating = db.scalar(select(Rating).where(Rating.ticket_id == ticket.id))
+        parent = db.get(Ticket, ticket.parent_id) if ticket.parent_id else None
+        return TicketDetail(
+            ticket=summary(ticket),
+            sla=sla_view(ticket, ticket.queue, now),
+            category=ticket.category,
+            routing_explanation=ticket.routing_explanation,
+            context=dict(ticket.context or {}),
+            requester_login=ticket.requester_login,
+            parent_number=parent.number if parent else None,
+            messages=[_staff_view(m, ticket) for m in messages],
+            events=[EventView(e.at, e.actor_label, e.action, e.old_value, e.new_value, e.detail)
+                    for e in events],
+            rating=rating.score if rating else None,
+            rating_comment=rating.comment if rating else None,
+        )
+
+
+def _staff_view(m: TicketMessage, ticket: Ticket) -> MessageView:
+    if m.author_kind is AuthorKind.REQUESTER:
+        author = ticket.requester_name
+    elif m.author_kind is AuthorKind.SYSTEM:
+        author = "CERES Assist"
+    else:
+        author = m.staff.display_name if m.staff else "Support"
+    return MessageView(m.id, m.author_kind.value, author, m.internal, m.text, m.created_at)
+
+
+def _status_filter(status: TicketStatus | str | None | list) -> list[TicketStatus] | None:
+    """``None``: open statuses; ``"tous"``/``"all"``: no filter; else one or several."""
+    if status is None:
+        return list(OPEN_STATUSES)
+    if isinstance(status, str) and status.strip().lower() in ("tous", "toutes", "all", "*"):
+        return None
+    if isinstance(status, list | tuple | set):
+        return [parse_status(s) for s in status]
+    return [parse_status(status)]
+
+
+_PRIORITY_ORDER = case({p.value: rank for p, rank in PRIORITY_RANK.items()}, value=Ticket.priority)
+
+
+def list_queue(
+    core: Core,
+    staff: StaffRef,
+    queue: str,
+    status: TicketStatus | str | list | None = None,
+    search: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> QueuePage:
+    """One page of a queue, most urgent first (priority, then SLA due date), with the
+    SLA countdown of each row. Open tickets by default; ``status="tous"`` for all."""
+    page = max(1, int(page))
+    page_size = min(max(1, int(page_size)), 200)
+    statuses = _status_filter(status)
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = resolve_actor(db, staff)
+        q = queue_by_code(db, queue)
+        require_queue_access(actor, q)
+        conditions = [Ticket.queue_id == q.id]
+        if statuses is not None:
+            conditions.append(Ticket.status.in_(statuses))
+        conditions += _search_conditions(search)
+        total = db.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
+        rows = db.scalars(
+            select(Ticket)
+            .where(*conditions)
+            .order_by(_PRIORITY_ORDER.desc(), Ticket.resolution_due.is_(None),
+                      Ticket.resolution_due, Ticket.id)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        ).all()
+        items = [QueueRow(summary(t), sla_view(t, q, now)) for t in rows]
+        return QueuePage(q.code, q.name, items, total, page, page_size)
+
+
+def _search_conditions(search: str | None) -> list:
+    text = (search or "").strip()
+    if not text:
+        return []
+    pattern = f"%{text.replace('%', '').replace('_', ' ')}%"
+    return [
+        or_(
+            Ticket.subject.ilike(pattern),
+            Ticket.number.ilike(pattern),
+            Ticket.requester_name.ilike(pattern),
+            Ticket.requester_login.ilike(pattern),
+        )
+    ]
+
+
+def list_tickets(
+    core: Core,
+    staff: StaffRef,
+    *,
+    queue: str | None = None,
+    status: TicketStatus | str | list | None = None,
+    search: str | None = None,
+    limit: int = 100,
+) -> list[TicketSummary]:
+    """Tickets across the actor's queues (all queues for the operator), newest first."""
+    statuses = _status_filter(status)
+    with core.transaction() as db:
+        actor = resolve_actor(db, staff)
+        conditions = []
+        if queue:
+            q = queue_by_code(db, queue)
+            require_queue_access(actor, q)
+            conditions.append(Ticket.queue_id == q.id)
+        allowed = staff_queue_ids(actor)
+        if allowed is not None:
+            conditions.append(Ticket.queue_id.in_(allowed or [-1]))
+        if statuses is not None:
+            conditions.append(Ticket.status.in_(statuses))
+        conditions += _search_conditions(search)
+        rows = db.scalars(
+            select(Ticket).where(*conditions).order_by(Ticket.id.desc()).limit(limit)
+        ).all()
+        return [summary(t) for t in rows]
+
+
+def staff_queues(core: Core, staff: str) -> list[tuple[str, str]]:
+    """(code, name) of the staff member's queues."""
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        return sorted((q.code, q.name) for q in actor.queues)
+
+
+def queue_info(core: Core, code: str) -> Queue:
+    with core.transaction() as db:
+        return queue_by_code(db, code)

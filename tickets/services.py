@@ -1,0 +1,79 @@
+"""The helpdesk's public API, one function per operation (front ends import from here).
+
+* requester side (the bot): :mod:`tickets.escalation`;
+* staff side (dashboard, staff relay, CLI): :mod:`tickets.handling`, :mod:`tickets.reporting`;
+* accounts: :mod:`tickets.staff`;
+* delivery of public messages to the chat: :mod:`tickets.delivery`.
+
+Each function opens its own transaction and commits before returning; refusals
+raise :class:`ceres_core.errors.CeresError` with a French message.
+"""
+
+from tickets._common import (
+    OPERATOR,
+    EventView,
+    MessageView,
+    Operator,
+    QueuePage,
+    QueueRow,
+    SlaView,
+    TicketDetail,
+    TicketOpened,
+    TicketSummary,
+    jsonable,
+    parse_priority,
+    parse_status,
+    parse_ticket_ref,
+)
+from tickets.delivery import (
+    DeliveryItem,
+    mark_delivered,
+    mark_failed,
+    mark_requester_blocked,
+    pending_deliveries,
+)
+from tickets.escalation import (
+    Requester,
+    RequesterMessageResult,
+    TicketContext,
+    conversation_owner,
+    get_my_ticket,
+    leave_ticket_mode,
+    list_my_tickets,
+    open_ticket,
+    rate,
+    requester_message,
+    resume_ticket_mode,
+)
+from tickets.handling import (
+    ReplyResult,
+    assign,
+    claim,
+    close_expired_resolved,
+    get_ticket_detail,
+    hand_back_to_bot,
+    list_queue,
+    list_tickets,
+    move_to_queue,
+    set_priority,
+    set_status,
+    staff_queues,
+    staff_reply,
+)
+from tickets.reporting import Report, ReportRow, report
+from tickets.routing import AdviceFirst, Category, Route, RoutingInput, route
+from tickets.staff import StaffInfo, add_staff, authenticate, list_staff, set_staff_queues
+
+__all__ = [
+    "OPERATOR", "AdviceFirst", "Category", "DeliveryItem", "EventView", "MessageView",
+    "Operator", "QueuePage", "QueueRow", "ReplyResult", "Report", "ReportRow", "Requester",
+    "RequesterMessageResult", "Route", "RoutingInput", "SlaView", "StaffInfo", "TicketContext",
+    "TicketDetail", "TicketOpened", "TicketSummary", "add_staff", "assign", "authenticate",
+    "claim", "close_expired_resolved", "conversation_owner", "get_my_ticket",
+    "get_ticket_detail", "hand_back_to_bot", "jsonable", "leave_ticket_mode", "list_my_tickets",
+    "list_queue", "list_staff", "list_tickets", "mark_delivered", "mark_failed",
+    "mark_requester_blocked", "move_to_queue", "open_ticket", "parse_priority", "parse_status",
+    "parse_ticket_ref", "pending_deliveries", "rate", "report", "requester_message",
+    "resume_ticket_mode", "route", "set_priority", "set_staff_queues", "set_status",
+    "staff_queues", "staff_reply",
+]

@@ -1,0 +1,117 @@
+"""Support staff accounts: creation, queue membership, password check (argon2)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ceres_core.core import Core
+from ceres_core.errors import CeresError, InvalidInput
+from tickets import texts
+from tickets._common import ensure_queues, queue_by_code
+from tickets.models import StaffAccount
+
+MIN_PASSWORD_LENGTH = 12
+_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_hasher = PasswordHasher()
+#: Verified when the login is unknown, so that a failure takes the same time.
+_DUMMY_HASH = _hasher.hash("ceres-assist: compte inexistant")
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    id: int
+    login: str
+    display_name: str
+    queues: tuple[str, ...]
+    active: bool
+
+
+def _info(staff: StaffAccount) -> StaffInfo:
+    return StaffInfo(
+        staff.id, staff.login, staff.display_name,
+        tuple(sorted(q.code for q in staff.queues)), staff.active,
+    )
+
+
+def add_staff(
+    core: Core,
+    login: str,
+    display_name: str | None,
+    password: str,
+    queues: list[str] | tuple[str, ...],
+) -> StaffInfo:
+    """Create a staff account working on ``queues`` (created on demand, e.g. ``ud-29``)."""
+    login = (login or "").strip().lower()
+    if not _LOGIN.match(login):
+        raise InvalidInput(texts.ERR_LOGIN_INVALID.format(login=login))
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(texts.ERR_PASSWORD_SHORT.format(n=MIN_PASSWORD_LENGTH))
+    codes = [q.strip().lower() for q in queues if q and q.strip()]
+    if not codes:
+        raise InvalidInput(texts.ERR_NO_QUEUE)
+    ensure_queues(core, codes)
+    password_hash = _hasher.hash(password)
+    try:
+        with core.transaction() as db:
+            if db.scalar(select(StaffAccount.id).where(StaffAccount.login == login)) is not None:
+                raise CeresError(texts.ERR_LOGIN_TAKEN.format(login=login))
+            queue_rows = [queue_by_code(db, code) for code in dict.fromkeys(codes)]
+            staff = StaffAccount(
+                login=login,
+                display_name=(display_name or "").strip() or login,
+                password_hash=password_hash,
+                active=True,
+                created_at=core.clock.now(),
+            )
+            staff.queues = queue_rows
+            db.add(staff)
+            db.flush()
+            return _info(staff)
+    except IntegrityError:  # the same login created at the same moment
+        raise CeresError(texts.ERR_LOGIN_TAKEN.format(login=login)) from None
+
+
+def authenticate(core: Core, login: str, password: str) -> StaffInfo | None:
+    """The account if the password is right, else ``None`` (same work either way).
+
+    The hash is upgraded when argon2's parameters changed since it was made.
+    """
+    login = (login or "").strip().lower()
+    with core.transaction() as db:
+        staff = db.scalar(select(StaffAccount).where(StaffAccount.login == login))
+        stored = staff.password_hash if staff is not None and staff.active else _DUMMY_HASH
+        try:
+            _hasher.verify(stored, password or "")
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        if staff is None or not staff.active:
+            return None
+        if _hasher.check_needs_rehash(staff.password_hash):
+            staff.password_hash = _hasher.hash(password)
+        return _info(staff)
+
+
+def list_staff(core: Core) -> list[StaffInfo]:
+    with core.transaction() as db:
+        return [_info(s) for s in db.scalars(select(StaffAccount).order_by(StaffAccount.login))]
+
+
+def set_staff_queues(core: Core, login: str, queues: list[str]) -> StaffInfo:
+    """Replace a staff member's queues (administration)."""
+    from tickets._common import load_staff
+
+    codes = [q.strip().lower() for q in queues if q and q.strip()]
+    if not codes:
+        raise InvalidInput(texts.ERR_NO_QUEUE)
+    ensure_queues(core, codes)
+    with core.transaction() as db:
+        staff = load_staff(db, login)
+        staff.queues = [queue_by_code(db, c) for c in dict.fromkeys(codes)]
+        db.flush()
+        return _info(staff)
