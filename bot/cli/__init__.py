@@ -18,6 +18,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "timeline",  # dte-timeline
     "ask",  # ask
     "kb",  # kb unanswered
+    "staff",  # staff add, staff list
+    "tickets",  # tickets list, show, reply
 )
 
 

@@ -16,9 +16,8 @@ import ceres_core.models.base
 revision: str = 'e4324c51819b'
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = ('tickets',)
-# No dependency on the core branch: the helpdesk tables reference no core table, and a
-# depends_on would hide the core head from ``current_heads`` (see tests/test_schema.py).
-depends_on: str | Sequence[str] | None = None
+# Migrated after the core branch, so that every package's tables come after the core's.
+depends_on: str | Sequence[str] | None = "220a74251cf3"
 
 
 def upgrade() -> None:
