@@ -60,6 +60,7 @@ from ceres_core.models import (
 from ceres_core.names import compact_key, fold, name_alerts, name_key
 from ceres_core.services._operation import audit, operation
 from ceres_core.settings import Rules
+from ceres_core.values import parse_date
 
 __all__ = [
     "CANDIDATE_STATE_LABELS",
@@ -268,24 +269,6 @@ class DuplicateReport:
 
 
 # ------------------------------------------------------------------------ helpers
-
-
-def parse_date(value: object, label: str) -> date:
-    """A date from a ``date`` or a ``"JJ/MM/AAAA"`` / ``"AAAA-MM-JJ"`` string."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-            try:
-                return datetime.strptime(text, pattern).date()
-            except ValueError:
-                continue
-    raise InvalidInput(
-        f"La {label} « {value} » n'est pas une date valide : saisissez-la au format JJ/MM/AAAA."
-    )
 
 
 def _age_on(birth: date, on: date) -> int:
@@ -599,7 +582,7 @@ def _clean_fields(fields: dict[str, Any], today: date) -> dict[str, Any]:
         "civility": _civility(fields.get("civility")),
         "last_name": _text(fields.get("last_name"), "nom de naissance", required=True, max_len=120),
         "first_name": _text(fields.get("first_name"), "prénom", required=True, max_len=120),
-        "birth_date": parse_date(fields.get("birth_date"), "date de naissance"),
+        "birth_date": parse_date(fields.get("birth_date"), "La date de naissance"),
         "address": _text(fields.get("address"), "adresse", required=False, max_len=250),
         "postal_code": _text(fields.get("postal_code"), "code postal", required=False, max_len=10),
         "city": _text(fields.get("city"), "ville", required=False, max_len=120),
@@ -672,7 +655,7 @@ def search_candidates(
     with core.transaction() as db:
         user = load_actor(db, actor)
         require_role(user, SEARCH_ROLES, "rechercher un candidat")
-        birth = parse_date(birth_date, "date de naissance") if birth_date else None
+        birth = parse_date(birth_date, "La date de naissance") if birth_date else None
         query_key = fold(query)
         if not query_key and birth is None:
             raise InvalidInput("Saisissez un nom, un CERES ID ou une date de naissance.")
@@ -1062,7 +1045,7 @@ def find_duplicates(
                     "Indiquez le nom, le prénom et la date de naissance du candidat (ou son "
                     "CERES ID) pour chercher des doublons."
                 )
-            birth = parse_date(birth_date, "date de naissance")
+            birth = parse_date(birth_date, "La date de naissance")
             probe = _Probe(last_name, first_name, name_key(last_name, first_name), birth)
             same_day = db.execute(
                 select(*_DUP_COLUMNS).where(Candidate.birth_date == birth).order_by(Candidate.id)

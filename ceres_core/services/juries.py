@@ -88,6 +88,7 @@ from ceres_core.models import (
     centre_jurors,
 )
 from ceres_core.services._operation import audit, operation
+from ceres_core.values import parse_date
 
 #: R-JUR-2 (reading): sessions on which a seat forbids deleting the juror's habilitations.
 SESSION_STATES_BLOCKING_DELETION: frozenset[SessionState] = frozenset(SessionState) - {
@@ -194,7 +195,6 @@ class JuryMemberView:
 # --------------------------------------------------------------------------- input
 
 
-_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 _EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[A-Za-z]{2,}$")
 _POSTAL = re.compile(r"^\d{5}$")
 _CIVILITIES = {
@@ -228,24 +228,6 @@ JUROR_FIELDS = frozenset(
         "region_code",
     }
 )
-
-
-def parse_date(value: object, label: str) -> date:
-    """A date from a ``date`` or a string ``JJ/MM/AAAA`` (or ISO), else InvalidInput."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        for fmt in _DATE_FORMATS:
-            try:
-                return datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
-    raise InvalidInput(
-        f"La date {label} « {value} » n'est pas valide : saisissez-la au format JJ/MM/AAAA."
-    )
 
 
 def _optional_text(value: object, label: str, max_len: int) -> str | None:
@@ -300,7 +282,7 @@ def _clean_juror_fields(fields: dict[str, object], today: date) -> dict[str, obj
     out["postal_code"] = postal
     practice = fields.get("last_practice_on")
     if practice is not None and practice != "":
-        when = parse_date(practice, "de dernière pratique du métier")
+        when = parse_date(practice, "La date de dernière pratique du métier")
         if when > today:
             raise InvalidInput(
                 f"La date de dernière pratique du métier ({when:%d/%m/%Y}) ne peut pas "
@@ -619,8 +601,8 @@ def add_habilitation(
             ccs = db.scalar(select(Ccs).where(Ccs.code == ccs_code.strip()))
             if ccs is None or ccs.title_id != title.id:
                 raise NotFound(f"Le CCS « {ccs_code} » du titre {title.code} est introuvable.")
-        start = parse_date(starts_on, "de début d'habilitation")
-        end = parse_date(ends_on, "de fin d'habilitation") if ends_on not in (None, "") else None
+        start = parse_date(starts_on, "La date de début d'habilitation")
+        end = parse_date(ends_on, "La date de fin d'habilitation") if ends_on not in (None, "") else None
         if end is not None and end < start:
             raise InvalidInput(
                 f"La date de fin d'habilitation ({end:%d/%m/%Y}) est antérieure à la date de "

@@ -24,7 +24,6 @@ from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from ceres_core.access import load_actor, profile_covers_site, require_role, require_site
-from ceres_core.calendar import parse_iso_date
 from ceres_core.core import Core
 from ceres_core.errors import InvalidInput, NotFound, RuleViolation
 from ceres_core.models import (
@@ -47,6 +46,7 @@ from ceres_core.models import (
 from ceres_core.services._operation import audit, operation
 from ceres_core.session_states import VALIDATED_STATES, SessionEvent, transition
 from ceres_core.settings import Rules
+from ceres_core.values import parse_date, parse_time
 
 #: Who creates, deletes, convokes, enters results and closes: the centre (or admin).
 CENTRE_ROLES = (Role.CENTRE, Role.ADMIN)
@@ -104,43 +104,6 @@ def fr_date(d: date | datetime | None) -> str:
     return d.strftime("%d/%m/%Y")
 
 
-_FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_TIME = re.compile(r"^(\d{1,2})\s*(?:[:hH]\s*(\d{2})?)?$")
-
-
-def parse_date(value: date | str, what: str) -> date:
-    """A date, or ``AAAA-MM-JJ`` / ``JJ/MM/AAAA`` text; :class:`InvalidInput` otherwise."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
-        raise InvalidInput(f"{what} est manquante ou illisible.")
-    match = _FR_DATE.match(value.strip())
-    if match:
-        try:
-            return date(int(match[3]), int(match[2]), int(match[1]))
-        except ValueError:
-            raise InvalidInput(
-                f"{what} « {value.strip()} » n'existe pas dans le calendrier."
-            ) from None
-    return parse_iso_date(value, what)
-
-
-def parse_time(value: time | str, what: str) -> time:
-    """A time, or ``HH:MM`` / ``8h30`` / ``8 h`` text; :class:`InvalidInput` otherwise."""
-    if isinstance(value, time):
-        return value
-    raw = value.strip() if isinstance(value, str) else ""
-    match = _TIME.match(raw)
-    if not match:
-        raise InvalidInput(
-            f"{what} « {raw} » n'est pas une heure valable : écrivez-la comme 08:30 ou 8h30."
-        )
-    hour, minute = int(match[1]), int(match[2] or 0)
-    if hour > 23 or minute > 59:
-        raise InvalidInput(f"{what} « {raw} » n'existe pas.")
-    return time(hour, minute)
 
 
 def parse_kind(value: SessionKind | str) -> SessionKind:
