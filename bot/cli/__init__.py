@@ -20,6 +20,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kb",  # kb unanswered
     "staff",  # staff add, staff list
     "tickets",  # tickets list, show, reply
+    "users",  # users link-code, users list
+    "bot",  # bot
+    "demo",  # demo
 )
 
 

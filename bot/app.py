@@ -1,0 +1,198 @@
+"""Building and running the python-telegram-bot ``Application``.
+
+* ``base_url``/``base_file_url`` point at any server that speaks the Bot API
+  (api.telegram.org, a self-hosted Bot API server, :mod:`bot.localapi`);
+* :class:`RetryingRateLimiter` keeps within Telegram's limits (``AIORateLimiter``),
+  retries on flood control (``RetryAfter``) and on network errors;
+* updates are handled concurrently: the state of a chat is one database row with a
+  version (see :mod:`bot.state`) and a per-chat lock serialises a chat's updates;
+* polling (:meth:`BotRunner.start` with ``config.webhook`` false) or a webhook
+  served by aiohttp that checks the ``X-Telegram-Bot-Api-Secret-Token`` header
+  (python-telegram-bot's "customwebhookbot" pattern).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from telegram import BotCommand, Update
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, TimedOut
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.config import BotConfig
+from bot.handlers import callbacks, errors, procedures, questions, start
+from bot.runtime import Services, optional, run_sync
+
+log = logging.getLogger("bot")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """``AIORateLimiter`` (flood control) that also retries transient network errors."""
+
+    def __init__(self, *args: Any, network_retries: int = 2, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.network_retries = network_retries
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):  # type: ignore[override]
+        delay = 0.5
+        for attempt in range(self.network_retries + 1):
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except (BadRequest, Forbidden, InvalidToken, Conflict):
+                raise
+            except (TimedOut, NetworkError) as exc:
+                if attempt >= self.network_retries or endpoint == "getUpdates":
+                    raise
+                log.warning("network error on %s (%s), retry in %.1fs", endpoint, exc, delay)
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def build_application(config: BotConfig, svc: Services) -> Application:
+    builder = (
+        ApplicationBuilder()
+        .token(config.token)
+        .base_url(config.base_url)
+        .base_file_url(config.base_file_url)
+        .rate_limiter(
+            RetryingRateLimiter(
+                overall_max_rate=config.overall_max_rate,
+                group_max_rate=config.group_max_rate,
+                max_retries=config.max_retries,
+            )
+        )
+        .concurrent_updates(config.concurrent_updates)
+        .connection_pool_size(max(8, min(config.concurrent_updates, 256)))
+        .get_updates_read_timeout(config.poll_timeout + 10)
+        .post_init(_post_init)
+    )
+    if config.webhook:
+        builder = builder.updater(None)
+    app = builder.build()
+    svc.config = config
+    app.bot_data["services"] = svc
+    start.register(app)
+    procedures.register(app, svc.procedures.ids())
+    questions.register(app)
+    callbacks.register(app)
+    errors.register(app)
+    return app
+
+
+def bot_commands(svc: Services) -> list[BotCommand]:
+    lib = svc.procedures
+    commands = [BotCommand(pid, lib[pid].title) for pid in lib.ids()]
+    commands += [
+        BotCommand("aide", "Ce que je sais faire"),
+        BotCommand("moi", "Le compte CERES relié à cette conversation"),
+        BotCommand("annuler", "Abandonner la procédure en cours"),
+        BotCommand("deconnexion", "Délier cette conversation de votre compte"),
+    ]
+    return commands
+
+
+async def _post_init(app: Application) -> None:
+    svc: Services = app.bot_data["services"]
+    try:
+        purged = await run_sync(svc.store.purge)
+        if purged:
+            log.info("purged %d expired buttons and confirmations", purged)
+    except Exception:
+        log.warning("could not purge expired buttons", exc_info=True)
+    # Optional: a server that does not offer setMyCommands must not stop the bot.
+    await optional(app.bot.set_my_commands(bot_commands(svc)), "setMyCommands")
+
+
+class BotRunner:
+    """Start and stop the Application in polling or webhook mode (tests, demo, CLI)."""
+
+    def __init__(self, config: BotConfig, svc: Services) -> None:
+        self.config = config
+        self.services = svc
+        self.app = build_application(config, svc)
+        self._web: web.AppRunner | None = None
+        self.webhook_port: int | None = None
+
+    async def start(self) -> None:
+        app = self.app
+        await app.initialize()
+        if app.post_init:
+            await app.post_init(app)
+        if self.config.webhook:
+            await self._start_webhook()
+        else:
+            assert app.updater is not None
+            await app.updater.start_polling(
+                poll_interval=0.0,
+                timeout=self.config.poll_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+                bootstrap_retries=3,
+            )
+        await app.start()
+
+    async def stop(self) -> None:
+        app = self.app
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        if self._web is not None:
+            await self._web.cleanup()
+            self._web = None
+        await app.shutdown()
+
+    async def run_until(self, stop_event: asyncio.Event) -> None:
+        await self.start()
+        try:
+            await stop_event.wait()
+        finally:
+            await self.stop()
+
+    # -- webhook -------------------------------------------------------------------------
+
+    async def _start_webhook(self) -> None:
+        web_app = web.Application()
+        web_app.router.add_post(self.config.webhook_path, self._webhook)
+        web_app.router.add_get("/healthz", self._health)
+        self._web = web.AppRunner(web_app, access_log=None)
+        await self._web.setup()
+        site = web.TCPSite(self._web, self.config.listen, self.config.port)
+        await site.start()
+        self.webhook_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        url = self.config.webhook_url or (
+            f"http://{self.config.listen}:{self.webhook_port}{self.config.webhook_path}"
+        )
+        await self.app.bot.set_webhook(
+            url=url,
+            secret_token=self.config.secret_token,
+            allowed_updates=ALLOWED_UPDATES,
+            max_connections=40,
+        )
+        log.info("webhook set to %s", url)
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.config.secret_token.encode()):
+            return web.Response(status=403, text="Forbidden")
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.app.bot)
+        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+            return web.Response(status=400, text="Bad Request")
+        await self.app.update_queue.put(update)
+        return web.Response(status=200)
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok")

@@ -1,0 +1,64 @@
+"""``ceres-assist bot``: run the Telegram bot (polling, or a webhook with ``--webhook``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.config import BotConfig
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bot",
+        help="lance le bot Telegram (polling, ou webhook avec --webhook)",
+        description="Lance le bot Telegram. Jeton : --token ou CERES_TELEGRAM_TOKEN ; serveur "
+        "Bot API : --api-url ou CERES_TELEGRAM_API_URL (défaut : https://api.telegram.org).",
+    )
+    p.add_argument("--token", help="jeton du bot (défaut : CERES_TELEGRAM_TOKEN)")
+    p.add_argument("--api-url", help="URL du serveur Bot API (défaut : CERES_TELEGRAM_API_URL)")
+    p.add_argument("--webhook", action="store_true", help="recevoir les mises à jour par webhook")
+    p.add_argument("--webhook-url", help="URL publique du webhook (défaut : CERES_WEBHOOK_URL)")
+    p.add_argument("--listen", default="127.0.0.1", help="adresse d'écoute du webhook")
+    p.add_argument("--port", type=int, default=8443, help="port d'écoute du webhook (8443)")
+    p.add_argument("--secret-token", help="jeton secret du webhook (défaut : CERES_WEBHOOK_SECRET, "
+                   "sinon tiré au hasard)")
+    p.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.app import BotRunner
+    from bot.cli.database import prepare_database
+    from bot.runtime import Services
+    from ceres_core.core import Core
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    config = BotConfig.from_env(
+        token=args.token,
+        api_url=args.api_url,
+        webhook=args.webhook,
+        webhook_url=args.webhook_url,
+        listen=args.listen,
+        port=args.port,
+        secret_token=args.secret_token,
+    )
+    core = Core.from_url(args.database_url)
+    prepare_database(core)
+    runner = BotRunner(config, Services.default(core, config))
+    mode = "webhook" if config.webhook else "polling"
+    print(f"Bot démarré ({mode}, serveur {config.api_url}). Ctrl+C pour arrêter.")
+    asyncio.run(_until_signal(runner))
+    return 0
+
+
+async def _until_signal(runner) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await runner.run_until(stop)

@@ -1,0 +1,40 @@
+"""The one error handler: log with a short reference, tell the user in French."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import secrets
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot import texts
+
+log = logging.getLogger("bot.errors")
+
+
+def new_reference() -> str:
+    return secrets.token_hex(3).upper()
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ref = new_reference()
+    log.error("unhandled error, reference %s (update: %r)", ref, update, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    text = texts.ERROR.format(ref=html.escape(ref))
+    try:
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):  # already answered
+                await update.callback_query.answer()
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, text)
+    except TelegramError:
+        log.warning("could not tell the user about error %s", ref, exc_info=True)
+
+
+def register(app: Application) -> None:
+    app.add_error_handler(on_error)

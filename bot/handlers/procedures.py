@@ -1,0 +1,324 @@
+"""Guided procedures (/documents, /transfert, /dte, /bloque) walked with the engine.
+
+The walk (``WalkState.to_dict()``) is stored per chat in the database at every
+step, so a restart — or another instance — continues where the user was. Choices
+are inline buttons; inputs are short questions whose answers are parsed by
+:mod:`bot.parsing` and validated by the engine; checks are asked to the core
+through :mod:`bot.core_checks` (or to the user when the core cannot answer).
+A walk ends on a leaf: its conclusion, the article to read and, for
+``dte_timeline``, the dates computed by the core.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot import accounts, core_checks, keyboards, texts
+from bot.formatting import esc
+from bot.parsing import ParseError, parse_input
+from bot.runtime import Services, optional, run_sync, send_html, services
+from bot.state import ButtonSpec, ConcurrentUpdate, Press
+from ceres_core.errors import CeresError
+from knowledge.procedure_engine import AnswerError, StaleStateError, Step, WalkState
+
+log = logging.getLogger(__name__)
+
+
+# -- rendering -----------------------------------------------------------------------------
+
+
+def _step_ref(state: WalkState) -> dict[str, Any]:
+    """What a button of this step must still match when pressed."""
+    return {"p": state.procedure, "n": state.node, "k": len(state.path)}
+
+
+def _nav_row(state: WalkState, step: Step) -> list[ButtonSpec]:
+    ref = _step_ref(state)
+    row = []
+    if step.can_go_back:
+        row.append(ButtonSpec(texts.BUTTON_BACK, keyboards.PROCEDURE, {**ref, "op": "back"}))
+    row.append(ButtonSpec(texts.BUTTON_CANCEL, keyboards.PROCEDURE, {**ref, "op": "cancel"}))
+    return row
+
+
+def _choice_rows(state: WalkState, choices: list[tuple[str, str]]) -> list[list[ButtonSpec]]:
+    ref = _step_ref(state)
+    return [
+        [ButtonSpec(label, keyboards.PROCEDURE, {**ref, "op": "answer", "a": cid, "l": label})]
+        for cid, label in choices
+    ]
+
+
+def _dte_timeline_html(svc: Services, params: dict[str, str]) -> str:
+    from ceres_core.dte_timeline import dte_timeline, order_window, render_timeline_fr
+
+    try:
+        start = date.fromisoformat(params["session_start"])
+        timeline = dte_timeline(params["kind"], start, params.get("departement"))
+        window = order_window(start, svc.core.clock)
+    except CeresError as exc:
+        return texts.TIMELINE_FAILED.format(message=esc(exc.message))
+    return esc(render_timeline_fr(timeline)) + "\n\n" + esc(window.message_fr())
+
+
+#: Operations a leaf can carry out now (the others come with the operations module).
+LEAF_OPERATIONS = {"dte_timeline": _dte_timeline_html}
+
+
+async def _render(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: WalkState, step: Step
+) -> None:
+    svc = services(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    body = esc(step.text)
+    rows: list[list[ButtonSpec]] = []
+    if step.type == "question":
+        rows = _choice_rows(state, [(c.id, c.label) for c in step.choices])
+        rows.append(_nav_row(state, step))
+    elif step.type == "input":
+        assert step.input is not None
+        if step.input.hint:
+            body += "\n" + texts.PROCEDURE_HINT.format(hint=esc(step.input.hint))
+        if step.input.kind == "choice":
+            rows = _choice_rows(state, [(o.id, o.label) for o in step.input.options])
+        else:
+            body += "\n\n" + texts.PROCEDURE_TYPE_ANSWER
+        rows.append(_nav_row(state, step))
+    elif step.type == "check":
+        assert step.check is not None
+        body = texts.CHECK_ASKED.format(text=esc(step.text), question=esc(step.check.question))
+        rows = _choice_rows(state, list(step.check.outcome_labels.items()))
+        rows.append(_nav_row(state, step))
+    else:  # leaf
+        for op in step.operations:
+            render = LEAF_OPERATIONS.get(op.name)
+            if render is not None:
+                body += "\n\n" + await run_sync(render, svc, dict(op.params))
+        article = svc.article(step.article or "")
+        if article is not None:
+            rows.append([keyboards.topic_button(article.id, article.title, "", "📄 ")])
+        rows.append(
+            [ButtonSpec(texts.BUTTON_RESTART, keyboards.PROCEDURE_START, {"p": step.procedure},
+                        reusable=True)]
+        )
+    markup = await run_sync(keyboards.build, svc.store, chat_id, rows)
+    await send_html(context.bot, chat_id, body, markup)
+
+
+async def _advance(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: WalkState, version: int
+) -> None:
+    """Evaluate checks the core can answer, save the walk, show the next step."""
+    svc = services(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    lib = svc.procedures
+    step = lib.step(state)
+    login: str | None = None
+    login_known = False
+    while step.type == "check":
+        assert step.check is not None
+        if not login_known:
+            login = await run_sync(accounts.linked_login, svc.core, chat_id)
+            login_known = True
+        try:
+            outcome = await run_sync(
+                core_checks.evaluate, svc.core, login, step.check.name, dict(step.check.params)
+            )
+        except CeresError as exc:
+            await context.bot.send_message(
+                chat_id, texts.CHECK_REFUSED.format(message=esc(exc.message)),
+                parse_mode=ParseMode.HTML,
+            )
+            outcome = None
+        if outcome is None:
+            break
+        label = step.check.outcome_labels.get(outcome, outcome)
+        await context.bot.send_message(
+            chat_id, texts.CHECK_DONE.format(text=esc(step.text), outcome=esc(label)),
+            parse_mode=ParseMode.HTML,
+        )
+        state = lib.answer(state, outcome)
+        step = lib.step(state)
+    data = None if step.finished else state.to_dict()
+    await run_sync(svc.store.save_procedure, chat_id, data, version)
+    await _render(update, context, state, step)
+
+
+async def _load(svc: Services, chat_id: int) -> tuple[WalkState | None, int]:
+    slot = await run_sync(svc.store.load_procedure, chat_id)
+    if slot.data is None:
+        return None, slot.version
+    return svc.procedures.restore(slot.data), slot.version
+
+
+async def _restart_stale(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, exc: StaleStateError, procedure: str | None
+) -> None:
+    svc = services(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    log.info("stale procedure state in chat %s: %s", chat_id, exc.reason)
+    await context.bot.send_message(chat_id, exc.message)
+    slot = await run_sync(svc.store.load_procedure, chat_id)
+    if procedure and procedure in svc.procedures:
+        await _advance(update, context, svc.procedures.start(procedure), slot.version)
+    else:
+        await run_sync(svc.store.save_procedure, chat_id, None, slot.version)
+
+
+# -- entry points --------------------------------------------------------------------------
+
+
+async def start_procedure(update: Update, context: ContextTypes.DEFAULT_TYPE, procedure: str) -> None:
+    svc = services(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    async with svc.chat_lock(chat_id):
+        slot = await run_sync(svc.store.load_procedure, chat_id)
+        try:
+            await _advance(update, context, svc.procedures.start(procedure), slot.version)
+        except ConcurrentUpdate:
+            await context.bot.send_message(chat_id, texts.PROCEDURE_BUSY)
+
+
+def _command(procedure: str):
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_chat is not None:
+            await start_procedure(update, context, procedure)
+
+    handler.__name__ = f"procedure_{procedure}"
+    return handler
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    async with svc.chat_lock(chat_id):
+        slot = await run_sync(svc.store.load_procedure, chat_id)
+        if slot.data is None:
+            await context.bot.send_message(chat_id, texts.NO_PROCEDURE)
+            return
+        await run_sync(svc.store.clear_procedure, chat_id)
+        await run_sync(svc.store.revoke_chat, chat_id, (keyboards.PROCEDURE,))
+        await context.bot.send_message(chat_id, texts.PROCEDURE_CANCELLED)
+
+
+async def handle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Typed text answering the current input step; False if no input is awaited."""
+    svc = services(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    text = update.effective_message.text or ""  # type: ignore[union-attr]
+    async with svc.chat_lock(chat_id):
+        slot = await run_sync(svc.store.load_procedure, chat_id)
+        if slot.data is None:
+            return False
+        try:
+            state = svc.procedures.restore(slot.data)
+        except StaleStateError as exc:
+            await _restart_stale(update, context, exc, slot.data.get("procedure"))
+            return True
+        step = svc.procedures.step(state)
+        if step.type != "input" or step.input is None:
+            return False  # buttons are awaited: the text is a question
+        if step.input.kind == "choice":
+            folded = text.strip().casefold()
+            value = next(
+                (o.id for o in step.input.options
+                 if folded in (o.id.casefold(), o.label.casefold())),
+                None,
+            )
+            if value is None:
+                return False
+        else:
+            try:
+                value = parse_input(step.input.kind, text, svc.core.clock.today())
+            except ParseError as exc:
+                await context.bot.send_message(chat_id, exc.message)
+                return True
+        try:
+            state = svc.procedures.answer(state, value)
+        except AnswerError as exc:
+            await context.bot.send_message(chat_id, exc.message)
+            return True
+        try:
+            await _advance(update, context, state, slot.version)
+        except ConcurrentUpdate:
+            await context.bot.send_message(chat_id, texts.PROCEDURE_BUSY)
+        return True
+
+
+# -- buttons -------------------------------------------------------------------------------
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    p = press.payload
+    async with svc.chat_lock(chat_id):
+        slot = await run_sync(svc.store.load_procedure, chat_id)
+        try:
+            state = svc.procedures.restore(slot.data) if slot.data else None
+        except StaleStateError as exc:
+            await query.answer()
+            await _restart_stale(update, context, exc, p.get("p"))
+            return
+        if state is None or _step_ref(state) != {"p": p.get("p"), "n": p.get("n"), "k": p.get("k")}:
+            await query.answer(texts.BUTTON_EXPIRED)
+            return
+        op = p.get("op")
+        await query.answer()
+        message = query.message
+        try:
+            if op == "cancel":
+                await run_sync(svc.store.save_procedure, chat_id, None, slot.version)
+                if message is not None:
+                    await optional(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
+                await context.bot.send_message(chat_id, texts.PROCEDURE_CANCELLED)
+                return
+            if op == "back":
+                if message is not None:
+                    await optional(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
+                await _advance(update, context, svc.procedures.back(state), slot.version)
+                return
+            try:
+                new_state = svc.procedures.answer(state, p.get("a"))
+            except AnswerError as exc:
+                await context.bot.send_message(chat_id, exc.message)
+                return
+            if message is not None and message.text_html is not None:
+                await optional(
+                    query.edit_message_text(
+                        texts.PROCEDURE_CHOSEN.format(
+                            text=message.text_html, answer=esc(p.get("l") or p.get("a"))
+                        ),
+                        parse_mode=ParseMode.HTML,
+                    ),
+                    "editMessageText",
+                )
+            await _advance(update, context, new_state, slot.version)
+        except ConcurrentUpdate:
+            await context.bot.send_message(chat_id, texts.PROCEDURE_BUSY)
+
+
+async def on_restart(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    query = update.callback_query
+    assert query is not None
+    procedure = str(press.payload.get("p"))
+    await query.answer()
+    if procedure in services(context).procedures:
+        await start_procedure(update, context, procedure)
+
+
+CALLBACKS = {keyboards.PROCEDURE: on_button, keyboards.PROCEDURE_START: on_restart}
+
+
+def register(app: Application, procedure_ids: list[str]) -> None:
+    for pid in procedure_ids:
+        app.add_handler(CommandHandler(pid, _command(pid)))
+    app.add_handler(CommandHandler("annuler", cancel))

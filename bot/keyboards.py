@@ -1,0 +1,76 @@
+"""Inline keyboards. Every button's ``callback_data`` is a token stored by
+:class:`bot.state.StateStore` (see its docstring); these functions are synchronous
+(they write the tokens) and run off the event loop."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import texts
+from bot.formatting import truncate
+from bot.state import ButtonSpec, StateStore
+
+MAX_LABEL = 60
+
+# Button kinds (dispatched by bot.handlers.callbacks).
+FEEDBACK = "feedback"
+TOPIC = "topic"
+REPHRASE = "rephrase"
+PROCEDURE = "proc"
+PROCEDURE_START = "proc_start"
+
+
+def build(store: StateStore, chat_id: int, rows: list[list[ButtonSpec]]) -> InlineKeyboardMarkup | None:
+    """Issue the tokens of all buttons (single-use ones as one group) and lay them out."""
+    rows = [row for row in rows if row]
+    flat = [spec for row in rows for spec in row]
+    if not flat:
+        return None
+    data = iter(store.issue(chat_id, flat))
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(truncate(spec.label, MAX_LABEL), callback_data=next(data)) for spec in row]
+            for row in rows
+        ]
+    )
+
+
+def topic_button(topic: str, title: str, question: str, prefix: str = "") -> ButtonSpec:
+    return ButtonSpec(prefix + title, TOPIC, {"topic": topic, "q": question[:500]}, reusable=True)
+
+
+def answer_rows(
+    topic: str,
+    question: str,
+    alternatives: list[tuple[str, str]],
+    related: list[tuple[str, str]],
+) -> list[list[ButtonSpec]]:
+    """Helpful / not helpful, then "did you mean" alternatives, then related topics."""
+    q = question[:500]
+    rows: list[list[ButtonSpec]] = [
+        [
+            ButtonSpec(texts.BUTTON_HELPFUL, FEEDBACK, {"topic": topic, "q": q, "v": "up"}),
+            ButtonSpec(texts.BUTTON_UNHELPFUL, FEEDBACK, {"topic": topic, "q": q, "v": "down"}),
+        ]
+    ]
+    rows += [[topic_button(t, title, q, "❓ ")] for t, title in alternatives]
+    rows += [[topic_button(t, title, q, "📎 ")] for t, title in related]
+    return rows
+
+
+def none_rows(question: str, close: list[tuple[str, str]]) -> list[list[ButtonSpec]]:
+    rows = [[topic_button(t, title, question, "❓ ")] for t, title in close]
+    rows.append([ButtonSpec(texts.BUTTON_REPHRASE, REPHRASE, {}, reusable=True)])
+    return rows
+
+
+def strip_row(markup: InlineKeyboardMarkup | None, callback_data: str | None) -> InlineKeyboardMarkup | None:
+    """The keyboard without the row holding ``callback_data`` (None if nothing is left)."""
+    if markup is None:
+        return None
+    rows = [
+        list(row)
+        for row in markup.inline_keyboard
+        if not any(b.callback_data == callback_data for b in row)
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None

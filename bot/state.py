@@ -1,0 +1,264 @@
+"""Database-backed state of the bot: conversations, button tokens, pending confirmations.
+
+All functions are synchronous (SQLAlchemy); handlers call them through
+``asyncio.to_thread`` so that the event loop never waits on the database.
+
+Buttons
+    ``callback_data`` is ``t:`` followed by a random token (16 characters) naming a
+    :class:`~bot.models.CallbackToken` row that holds the chat, the kind of button
+    and its payload. :meth:`StateStore.consume` accepts a press only in the chat the
+    button was sent to, before it expires, and (for single-use buttons) once per
+    keyboard: spending one button spends its whole group, atomically
+    (``UPDATE … WHERE used_at IS NULL``), so a replayed or concurrent second press
+    does nothing. Anything else — data we never issued, another chat's button — is
+    refused the same way.
+
+Conversations
+    One row per chat with the procedure walk (``WalkState.to_dict()``) and a version
+    number; :meth:`StateStore.save_procedure` writes only if the version read is
+    still current (optimistic locking), so two instances cannot interleave writes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from bot.models import CallbackToken, Conversation, PendingOperation
+from ceres_core.core import Core
+
+CALLBACK_PREFIX = "t:"
+TOKEN_BYTES = 12  # 16 URL-safe characters
+DEFAULT_TTL = timedelta(days=7)
+CONFIRMATION_TTL = timedelta(minutes=30)
+
+
+class InvalidButton(Exception):
+    """A button press that must do nothing: ``reason`` is for the logs."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ConcurrentUpdate(Exception):
+    """The conversation changed since it was read (another update won)."""
+
+
+@dataclass(frozen=True)
+class ButtonSpec:
+    """A button to issue: label shown, kind and payload kept in the database."""
+
+    label: str
+    kind: str
+    payload: dict[str, Any]
+    reusable: bool = False
+
+
+@dataclass(frozen=True)
+class Press:
+    """A valid button press."""
+
+    token: str
+    kind: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProcedureSlot:
+    data: dict[str, Any] | None
+    version: int
+
+
+class StateStore:
+    def __init__(self, core: Core, ttl: timedelta = DEFAULT_TTL) -> None:
+        self.core = core
+        self.ttl = ttl
+
+    def _now(self) -> datetime:
+        return self.core.clock.now()
+
+    # -- buttons -----------------------------------------------------------------------
+
+    def issue(self, chat_id: int, specs: list[ButtonSpec], *, ttl: timedelta | None = None) -> list[str]:
+        """Store one token per button (single-use ones share a group); return callback data."""
+        if not specs:
+            return []
+        now = self._now()
+        group = secrets.token_urlsafe(TOKEN_BYTES)
+        tokens = [secrets.token_urlsafe(TOKEN_BYTES) for _ in specs]
+        with self.core.transaction() as db:
+            for token, spec in zip(tokens, specs, strict=True):
+                db.add(
+                    CallbackToken(
+                        token=token,
+                        chat_id=chat_id,
+                        kind=spec.kind,
+                        payload=spec.payload,
+                        group_id=None if spec.reusable else group,
+                        reusable=spec.reusable,
+                        created_at=now,
+                        expires_at=now + (ttl or self.ttl),
+                    )
+                )
+        return [CALLBACK_PREFIX + t for t in tokens]
+
+    def consume(self, chat_id: int | None, data: str | None) -> Press:
+        """Validate a press; spend its group if single-use. Raise :class:`InvalidButton`."""
+        if not data or not data.startswith(CALLBACK_PREFIX) or chat_id is None:
+            raise InvalidButton("unknown callback data format")
+        token = data[len(CALLBACK_PREFIX) :]
+        if not token or len(token) > 24:
+            raise InvalidButton("malformed token")
+        now = self._now()
+        with self.core.transaction() as db:
+            row = db.get(CallbackToken, token)
+            if row is None:
+                raise InvalidButton("unknown token")
+            if row.chat_id != chat_id:
+                raise InvalidButton("token of another chat")
+            if row.expires_at <= now:
+                raise InvalidButton("expired token")
+            if not row.reusable:
+                if row.used_at is not None:
+                    raise InvalidButton("token already used")
+                result = db.execute(
+                    update(CallbackToken)
+                    .where(CallbackToken.group_id == row.group_id, CallbackToken.used_at.is_(None))
+                    .values(used_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount == 0:
+                    raise InvalidButton("token used concurrently")
+            return Press(token, row.kind, dict(row.payload))
+
+    def revoke_chat(self, chat_id: int, kinds: tuple[str, ...]) -> None:
+        """Spend every live button of these kinds in the chat (e.g. after /annuler)."""
+        with self.core.transaction() as db:
+            db.execute(
+                update(CallbackToken)
+                .where(
+                    CallbackToken.chat_id == chat_id,
+                    CallbackToken.kind.in_(kinds),
+                    CallbackToken.used_at.is_(None),
+                )
+                .values(used_at=self._now())
+                .execution_options(synchronize_session=False)
+            )
+
+    def purge(self) -> int:
+        """Delete expired buttons and decided or expired confirmations; return the count."""
+        now = self._now()
+        with self.core.transaction() as db:
+            n = db.execute(delete(CallbackToken).where(CallbackToken.expires_at <= now)).rowcount
+            n += db.execute(
+                delete(PendingOperation).where(PendingOperation.expires_at <= now - self.ttl)
+            ).rowcount
+        return n or 0
+
+    # -- conversations -----------------------------------------------------------------
+
+    def load_procedure(self, chat_id: int) -> ProcedureSlot:
+        with self.core.transaction() as db:
+            row = db.get(Conversation, chat_id)
+            if row is None:
+                return ProcedureSlot(None, 0)
+            return ProcedureSlot(dict(row.procedure) if row.procedure else None, row.version)
+
+    def save_procedure(self, chat_id: int, data: dict[str, Any] | None, expected_version: int) -> int:
+        """Write the walk if nobody wrote since ``expected_version``; return the new version."""
+        now = self._now()
+        with self.core.transaction() as db:
+            if expected_version == 0:
+                row = db.get(Conversation, chat_id)
+                if row is None:
+                    db.add(Conversation(chat_id=chat_id, procedure=data, version=1, updated_at=now))
+                    try:
+                        db.flush()
+                    except Exception as exc:  # another instance created it meanwhile
+                        raise ConcurrentUpdate(str(exc)) from exc
+                    return 1
+            result = db.execute(
+                update(Conversation)
+                .where(Conversation.chat_id == chat_id, Conversation.version == expected_version)
+                .values(procedure=data, version=expected_version + 1, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:
+                raise ConcurrentUpdate(f"chat {chat_id}: version {expected_version} is stale")
+            return expected_version + 1
+
+    def clear_procedure(self, chat_id: int) -> None:
+        with self.core.transaction() as db:
+            db.execute(
+                update(Conversation)
+                .where(Conversation.chat_id == chat_id)
+                .values(procedure=None, version=Conversation.version + 1, updated_at=self._now())
+                .execution_options(synchronize_session=False)
+            )
+
+    # -- confirmations -----------------------------------------------------------------
+
+    def create_pending(
+        self,
+        chat_id: int,
+        user_id: int,
+        operation: str,
+        params: dict[str, Any],
+        summary: str,
+        ttl: timedelta = CONFIRMATION_TTL,
+    ) -> int:
+        now = self._now()
+        with self.core.transaction() as db:
+            row = PendingOperation(
+                chat_id=chat_id,
+                user_id=user_id,
+                operation=operation,
+                params=params,
+                summary=summary,
+                status="pending",
+                created_at=now,
+                expires_at=now + ttl,
+            )
+            db.add(row)
+            db.flush()
+            return row.id
+
+    def decide_pending(self, pending_id: int, chat_id: int, status: str) -> PendingOperation:
+        """Move a pending operation to ``confirmed`` or ``cancelled`` exactly once."""
+        if status not in ("confirmed", "cancelled"):
+            raise ValueError(status)
+        now = self._now()
+        with self.core.transaction() as db:
+            row = db.get(PendingOperation, pending_id)
+            if row is None or row.chat_id != chat_id:
+                raise InvalidButton("unknown pending operation")
+            if row.expires_at <= now:
+                row.status = "expired"
+                raise InvalidButton("pending operation expired")
+            result = db.execute(
+                update(PendingOperation)
+                .where(PendingOperation.id == pending_id, PendingOperation.status == "pending")
+                .values(status=status, decided_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:
+                raise InvalidButton("pending operation already decided")
+            db.expunge(row)
+            row.status = status
+            return row
+
+    def pending_of_chat(self, chat_id: int) -> list[PendingOperation]:
+        with self.core.transaction() as db:
+            rows = db.scalars(
+                select(PendingOperation).where(
+                    PendingOperation.chat_id == chat_id, PendingOperation.status == "pending"
+                )
+            ).all()
+            for row in rows:
+                db.expunge(row)
+            return list(rows)

@@ -1,0 +1,134 @@
+"""Database state of the bot: button tokens, conversations, link codes, migration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import inspect
+
+from bot import accounts
+from bot.state import ButtonSpec, ConcurrentUpdate, InvalidButton, StateStore
+from ceres_core.clock import PARIS
+from ceres_core.errors import InvalidInput
+from ceres_core.models import Profile, Role, User
+
+
+@pytest.fixture
+def store(core) -> StateStore:
+    return StateStore(core)
+
+
+@pytest.fixture
+def user(core) -> str:
+    with core.transaction() as db:
+        u = User(login="ud35", display_name="Agent <UD> 35", created_at=core.clock.now())
+        u.profiles.append(Profile(role=Role.ADMIN))
+        db.add(u)
+    return "ud35"
+
+
+def test_callback_data_is_short_and_opaque(store):
+    data = store.issue(1, [ButtonSpec("Oui", "proc", {"a": "yes" * 50})])[0]
+    assert data.startswith("t:") and len(data.encode()) <= 64
+    assert "yes" not in data
+
+
+def test_valid_press_once_then_replay_refused(store):
+    yes, no = store.issue(1, [ButtonSpec("Oui", "proc", {"a": "yes"}), ButtonSpec("Non", "proc", {"a": "no"})])
+    press = store.consume(1, yes)
+    assert press.kind == "proc" and press.payload == {"a": "yes"}
+    with pytest.raises(InvalidButton, match="already used"):
+        store.consume(1, yes)
+    with pytest.raises(InvalidButton):  # the other button of the same keyboard is spent too
+        store.consume(1, no)
+
+
+def test_forged_foreign_and_expired_buttons(store, clock):
+    (data,) = store.issue(1, [ButtonSpec("Oui", "proc", {})])
+    for chat, forged in ((1, "t:AAAAAAAAAAAAAAAA"), (1, "hello"), (1, None), (1, "t:"), (2, data)):
+        with pytest.raises(InvalidButton):
+            store.consume(chat, forged)
+    clock.advance(days=8)
+    with pytest.raises(InvalidButton, match="expired"):
+        store.consume(1, data)
+
+
+def test_reusable_buttons_stay_valid(store):
+    (data,) = store.issue(1, [ButtonSpec("Fiche", "topic", {"topic": "pnd"}, reusable=True)])
+    assert store.consume(1, data).payload == {"topic": "pnd"}
+    assert store.consume(1, data).payload == {"topic": "pnd"}
+
+
+def test_purge_removes_expired_rows(store, clock):
+    store.issue(1, [ButtonSpec("Oui", "proc", {})])
+    clock.advance(days=8)
+    assert store.purge() == 1
+
+
+def test_conversation_optimistic_locking(store):
+    assert store.load_procedure(5).data is None
+    v1 = store.save_procedure(5, {"procedure": "dte"}, 0)
+    slot = store.load_procedure(5)
+    assert slot.data == {"procedure": "dte"} and slot.version == v1
+    v2 = store.save_procedure(5, {"procedure": "dte", "node": "x"}, v1)
+    with pytest.raises(ConcurrentUpdate):
+        store.save_procedure(5, {"procedure": "other"}, v1)  # a stale writer loses
+    assert store.load_procedure(5).version == v2
+    store.clear_procedure(5)
+    assert store.load_procedure(5).data is None
+
+
+def test_pending_confirmation_is_decided_once(store, core, user):
+    with core.transaction() as db:
+        uid = db.query(User).filter_by(login=user).one().id
+    pid = store.create_pending(7, uid, "request_print", {"session": "S1"}, "Envoyer S1")
+    assert [p.id for p in store.pending_of_chat(7)] == [pid]
+    with pytest.raises(InvalidButton):
+        store.decide_pending(pid, 8, "confirmed")  # another chat
+    assert store.decide_pending(pid, 7, "confirmed").status == "confirmed"
+    with pytest.raises(InvalidButton):
+        store.decide_pending(pid, 7, "cancelled")
+
+
+def test_link_code_works_once(core, user):
+    issued = accounts.issue_link_code(core, user, 30)
+    assert len(issued.code) == 10
+    view = accounts.redeem_link_code(core, issued.code.lower(), chat_id=42, telegram_user_id=42)
+    assert view.login == user and view.display_name == "Agent <UD> 35"
+    assert accounts.linked_login(core, 42) == user
+    with pytest.raises(InvalidInput, match="déjà servi"):
+        accounts.redeem_link_code(core, issued.code, chat_id=43)
+    assert accounts.unlink(core, 42) and accounts.linked_login(core, 42) is None
+
+
+def test_link_code_expires_and_is_stored_hashed(core, clock, user):
+    from bot.models import LinkCode
+
+    issued = accounts.issue_link_code(core, user, 5)
+    with core.transaction() as db:
+        row = db.query(LinkCode).one()
+        assert issued.code not in row.code_hash
+    clock.advance(minutes=6)
+    with pytest.raises(InvalidInput, match="expiré"):
+        accounts.redeem_link_code(core, issued.code, chat_id=42)
+    with pytest.raises(InvalidInput, match="pas valable"):
+        accounts.redeem_link_code(core, "NOPE", chat_id=42)
+
+
+def test_unknown_login_gets_no_code(core):
+    with pytest.raises(Exception, match="inconnu"):
+        accounts.issue_link_code(core, "personne")
+
+
+def test_migration_creates_the_bot_tables(tmp_path):
+    from bot.cli.database import prepare_database
+    from ceres_core.clock import FixedClock
+    from ceres_core.core import Core
+
+    core = Core.from_url(f"sqlite:///{tmp_path / 'm.db'}", clock=FixedClock(datetime(2026, 1, 1, tzinfo=PARIS)))
+    prepare_database(core)
+    tables = set(inspect(core.engine).get_table_names())
+    assert {"bot_chat_link", "bot_link_code", "bot_conversation", "bot_callback_token",
+            "bot_pending_operation"} <= tables
+    prepare_database(core)  # idempotent
