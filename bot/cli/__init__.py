@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 
+from bot.cli import french
 from ceres_core.errors import CeresError
 
 #: Sub-modules of ``bot.cli`` that add commands, in help order.
@@ -27,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    french.install()
     parser = argparse.ArgumentParser(
         prog="ceres-assist",
         description="CERES Assist : assistant de support pour CERES (titres professionnels).",
