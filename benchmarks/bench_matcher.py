@@ -1,11 +1,12 @@
 """Benchmark of the question matcher.
 
-Runs the sample questions (``tests/data/questions-sample.tsv``) and the held-out
-questions (``tests/data/questions-heldout.tsv``) and prints, per set: top-1, top-3,
+Runs the sample questions (``tests/data/questions-sample.tsv``), the held-out
+questions (``tests/data/questions-heldout.tsv``) and the blind set written before
+looking at the matcher (``tests/data/questions-blind.tsv``), and prints, per set: top-1, top-3,
 precision and recall of ``none``, and the latency per question (p50, p99, after a
 warm-up), plus the index build time.
 
-    python benchmarks/bench_matcher.py [--errors] [--repeat N]
+    python benchmarks/bench_matcher.py [--errors] [--repeat N] [--only SET] [--extra FILE]
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ from knowledge.articles import load_articles  # noqa: E402
 from knowledge.matcher import Matcher  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SETS = {"sample": DATA / "questions-sample.tsv", "heldout": DATA / "questions-heldout.tsv"}
+SETS = {
+    "sample": DATA / "questions-sample.tsv",
+    "heldout": DATA / "questions-heldout.tsv",
+    "blind": DATA / "questions-blind.tsv",
+}
 
 
 def read_tsv(path: Path) -> list[tuple[str, str]]:
@@ -106,7 +111,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list the wrong answers")
     parser.add_argument("--repeat", type=int, default=20, help="latency rounds (default 20)")
+    parser.add_argument(
+        "--only", action="append", choices=sorted(SETS), help="run only this set (repeatable)"
+    )
+    parser.add_argument(
+        "--extra", action="append", type=Path, default=[], help="another topic<TAB>question file"
+    )
     args = parser.parse_args(argv)
+    sets = {name: path for name, path in SETS.items() if not args.only or name in args.only}
+    for extra in args.extra:
+        sets[extra.stem[:8]] = extra
 
     articles = load_articles()
     t0 = time.perf_counter()
@@ -118,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     all_questions: list[str] = []
-    for name, path in SETS.items():
+    for name, path in sets.items():
         if not path.exists():
             print(f"{name:8s} (missing {path})")
             continue

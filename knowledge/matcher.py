@@ -71,6 +71,9 @@ class MatcherConfig:
     evidence_scale: float = 10.0
     #: weight of an everyday word (``generic`` in the lexicon) relative to its IDF.
     generic_weight: float = 0.5
+    #: the same in the ranking (BM25): an everyday verb ("supprimer", "modifier")
+    #: is weak evidence of the domain but tells apart the articles of one object.
+    generic_rank_weight: float = 0.75
     #: matched non-generic words (credit-weighted count) under which the
     #: confidence is damped proportionally: a question needs one word of the field.
     anchor_min: float = 1.0
@@ -294,30 +297,31 @@ class Matcher:
         if not terms:
             return []
         generic = self.lexicon.generic
-        query: list[tuple[str, float]] = []
+        # (term, weight in the ranking, weight in the confidence)
+        query: list[tuple[str, float, float]] = []
         total = 0.0
         for t in terms:
             idf = self._idf.get(t)
             if idf is None:
                 total += self._unknown_weight(t)
                 continue
-            if t in generic:
-                idf *= cfg.generic_weight
-            query.append((t, idf))
-            total += idf
+            weight = idf * cfg.generic_weight if t in generic else idf
+            rank_weight = idf * cfg.generic_rank_weight if t in generic else idf
+            query.append((t, rank_weight, weight))
+            total += weight
         if not query or total <= 0:
             return []
         for bg in dict.fromkeys(Analyzer.bigrams(terms)):
             idf = self._idf.get(bg)
             if idf is not None:
-                query.append((bg, cfg.bigram_weight * idf))
+                query.append((bg, cfg.bigram_weight * idf, 0.0))
         raw: dict[int, float] = {}
         credit: dict[int, float] = {}
         anchor: dict[int, float] = {}
-        for t, w in query:
+        for t, rw, w in query:
             is_unigram = _BIGRAM_SEP not in t
             for i, sat, share in self._postings[t]:
-                raw[i] = raw.get(i, 0.0) + w * sat
+                raw[i] = raw.get(i, 0.0) + rw * sat
                 if is_unigram:
                     credit[i] = credit.get(i, 0.0) + w * share
                     if t not in generic:

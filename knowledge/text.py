@@ -296,6 +296,77 @@ STOPWORDS: frozenset[str] = frozenset(
         "ya",
         "cest",
         "jai",
+        # "on vient de valider", "ils viennent de", "pouvez-vous m'aider"
+        "vient",
+        "viens",
+        "viennent",
+        "venons",
+        "venez",
+        "venir",
+        "venu",
+        "venue",
+        "aide",
+        "aider",
+        "aidez",
+        # "la manip", "la procédure", "la démarche": how-to words
+        "manip",
+        "manips",
+        "manipulation",
+        "procedure",
+        "procedures",
+        "demarche",
+        "demarches",
+        "etape",
+        "etapes",
+        # "ça ne donne rien", "il me donne": not the "données" (data)
+        "donne",
+        "donner",
+        "donnent",
+        "donnez",
+        "essaie",
+        "essaye",
+        "essayer",
+        "regarde",
+        "regardez",
+        "lesquels",
+        "lesquelles",
+        "auquel",
+        "auxquels",
+        "duquel",
+        "instant",
+        "actuellement",
+        "hier",
+        "aujourd",
+        "hui",
+        "maintenant",
+        "bjr",
+        "cdt",
+        "cdlt",
+        # Month names, like the digits of a date, do not tell the topic.
+        "janvier",
+        "fevrier",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "aout",
+        "septembre",
+        "octobre",
+        "novembre",
+        "decembre",
+        # Regions name where the asker works, not what they ask about (the DROM
+        # are domain words, see the lexicon).
+        "occitanie",
+        "bretagne",
+        "normandie",
+        "auvergne",
+        "bourgogne",
+        "aquitaine",
+        "provence",
+        "paca",
+        "corse",
+        "idf",
     ]
 )
 
@@ -378,6 +449,7 @@ _SUFFIXES: tuple[tuple[str, int], ...] = (
     ("erait", 4),
     ("erai", 4),
     ("aient", 4),
+    ("ent", 4),
     ("ait", 4),
     ("ive", 4),
     ("if", 4),
@@ -392,6 +464,14 @@ _SUFFIXES: tuple[tuple[str, int], ...] = (
 )
 
 
+#: Words the suffix rules would merge with an unrelated family.
+_STEM_EXCEPTIONS: dict[str, str] = {
+    # "données" (data) is not "donner" (to give).
+    "donnee": "donnee",
+    "donnees": "donnee",
+}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Light French stem of an accent-free lowercase word.
@@ -401,7 +481,16 @@ def stem(word: str) -> str:
     """
     if len(word) <= 3 or not word.isalpha():
         return word
-    if word[-1] in "sx" and len(word) > 4 and not word.endswith("ss"):
+    exception = _STEM_EXCEPTIONS.get(word)
+    if exception is not None:
+        return exception
+    if word.endswith("eaux") or word.endswith("eau"):
+        # nouveau ~ nouvel(le), bureaux ~ bureau
+        word = word[: -4 if word.endswith("x") else -3] + "el"
+    elif word.endswith("aux") and len(word) > 5:
+        # originaux ~ original, procès-verbaux ~ verbal, sociaux ~ social
+        word = word[:-3] + "al"
+    elif word[-1] in "sx" and len(word) > 4 and not word.endswith("ss"):
         word = word[:-1]
     for suffix, min_len in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= min_len:

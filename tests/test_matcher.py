@@ -122,6 +122,50 @@ def test_typos_and_abbreviations(matcher: Matcher, question: str, topic: str) ->
     assert matcher.match(question).topic == topic
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "comment imprimer en recto verso",
+        "quel est le délai de livraison de mon colis amazon",
+        "je voudrais commander des fournitures de bureau",
+        "quelle est la date limite pour la déclaration de revenus",
+        "comment remplir ma note de frais pour un déplacement",
+    ],
+)
+def test_office_near_misses_get_none(matcher: Matcher, question: str) -> None:
+    # They share words with the field (imprimer, livraison, colis, commander, revenu)
+    # but name none of its objects.
+    assert matcher.match(question).topic is None, question
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("on n'a jamais eu le mail avec les liens du DTE", "dte-non-recu"),
+        ("le candidat n'a toujours rien reçu, ni diplôme ni livret", "courrier-perdu"),
+        ("un candidat était absent avec un certificat médical", "saisie-resultats"),
+        (
+            "comment ajouter un nouvel organisme de formation qui n'existe pas dans ceres",
+            "enregistrer-centre",
+        ),
+        ("ceres refuse de l'inscrire à une 4ème session", "limite-sessions"),
+        ("quand s'ouvrent les liens du ccp", "livraison-dte-ccp"),
+        (
+            "on vient de valider la session, c quoi la manip pour l'édition des diplômes",
+            "print-request",
+        ),
+    ],
+)
+def test_familiar_wording(matcher: Matcher, question: str, topic: str) -> None:
+    assert matcher.match(question).topic == topic
+
+
+def test_generic_verbs_still_tell_actions_apart(matcher: Matcher) -> None:
+    assert matcher.match("comment supprimer une session").topic == "supprimer-session"
+    assert matcher.match("comment annuler une session validée").topic == "annuler-session"
+    assert matcher.match("comment créer une session").topic == "creer-session"
+
+
 def test_typo_correction_maps_to_vocabulary(matcher: Matcher) -> None:
     assert matcher.analyse("duplicta") == matcher.analyse("duplicata")
     assert matcher.analyse("habilitaion") == matcher.analyse("habilitation")

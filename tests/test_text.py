@@ -130,3 +130,80 @@ def test_lexicon_rejects_unquoted_numbers(tmp_path) -> None:
     path.write_text("terms:\n  reprise:\n    - 0000000000000\n", encoding="utf-8")
     with pytest.raises(ValueError, match="quoted"):
         Lexicon.load(path)
+
+
+# -- familiar wording, negation and stemming fixes (blind set analysis) ---------------
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("nouveau", "nouvelle", "nouvel", "nouveaux"),  # -eau ~ -el
+        ("originaux", "original"),  # -aux ~ -al
+        ("verbaux", "verbal"),
+        ("ouvrent", "ouvrir"),  # verbs in -ent
+        ("arrivent", "arriver"),
+    ],
+)
+def test_stem_groups_more_word_families(forms: tuple[str, ...]) -> None:
+    assert len({stem(f) for f in forms}) == 1, {f: stem(f) for f in forms}
+
+
+def test_stem_keeps_donnees_apart_from_donner() -> None:
+    assert stem("donnees") == stem("donnee")
+    assert stem("donnees") != stem("donne")
+
+
+def test_context_words_are_stopwords() -> None:
+    # "on vient de valider", "la manip", months and regions say nothing about the topic.
+    for word in ["vient", "viennent", "aider", "manip", "procedure", "mars", "occitanie"]:
+        assert is_stopword(word), word
+
+
+def test_lexicon_negated_reception_is_its_own_term(lexicon: Lexicon) -> None:
+    not_received = lexicon.canonical("non reçu")
+    assert not_received
+    for text in ["pas reçu", "jamais eu", "toujours pas arrivés", "rien reçu", "pas encore reçu"]:
+        assert set(not_received) <= set(lexicon.canonical(text)), text
+    received = lexicon.canonical("reçu")
+    assert not set(received) & set(not_received)
+
+
+@pytest.mark.parametrize(
+    ("variant", "canonical"),
+    [
+        ("prévisu", "apercu"),
+        ("Marianne", "logo"),
+        ("certificat médical", "justifie"),
+        ("remet", "remise"),
+        ("viennent les chercher", "remise"),
+        ("refaire imprimer", "duplicata"),
+        ("centre bidon", "reprise"),
+        ("adresse inconnue", "pnd"),
+        ("deux identifiants", "doublon"),
+        ("n'existe pas", "inexistant"),
+        ("4ème", "quatrieme"),
+        ("déplacer un site", "transfert"),
+        ("nom de famille", "nom"),
+    ],
+)
+def test_lexicon_familiar_variants(lexicon: Lexicon, variant: str, canonical: str) -> None:
+    target = lexicon.canonical(canonical)
+    assert target and set(target) <= set(lexicon.canonical(variant))
+
+
+def test_lexicon_variants_keep_the_domain_words_they_contain(lexicon: Lexicon) -> None:
+    assert "diplom" in lexicon.canonical("l'édition des diplômes")
+    assert "candidat" in lexicon.canonical("enregistrer un candidat")
+    assert lexicon.canonical("le lien est activé") == lexicon.canonical("lien ouverture")
+
+
+def test_lexicon_idioms_that_borrow_domain_words(lexicon: Lexicon) -> None:
+    # "faute de candidats" is a lack, not an error; income is not mail "revenu".
+    assert "erreur" not in lexicon.canonical("faute de candidats")
+    assert "pnd" not in lexicon.canonical("déclaration de revenus")
+    assert lexicon.canonical("courrier revenu") == lexicon.canonical("pnd")
+    # A candidate's CERES ID is not a login.
+    assert lexicon.canonical("identifiant CERES") != lexicon.canonical("identifiant")
+    # The verb "imprimer" is everyday office life; the print request is CERES's.
+    assert lexicon.canonical("imprimer") != lexicon.canonical("impression")
