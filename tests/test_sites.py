@@ -25,6 +25,7 @@ from ceres_core.services.centres import (
 )
 from ceres_core.services.sites import (
     UNREGISTERED_TARGET_MESSAGE,
+    can_transfer_site,
     get_site,
     list_sites_on_reprise,
     site_history,
@@ -117,6 +118,17 @@ def test_r_site_6_scope_checked_before_the_siret(core, world):
     with pytest.raises(RuleViolation) as err:
         transfer_site(core, "dreets_bzh", "S-RP1", "123", confirm=True)
     assert err.value.rule == "R-SITE-6"
+
+
+def test_r_site_6_can_transfer_site_yes_no(core, world):
+    """The bot's check ``actor_is_site_dreets``: the same rule, as a yes/no, no change."""
+    assert can_transfer_site(core, "dreets_idf", "S-RP1")
+    assert can_transfer_site(core, "admin", "S-RP1")
+    for login in ("dreets_bzh", "ud75", "centre_a", "afpa"):
+        assert not can_transfer_site(core, login, "S-RP1")
+    with pytest.raises(NotFound):
+        can_transfer_site(core, "dreets_idf", "S-NOPE")
+    assert_untouched(core)
 
 
 def test_r_site_6_admin_may_transfer(core, world):

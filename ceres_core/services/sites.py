@@ -39,6 +39,7 @@ __all__ = [
     "SiteView",
     "TransferView",
     "UNREGISTERED_TARGET_MESSAGE",
+    "can_transfer_site",
     "get_site",
     "list_sites_on_reprise",
     "site_history",
@@ -190,6 +191,22 @@ def get_site(core: Core, actor: str, site_code: str) -> SiteView:
         site = _load_site(db, site_code)
         require_site(user, site, SITE_ROLES, "consulter ce site")
         return _site_view(db, site)
+
+
+def can_transfer_site(core: Core, actor: str, site_code: str) -> bool:
+    """Whether ``actor`` is competent to transfer this site (R-SITE-6), as a yes/no.
+
+    The same check as :func:`transfer_site` (:func:`require_site_dreets`), for front
+    ends that ask before offering the transfer. An unknown site raises ``NotFound``.
+    """
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        site = _load_site(db, site_code)
+        try:
+            require_site_dreets(db, user, site, "transférer ce site")
+        except RuleViolation:
+            return False
+        return True
 
 
 @operation("site.transfer")
