@@ -17,6 +17,7 @@ import asyncio
 import hmac
 import json
 import logging
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -25,7 +26,9 @@ from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, Networ
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.config import BotConfig
-from bot.handlers import callbacks, errors, procedures, questions, start
+from bot.delivery_worker import DeliveryWorker
+from bot.handlers import callbacks, errors, operations, procedures, questions, staff_relay, start
+from bot.handlers import tickets as ticket_handlers
 from bot.runtime import Services, optional, run_sync
 
 log = logging.getLogger("bot")
@@ -40,14 +43,26 @@ class RetryingRateLimiter(AIORateLimiter):
     def __init__(self, *args: Any, network_retries: int = 2, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.network_retries = network_retries
+        #: ``await observer(endpoint, data)`` after each successful call (the transcript
+        #: of bot.handlers.tickets); its failures are logged, never raised.
+        self.observer: Any = None
+
+    async def _observe(self, endpoint: str, data: dict[str, Any]) -> None:
+        if self.observer is not None:
+            try:
+                await self.observer(endpoint, data)
+            except Exception:
+                log.warning("observer failed on %s", endpoint, exc_info=True)
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):  # type: ignore[override]
         delay = 0.5
         for attempt in range(self.network_retries + 1):
             try:
-                return await super().process_request(
+                result = await super().process_request(
                     callback, args, kwargs, endpoint, data, rate_limit_args
                 )
+                await self._observe(endpoint, data)
+                return result
             except (BadRequest, Forbidden, InvalidToken, Conflict):
                 raise
             except (TimedOut, NetworkError) as exc:
@@ -76,6 +91,7 @@ def build_application(config: BotConfig, svc: Services) -> Application:
         .connection_pool_size(max(8, min(config.concurrent_updates, 256)))
         .get_updates_read_timeout(config.poll_timeout + 10)
         .post_init(_post_init)
+        .post_stop(_post_stop)
     )
     if config.webhook:
         builder = builder.updater(None)
@@ -84,6 +100,11 @@ def build_application(config: BotConfig, svc: Services) -> Application:
     app.bot_data["services"] = svc
     start.register(app)
     procedures.register(app, svc.procedures.ids())
+    operations.register(app)
+    staff_relay.register(app, config.staff_chat_id)  # before questions: staff group messages
+    ticket_handlers.register(app)
+    if isinstance(app.bot.rate_limiter, RetryingRateLimiter):
+        app.bot.rate_limiter.observer = partial(ticket_handlers.record_sent, svc)
     questions.register(app)
     callbacks.register(app)
     errors.register(app)
@@ -93,10 +114,14 @@ def build_application(config: BotConfig, svc: Services) -> Application:
 def bot_commands(svc: Services) -> list[BotCommand]:
     lib = svc.procedures
     commands = [BotCommand(pid, lib[pid].title) for pid in lib.ids()]
+    commands += [BotCommand(name, text) for name, text in operations.menu()]
     commands += [
         BotCommand("aide", "Ce que je sais faire"),
         BotCommand("moi", "Le compte CERES relié à cette conversation"),
         BotCommand("annuler", "Abandonner la procédure en cours"),
+        BotCommand("ticket", "Ouvrir une demande au support"),
+        BotCommand("mes_tickets", "Suivre mes demandes au support"),
+        BotCommand("quitter_ticket", "Reparler à l'assistant plutôt qu'au support"),
         BotCommand("deconnexion", "Délier cette conversation de votre compte"),
     ]
     return commands
@@ -112,6 +137,15 @@ async def _post_init(app: Application) -> None:
         log.warning("could not purge expired buttons", exc_info=True)
     # Optional: a server that does not offer setMyCommands must not stop the bot.
     await optional(app.bot.set_my_commands(bot_commands(svc)), "setMyCommands")
+    # The helpdesk outbox (staff replies, status announcements) → the chats.
+    interval = svc.config.delivery_interval if svc.config else 2.0
+    app.bot_data["delivery_worker"] = DeliveryWorker(app.bot, svc, interval=interval).start()
+
+
+async def _post_stop(app: Application) -> None:
+    worker = app.bot_data.pop("delivery_worker", None)
+    if worker is not None:
+        await worker.stop()
 
 
 class BotRunner:
@@ -144,6 +178,8 @@ class BotRunner:
 
     async def stop(self) -> None:
         app = self.app
+        if app.post_stop:
+            await app.post_stop(app)
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:

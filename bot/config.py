@@ -7,6 +7,7 @@
 | ``CERES_WEBHOOK_URL`` | public URL of the webhook (``--webhook-url``) |
 | ``CERES_WEBHOOK_SECRET`` | secret token checked on every webhook POST (``--secret-token``) |
 | ``CERES_PUBLIC_URL`` | base URL of the local web server (download links) |
+| ``CERES_STAFF_CHAT_ID`` | optional staff group that receives new tickets (``--staff-chat-id``) |
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ class BotConfig:
     poll_timeout: int = 10
     concurrent_updates: int = 64
     public_url: str | None = None
+    #: optional Telegram staff group (new tickets posted there, replies relayed: bot.staff_group).
+    staff_chat_id: int | None = None
+    #: helpdesk outbox: seconds between two polls when idle (bot.delivery_worker).
+    delivery_interval: float = 2.0
 
     @property
     def base_url(self) -> str:
@@ -64,5 +69,14 @@ class BotConfig:
             kwargs["secret_token"] = secret
         kwargs.setdefault("webhook_url", os.environ.get("CERES_WEBHOOK_URL"))
         kwargs.setdefault("public_url", os.environ.get("CERES_PUBLIC_URL"))
+        staff_chat = kwargs.get("staff_chat_id") or os.environ.get("CERES_STAFF_CHAT_ID")
+        if staff_chat:
+            try:
+                kwargs["staff_chat_id"] = int(str(staff_chat).strip())
+            except ValueError:
+                raise InvalidInput(
+                    f"L'identifiant du groupe du support « {staff_chat} » doit être un nombre "
+                    "(par exemple -1001234567890)."
+                ) from None
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         return cls(token=token, api_url=api_url.rstrip("/"), **kwargs)

@@ -98,8 +98,15 @@ def _dte_order_status(core: Core, login: str | None, p: Mapping[str, str]) -> st
     return "contact_gev"
 
 
-#: Checks the bot can evaluate. ``actor_is_site_dreets`` is missing on purpose: the
-#: core has no yes/no service for it yet, so the bot asks the user.
+def _actor_is_site_dreets(core: Core, login: str | None, p: Mapping[str, str]) -> str | None:
+    if login is None:
+        return None
+    from ceres_core.services.sites import can_transfer_site
+
+    return _yes_no(can_transfer_site(core, login, p["site"]))
+
+
+#: Checks the bot can evaluate (the others are asked to the user).
 EVALUATORS: dict[str, Evaluator] = {
     "siret_registered": _siret_registered,
     "centre_has_activation_code": _centre_has_activation_code,
@@ -109,6 +116,7 @@ EVALUATORS: dict[str, Evaluator] = {
     "session_has_candidates": _session_has_candidates,
     "dte_ordered": _dte_ordered,
     "dte_order_status": _dte_order_status,
+    "actor_is_site_dreets": _actor_is_site_dreets,
 }
 
 

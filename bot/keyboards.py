@@ -18,6 +18,17 @@ TOPIC = "topic"
 REPHRASE = "rephrase"
 PROCEDURE = "proc"
 PROCEDURE_START = "proc_start"
+# Helpdesk (bot.handlers.tickets).
+TICKET_OPEN = "tk_open"
+TICKET_DRAFT = "tk_draft"
+TICKET_VIEW = "tk_view"
+TICKET_WRITE = "tk_write"
+TICKET_RESUME = "tk_resume"
+TICKET_LEAVE = "tk_leave"
+TICKET_RATE = "tk_rate"
+# Operations in chat (bot.handlers.operations).
+OPERATION = "op"
+OPERATION_DECIDE = "op_decide"
 
 
 def build(store: StateStore, chat_id: int, rows: list[list[ButtonSpec]]) -> InlineKeyboardMarkup | None:
@@ -55,13 +66,20 @@ def answer_rows(
     ]
     rows += [[topic_button(t, title, q, "❓ ")] for t, title in alternatives]
     rows += [[topic_button(t, title, q, "📎 ")] for t, title in related]
+    rows.append([ticket_button({"src": "answer", "topic": topic, "q": q})])
     return rows
 
 
 def none_rows(question: str, close: list[tuple[str, str]]) -> list[list[ButtonSpec]]:
     rows = [[topic_button(t, title, question, "❓ ")] for t, title in close]
     rows.append([ButtonSpec(texts.BUTTON_REPHRASE, REPHRASE, {}, reusable=True)])
+    rows.append([ticket_button({"src": "none", "q": question[:500]})])
     return rows
+
+
+def ticket_button(payload: dict) -> ButtonSpec:
+    """"Ouvrir un ticket": the payload says where from (answer, none, procedure leaf)."""
+    return ButtonSpec(texts.BUTTON_OPEN_TICKET, TICKET_OPEN, payload, reusable=True)
 
 
 def strip_row(markup: InlineKeyboardMarkup | None, callback_data: str | None) -> InlineKeyboardMarkup | None:

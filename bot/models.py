@@ -14,7 +14,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ceres_core.models.base import Base
@@ -103,3 +113,114 @@ class PendingOperation(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+
+
+# -- helpdesk in the chat (bot.handlers.tickets, bot.delivery_worker, bot.staff_group) --------
+
+
+class TranscriptEntry(Base):
+    """One line of the conversation (user text, button pressed, bot message), kept so
+    that a ticket carries the conversation so far (the last lines of each chat only)."""
+
+    __tablename__ = "bot_transcript"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    #: ``user`` or ``bot``.
+    sender: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class TicketDraft(Base):
+    """A ticket being prepared in a chat, or the ticket the next typed text is for.
+
+    ``awaiting``: ``subject`` / ``details`` (the draft waits for typed text),
+    ``write`` (the next text goes to ticket ``data["ticket_id"]``) or None.
+    """
+
+    __tablename__ = "bot_ticket_draft"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    awaiting: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class SentDelivery(Base):
+    """A helpdesk outbox entry this bot has sent (written right after Telegram's success,
+    before ``mark_delivered``): a retry after a crash marks it instead of sending again."""
+
+    __tablename__ = "bot_sent_delivery"
+
+    idempotency_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(Integer)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime]
+
+
+class StaffPost(Base):
+    """A message of the staff group tied to a ticket (stored, never inferred from headers).
+
+    ``kind``: ``ticket`` (the card of a new ticket), ``requester`` (a requester's message
+    relayed), ``notice`` (a warning), ``staff_reply`` (a staff member's message relayed to
+    the user: its row makes the relay idempotent). ``thread_id`` is the forum topic, if any.
+    """
+
+    __tablename__ = "bot_staff_post"
+    __table_args__ = (
+        UniqueConstraint("staff_chat_id", "message_id"),
+        Index("ix_bot_staff_post_thread", "staff_chat_id", "thread_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer, index=True)
+    ticket_number: Mapped[str] = mapped_column(String(20))
+    staff_chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: ``staff_reply`` rows: ``pending`` until the reply is stored, then ``done``.
+    status: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+
+
+# -- operations in chat (bot/handlers/operations.py, bot/downloads.py) ---------------------
+
+
+class OperationForm(Base):
+    """The operation a chat is filling in (missing parameters asked one by one).
+
+    ``data`` is ``{"op": …, "params": {…}, "await": <parameter asked>}``; ``version``
+    grows at every write (optimistic locking, as :class:`Conversation`).
+    """
+
+    __tablename__ = "bot_operation_form"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+
+class DownloadLink(Base):
+    """A one-time download link to a document (attestation, activation letter).
+
+    Only the SHA-256 of the token is stored; the document is stored once, when the
+    link is made, and served once before ``expires_at``.
+    """
+
+    __tablename__ = "bot_download_link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]

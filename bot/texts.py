@@ -20,6 +20,7 @@ HELP = (
     "• /moi : le compte relié et son périmètre.\n"
     "• /deconnexion : délier cette conversation.\n\n"
     "• /annuler : abandonner la procédure en cours.\n"
+    "• /ticket : écrire au support ; /mes_tickets : suivre vos demandes.\n"
     "• /aide : ce message."
 )
 PROCEDURE_LINE = "   /{id} – {title}"
@@ -92,4 +93,174 @@ BUTTON_DONE = "C'est noté."
 ERROR = (
     "Désolé, une erreur inattendue s'est produite (référence {ref}). Réessayez dans un "
     "instant ; si cela se reproduit, signalez cette référence à l'assistance."
+)
+
+# -- helpdesk: tickets from the chat (bot.handlers.tickets, bot.delivery_worker) ---------
+
+BUTTON_OPEN_TICKET = "🎫 Ouvrir un ticket"
+BUTTON_TICKET_SEND = "✅ Envoyer la demande"
+BUTTON_TICKET_DETAILS = "✏️ Ajouter des précisions"
+BUTTON_TICKET_SUBJECT = "📝 Changer l'objet"
+BUTTON_TICKET_CANCEL = "✖️ Annuler"
+BUTTON_TICKET_TRIED = "J'ai essayé, ouvrir le ticket"
+BUTTON_TICKET_VIEW = "📄 {number}"
+BUTTON_TICKET_WRITE = "✍️ Écrire"
+BUTTON_TICKET_RESUME = "↩️ Reprendre"
+BUTTON_TICKET_LEAVE = "🚪 Revenir à l'assistant"
+
+TICKET_DRAFT = (
+    "<b>Demande au support</b>\n\n"
+    "Objet : « {subject} »\n"
+    "{details}{objects}\n"
+    "Votre demande emportera l'échange que nous venons d'avoir. Je l'envoie ?"
+)
+TICKET_DRAFT_DETAILS = "Précisions : « {details} »\n"
+TICKET_DRAFT_OBJECTS = "Concerne :\n{lines}\n"
+TICKET_DRAFT_OBJECT_LINE = "• {label} : {value}"
+TICKET_ASK_SUBJECT = (
+    "Décrivez en une phrase ce qui vous bloque : ce sera l'objet de votre demande au "
+    "support. (/annuler_ticket pour renoncer)"
+)
+TICKET_ASK_DETAILS = (
+    "Écrivez les précisions utiles (message d'erreur, écran CERES, identifiants "
+    "concernés) en un seul message."
+)
+TICKET_CANCELLED = "D'accord, je n'ouvre pas de demande. Posez une autre question quand vous voulez."
+TICKET_NO_DRAFT = "Aucune demande n'est en préparation."
+TICKET_ADVICE_FIRST = (
+    "Avant de transmettre votre demande à l'assistance, essayez d'abord ceci "
+    "(règle {rule}) :"
+)
+TICKET_OPENED = (
+    "C'est enregistré : votre demande porte le numéro <b>{number}</b>.\n\n"
+    "{explanation}\n\n"
+    "Vous recevrez les réponses ici. Suivez vos demandes avec /mes_tickets."
+)
+TICKET_OPEN_FAILED = "Je n'ai pas pu ouvrir la demande : {message}"
+
+MY_TICKETS_NONE = "Vous n'avez aucune demande au support. Pour en ouvrir une : /ticket."
+MY_TICKETS_HEADING = "<b>Vos demandes au support</b>"
+MY_TICKETS_LINE = "• <b>{number}</b> – {subject}\n   {status} · {queue}{mode}"
+MY_TICKETS_MODE_ON = " · <i>vos messages lui sont transmis</i>"
+MY_TICKETS_MODE_AWAY = " · <i>suivie par une personne (reprenez-la pour lui écrire)</i>"
+TICKET_THREAD_HEADING = (
+    "<b>{number}</b> – {subject}\nStatut : {status} · {queue}\n<i>{explanation}</i>"
+)
+TICKET_THREAD_MESSAGE = "<b>{author}</b>, {at} :\n{text}"
+TICKET_THREAD_EMPTY = "Aucun message pour l'instant."
+TICKET_THREAD_RATING = "Votre note : {score}/5."
+TICKET_WRITE_PROMPT = "Écrivez votre message pour la demande {number} (un seul message)."
+TICKET_MESSAGE_SENT = "Message transmis à {queue} (demande {number})."
+TICKET_MESSAGE_SENT_MODE = (
+    "Message transmis à {queue} (demande {number}). Une personne suit cette demande : vos "
+    "messages lui vont directement. /quitter_ticket pour reparler à l'assistant."
+)
+TICKET_MESSAGE_REOPENED = "Votre message a rouvert la demande {number} ; il est transmis à {queue}."
+TICKET_MESSAGE_FOLLOW_UP = (
+    "Cette demande était close : votre message ouvre la demande <b>{number}</b>, qui lui "
+    "fait suite ({queue})."
+)
+TICKET_MESSAGE_FAILED = "Je n'ai pas pu transmettre votre message : {message}"
+TICKET_LEFT = (
+    "Vous parlez de nouveau à l'assistant. La demande {number} reste ouverte : "
+    "/mes_tickets pour la reprendre."
+)
+TICKET_NOT_IN_MODE = "Aucune demande n'est en cours d'échange avec le support : je vous écoute."
+TICKET_RESUMED = (
+    "Vos messages vont de nouveau à la demande {number} ({queue}). /quitter_ticket pour "
+    "reparler à l'assistant."
+)
+TICKET_RATE_PROMPT = "Notez la réponse reçue, de 1 (pas du tout satisfait) à 5 (très satisfait) :"
+TICKET_RATED = "Merci pour votre note ({score}/5) !"
+
+# -- helpdesk: the staff group (bot.staff_group, bot.handlers.staff_relay) ----------------
+
+STAFF_TOPIC_NAME = "{number} – {subject}"
+STAFF_NEW_TICKET = (
+    "🎫 <b>Nouvelle demande {number}</b> – {subject}\n"
+    "File : {queue}\n"
+    "Demandeur : {requester}\n"
+    "<i>{explanation}</i>\n\n"
+    "{question}\n\n"
+    "↩️ {how}"
+)
+STAFF_HOW_TOPIC = "Écrivez dans ce sujet : votre message est transmis au demandeur."
+STAFF_HOW_REPLY = "Répondez à ce message : votre réponse est transmise au demandeur."
+STAFF_REQUESTER_MESSAGE = "💬 <b>{number}</b> – message du demandeur ({name}) :\n\n{text}"
+STAFF_BLOCKED = (
+    "⚠ <b>{number}</b> : le demandeur a bloqué l'assistant ; il ne reçoit plus les "
+    "réponses dans la conversation. Contactez-le par un autre moyen si c'est possible."
+)
+STAFF_REPLY_SENT = "✅ Réponse enregistrée pour la demande {number} : elle part vers le demandeur."
+STAFF_UNKNOWN_SENDER = (
+    "Désolé, je ne vous connais pas comme membre du support : votre message n'a pas été "
+    "transmis au demandeur. Demandez à un administrateur de relier votre compte Telegram "
+    "à votre compte du support."
+)
+STAFF_REPLY_REFUSED = "Votre message n'a pas été transmis : {message}"
+
+
+# -- operations in chat (bot/handlers/operations.py) ---------------------------------------
+
+OP_NOT_LINKED = (
+    "Pour agir dans CERES depuis cette conversation, elle doit d'abord être reliée à votre "
+    "compte CERES : demandez un code de liaison à votre administrateur (commande "
+    "<code>ceres-assist users link-code</code>), puis envoyez <code>/start CODE</code>. "
+    "Vous pourrez ensuite consulter vos sessions (/sessions) et agir dans votre périmètre."
+)
+OP_REFUSED = "⛔ {message}"
+OP_CONFIRM = "✅ Confirmer"
+OP_CANCEL = "✖️ Annuler"
+OP_CANCELLED = "Opération annulée : rien n'a été modifié dans CERES."
+OP_FORM_CANCELLED = "D'accord, j'abandonne cette opération : rien n'a été modifié dans CERES."
+OP_OTHER_ACCOUNT = (
+    "Cette confirmation a été préparée pour un autre compte CERES que celui relié "
+    "aujourd'hui à la conversation : elle n'est pas exécutée. Recommencez l'opération."
+)
+OP_WORKING = "C'est parti…"
+OP_CANDIDATES = "Candidats de la session {ref} :"
+OP_NO_CANDIDATES = "Aucun candidat n'est inscrit à cette session."
+OP_SEARCH_NONE = "Aucun candidat ne correspond à « {query} ». Essayez un autre nom ou le CERES ID."
+OP_SEARCH_RESULTS = "Candidats trouvés pour « {query} » : choisissez le bon."
+OP_NO_SESSION_FOR_CANDIDATE = "Ce candidat n'est inscrit à aucune session de votre périmètre."
+OP_DOCUMENT_LINK = (
+    "{caption}\n\nLe document n'a pas pu être joint à ce message : téléchargez-le avec ce "
+    "lien, valable une seule fois pendant 24 heures :\n<a href=\"{url}\">{url}</a>"
+)
+OP_NO_DOWNLOAD = (
+    "{caption}\n\nLe document n'a pas pu être joint à ce message et aucun serveur de "
+    "téléchargement n'est configuré : téléchargez-le directement dans CERES."
+)
+OP_NO_COMMENT = "Aucun commentaire"
+OP_ASK = {
+    "session": "Pour quelle session ? Choisissez-la ci-dessous ou écrivez son identifiant CERES "
+    "(par exemple TITRE_B_2027_470401).",
+    "session_of_candidate": "Pour quelle session de ce candidat ?",
+    "candidate": "Quel candidat ? Écrivez son nom ou son CERES ID.",
+    "candidate_in_session": "Quel candidat ? Choisissez-le ci-dessous ou écrivez son nom ou "
+    "son CERES ID.",
+    "address": "Quelle est la nouvelle adresse complète du candidat ? Écrivez-la sur une ligne, "
+    "par exemple « 12 rue de la Roquette, 75011 Paris ».",
+    "candidates_count": "Commande du DTE – 1/7 : combien de candidats sont prévus ?",
+    "rs_kind": "2/7 : qui est le responsable de session (RS) ?",
+    "rs_name": "Nom et prénom du responsable de session :",
+    "contact_name": "3/7 : nom du contact au centre pour cette commande ?",
+    "contact_phone": "4/7 : téléphone du centre ?",
+    "contact_email": "5/7 : adresse e-mail où la GEV enverra les accusés et les liens ?",
+    "delivery_address": "6/7 : adresse postale de livraison (numéro, voie, code postal, "
+    "commune) ?",
+    "comment": "7/7 : un commentaire pour la GEV ? Écrivez-le, ou choisissez « Aucun "
+    "commentaire ».",
+    "siret": "Quel est le SIRET du centre à enregistrer (14 chiffres) ?",
+    "site": "Quel site faut-il transférer ? Choisissez-le ci-dessous ou écrivez son identifiant "
+    "CERES (par exemple S-930002).",
+    "target_siret": "Quel est le SIRET du centre cible (14 chiffres) ?",
+}
+OP_HELP = (
+    "<b>Agir dans CERES</b> (conversation reliée à votre compte)\n"
+    "• /sessions : vos sessions, l'avancement des impressions et le DTE\n"
+    "• /impression REF : envoyer pour impression les candidats restants\n"
+    "• /duplicata, /pnd, /attestation : duplicata, pli non distribuable, attestation de réussite\n"
+    "• /calendrier_dte REF et /commande_dte REF : calendrier et commande du DTE\n"
+    "• /centre SIRET et /transfert_site : enregistrer un centre, transférer un site (DREETS)"
 )

@@ -26,6 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8443, help="port d'écoute du webhook (8443)")
     p.add_argument("--secret-token", help="jeton secret du webhook (défaut : CERES_WEBHOOK_SECRET, "
                    "sinon tiré au hasard)")
+    p.add_argument("--staff-chat-id", help="groupe Telegram du support qui reçoit les nouvelles "
+                   "demandes (défaut : CERES_STAFF_CHAT_ID ; facultatif)")
+    p.add_argument("--download-url", help="adresse publique du serveur de téléchargement des "
+                   "documents (liens à usage unique quand le serveur Bot API n'envoie pas de "
+                   "fichiers ; défaut : CERES_PUBLIC_URL)")
+    p.add_argument("--download-port", type=int, default=8081,
+                   help="port d'écoute du serveur de téléchargement, sur l'adresse --listen (8081)")
     p.set_defaults(handler=_run)
 
 
@@ -45,20 +52,34 @@ def _run(args: argparse.Namespace) -> int:
         listen=args.listen,
         port=args.port,
         secret_token=args.secret_token,
+        public_url=args.download_url,
+        staff_chat_id=args.staff_chat_id,
     )
     core = Core.from_url(args.database_url)
     prepare_database(core)
     runner = BotRunner(config, Services.default(core, config))
     mode = "webhook" if config.webhook else "polling"
     print(f"Bot démarré ({mode}, serveur {config.api_url}). Ctrl+C pour arrêter.")
-    asyncio.run(_until_signal(runner))
+    download_port = args.download_port if config.public_url else None
+    if download_port is not None:
+        print(f"Liens de téléchargement : {config.public_url} (écoute sur "
+              f"{config.listen}:{download_port}).")
+    asyncio.run(_until_signal(runner, download_port))
     return 0
 
 
-async def _until_signal(runner) -> None:
+async def _until_signal(runner, download_port: int | None = None) -> None:
+    from bot.downloads import DownloadServer
+
+    downloads = DownloadServer(runner.services.core)
+    if download_port is not None:
+        await downloads.start(runner.config.listen, download_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await runner.run_until(stop)
+    try:
+        await runner.run_until(stop)
+    finally:
+        await downloads.stop()

@@ -51,6 +51,7 @@ async def start_demo(core, host: str = "127.0.0.1", port: int = 8080):
     from bot.app import BotRunner
     from bot.chatpage import ChatPage
     from bot.config import BotConfig
+    from bot.downloads import DownloadServer
     from bot.localapi.server import LocalBotApi
     from bot.runtime import Services
 
@@ -59,6 +60,7 @@ async def start_demo(core, host: str = "127.0.0.1", port: int = 8080):
     app = web.Application()
     api.routes(app)
     ChatPage(api, account.token, core).routes(app)
+    DownloadServer(core).routes(app)  # one-time links to documents (attestation…)
     web_runner = web.AppRunner(app, access_log=None)
     await web_runner.setup()
     site = web.TCPSite(web_runner, host, port)

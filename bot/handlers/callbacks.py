@@ -13,7 +13,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import texts
-from bot.handlers import procedures, questions
+from bot.handlers import operations, procedures, questions
+from bot.handlers import tickets as ticket_handlers
 from bot.runtime import run_sync, services
 from bot.state import InvalidButton, Press
 
@@ -21,7 +22,10 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Press], Awaitable[None]]
 
-HANDLERS: dict[str, Handler] = {**questions.CALLBACKS, **procedures.CALLBACKS}
+HANDLERS: dict[str, Handler] = {
+    **questions.CALLBACKS, **procedures.CALLBACKS, **operations.CALLBACKS,
+    **ticket_handlers.CALLBACKS,
+}
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,7 +12,6 @@ A walk ends on a leaf: its conclusion, the article to read and, for
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Any
 
 from telegram import Update
@@ -20,7 +19,9 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import accounts, core_checks, keyboards, texts
+from bot import operations as bot_operations
 from bot.formatting import esc
+from bot.handlers import operations
 from bot.parsing import ParseError, parse_input
 from bot.runtime import Services, optional, run_sync, send_html, services
 from bot.state import ButtonSpec, ConcurrentUpdate, Press
@@ -56,18 +57,10 @@ def _choice_rows(state: WalkState, choices: list[tuple[str, str]]) -> list[list[
 
 
 def _dte_timeline_html(svc: Services, params: dict[str, str]) -> str:
-    from ceres_core.dte_timeline import dte_timeline, order_window, render_timeline_fr
-
-    try:
-        start = date.fromisoformat(params["session_start"])
-        timeline = dte_timeline(params["kind"], start, params.get("departement"))
-        window = order_window(start, svc.core.clock)
-    except CeresError as exc:
-        return texts.TIMELINE_FAILED.format(message=esc(exc.message))
-    return esc(render_timeline_fr(timeline)) + "\n\n" + esc(window.message_fr())
+    return bot_operations.timeline_html(svc.core, params)
 
 
-#: Operations a leaf can carry out now (the others come with the operations module).
+#: Operations a leaf shows at once; the others are buttons to the operations module.
 LEAF_OPERATIONS = {"dte_timeline": _dte_timeline_html}
 
 
@@ -89,6 +82,9 @@ async def _render(
             rows = _choice_rows(state, [(o.id, o.label) for o in step.input.options])
         else:
             body += "\n\n" + texts.PROCEDURE_TYPE_ANSWER
+            if step.input.lookup:  # the user's sessions, candidates or sites as buttons
+                rows = _choice_rows(state, await operations.lookup_choices(
+                    svc, chat_id, step.input.lookup, dict(state.variables)))
         rows.append(_nav_row(state, step))
     elif step.type == "check":
         assert step.check is not None
@@ -100,9 +96,18 @@ async def _render(
             render = LEAF_OPERATIONS.get(op.name)
             if render is not None:
                 body += "\n\n" + await run_sync(render, svc, dict(op.params))
+            else:  # an operation to carry out (with a confirmation when it changes CERES)
+                button = operations.leaf_button(op.name, op.label, dict(op.params))
+                if button is not None:
+                    rows.append([button])
         article = svc.article(step.article or "")
         if article is not None:
             rows.append([keyboards.topic_button(article.id, article.title, "", "📄 ")])
+        if step.ticket is not None:
+            rows.append([keyboards.ticket_button({
+                "src": "proc", "walk": state.to_dict(), "reason": step.ticket.reason,
+                "hint": step.ticket.queue_hint, "topic": step.article,
+            })])
         rows.append(
             [ButtonSpec(texts.BUTTON_RESTART, keyboards.PROCEDURE_START, {"p": step.procedure},
                         reusable=True)]

@@ -1,7 +1,6 @@
 """Free text → the best article, with feedback, "Vouliez-vous dire…" and related topics.
 
-The "Ouvrir un ticket" button is left out until the helpdesk services (``tickets/``)
-exist: the bot never pretends to open a ticket.
+Every answer (and the ``none`` answer) offers "Ouvrir un ticket" (bot.handlers.tickets).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot import keyboards, texts
 from bot.formatting import esc, markdown_to_html
-from bot.handlers import procedures
+from bot.handlers import procedures, tickets
 from bot.runtime import Services, run_sync, send_html, services
 from bot.state import Press
 from knowledge.articles import Article
@@ -103,6 +102,8 @@ async def _record(svc: Services, what: str, question: str, topic: str | None = N
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or not message.text or update.effective_chat is None:
+        return
+    if await tickets.handle_text(update, context):  # ticket mode, ticket being written
         return
     if await procedures.handle_text(update, context):
         return

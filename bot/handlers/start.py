@@ -27,7 +27,7 @@ def help_text(context: ContextTypes.DEFAULT_TYPE) -> str:
     lines = "\n".join(
         texts.PROCEDURE_LINE.format(id=pid, title=esc(lib[pid].title)) for pid in lib.ids()
     )
-    return texts.HELP.format(procedures=lines)
+    return texts.HELP.format(procedures=lines) + "\n\n" + texts.OP_HELP
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -53,6 +53,8 @@ MINIMAL_METHODS = frozenset(
     }
 )
 DOCUMENT_METHODS = frozenset({"senddocument", "getfile"})
+#: Forum topics in supergroups (``forum_topics=True``): the staff group of the helpdesk.
+FORUM_METHODS = frozenset({"createforumtopic"})
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -63,7 +65,7 @@ _COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 _JSON_FIELDS = {"reply_markup", "allowed_updates", "entities", "caption_entities",
                 "link_preview_options", "reply_parameters"}
 _INT_FIELDS = {"message_id", "offset", "limit", "timeout", "max_connections",
-               "message_thread_id", "cache_time"}
+               "message_thread_id", "cache_time", "icon_color"}
 _BOOL_FIELDS = {"drop_pending_updates", "show_alert", "disable_notification",
                 "protect_content", "disable_web_page_preview"}
 
@@ -121,6 +123,8 @@ class BotAccount:
     queries: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, StoredFile] = field(default_factory=dict)
+    #: forum topics per group chat: thread id → name.
+    topics: dict[int, dict[int, str]] = field(default_factory=dict)
     in_flight: set[int] = field(default_factory=set)
     delivery_task: asyncio.Task | None = None
     getting_updates: bool = False
@@ -149,8 +153,15 @@ def _u16(text: str) -> int:
 class LocalBotApi:
     """The server: create it, :meth:`add_bot`, then :meth:`start` (or mount :meth:`routes`)."""
 
-    def __init__(self, *, documents: bool = False, poll_cap: float = MAX_POLL_TIMEOUT) -> None:
+    def __init__(
+        self, *, documents: bool = False, poll_cap: float = MAX_POLL_TIMEOUT,
+        forum_topics: bool = False,
+    ) -> None:
         self.methods = MINIMAL_METHODS | (DOCUMENT_METHODS if documents else frozenset())
+        if forum_topics:
+            self.methods |= FORUM_METHODS
+        #: chats whose user blocked the bot: sending there answers 403 Forbidden.
+        self.blocked_chats: set[int] = set()
         self.bots: dict[str, BotAccount] = {}
         self.poll_cap = poll_cap
         self.calls: dict[str, int] = {}
@@ -261,6 +272,51 @@ class LocalBotApi:
             "date": int(time.time()),
             "text": text,
         }
+        m = _COMMAND.match(text)
+        if m:
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(m.group(0))}]
+        account.messages[(chat_id, message["message_id"])] = message
+        await self._event(account, {"type": "user_message", "chat_id": chat_id, "message": message})
+        return await self._push_update(account, {"message": message})
+
+    def block(self, chat_id: int, blocked: bool = True) -> None:
+        """The user of a private chat blocks (or unblocks) the bot."""
+        (self.blocked_chats.add if blocked else self.blocked_chats.discard)(chat_id)
+
+    def add_group(self, token: str, chat_id: int, title: str = "Support CERES",
+                  *, forum: bool = False) -> dict[str, Any]:
+        """A supergroup the bot is a member of (with topics when ``forum``)."""
+        account = self.account(token)
+        chat = {"id": chat_id, "type": "supergroup", "title": title}
+        if forum:
+            chat["is_forum"] = True
+        account.chats[chat_id] = chat
+        return chat
+
+    async def group_message(
+        self, token: str, chat_id: int, user_id: int, first_name: str, text: str, *,
+        reply_to: int | None = None, thread_id: int | None = None,
+    ) -> dict[str, Any]:
+        """A member writes in a group (in a forum topic, or replying to a message)."""
+        account = self.account(token)
+        chat = account.chats.get(chat_id)
+        if chat is None or chat["type"] == "private":
+            raise bad_request("chat not found")
+        message: dict[str, Any] = {
+            "message_id": self._message_id(account, chat_id),
+            "from": {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "fr"},
+            "chat": chat,
+            "date": int(time.time()),
+            "text": text,
+        }
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        if reply_to is not None:
+            replied = account.messages.get((chat_id, reply_to))
+            if replied is None:
+                raise bad_request("message to be replied not found")
+            message["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
         m = _COMMAND.match(text)
         if m:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(m.group(0))}]
@@ -636,12 +692,33 @@ class LocalBotApi:
         account.messages[(chat_id, message["message_id"])] = message
         return message
 
+    def _check_not_blocked(self, chat_id: int) -> None:
+        if chat_id in self.blocked_chats:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+
+    def _thread(self, account: BotAccount, chat_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        """``message_thread_id``: a topic of a forum supergroup (the fields to add)."""
+        thread_id = params.get("message_thread_id")
+        if thread_id in (None, 0):
+            return {}
+        chat = account.chats[chat_id]
+        topics = account.topics.get(chat_id, {})
+        if not chat.get("is_forum") or thread_id not in topics:
+            raise bad_request("message thread not found")
+        return {"message_thread_id": thread_id, "is_topic_message": True}
+
     async def _m_sendmessage(self, account: BotAccount, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._target_chat(account, params)
+        self._check_not_blocked(chat_id)
         text, entities = self._text(params)
         markup = self._markup(params)
+        thread = self._thread(account, chat_id, params)
+        reply = params.get("reply_parameters") or {}
+        replied = account.messages.get((chat_id, reply.get("message_id"))) if isinstance(reply, dict) else None
         message = self._bot_message(account, chat_id, text=text, entities=entities,
-                                    reply_markup=markup)
+                                    reply_markup=markup, **thread)
+        if replied is not None:
+            message["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
         await self._event(account, {"type": "message", "chat_id": chat_id, "message": message})
         return message
 
@@ -731,10 +808,31 @@ class LocalBotApi:
         )
         return True
 
+    # forum topics (optional) -------------------------------------------------------------
+
+    async def _m_createforumtopic(self, account: BotAccount, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._target_chat(account, params)
+        chat = account.chats[chat_id]
+        if chat["type"] != "supergroup" or not chat.get("is_forum"):
+            raise bad_request("the chat is not a forum")
+        name = str(params.get("name") or "").strip()
+        if not 1 <= len(name) <= 128:
+            raise bad_request("TOPIC_TITLE_EMPTY" if not name else "TOPIC_TITLE_TOO_LONG")
+        # As on Telegram, the topic's id is the id of its "topic created" service message.
+        service = self._bot_message(account, chat_id, forum_topic_created={"name": name,
+                                                                             "icon_color": 7322096})
+        thread_id = service["message_id"]
+        service["message_thread_id"] = thread_id
+        service["is_topic_message"] = True
+        account.topics.setdefault(chat_id, {})[thread_id] = name
+        await self._event(account, {"type": "topic", "chat_id": chat_id, "message": service})
+        return {"message_thread_id": thread_id, "name": name, "icon_color": 7322096}
+
     # documents (optional) ----------------------------------------------------------------
 
     async def _m_senddocument(self, account: BotAccount, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._target_chat(account, params)
+        self._check_not_blocked(chat_id)
         doc = params.get("document")
         if isinstance(doc, dict) and doc.get("__file__"):
             file_id = secrets.token_urlsafe(24)

@@ -129,10 +129,15 @@ def plain(text: str) -> str:
 class BotHarness:
     """A local Bot API server and the real bot on it (polling or webhook)."""
 
-    def __init__(self, services: Services, *, webhook: bool = False, documents: bool = False) -> None:
+    def __init__(
+        self, services: Services, *, webhook: bool = False, documents: bool = False,
+        forum_topics: bool = False, staff_chat_id: int | None = None,
+    ) -> None:
         self.services = services
         self.webhook = webhook
-        self.api = LocalBotApi(documents=documents)
+        self.api = LocalBotApi(documents=documents, forum_topics=forum_topics)
+        #: the helpdesk's staff group (bot.staff_group), when given.
+        self.staff_chat_id = staff_chat_id
         self.account = self.api.add_bot()
         self.token = self.account.token
         self.runner: BotRunner | None = None
@@ -148,6 +153,8 @@ class BotHarness:
             port=0,
             poll_timeout=1,
             secret_token="s3cret-token_for-tests",
+            staff_chat_id=self.staff_chat_id,
+            delivery_interval=0.05,
         )
 
     async def start(self) -> None:

@@ -1,0 +1,551 @@
+"""The helpdesk in the chat: open a ticket, follow it, talk to the person handling it, rate it.
+
+Opening (``/ticket`` or the "Ouvrir un ticket" button of an answer, of a ``none``
+answer and of a procedure leaf that offers a ticket) is a short flow kept in
+``bot_ticket_draft``: the subject, prefilled from the question or the procedure, is
+confirmed (or changed), details may be added, the objects concerned are shown, then
+``tickets.services.open_ticket`` routes and stores the ticket — committed before the
+user is told its number and why it went to that team. A connection problem first
+gets the browser advice (R-ASS-1) with "J'ai essayé, ouvrir le ticket".
+
+Following: ``/mes_tickets`` lists the chat's own tickets (the services refuse any
+other chat's ticket) with buttons to read a ticket's public thread, to write to it,
+to resume talking to the person handling it; ``/quitter_ticket`` leaves that mode.
+
+Ticket mode: :func:`handle_text` runs first for every free text: while a person
+handles a ticket of the chat (``conversation_owner``) the text goes to
+``requester_message`` (committed, then "Message transmis à …"), not to the answer
+engine. Rating buttons come with the *résolu* announcement (:mod:`bot.delivery_worker`).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, CommandHandler, ContextTypes, TypeHandler
+
+from bot import keyboards, staff_group, texts
+from bot import ticket_context as tc
+from bot.formatting import esc, truncate, visible_text
+from bot.runtime import Services, optional, run_sync, send_html, services
+from bot.state import ButtonSpec, Press
+from ceres_core.clock import PARIS
+from ceres_core.errors import CeresError
+from knowledge.procedure_engine import StaleStateError
+from tickets import services as ticket_services
+
+log = logging.getLogger(__name__)
+
+SUBJECT_MAX = 120
+MAX_LISTED = 10
+OPEN_STATUSES = ("nouveau", "en_cours", "en_attente")
+#: Handler group of the transcript recorder (before the others' groups -2, -1, 0).
+TRANSCRIPT_GROUP = -100
+
+
+def _chat_id(update: Update) -> int:
+    return update.effective_chat.id  # type: ignore[union-attr]
+
+
+def _is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+async def _send(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, html: str,
+    rows: list[list[ButtonSpec]] | None = None,
+) -> None:
+    svc = services(context)
+    markup = await run_sync(keyboards.build, svc.store, chat_id, rows) if rows else None
+    await send_html(context.bot, chat_id, html, markup)
+
+
+def _requester_name(update: Update, account: tc.AccountInfo | None) -> str:
+    if account is not None:
+        return account.display_name
+    user = update.effective_user
+    return user.full_name if user is not None else ""
+
+
+def _subject(text: str | None) -> str:
+    return truncate(" ".join((text or "").split()), SUBJECT_MAX)
+
+
+# -- the draft ----------------------------------------------------------------------------------
+
+
+def _facts_from_chat(svc: Services, chat_id: int) -> tc.ChatFacts:
+    """``/ticket`` without a button: the last question asked, its topic, the procedure
+    in progress (its step and the variables collected so far)."""
+    transcript = tc.recent(svc.core, chat_id)
+    facts = tc.ChatFacts(question=tc.last_question(transcript))
+    if facts.question:
+        result = svc.matcher.match(facts.question)
+        facts.topic = result.topic if result.found else None
+    slot = svc.store.load_procedure(chat_id)
+    if slot.data:
+        try:
+            state = svc.procedures.restore(slot.data)
+        except StaleStateError:
+            return facts
+        step = svc.procedures.step(state)
+        facts.procedure = state.procedure
+        facts.procedure_step = state.node
+        facts.variables = {k: str(v) for k, v in state.variables.items()}
+        if step.ticket is not None:
+            facts.queue_hint = step.ticket.queue_hint
+        facts.topic = step.article or facts.topic
+    return facts
+
+
+def _facts_from_press(svc: Services, payload: dict[str, Any]) -> tuple[tc.ChatFacts, str]:
+    src = payload.get("src")
+    question = str(payload.get("q") or "") or None
+    if src == "proc":
+        walk = dict(payload.get("walk") or {})
+        facts = tc.ChatFacts(
+            topic=payload.get("topic"),
+            procedure=walk.get("procedure"),
+            procedure_step=walk.get("node"),
+            variables={str(k): str(v) for k, v in dict(walk.get("vars") or {}).items()},
+            queue_hint=payload.get("hint"),
+        )
+        reason = str(payload.get("reason") or "")
+        facts.question = reason or None
+        return facts, reason
+    topic = payload.get("topic") if src == "answer" else None
+    facts = tc.ChatFacts(question=question, topic=topic)
+    subject = question or ""
+    if not subject and topic:
+        article = svc.article(str(topic))
+        subject = article.title if article else ""
+    return facts, subject
+
+
+def _draft_rows(draft_id: str) -> list[list[ButtonSpec]]:
+    def b(label: str, op: str) -> ButtonSpec:
+        return ButtonSpec(label, keyboards.TICKET_DRAFT, {"op": op, "d": draft_id})
+
+    return [
+        [b(texts.BUTTON_TICKET_SEND, "send")],
+        [b(texts.BUTTON_TICKET_DETAILS, "details"), b(texts.BUTTON_TICKET_SUBJECT, "subject")],
+        [b(texts.BUTTON_TICKET_CANCEL, "cancel")],
+    ]
+
+
+def _draft_html(data: dict[str, Any]) -> str:
+    facts = tc.facts_from_dict(data["facts"])
+    details = texts.TICKET_DRAFT_DETAILS.format(details=esc(facts.details)) if facts.details else ""
+    lines = tc.objects_lines(facts)
+    objects = ""
+    if lines:
+        objects = texts.TICKET_DRAFT_OBJECTS.format(lines="\n".join(
+            texts.TICKET_DRAFT_OBJECT_LINE.format(label=esc(label), value=esc(value))
+            for label, value in lines
+        ))
+    return texts.TICKET_DRAFT.format(subject=esc(data["subject"]), details=details, objects=objects)
+
+
+async def _show_draft(context: ContextTypes.DEFAULT_TYPE, chat_id: int, data: dict[str, Any]) -> None:
+    await _send(context, chat_id, _draft_html(data), _draft_rows(data["id"]))
+
+
+async def _start_draft(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, facts: tc.ChatFacts, subject: str
+) -> None:
+    svc = services(context)
+    chat_id = _chat_id(update)
+    data = {"id": secrets.token_urlsafe(6), "facts": tc.facts_to_dict(facts),
+            "subject": _subject(subject)}
+    if not data["subject"]:
+        await run_sync(tc.save_draft, svc.core, chat_id, data, "subject")
+        await context.bot.send_message(chat_id, texts.TICKET_ASK_SUBJECT)
+        return
+    await run_sync(tc.save_draft, svc.core, chat_id, data, None)
+    await _show_draft(context, chat_id, data)
+
+
+async def ticket_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not _is_private(update):
+        return
+    svc = services(context)
+    chat_id = _chat_id(update)
+    facts = await run_sync(_facts_from_chat, svc, chat_id)
+    typed = " ".join(context.args or [])
+    if typed:
+        facts.question = typed
+    await _start_draft(update, context, facts, typed or facts.question or "")
+
+
+async def cancel_draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not _is_private(update):
+        return
+    svc = services(context)
+    chat_id = _chat_id(update)
+    done = await run_sync(tc.clear_draft, svc.core, chat_id)
+    await run_sync(svc.store.revoke_chat, chat_id, (keyboards.TICKET_DRAFT,))
+    await context.bot.send_message(chat_id, texts.TICKET_CANCELLED if done else texts.TICKET_NO_DRAFT)
+
+
+async def on_open(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    facts, subject = _facts_from_press(services(context), press.payload)
+    await _start_draft(update, context, facts, subject)
+
+
+async def on_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    chat_id = _chat_id(update)
+    op = press.payload.get("op")
+    async with svc.chat_lock(chat_id):
+        draft = await run_sync(tc.load_draft, svc.core, chat_id)
+        if draft is None or draft.data.get("id") != press.payload.get("d"):
+            await query.answer(texts.BUTTON_EXPIRED)
+            return
+        await query.answer()
+        if query.message is not None:
+            await optional(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
+        data = draft.data
+        if op == "cancel":
+            await run_sync(tc.clear_draft, svc.core, chat_id)
+            await context.bot.send_message(chat_id, texts.TICKET_CANCELLED)
+        elif op == "details":
+            await run_sync(tc.save_draft, svc.core, chat_id, data, "details")
+            await context.bot.send_message(chat_id, texts.TICKET_ASK_DETAILS)
+        elif op == "subject":
+            await run_sync(tc.save_draft, svc.core, chat_id, data, "subject")
+            await context.bot.send_message(chat_id, texts.TICKET_ASK_SUBJECT)
+        elif op == "tried":
+            data["facts"]["browser_advice_shown"] = True
+            await _open(update, context, data)
+        elif op == "send":
+            await _open(update, context, data)
+        else:
+            log.warning("unknown draft operation %r", op)
+
+
+async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, data: dict[str, Any]) -> None:
+    """Route and store the ticket (committed), then tell the user its number."""
+    from bot.handlers.questions import article_html
+
+    svc = services(context)
+    core = svc.core
+    chat_id = _chat_id(update)
+    facts = tc.facts_from_dict(data["facts"])
+    account = await run_sync(tc.account_info, core, chat_id)
+    login = account.login if account else None
+    session = await run_sync(tc.session_facts, core, login, facts.variables.get("session"))
+    transcript = await run_sync(tc.recent, core, chat_id)
+    requester = ticket_services.Requester(chat_id, _requester_name(update, account), login)
+    if not facts.question:
+        facts.question = data["subject"]
+    try:
+        result = await run_sync(
+            ticket_services.open_ticket, core, requester, data["subject"],
+            tc.ticket_context(facts, transcript, account, session),
+            tc.routing_input(facts, account, session),
+        )
+    except CeresError as exc:
+        await run_sync(tc.save_draft, core, chat_id, data, None)
+        await _send(context, chat_id, texts.TICKET_OPEN_FAILED.format(message=esc(exc.message)),
+                    _draft_rows(data["id"]))
+        return
+    if isinstance(result, ticket_services.AdviceFirst):
+        await run_sync(tc.save_draft, core, chat_id, data, None)
+        article = svc.article(result.topic)
+        body = texts.TICKET_ADVICE_FIRST.format(rule=esc(result.rule)) + "\n\n"
+        body += article_html(article) if article is not None else esc(result.message)
+        rows = [
+            [ButtonSpec(texts.BUTTON_TICKET_TRIED, keyboards.TICKET_DRAFT, {"op": "tried", "d": data["id"]})],
+            [ButtonSpec(texts.BUTTON_TICKET_CANCEL, keyboards.TICKET_DRAFT, {"op": "cancel", "d": data["id"]})],
+        ]
+        await _send(context, chat_id, body, rows)
+        return
+    await run_sync(tc.clear_draft, core, chat_id)
+    await _send(context, chat_id, texts.TICKET_OPENED.format(
+        number=esc(result.number), explanation=esc(result.explanation)))
+    await staff_group.post_new_ticket(
+        context.bot, svc, ticket_id=result.ticket_id, number=result.number, subject=data["subject"],
+        queue=result.queue_name, explanation=result.explanation,
+        requester=requester.display_name + (f" ({login})" if login else ""),
+        question=facts.question if not facts.details else f"{facts.question}\n\n{facts.details}",
+    )
+
+
+# -- typed text: the draft, a message for a ticket, ticket mode -----------------------------------
+
+
+async def handle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Free text meant for the helpdesk; False when the assistant should answer it."""
+    message = update.effective_message
+    if not _is_private(update) or message is None or not message.text:
+        return False
+    svc = services(context)
+    chat_id = _chat_id(update)
+    text = message.text.strip()
+    draft = await run_sync(tc.load_draft, svc.core, chat_id)
+    if draft is not None and draft.awaiting in ("subject", "details"):
+        data = draft.data
+        if draft.awaiting == "subject":
+            data["subject"] = _subject(text)
+            facts = data["facts"]
+            if not facts.get("question"):
+                facts["question"] = text
+        else:
+            data["facts"]["details"] = truncate(text, 3000)
+        await run_sync(tc.save_draft, svc.core, chat_id, data, None)
+        await _show_draft(context, chat_id, data)
+        return True
+    if draft is not None and draft.awaiting == "write":
+        await run_sync(tc.clear_draft, svc.core, chat_id)
+        await _to_ticket(update, context, draft.data["ticket_id"], text, in_mode=False)
+        return True
+    owner = await run_sync(ticket_services.conversation_owner, svc.core, chat_id)
+    if owner is None:
+        return False
+    await _to_ticket(update, context, owner.id, text, in_mode=True)
+    return True
+
+
+async def _to_ticket(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ticket_id: int, text: str, *, in_mode: bool
+) -> None:
+    svc = services(context)
+    chat_id = _chat_id(update)
+    try:
+        result = await run_sync(ticket_services.requester_message, svc.core, chat_id, ticket_id, text)
+    except CeresError as exc:
+        await context.bot.send_message(chat_id, texts.TICKET_MESSAGE_FAILED.format(message=exc.message))
+        return
+    t = result.ticket
+    if result.follow_up is not None:
+        await _send(context, chat_id, texts.TICKET_MESSAGE_FOLLOW_UP.format(
+            number=esc(result.follow_up.number), queue=esc(result.follow_up.queue_name)))
+    elif result.reopened:
+        await _send(context, chat_id, texts.TICKET_MESSAGE_REOPENED.format(
+            number=esc(t.number), queue=esc(t.queue_name)))
+    else:
+        template = texts.TICKET_MESSAGE_SENT_MODE if in_mode else texts.TICKET_MESSAGE_SENT
+        rows = [[ButtonSpec(texts.BUTTON_TICKET_LEAVE, keyboards.TICKET_LEAVE, {})]] if in_mode else None
+        await _send(context, chat_id, template.format(number=esc(t.number), queue=esc(t.queue_name)), rows)
+    name = _requester_name(update, None)
+    await staff_group.relay_requester_message(context.bot, svc, t.id, t.number, name, text)
+
+
+# -- following: /mes_tickets, a thread, write, resume, leave ---------------------------------------
+
+
+def _list_rows(tickets: list[ticket_services.TicketSummary], owner_id: int | None) -> list[list[ButtonSpec]]:
+    rows: list[list[ButtonSpec]] = []
+    for t in tickets:
+        row = [ButtonSpec(texts.BUTTON_TICKET_VIEW.format(number=t.number), keyboards.TICKET_VIEW,
+                          {"t": t.id}, reusable=True)]
+        if t.status in OPEN_STATUSES:
+            row.append(ButtonSpec(texts.BUTTON_TICKET_WRITE,
+                                  keyboards.TICKET_WRITE, {"t": t.id}, reusable=True))
+            if t.handled_by_human and t.id != owner_id:
+                row.append(ButtonSpec(texts.BUTTON_TICKET_RESUME, keyboards.TICKET_RESUME,
+                                      {"t": t.id}, reusable=True))
+        rows.append(row)
+    if owner_id is not None:
+        rows.append([ButtonSpec(texts.BUTTON_TICKET_LEAVE, keyboards.TICKET_LEAVE, {}, reusable=True)])
+    return rows
+
+
+async def my_tickets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not _is_private(update):
+        return
+    svc = services(context)
+    chat_id = _chat_id(update)
+    tickets = await run_sync(ticket_services.list_my_tickets, svc.core, chat_id, limit=MAX_LISTED)
+    if not tickets:
+        await context.bot.send_message(chat_id, texts.MY_TICKETS_NONE)
+        return
+    owner = await run_sync(ticket_services.conversation_owner, svc.core, chat_id)
+    owner_id = owner.id if owner else None
+    lines = [texts.MY_TICKETS_HEADING]
+    for t in tickets:
+        mode = ""
+        if t.status in OPEN_STATUSES and t.handled_by_human:
+            mode = texts.MY_TICKETS_MODE_ON if t.id == owner_id else texts.MY_TICKETS_MODE_AWAY
+        lines.append(texts.MY_TICKETS_LINE.format(
+            number=esc(t.number), subject=esc(t.subject), status=esc(t.status_label),
+            queue=esc(t.queue_name), mode=mode))
+    await _send(context, chat_id, "\n\n".join(lines), _list_rows(tickets, owner_id))
+
+
+def _when(at: datetime) -> str:
+    return at.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+
+
+async def on_view(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    chat_id = _chat_id(update)
+    await query.answer()
+    try:
+        detail = await run_sync(ticket_services.get_my_ticket, svc.core, chat_id, press.payload.get("t"))
+    except CeresError as exc:
+        await context.bot.send_message(chat_id, exc.message)
+        return
+    t = detail.ticket
+    parts = [texts.TICKET_THREAD_HEADING.format(
+        number=esc(t.number), subject=esc(t.subject), status=esc(t.status_label),
+        queue=esc(t.queue_name), explanation=esc(detail.routing_explanation))]
+    for m in detail.messages:
+        parts.append(texts.TICKET_THREAD_MESSAGE.format(
+            author=esc(m.author), at=esc(_when(m.created_at)), text=esc(m.text)))
+    if not detail.messages:
+        parts.append(texts.TICKET_THREAD_EMPTY)
+    if detail.rating is not None:
+        parts.append(texts.TICKET_THREAD_RATING.format(score=detail.rating))
+    rows = None
+    if t.status in OPEN_STATUSES:
+        rows = [[ButtonSpec(texts.BUTTON_TICKET_WRITE,
+                            keyboards.TICKET_WRITE, {"t": t.id}, reusable=True)]]
+    await _send(context, chat_id, "\n\n".join(parts), rows)
+
+
+async def on_write(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    chat_id = _chat_id(update)
+    await query.answer()
+    try:
+        detail = await run_sync(ticket_services.get_my_ticket, svc.core, chat_id, press.payload.get("t"))
+    except CeresError as exc:
+        await context.bot.send_message(chat_id, exc.message)
+        return
+    await run_sync(tc.save_draft, svc.core, chat_id,
+                   {"ticket_id": detail.ticket.id, "number": detail.ticket.number}, "write")
+    await context.bot.send_message(chat_id, texts.TICKET_WRITE_PROMPT.format(number=detail.ticket.number))
+
+
+async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    chat_id = _chat_id(update)
+    await query.answer()
+    try:
+        t = await run_sync(ticket_services.resume_ticket_mode, svc.core, chat_id, press.payload.get("t"))
+    except CeresError as exc:
+        await context.bot.send_message(chat_id, exc.message)
+        return
+    await _send(context, chat_id, texts.TICKET_RESUMED.format(number=esc(t.number), queue=esc(t.queue_name)))
+
+
+async def _leave(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    svc = services(context)
+    t = await run_sync(ticket_services.leave_ticket_mode, svc.core, chat_id)
+    if t is None:
+        await context.bot.send_message(chat_id, texts.TICKET_NOT_IN_MODE)
+        return
+    await _send(context, chat_id, texts.TICKET_LEFT.format(number=esc(t.number)))
+
+
+async def leave_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if _is_private(update):
+        await _leave(context, _chat_id(update))
+
+
+async def on_leave(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await _leave(context, _chat_id(update))
+
+
+async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    chat_id = _chat_id(update)
+    score = press.payload.get("s")
+    try:
+        await run_sync(ticket_services.rate, svc.core, chat_id, press.payload.get("t"), score)
+    except CeresError as exc:
+        await query.answer(truncate(exc.message, 200))
+        return
+    await query.answer(texts.TICKET_RATED.format(score=score))
+    if query.message is not None:
+        await optional(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
+    await context.bot.send_message(chat_id, texts.TICKET_RATED.format(score=score))
+
+
+# -- the transcript (user side; the bot's side is recorded as it is sent) -------------------------
+
+
+async def record_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Keep the user's side of the conversation (texts, buttons pressed) for tickets."""
+    if not _is_private(update):
+        return
+    svc = services(context)
+    chat_id = _chat_id(update)
+    text = None
+    if update.message is not None and update.message.text:
+        text = update.message.text
+    elif update.callback_query is not None and update.callback_query.message is not None:
+        query = update.callback_query
+        markup = getattr(query.message, "reply_markup", None)
+        for row in (markup.inline_keyboard if markup else ()):
+            for button in row:
+                if button.callback_data == query.data:
+                    text = tc.BUTTON_PREFIX + button.text
+    if text:
+        try:
+            await run_sync(tc.record, svc.core, chat_id, "user", text)
+        except Exception:
+            log.warning("could not record the transcript of chat %s", chat_id, exc_info=True)
+
+
+async def record_sent(svc: Services, endpoint: str, data: dict[str, Any]) -> None:
+    """The bot's side: what it sent to a private chat (called by the rate limiter)."""
+    if endpoint not in ("sendMessage", "editMessageText"):
+        return
+    try:
+        chat_id = int(data.get("chat_id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return
+    if chat_id <= 0:  # groups (the staff group) have negative ids
+        return
+    text = str(data.get("text") or "")
+    if str(data.get("parse_mode") or "").upper() == "HTML":
+        text = visible_text(text)
+    try:
+        await run_sync(tc.record, svc.core, chat_id, "bot", text)
+    except Exception:
+        log.warning("could not record the transcript of chat %s", chat_id, exc_info=True)
+
+
+CALLBACKS = {
+    keyboards.TICKET_OPEN: on_open,
+    keyboards.TICKET_DRAFT: on_draft,
+    keyboards.TICKET_VIEW: on_view,
+    keyboards.TICKET_WRITE: on_write,
+    keyboards.TICKET_RESUME: on_resume,
+    keyboards.TICKET_LEAVE: on_leave,
+    keyboards.TICKET_RATE: on_rate,
+}
+
+
+def register(app: Application) -> None:
+    # Its own group, before every other: it only records and never stops an update.
+    app.add_handler(TypeHandler(Update, record_update), group=TRANSCRIPT_GROUP)
+    app.add_handler(CommandHandler("ticket", ticket_command))
+    app.add_handler(CommandHandler("mes_tickets", my_tickets))
+    app.add_handler(CommandHandler("quitter_ticket", leave_command))
+    app.add_handler(CommandHandler("annuler_ticket", cancel_draft))
+

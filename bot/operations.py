@@ -1,0 +1,635 @@
+"""Operations in chat: procedure-leaf operation names + parameters → ``ceres_core``
+service calls, and their French rendering. The one place that knows both sides.
+
+Each operation of :data:`knowledge.procedure_engine.OPERATIONS` the bot can carry
+out is described by its parameters (:data:`PARAMS`, asked one by one by
+:mod:`bot.handlers.operations` when missing), the sentence that names exactly what
+will happen (:func:`confirmation`, read from the core's views) and the call itself
+(:func:`execute`). No rule of the domain is decided here: the core checks the
+actor's scope and every rule, and a refusal is a :class:`~ceres_core.errors.CeresError`
+whose French message the handlers show as is.
+
+Every function is synchronous (database calls): handlers run them with
+:func:`bot.runtime.run_sync`. Everything returned is Telegram HTML with every value
+escaped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot import texts
+from bot.formatting import esc
+from bot.parsing import ParseError, parse_siret, parse_text
+from ceres_core.core import Core
+from ceres_core.errors import CeresError, InvalidInput
+
+#: Operations the bot carries out, with their parameters in the order they are asked.
+#: ``rs_name`` is asked only for a session manager who is not on the agrément.
+PARAMS: dict[str, tuple[str, ...]] = {
+    "list_sessions": (),
+    "request_print": ("session",),
+    "request_duplicate": ("candidate", "session"),
+    "record_pnd": ("candidate", "session", "address"),
+    "attestation_reussite": ("candidate", "session"),
+    "dte_timeline": ("session",),
+    "order_dte": (
+        "session", "candidates_count", "rs_kind", "rs_name", "contact_name", "contact_phone",
+        "contact_email", "delivery_address", "comment",
+    ),
+    "register_centre": ("siret",),
+    "transfer_site": ("site", "target_siret"),
+    "activation_letter": ("siret",),
+}
+
+#: Operations that change CERES: an explicit confirmation first.
+CONFIRM = frozenset(
+    {"request_print", "request_duplicate", "record_pnd", "order_dte", "register_centre",
+     "transfer_site"}
+)
+
+#: Operations whose result is a document (PDF).
+DOCUMENTS = frozenset({"attestation_reussite", "activation_letter"})
+
+#: Session manager choices of the DTE order form (values of ``rs_kind`` for the core).
+RS_CHOICES: tuple[tuple[str, str], ...] = (
+    ("titulaire", "RS titulaire de l'agrément"),
+    ("suppleant", "RS suppléant de l'agrément"),
+    ("autre", "Une autre personne"),
+)
+RS_LABELS = dict(RS_CHOICES)
+
+
+def supports(operation: str) -> bool:
+    return operation in PARAMS
+
+
+def needs_confirmation(operation: str) -> bool:
+    return operation in CONFIRM
+
+
+def next_missing(operation: str, params: dict[str, Any]) -> str | None:
+    """The next parameter to ask for, or ``None`` when the operation can be prepared."""
+    for name in PARAMS[operation]:
+        if name == "rs_name" and params.get("rs_kind") != "autre":
+            continue
+        if name == "comment":
+            if "comment" not in params:
+                return name
+            continue
+        if not str(params.get(name) or "").strip():
+            return name
+    return None
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    street: str
+    postal_code: str
+    city: str
+
+    @property
+    def line(self) -> str:
+        return f"{self.street}, {self.postal_code} {self.city}"
+
+
+_POSTAL = re.compile(r"^(?P<street>.+?)[\s,]+(?P<cp>\d{5})\s+(?P<city>[^\d,].*)$")
+ADDRESS_HINT = "Écrivez-la sur une ligne, par exemple « 12 rue de la Roquette, 75011 Paris »."
+
+
+def parse_postal_address(text: str) -> PostalAddress:
+    """``"12 rue de la Roquette, 75011 Paris"`` → street, postal code, commune."""
+    clean = " ".join(text.split())
+    m = _POSTAL.match(clean)
+    if not clean or m is None:
+        raise ParseError(
+            "Je ne trouve pas le code postal à 5 chiffres suivi de la commune. " + ADDRESS_HINT
+        )
+    street = m.group("street").strip(" ,")
+    if not re.search(r"[^\W\d_]", street):
+        raise ParseError("Indiquez aussi le numéro et la voie. " + ADDRESS_HINT)
+    return PostalAddress(street, m.group("cp"), m.group("city").strip(" ,"))
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+
+
+def parse_param(name: str, text: str) -> str:
+    """A typed value for parameter ``name``; :class:`ParseError` with a French message."""
+    if name in ("siret", "target_siret"):
+        return parse_siret(text)
+    if name == "session":
+        return parse_text(text).upper().replace(" ", "")
+    if name == "site":
+        return parse_text(text).upper() if re.fullmatch(r"\s*s-?\d+\s*", text, re.I) else parse_text(text)
+    if name == "candidates_count":
+        value = text.strip()
+        if not value.isdigit():
+            raise ParseError("Indiquez le nombre de candidats en chiffres, par exemple 12.")
+        return str(int(value))
+    if name == "rs_kind":
+        folded = _fold(text)
+        for value, label in RS_CHOICES:
+            if folded in (value, _fold(label)) or folded == f"rs {value}":
+                return value
+        raise ParseError("Choisissez le responsable de session avec l'un des boutons.")
+    if name == "address":
+        return parse_postal_address(text).line
+    if name == "comment":
+        return " ".join(text.split())
+    return parse_text(text)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fr(d: date | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else "—"
+
+
+_VERSION = re.compile(r"\s*\(\d{2}/\d{2}/\d{4}\)$")
+
+
+def short_title(label: str) -> str:
+    """``"Ouvrier du paysage (20/09/2018)"`` → ``"Ouvrier du paysage"`` (display only)."""
+    return _VERSION.sub("", label)
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(esc(n) for n in names)
+
+
+def _natural(first: str, last: str) -> str:
+    return f"{first} {last}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an operation gives back: HTML, and a document for the document operations."""
+
+    html: str
+    document: tuple[str, bytes] | None = None
+    #: ``True`` when nothing was done (e.g. nothing left to print): no confirmation.
+    nothing_to_do: bool = False
+
+
+# --------------------------------------------------------------------------- pickers
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+_PICKER_STATES: dict[str, str | None] = {
+    "request_print": "validee",
+    "request_duplicate": "validee",
+    "record_pnd": "validee",
+    "attestation_reussite": "validee",
+}
+
+
+def session_choices(core: Core, login: str, operation: str | None = None, limit: int = 12) -> list[Choice]:
+    """The actor's sessions as buttons for a session picker (newest first)."""
+    from ceres_core.services.sessions import list_sessions
+
+    state = _PICKER_STATES.get(operation or "")
+    sessions = list_sessions(core, login, state=state, limit=200)
+    if operation == "order_dte":
+        sessions = [s for s in sessions if s.dte_status == "non_commande" and s.state != "annulee"]
+    sessions = sorted(sessions, key=lambda s: (s.start_date, s.ref), reverse=True)[:limit]
+    return [
+        Choice(s.ref, f"{s.ref} – {short_title(s.title_label)} – {_fr(s.start_date)}")
+        for s in sessions
+    ]
+
+
+def registration_choices(core: Core, login: str, session_ref: str) -> list[Choice]:
+    from ceres_core.services.sessions import get_session
+
+    view = get_session(core, login, session_ref)
+    return [Choice(r.ceres_id, f"{r.full_name} ({r.ceres_id})") for r in view.registrations]
+
+
+def candidate_search(core: Core, login: str, query: str, limit: int = 8) -> list[Choice]:
+    from ceres_core.services.candidates import search_candidates
+
+    hits = search_candidates(core, login, query, limit=limit)
+    return [Choice(h.candidate.ceres_id, h.candidate.label) for h in hits]
+
+
+def candidate_session_choices(core: Core, login: str, ceres_id: str) -> list[Choice]:
+    """The sessions of a candidate that the actor can see."""
+    from ceres_core.services.candidates import get_candidate
+    from ceres_core.services.sessions import get_session
+
+    refs = get_candidate(core, login, ceres_id).session_refs
+    out = []
+    for ref in refs:
+        try:
+            view = get_session(core, login, ref)
+        except CeresError:
+            continue
+        out.append(Choice(ref, f"{ref} – {short_title(view.title_label)} – {_fr(view.start_date)}"))
+    return out
+
+
+def site_choices(core: Core, login: str) -> list[Choice]:
+    """Sites of the actor's zone still on the centre de reprise (transfer picker)."""
+    from ceres_core.services.sites import list_sites_on_reprise
+
+    try:
+        sites = list_sites_on_reprise(core, login)
+    except CeresError:
+        return []
+    return [Choice(s.code, f"{s.name} ({s.code})") for s in sites[:12]]
+
+
+def lookup_choices(core: Core, login: str | None, lookup: str, variables: dict[str, str]) -> list[Choice]:
+    """Buttons for a procedure input with ``lookup`` (session, candidate, site)."""
+    if login is None:
+        return []
+    try:
+        if lookup == "session":
+            return session_choices(core, login)
+        if lookup == "candidate" and variables.get("session"):
+            return registration_choices(core, login, variables["session"])
+        if lookup == "site":
+            return site_choices(core, login)
+    except CeresError:
+        return []
+    return []
+
+
+# --------------------------------------------------------------------------- views
+
+
+def sessions_html(core: Core, login: str, limit: int = 30) -> tuple[str, list[Choice]]:
+    """``/sessions``: the actor's sessions with state, print progress and DTE status."""
+    from ceres_core.services.sessions import list_sessions
+
+    sessions = list_sessions(core, login, limit=200)
+    if not sessions:
+        return "Aucune session dans votre périmètre.", []
+    shown = sorted(sessions, key=lambda s: (s.start_date, s.ref), reverse=True)[:limit]
+    lines = [f"<b>Vos sessions</b> ({len(sessions)})"]
+    for s in shown:
+        lines.append(
+            f"\n• <b>{esc(s.ref)}</b> – {esc(short_title(s.title_label))} – "
+            f"du {_fr(s.start_date)} au {_fr(s.end_date)}\n"
+            f"   {esc(s.state_label)} · {esc(_progress(s))}{esc(s.dte_status_label)}"
+        )
+    if len(sessions) > len(shown):
+        lines.append(f"\n… et {len(sessions) - len(shown)} autres : /sessions affiche les plus récentes.")
+    choices = [Choice(s.ref, f"{s.ref} – {short_title(s.title_label)}") for s in shown]
+    return "\n".join(lines), choices
+
+
+def _progress(s: Any) -> str:
+    if s.state in ("validee", "debloquee") and s.registrations_count:
+        return f"impression : {s.initial_print_count}/{s.registrations_count} envoyés · "
+    return ""
+
+
+@dataclass(frozen=True)
+class Card:
+    html: str
+    #: operations offered on the card: (operation, params, label)
+    actions: list[tuple[str, dict[str, str], str]] = field(default_factory=list)
+    candidates: list[Choice] = field(default_factory=list)
+
+
+def session_card(core: Core, login: str, ref: str) -> Card:
+    """One session: state, dates, print progress, DTE, and the operations available."""
+    from ceres_core.services.dte import dte_status
+    from ceres_core.services.printing import documents_preview
+    from ceres_core.services.sessions import get_session
+
+    s = get_session(core, login, ref)
+    lines = [
+        f"<b>Session {esc(s.ref)}</b>",
+        f"{esc(s.kind_label)} – {esc(s.certification_label)}",
+        f"Site : {esc(s.site_name)} ({esc(s.site_code)}), centre {esc(s.centre_name)}",
+        f"Dates : du {_fr(s.start_date)} au {_fr(s.end_date)}",
+        f"État : {esc(s.state_label)}",
+        f"Candidats inscrits : {s.registrations_count}",
+    ]
+    actions: list[tuple[str, dict[str, str], str]] = []
+    try:
+        preview = documents_preview(core, login, ref)
+    except CeresError:
+        preview = None
+    if preview is not None:
+        total = preview.sent_count + preview.to_send_count
+        lines.append(f"Impression : {preview.sent_count}/{total} envoyés")
+        if preview.to_send_count:
+            actions.append(("request_print", {"session": s.ref},
+                            f"🖨️ Envoyer pour impression ({preview.to_send_count})"))
+    try:
+        dte = dte_status(core, login, ref)
+        lines.append(f"DTE : {esc(dte.status_label)}")
+        actions.append(("dte_timeline", {"session": s.ref}, "📅 Calendrier du DTE"))
+        if dte.can_still_order:
+            actions.append(("order_dte", {"session": s.ref}, "📦 Commander le DTE"))
+    except CeresError:
+        lines.append(f"DTE : {esc(s.dte_status_label)}")
+    candidates = [Choice(r.ceres_id, f"👤 {r.full_name} ({r.ceres_id})") for r in s.registrations]
+    return Card("\n".join(lines), actions, candidates)
+
+
+def candidate_card(core: Core, login: str, ref: str, ceres_id: str) -> Card:
+    """A candidate of a session: result, print history, and what can be done."""
+    from ceres_core.services.printing import print_history
+
+    h = print_history(core, login, ref, ceres_id)
+    c = h.candidate
+    lines = [
+        f"<b>{esc(_natural(c.first_name, c.last_name))}</b> (n° {esc(c.ceres_id)}) – "
+        f"session {esc(h.session_ref)}",
+        f"Résultat : {esc(c.result_label)}",
+        esc(c.status_line),
+    ]
+    lines += [f"• {esc(line)}" for line in c.history_lines if line != c.status_line]
+    lines += [f"⚠️ {esc(a)}" for a in c.alerts]
+    for pnd in h.pnd_events:
+        lines.append(f"Pli non distribuable signalé le {_fr(pnd.reported_on)}")
+    params = {"session": h.session_ref, "candidate": c.ceres_id}
+    actions: list[tuple[str, dict[str, str], str]] = []
+    if h.next_duplicate_from is not None:
+        lines.append(f"Duplicata possible à partir du {_fr(h.next_duplicate_from)}.")
+        actions.append(("request_duplicate", params, "📄 Demander un duplicata"))
+    if c.initial_request_on is not None:
+        actions.append(("record_pnd", params, "📮 Pli non distribuable : nouvelle adresse"))
+    if h.attestation_available:
+        actions.append(("attestation_reussite", params, "🎓 Attestation de réussite"))
+    return Card("\n".join(lines), actions)
+
+
+# --------------------------------------------------------------------------- confirmation
+
+
+def confirmation(core: Core, login: str, operation: str, params: dict[str, Any]) -> Outcome:
+    """The sentence naming exactly what will happen (HTML), read from the core's views.
+
+    Raises :class:`CeresError` when the core already refuses to show it (scope…).
+    ``nothing_to_do`` is set when there is nothing to confirm.
+    """
+    p = params
+    if operation == "request_print":
+        from ceres_core.services.printing import documents_preview
+
+        preview = documents_preview(core, login, p["session"])
+        todo = [c for c in preview.candidates if c.to_send]
+        where = (
+            f"de la session <b>{esc(preview.session_ref)}</b> "
+            f"({esc(short_title(preview.title_label))}, {_fr(preview.start_date)})"
+        )
+        if not todo:
+            return Outcome(
+                f"Aucun candidat {where} ne reste à envoyer pour impression "
+                f"({preview.sent_count} envoyé(s)).",
+                nothing_to_do=True,
+            )
+        names = [_natural(c.first_name, c.last_name) for c in todo]
+        if len(todo) == 1:
+            head = f"Envoyer pour impression le candidat restant {where} : {_names(names)} ?"
+        else:
+            head = f"Envoyer pour impression les {len(todo)} candidats restants {where} : {_names(names)} ?"
+        return Outcome(
+            head
+            + "\n\nEn confirmant, vous attestez avoir vérifié leurs documents : la case "
+            "« Données vérifiées et conformes » sera cochée pour chacun, puis une demande "
+            "d'impression sera transmise candidat par candidat.\n"
+            + esc(preview.routing.label)
+        )
+    if operation in ("request_duplicate", "record_pnd"):
+        from ceres_core.services.printing import print_history
+
+        h = print_history(core, login, p["session"], p["candidate"])
+        c = h.candidate
+        who = f"{esc(_natural(c.first_name, c.last_name))} (n° {esc(c.ceres_id)})"
+        if operation == "request_duplicate":
+            return Outcome(
+                f"Demander un duplicata de l'ensemble des documents de {who}, session "
+                f"<b>{esc(h.session_ref)}</b> ?\n\nEn confirmant, vous attestez avoir vérifié "
+                "à nouveau ses données (« Données vérifiées et conformes »).\n"
+                f"{esc(c.status_line)}."
+            )
+        address = parse_postal_address(p["address"])
+        return Outcome(
+            f"Enregistrer le pli non distribuable de {who}, session <b>{esc(h.session_ref)}</b>, "
+            f"avec la nouvelle adresse « {esc(address.line)} » ?\n\n"
+            "L'adresse de sa fiche sera corrigée et l'Afpa sera informée pour renvoyer le "
+            "pli. Aucun duplicata ne sera demandé."
+        )
+    if operation == "order_dte":
+        from ceres_core.services.sessions import get_session
+
+        s = get_session(core, login, p["session"])
+        rs = RS_LABELS.get(p["rs_kind"], p["rs_kind"])
+        if p.get("rs_kind") == "autre":
+            rs = f"{rs} : {p.get('rs_name', '')}"
+        comment = p.get("comment") or "aucun"
+        return Outcome(
+            f"Commander le DTE de la session <b>{esc(s.ref)}</b> "
+            f"({esc(short_title(s.title_label))}, du {_fr(s.start_date)}) ?\n\n"
+            f"• Nombre de candidats : {esc(p['candidates_count'])}\n"
+            f"• Responsable de session : {esc(rs)}\n"
+            f"• Contact : {esc(p['contact_name'])}, {esc(p['contact_phone'])}, "
+            f"{esc(p['contact_email'])}\n"
+            f"• Adresse de livraison : {esc(p['delivery_address'])}\n"
+            f"• Commentaire : {esc(comment)}"
+        )
+    if operation == "register_centre":
+        from ceres_core.siret import format_siret
+
+        return Outcome(
+            f"Enregistrer dans CERES le centre de SIRET <b>{esc(format_siret(p['siret']))}</b> ?"
+            "\n\nSa raison sociale, son adresse et sa commune seront reprises du répertoire "
+            "des entreprises ; vous pourrez les modifier ensuite."
+        )
+    if operation == "transfer_site":
+        from ceres_core.services.sites import transfer_site
+
+        preview = transfer_site(core, login, p["site"], p["target_siret"], confirm=False)
+        sessions = ", ".join(preview.session_refs) or "aucune"
+        return Outcome(
+            f"{esc(preview.confirmation_question)}\n\n"
+            f"Site : {esc(preview.site_name)} ({esc(preview.site_code)})\n"
+            f"Centre actuel : {esc(preview.from_centre.label)}\n"
+            f"Nouveau centre : {esc(preview.to_centre.label)}\n"
+            f"Suivront le site : {preview.agrements_moved} agrément(s) et "
+            f"{preview.sessions_moved} session(s) ({esc(sessions)})."
+        )
+    raise ValueError(f"{operation} needs no confirmation")
+
+
+# --------------------------------------------------------------------------- execution
+
+
+def execute(core: Core, login: str, operation: str, params: dict[str, Any]) -> Outcome:
+    """Carry the operation out through its ``ceres_core`` service; render the result."""
+    p = params
+    if operation == "request_print":
+        from ceres_core.services.printing import request_print_for_session
+
+        return Outcome(render_batch(request_print_for_session(core, login, p["session"], verify_all=True)))
+    if operation == "request_duplicate":
+        from ceres_core.services.printing import request_duplicate
+
+        view = request_duplicate(core, login, p["session"], p["candidate"], data_verified=True)
+        return Outcome(render_print_request(view))
+    if operation == "record_pnd":
+        from ceres_core.services.printing import record_pnd
+
+        address = parse_postal_address(p["address"])
+        view = record_pnd(
+            core, login, p["session"], p["candidate"], new_address=address.street,
+            new_postal_code=address.postal_code, new_city=address.city,
+        )
+        return Outcome(render_pnd(view))
+    if operation == "attestation_reussite":
+        from ceres_core.services.printing import attestation_reussite
+
+        filename, pdf = attestation_reussite(core, login, p["session"], p["candidate"])
+        return Outcome(
+            f"Attestation de réussite – candidat n° {esc(p['candidate'])}, session "
+            f"{esc(p['session'])} : à imprimer, signer et envoyer au candidat.",
+            document=(filename, pdf),
+        )
+    if operation == "activation_letter":
+        from ceres_core.services.centres import activation_letter_pdf
+
+        pdf = activation_letter_pdf(core, login, p["siret"])
+        return Outcome(
+            f"Courrier d'activation du centre de SIRET {esc(p['siret'])} : à envoyer au centre "
+            "pour qu'il ouvre son compte.",
+            document=(f"courrier-activation-{p['siret']}.pdf", pdf),
+        )
+    if operation == "dte_timeline":
+        if p.get("session"):
+            from ceres_core.services.dte import dte_status
+
+            return Outcome(render_dte_status(dte_status(core, login, p["session"])))
+        return Outcome(timeline_html(core, p))
+    if operation == "order_dte":
+        from ceres_core.services.dte import order_dte
+
+        view = order_dte(
+            core, login, p["session"],
+            candidates_count=p.get("candidates_count"),
+            rs_kind=p.get("rs_kind"),
+            rs_name=p.get("rs_name") if p.get("rs_kind") == "autre" else None,
+            contact_name=p.get("contact_name"),
+            contact_phone=p.get("contact_phone"),
+            contact_email=p.get("contact_email"),
+            delivery_address=p.get("delivery_address"),
+            comment=p.get("comment") or None,
+        )
+        return Outcome(render_dte_order(view))
+    if operation == "register_centre":
+        from ceres_core.services.centres import register_centre
+
+        return Outcome(render_centre(register_centre(core, login, p["siret"])))
+    if operation == "transfer_site":
+        from ceres_core.services.sites import transfer_site
+
+        view = transfer_site(core, login, p["site"], p["target_siret"], confirm=True)
+        return Outcome(render_transfer(view))
+    if operation == "list_sessions":
+        return Outcome(sessions_html(core, login)[0])
+    raise InvalidInput(f"L'opération « {operation} » n'est pas disponible dans la conversation.")
+
+
+def timeline_html(core: Core, params: dict[str, Any]) -> str:
+    """The DTE timeline from a kind, a start date and a département (procedure leaf)."""
+    from ceres_core.dte_timeline import dte_timeline, order_window, render_timeline_fr
+
+    try:
+        start = date.fromisoformat(params["session_start"])
+        timeline = dte_timeline(params["kind"], start, params.get("departement"))
+        window = order_window(start, core.clock)
+    except CeresError as exc:
+        return texts.TIMELINE_FAILED.format(message=esc(exc.message))
+    return esc(render_timeline_fr(timeline)) + "\n\n" + esc(window.message_fr())
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_batch(view: Any) -> str:
+    lines = [f"<b>Session {esc(view.session_ref)}</b> – {esc(view.message)}"]
+    for o in view.outcomes:
+        mark = "✅" if o.sent else "⛔"
+        lines.append(f"{mark} {esc(o.candidate_name)} (n° {esc(o.ceres_id)}) : {esc(o.message)}")
+    if view.sent_count:
+        lines.append(esc(view.routing.label))
+    return "\n".join(lines)
+
+
+def render_print_request(view: Any) -> str:
+    lines = [f"✅ {esc(view.message)}"]
+    lines += [f"• {esc(n)}" for n in view.notes]
+    return "\n".join(lines)
+
+
+def render_pnd(view: Any) -> str:
+    return (
+        f"✅ {esc(view.message)}\n"
+        f"Candidat : {esc(view.candidate_name)} (n° {esc(view.ceres_id)}), session "
+        f"{esc(view.session_ref)}\n"
+        f"Nouvelle adresse : {esc(view.new_address)}\n"
+        f"Afpa informée le {_fr(view.afpa_notified_on)}.\n"
+        f"{esc(view.record_note)}"
+    )
+
+
+def render_dte_status(view: Any) -> str:
+    lines = [
+        f"<b>DTE de la session {esc(view.session_ref)}</b> ({esc(view.session_kind)}, "
+        f"{esc(view.session_state_label)})",
+        f"État : {esc(view.status_label)}",
+        "",
+        esc(view.timeline_text),
+    ]
+    if view.advice:
+        lines.append("")
+        lines += [f"👉 {esc(a)}" for a in view.advice]
+    return "\n".join(lines)
+
+
+def render_dte_order(view: Any) -> str:
+    lines = [
+        f"✅ Commande du DTE enregistrée le {_fr(view.ordered_at.date())} pour la session "
+        f"<b>{esc(view.session_ref)}</b>.",
+        f"• Candidats : {view.candidates_count}",
+        f"• Responsable de session : {esc(view.rs_kind_label)} – {esc(view.rs_name)}",
+        f"• Contact : {esc(view.contact_name)}, {esc(view.contact_phone)}, {esc(view.contact_email)}",
+        f"• Livraison : {esc(view.delivery_address)}",
+        f"La GEV ({esc(view.gev_email)}) accusera réception de la commande par e-mail.",
+    ]
+    lines += [f"⚠️ {esc(n)}" for n in view.notes]
+    return "\n".join(lines)
+
+
+def render_centre(view: Any) -> str:
+    address = ", ".join(x for x in (view.address, view.commune_line) if x)
+    return (
+        f"✅ Centre enregistré dans CERES : <b>{esc(view.name)}</b> (SIRET "
+        f"{esc(view.siret_display)})\nAdresse : {esc(address or '—')}\n"
+        "Vous pouvez maintenant lui transférer un site : /transfert_site"
+    )
+
+
+def render_transfer(view: Any) -> str:
+    return f"✅ {esc(view.next_step)}"

@@ -1,0 +1,171 @@
+"""bot/operations.py: parameters, confirmation sentences and French rendering, on the demo
+data (clock 22/11/2026); bot/downloads.py: one-time links."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot import downloads
+from bot import operations as ops
+from bot.parsing import ParseError
+from ceres_core.errors import RuleViolation
+from knowledge.procedure_engine import OPERATIONS
+
+TP = "TITRE_B_2026_470405"
+
+
+@pytest.fixture
+def demo(core):
+    from ceres_core.demo import load_demo
+
+    load_demo(core)
+    return core
+
+
+def test_every_operation_is_one_of_the_engine_registry():
+    assert set(ops.PARAMS) <= set(OPERATIONS)
+    for name, params in ops.PARAMS.items():
+        assert set(OPERATIONS[name].params) <= set(params) | {"kind", "session_start", "departement"}
+        assert ops.needs_confirmation(name) == OPERATIONS[name].confirm
+
+
+def test_next_missing_asks_in_order():
+    assert ops.next_missing("request_duplicate", {}) == "candidate"
+    assert ops.next_missing("request_duplicate", {"candidate": "C1"}) == "session"
+    assert ops.next_missing("request_duplicate", {"candidate": "C1", "session": TP}) is None
+    form = {"session": TP, "candidates_count": "3", "rs_kind": "titulaire"}
+    assert ops.next_missing("order_dte", form) == "contact_name"  # no RS name for the titular
+    assert ops.next_missing("order_dte", {**form, "rs_kind": "autre"}) == "rs_name"
+    full = {**form, "contact_name": "A", "contact_phone": "0143556677",
+            "contact_email": "a@b.fr", "delivery_address": "1 rue X, 75011 Paris"}
+    assert ops.next_missing("order_dte", full) == "comment"
+    assert ops.next_missing("order_dte", {**full, "comment": ""}) is None  # "" = no comment
+
+
+def test_parse_postal_address():
+    address = ops.parse_postal_address("  12 rue de la Roquette,  75011   Paris ")
+    assert (address.street, address.postal_code, address.city) == (
+        "12 rue de la Roquette", "75011", "Paris")
+    assert ops.parse_postal_address("Bât. B 3 allée des Pins 97400 Saint-Denis").city == "Saint-Denis"
+    for bad in ("", "chez elle", "75011 Paris", "12 rue X, 7501 Paris"):
+        with pytest.raises(ParseError) as err:
+            ops.parse_postal_address(bad)
+        assert "75011 Paris" in err.value.message
+
+
+def test_parse_param():
+    assert ops.parse_param("siret", "553 015 348 00012") == "55301534800012"
+    assert ops.parse_param("session", " titre_b_2026_470405 ") == TP
+    assert ops.parse_param("candidates_count", " 012 ") == "12"
+    assert ops.parse_param("rs_kind", "RS Suppléant") == "suppleant"
+    assert ops.parse_param("rs_kind", "Une autre personne") == "autre"
+    assert ops.parse_param("site", "s-930002") == "S-930002"
+    for name, text in (("candidates_count", "douze"), ("rs_kind", "mon voisin"), ("siret", "123")):
+        with pytest.raises(ParseError):
+            ops.parse_param(name, text)
+
+
+def test_short_title_drops_the_version_date_only():
+    assert ops.short_title("Ouvrier du paysage (20/09/2018)") == "Ouvrier du paysage"
+    assert ops.short_title("Agent (de) service") == "Agent (de) service"
+
+
+def test_sessions_list_with_print_progress_and_dte(demo):
+    body, choices = ops.sessions_html(demo, "ud75")
+    assert "<b>Vos sessions</b> (14)" in body
+    assert f"<b>{TP}</b> – Ouvrier du paysage – du 23/09/2026 au 24/09/2026" in body
+    assert "validée · impression : 3/5 envoyés · DTE préparé (liens envoyés)" in body
+    assert "en préparation · DTE non commandé" in body  # no print progress before validation
+    assert choices[0].value == "TITRE_B_2027_470401"  # latest first
+    assert "TITRE_B_2026_470423" not in body  # Bretagne: out of scope
+
+
+def test_confirmation_of_a_print_names_the_candidates(demo):
+    out = ops.confirmation(demo, "ud75", "request_print", {"session": TP})
+    assert out.html.startswith(
+        f"Envoyer pour impression les 2 candidats restants de la session <b>{TP}</b> "
+        "(Ouvrier du paysage, 23/09/2026) : Aïssatou Diallo, Youssef MARIACH1 ?"
+    )
+    assert not out.nothing_to_do
+    result = ops.execute(demo, "ud75", "request_print", {"session": TP})
+    assert "1 candidat(s) envoyé(s) pour impression, 1 refusé(s)." in result.html
+    # Still one to send (refused): named alone.
+    again = ops.confirmation(demo, "ud75", "request_print", {"session": TP})
+    assert "le candidat restant de la session" in again.html and "Youssef MARIACH1" in again.html
+
+
+def test_confirmation_nothing_left_to_print(demo):
+    ref = "TITRE_B_2026_470423"  # Bretagne: 2 candidates, none sent
+    out = ops.confirmation(demo, "admin", "request_print", {"session": ref})
+    assert "les 2 candidats restants" in out.html
+    ops.execute(demo, "admin", "request_print", {"session": ref})
+    out = ops.confirmation(demo, "admin", "request_print", {"session": ref})
+    assert out.nothing_to_do and "ne reste à envoyer" in out.html
+
+
+def test_confirmation_refused_out_of_scope(demo):
+    with pytest.raises(RuleViolation) as err:
+        ops.confirmation(demo, "ud75", "request_print", {"session": "TITRE_B_2026_470423"})
+    assert err.value.rule == "R-ACT-2"
+
+
+def test_values_are_escaped_in_confirmations(demo):
+    out = ops.confirmation(demo, "centre.formapro", "order_dte", {
+        "session": "TITRE_B_2027_470401", "candidates_count": "3", "rs_kind": "autre",
+        "rs_name": "<b>Jo</b> & Cie", "contact_name": "A", "contact_phone": "01",
+        "contact_email": "a@b.fr", "delivery_address": "1 rue <X>, 75011 Paris", "comment": "",
+    })
+    assert "Une autre personne : &lt;b&gt;Jo&lt;/b&gt; &amp; Cie" in out.html
+    assert "1 rue &lt;X&gt;, 75011 Paris" in out.html and "<b>Jo" not in out.html
+    assert "Commentaire : aucun" in out.html
+
+
+def test_dte_status_rendering(demo):
+    out = ops.execute(demo, "centre.formapro", "dte_timeline", {"session": TP})
+    assert f"<b>DTE de la session {TP}</b> (TP, validée)" in out.html
+    assert "Date limite de commande du DTE : lundi 22 juin 2026 (R-DTE-1)" in out.html
+
+
+def test_dte_timeline_of_a_procedure_leaf(demo):
+    html = ops.execute(demo, "ud75", "dte_timeline",
+                       {"kind": "TP", "session_start": "2027-03-15", "departement": "974"}).html
+    assert "Date limite de commande du DTE : lundi 14 décembre 2026 (R-DTE-1)" in html
+
+
+def test_candidate_card_offers_what_the_core_views_allow(demo):
+    card = ops.candidate_card(demo, "ud75", TP, "C260000001")
+    assert "Duplicata possible à partir du 19/11/2026." in card.html
+    assert [a[0] for a in card.actions] == ["request_duplicate", "record_pnd", "attestation_reussite"]
+    refused = ops.candidate_card(demo, "ud75", TP, "C260000003")  # refused, never sent
+    assert refused.actions == []
+
+
+def test_attestation_is_a_document(demo):
+    out = ops.execute(demo, "ud75", "attestation_reussite", {"session": TP, "candidate": "C260000001"})
+    assert out.document is not None
+    filename, pdf = out.document
+    assert filename.endswith(".pdf") and pdf.startswith(b"%PDF")
+
+
+def test_download_link_works_once_and_expires(demo, clock):
+    token = downloads.create_link(demo, 1, 1, "a.pdf", b"%PDF-1.4 test")
+    assert downloads.link_url("http://h:1/", token) == f"http://h:1/telechargement/{token}"
+    found = downloads.redeem(demo, token)
+    assert found is not None and found.content == b"%PDF-1.4 test" and found.filename == "a.pdf"
+    assert downloads.redeem(demo, token) is None  # once
+    late = downloads.create_link(demo, 1, 1, "b.pdf", b"x")
+    clock.advance(seconds=int(downloads.LINK_TTL.total_seconds()) + 1)
+    assert downloads.redeem(demo, late) is None  # expired
+    assert downloads.redeem(demo, "forged") is None
+    assert downloads.redeem(demo, "") is None
+    # Expired links are purged when a new one is made.
+    clock.advance(seconds=int(timedelta(days=2).total_seconds()))
+    downloads.create_link(demo, 1, 1, "c.pdf", b"y")
+    from sqlalchemy import func, select
+
+    from bot.models import DownloadLink
+
+    with demo.transaction() as db:
+        assert db.scalar(select(func.count()).select_from(DownloadLink)) == 1
