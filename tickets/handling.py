@@ -8,8 +8,9 @@ belongs to one of their queues (R-ACT-2); the command line may act as
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from ceres_core.core import Core
 from ceres_core.errors import CeresError, InvalidInput
@@ -42,19 +43,23 @@ from tickets._common import (
     resolve_actor,
     resume_sla,
     retry_if_locked,
+    schedule_of,
     sla_view,
     staff_queue_ids,
     summary,
 )
+from tickets.hours import due_at
 from tickets.models import (
     OPEN_STATUSES,
     PRIORITY_RANK,
+    RUNNING_STATUSES,
     STATUS_LABELS,
     AuthorKind,
     Priority,
     Queue,
     Rating,
     StaffAccount,
+    StaffQueue,
     Ticket,
     TicketEvent,
     TicketMessage,
@@ -373,6 +378,9 @@ def _status_filter(status: TicketStatus | str | None | list) -> list[TicketStatu
     return [parse_status(status)]
 
 
+#: ``list_queue(assignee=UNASSIGNED)``: the tickets nobody took yet.
+UNASSIGNED = "aucun"
+
 _PRIORITY_ORDER = case({p.value: rank for p, rank in PRIORITY_RANK.items()}, value=Ticket.priority)
 
 
@@ -384,12 +392,20 @@ def list_queue(
     search: str | None = None,
     page: int = 1,
     page_size: int = 50,
+    *,
+    priority: Priority | str | None = None,
+    assignee: str | None = None,
 ) -> QueuePage:
     """One page of a queue, most urgent first (priority, then SLA due date), with the
-    SLA countdown of each row. Open tickets by default; ``status="tous"`` for all."""
+    SLA countdown of each row. Open tickets by default; ``status="tous"`` for all.
+
+    ``priority`` keeps one priority; ``assignee`` keeps the tickets of one staff
+    login, or the unassigned ones with :data:`UNASSIGNED`.
+    """
     page = max(1, int(page))
     page_size = min(max(1, int(page_size)), 200)
     statuses = _status_filter(status)
+    wanted_priority = parse_priority(priority) if priority else None
     now = core.clock.now()
     with core.transaction() as db:
         actor = resolve_actor(db, staff)
@@ -398,6 +414,12 @@ def list_queue(
         conditions = [Ticket.queue_id == q.id]
         if statuses is not None:
             conditions.append(Ticket.status.in_(statuses))
+        if wanted_priority is not None:
+            conditions.append(Ticket.priority == wanted_priority)
+        if assignee == UNASSIGNED:
+            conditions.append(Ticket.assignee_id.is_(None))
+        elif assignee:
+            conditions.append(Ticket.assignee_id == load_staff(db, assignee).id)
         conditions += _search_conditions(search)
         total = db.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
         rows = db.scalars(
@@ -467,3 +489,109 @@ def staff_queues(core: Core, staff: str) -> list[tuple[str, str]]:
 def queue_info(core: Core, code: str) -> Queue:
     with core.transaction() as db:
         return queue_by_code(db, code)
+
+
+def queue_members(core: Core, staff: str, queue: str) -> list[tuple[str, str]]:
+    """(login, display name) of the active members of a queue of the staff member
+    (whom a ticket of that queue can be assigned to), by name."""
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        q = queue_by_code(db, queue)
+        require_queue_access(actor, q)
+        members = db.scalars(
+            select(StaffAccount)
+            .join(StaffQueue, StaffQueue.staff_id == StaffAccount.id)
+            .where(StaffQueue.queue_id == q.id, StaffAccount.active.is_(True))
+        ).all()
+        return sorted(((m.login, m.display_name) for m in members), key=lambda m: (m[1].lower(), m[0]))
+
+
+#: A running ticket is "at risk" when its next due date is this close (opening minutes).
+AT_RISK_MINUTES = 60
+
+
+@dataclass(frozen=True)
+class QueueOverview:
+    """One line of the staff member's queues overview."""
+
+    queue: str
+    queue_name: str
+    #: Tickets per status (internal codes), every status present.
+    counts: dict[str, int]
+    open: int
+    unassigned: int
+    mine: int
+    #: Running tickets whose next due date (first response, else resolution) passed.
+    overdue: int
+    #: Running tickets due within :data:`AT_RISK_MINUTES` opening minutes.
+    at_risk: int
+
+
+def _next_due_before(instant):
+    """The ticket's next due date (first response, else resolution) is before ``instant``."""
+    first = Ticket.first_response_at.is_(None)
+    return or_(
+        and_(first, Ticket.first_response_due < instant),
+        and_(~first, Ticket.resolution_due < instant),
+    )
+
+
+def queue_overview(core: Core, staff: str) -> list[QueueOverview]:
+    """The staff member's queues with their counts by status and SLA alerts, by name.
+
+    Aggregates on the ``(queue_id, status, resolution_due)`` index; "at risk" uses the
+    instant at which :data:`AT_RISK_MINUTES` of the queue's opening time will have
+    elapsed, so that the count is in opening time like the countdown.
+    """
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        queues = sorted(actor.queues, key=lambda q: q.name.lower())
+        ids = [q.id for q in queues]
+        counts: dict[int, dict[str, int]] = {q.id: {s.value: 0 for s in TicketStatus} for q in queues}
+        for queue_id, status, n in db.execute(
+            select(Ticket.queue_id, Ticket.status, func.count())
+            .where(Ticket.queue_id.in_(ids or [-1]))
+            .group_by(Ticket.queue_id, Ticket.status)
+        ):
+            counts[queue_id][TicketStatus(status).value] = n
+        people = {
+            queue_id: (int(unassigned or 0), int(mine or 0))
+            for queue_id, unassigned, mine in db.execute(
+                select(
+                    Ticket.queue_id,
+                    func.sum(case((Ticket.assignee_id.is_(None), 1), else_=0)),
+                    func.sum(case((Ticket.assignee_id == actor.id, 1), else_=0)),
+                )
+                .where(Ticket.queue_id.in_(ids or [-1]), Ticket.status.in_(OPEN_STATUSES))
+                .group_by(Ticket.queue_id)
+            )
+        }
+        # the instant at which AT_RISK_MINUTES of each queue's opening time will have elapsed
+        thresholds = {
+            q.id: due_at(schedule_of(q), now, timedelta(minutes=AT_RISK_MINUTES)) for q in queues
+        }
+        alerts: dict[int, tuple[int, int]] = {}
+        # one statement per distinct threshold: queues with the same hours share one
+        by_threshold: dict[datetime, list[int]] = {}
+        for queue_id, instant in thresholds.items():
+            by_threshold.setdefault(instant, []).append(queue_id)
+        for instant, queue_ids in by_threshold.items():
+            for queue_id, overdue, at_risk in db.execute(
+                select(
+                    Ticket.queue_id,
+                    func.sum(case((_next_due_before(now), 1), else_=0)),
+                    func.sum(case((and_(~_next_due_before(now), _next_due_before(instant)), 1),
+                                  else_=0)),
+                )
+                .where(Ticket.queue_id.in_(queue_ids), Ticket.status.in_(RUNNING_STATUSES))
+                .group_by(Ticket.queue_id)
+            ):
+                alerts[queue_id] = (int(overdue or 0), int(at_risk or 0))
+        return [
+            QueueOverview(
+                q.code, q.name, counts[q.id], sum(counts[q.id][s.value] for s in OPEN_STATUSES),
+                *people.get(q.id, (0, 0)), *alerts.get(q.id, (0, 0)),
+            )
+            for q in queues
+        ]

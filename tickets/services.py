@@ -46,6 +46,9 @@ from tickets.escalation import (
     resume_ticket_mode,
 )
 from tickets.handling import (
+    AT_RISK_MINUTES,
+    UNASSIGNED,
+    QueueOverview,
     ReplyResult,
     assign,
     claim,
@@ -55,6 +58,8 @@ from tickets.handling import (
     list_queue,
     list_tickets,
     move_to_queue,
+    queue_members,
+    queue_overview,
     set_priority,
     set_status,
     staff_queues,
@@ -65,6 +70,7 @@ from tickets.routing import AdviceFirst, Category, Route, RoutingInput, route
 from tickets.staff import StaffInfo, add_staff, authenticate, list_staff, set_staff_queues
 
 __all__ = [
+    "AT_RISK_MINUTES", "UNASSIGNED", "QueueOverview", "queue_members", "queue_overview",
     "OPERATOR", "AdviceFirst", "Category", "DeliveryItem", "EventView", "MessageView",
     "Operator", "QueuePage", "QueueRow", "ReplyResult", "Report", "ReportRow", "Requester",
     "RequesterMessageResult", "Route", "RoutingInput", "SlaView", "StaffInfo", "TicketContext",

@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "users",  # users link-code, users list
     "bot",  # bot
     "demo",  # demo
+    "serve",  # serve (staff dashboard)
 )
 
 

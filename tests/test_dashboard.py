@@ -1,0 +1,595 @@
+"""The staff dashboard (tickets/web) through aiohttp's test client, on a real database.
+
+Access per queue, CSRF on every form, login, and that each form reaches its service
+(reply → outbox entry, internal note not delivered, claim, assign, status…).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from html import unescape
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
+
+from ceres_core.clock import PARIS
+from tickets.models import Delivery, Ticket, TicketEvent, TicketMessage
+from tickets.services import (
+    UNASSIGNED,
+    Requester,
+    RoutingInput,
+    TicketContext,
+    add_staff,
+    claim,
+    list_queue,
+    mark_failed,
+    mark_requester_blocked,
+    open_ticket,
+    pending_deliveries,
+    queue_members,
+    queue_overview,
+    rate,
+    set_priority,
+    set_status,
+    staff_reply,
+)
+from tickets.web import create_app
+from tickets.web.formatting import countdown, duration, fr_datetime
+from tickets.web.security import LoginLimiter, SessionCodec, WebSession
+
+PASSWORD = "un-mot-de-passe-long"
+SECRET = "secret-de-test-pour-les-sessions"
+MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=PARIS)
+USER = Requester(1001, "Jeanne Centre", "jcentre")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_ARTICLES: list | None = None
+
+
+def articles() -> list:
+    global _ARTICLES
+    if _ARTICLES is None:
+        from knowledge.articles import load_articles
+
+        _ARTICLES = load_articles()
+    return _ARTICLES
+
+
+def dte_ticket(core, subject="DTE non reçu", requester=USER):
+    context = TicketContext(
+        question="Nos colis de DTE ne sont pas arrivés, la session est dans 10 jours.",
+        transcript=[{"from": "user", "text": "dte pas reçu"}, {"from": "bot", "text": "Article dte-non-recu"}],
+        topic="dte-non-recu", session_ref="TITRE_B_2026_000001", site_code="A1",
+    )
+    return open_ticket(core, requester, subject, context,
+                       RoutingInput(topic="dte-non-recu", sector="btp", session_kind="TP"))
+
+
+def dreets_ticket(core):
+    return open_ticket(core, Requester(3003, "Centre Rennes"), "Transfert de site", None,
+                       RoutingInput(category="transfert_site", region="53"))
+
+
+@pytest.fixture
+def desk(core, clock):
+    clock.set(MONDAY_9)
+    add_staff(core, "alice", "Alice GEV", PASSWORD, ["gev-btp"])
+    add_staff(core, "bob", "Bob GEV", PASSWORD, ["gev-btp", "gev-ccp"])
+    add_staff(core, "carol", "Carol DREETS", PASSWORD, ["dreets-53"])
+    return core
+
+
+@pytest.fixture
+async def client(desk):
+    app = create_app(desk, secret=SECRET, articles=articles(), limiter=LoginLimiter())
+    async with TestClient(TestServer(app)) as c:
+        yield c
+
+
+def token_of(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF field in the page"
+    return match[1]
+
+
+async def login(client: TestClient, who: str, password: str = PASSWORD):
+    page = await client.get("/connexion")
+    token = token_of(await page.text())
+    return await client.post("/connexion", data={"csrf_token": token, "login": who,
+                                                 "password": password},
+                             allow_redirects=False)
+
+
+async def logged_in(client: TestClient, who: str) -> str:
+    """Log in and return the session's CSRF token."""
+    resp = await login(client, who)
+    assert resp.status == 303, await resp.text()
+    home = await client.get("/")
+    assert home.status == 200
+    return token_of(await home.text())
+
+
+def linked(html: str) -> set[str]:
+    """Numbers of the tickets a page links to."""
+    return set(re.findall(r'href="/demandes/(T-\d{4}-\d{6})"', html))
+
+
+def snapshot(core, ticket_id: int) -> tuple:
+    with core.transaction() as db:
+        t = db.get(Ticket, ticket_id)
+        return (
+            t.status.value, t.priority.value, t.assignee_id, t.queue_id, t.handled_by_human,
+            db.scalar(select(func.count()).select_from(TicketMessage)),
+            db.scalar(select(func.count()).select_from(Delivery)),
+            db.scalar(select(func.count()).select_from(TicketEvent)),
+        )
+
+
+def ticket_forms(number: str) -> dict[str, dict[str, str]]:
+    """Every POST form of the ticket page with valid fields (CSRF apart)."""
+    base = f"/demandes/{number}"
+    return {
+        f"{base}/repondre": {"text": "Bonjour, voici la réponse."},
+        f"{base}/note": {"text": "Note pour l'équipe."},
+        f"{base}/prendre": {},
+        f"{base}/attribuer": {"assignee": "bob"},
+        f"{base}/statut": {"status": "en_attente"},
+        f"{base}/priorite": {"priority": "urgente"},
+        f"{base}/rendre": {},
+        f"{base}/transferer": {"queue": "assistance", "reason": "Mauvaise file"},
+    }
+
+
+# -- login, sessions ---------------------------------------------------------------------------
+
+
+async def test_login_page_logout_and_cookie_flags(client):
+    resp = await client.get("/", allow_redirects=False)
+    assert resp.status == 303 and resp.headers["Location"] == "/connexion?suite=/"
+    cookie = resp.headers["Set-Cookie"]
+    page = await client.get("/connexion")
+    html = await page.text()
+    assert "Connexion au support" in html and 'lang="fr"' in html
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+    for who, password in (("alice", "mauvais-mot-de-passe"), ("personne", PASSWORD)):
+        resp = await login(client, who, password)
+        assert resp.status == 401
+        assert "Identifiant ou mot de passe incorrect." in await resp.text()
+
+    resp = await login(client, "alice")
+    assert resp.status == 303 and resp.headers["Location"] == "/"
+    home = await client.get("/")
+    html = await home.text()
+    assert "Alice GEV" in html and "GEV BTP" in html
+    resp = await client.post("/deconnexion", data={"csrf_token": token_of(html)},
+                             allow_redirects=False)
+    assert resp.status == 303
+    page = await client.get(resp.headers["Location"])
+    assert "Vous êtes déconnecté." in await page.text()
+    assert (await client.get("/", allow_redirects=False)).status == 303
+
+
+async def test_login_goes_back_to_the_page_asked_but_never_elsewhere(client, desk):
+    opened = dte_ticket(desk)
+    resp = await client.get(f"/demandes/{opened.number}", allow_redirects=False)
+    assert resp.headers["Location"] == f"/connexion?suite=/demandes/{opened.number}"
+    page = await client.get(resp.headers["Location"])
+    token = token_of(await page.text())
+    resp = await client.post("/connexion", allow_redirects=False, data={
+        "csrf_token": token, "login": "alice", "password": PASSWORD,
+        "suite": f"/demandes/{opened.number}"})
+    assert resp.headers["Location"] == f"/demandes/{opened.number}"
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        await client.post("/deconnexion", data={"csrf_token": token_of(await (await client.get("/")).text())})
+        token = token_of(await (await client.get("/connexion")).text())
+        resp = await client.post("/connexion", allow_redirects=False, data={
+            "csrf_token": token, "login": "alice", "password": PASSWORD, "suite": target})
+        assert resp.headers["Location"] == "/"
+
+
+async def test_failed_logins_are_limited_per_login_and_address(desk):
+    ticks = [0.0]
+    limiter = LoginLimiter(max_failures=3, window=600, clock=lambda: ticks[0])
+    app = create_app(desk, secret=SECRET, articles=[], limiter=limiter)
+    async with TestClient(TestServer(app)) as c:
+        for _ in range(3):
+            assert (await login(c, "alice", "faux-mot-de-passe")).status == 401
+        resp = await login(c, "alice")  # even the right password, for now
+        assert resp.status == 429 and "Trop de tentatives" in await resp.text()
+        assert (await login(c, "bob")).status == 303  # another login is not affected
+        ticks[0] = 601.0
+        assert (await login(c, "alice")).status == 303
+
+
+async def test_a_forged_or_expired_session_cookie_is_ignored(client):
+    await logged_in(client, "alice")
+    cookie = next(iter(client.session.cookie_jar))
+    value = cookie.value
+    payload, _, signature = value.rpartition(".")
+    client.session.cookie_jar.clear()
+    client.session.cookie_jar.update_cookies(
+        {"ceres_support": payload + "." + "0" * len(signature)}, response_url=client.make_url("/"))
+    assert (await client.get("/", allow_redirects=False)).status == 303
+
+    codec = SessionCodec(SECRET)
+    old = WebSession(login="alice", name="Alice GEV", expires=1)
+    assert codec.loads(codec.dumps(old)) is None
+    good = WebSession(login="alice", name="Alice GEV")
+    assert codec.loads(codec.dumps(good)).login == "alice"
+    assert SessionCodec("une-autre-cle-assez-longue").loads(codec.dumps(good)) is None
+
+
+# -- access per queue ----------------------------------------------------------------------------
+
+
+async def test_staff_see_and_change_only_their_queues(client, desk):
+    btp = dte_ticket(desk)
+    dreets = dreets_ticket(desk)
+    token = await logged_in(client, "carol")
+
+    home = await (await client.get("/")).text()
+    assert "DREETS" in home and "GEV BTP" not in home
+    assert (await client.get("/files/gev-btp")).status == 403
+    resp = await client.get(f"/demandes/{btp.number}")
+    assert resp.status == 403
+    html = await resp.text()
+    assert "Accès refusé" in html and "DTE non reçu" not in html
+    assert (await client.get("/demandes/T-2026-999999")).status == 404
+
+    before = snapshot(desk, btp.ticket_id)
+    for path, data in ticket_forms(btp.number).items():
+        resp = await client.post(path, data={"csrf_token": token, **data})
+        assert resp.status == 403, path
+        assert "DTE non reçu" not in await resp.text()
+    assert snapshot(desk, btp.ticket_id) == before
+
+    queue = await (await client.get("/files/dreets-53")).text()
+    assert linked(queue) == {dreets.number}
+    # a search cannot reach another queue either
+    queue = await (await client.get("/files/dreets-53", params={"q": btp.number})).text()
+    assert linked(queue) == set()
+
+
+async def test_every_form_rejects_a_missing_or_wrong_csrf_token(client, desk):
+    opened = dte_ticket(desk)
+    token = await logged_in(client, "alice")
+    before = snapshot(desk, opened.ticket_id)
+    for path, data in ticket_forms(opened.number).items():
+        for bad in ({}, {"csrf_token": "faux"}, {"csrf_token": token[:-1]}, {"csrf_token": ""}):
+            resp = await client.post(path, data={**data, **bad})
+            assert resp.status == 403, (path, bad)
+            assert "vérification de sécurité" in await resp.text()
+    assert snapshot(desk, opened.ticket_id) == before
+
+    # logout without the token: still logged in
+    for bad in ({}, {"csrf_token": "faux"}):
+        assert (await client.post("/deconnexion", data=bad)).status == 403
+    assert (await client.get("/", allow_redirects=False)).status == 200
+
+    # login without the token (a fresh visitor): refused, not logged in
+    client.session.cookie_jar.clear()
+    await client.get("/connexion")
+    for bad in ({}, {"csrf_token": "faux"}):
+        resp = await client.post("/connexion", allow_redirects=False,
+                                 data={"login": "alice", "password": PASSWORD, **bad})
+        assert resp.status == 403
+    assert (await client.get("/", allow_redirects=False)).status == 303
+
+    # a token of another session is wrong too
+    token_a = await logged_in(client, "alice")
+    client.session.cookie_jar.clear()
+    await logged_in(client, "bob")
+    resp = await client.post(f"/demandes/{opened.number}/note",
+                             data={"csrf_token": token_a, "text": "x"})
+    assert resp.status == 403
+    assert snapshot(desk, opened.ticket_id) == before
+
+
+# -- the forms reach their services -------------------------------------------------------------
+
+
+async def test_reply_goes_to_the_outbox_and_a_note_does_not(client, desk):
+    opened = dte_ticket(desk)
+    token = await logged_in(client, "alice")
+    resp = await client.post(f"/demandes/{opened.number}/repondre", allow_redirects=False,
+                             data={"csrf_token": token, "text": "Nous relançons le transporteur."})
+    assert resp.status == 303 and resp.headers["Location"] == f"/demandes/{opened.number}"
+    page = await (await client.get(resp.headers["Location"])).text()
+    assert "Réponse enregistrée" in page and "Nous relançons le transporteur." in page
+    resp = await client.post(f"/demandes/{opened.number}/note",
+                             data={"csrf_token": token, "text": "Transporteur <b>appelé</b>."})
+    assert resp.status == 200
+    page = await resp.text()
+    assert "Transporteur &lt;b&gt;appelé&lt;/b&gt;." in page  # escaped
+    assert "msg-internal" in page
+    with desk.transaction() as db:
+        deliveries = db.scalars(select(Delivery)).all()
+        notes = db.scalars(select(TicketMessage).where(TicketMessage.internal.is_(True))).all()
+        ticket = db.get(Ticket, opened.ticket_id)
+        assert ticket.first_response_at is not None and ticket.assignee.login == "alice"
+    assert len(deliveries) == 1 and "Nous relançons le transporteur." in deliveries[0].text
+    assert [n.text for n in notes] == ["Transporteur <b>appelé</b>."]
+    assert all(d.message_id != notes[0].id for d in deliveries)
+
+
+async def test_claim_assign_status_priority_hand_back_and_move(client, desk, clock):
+    opened = dte_ticket(desk)
+    number = opened.number
+    token = await logged_in(client, "alice")
+
+    page = await (await client.post(f"/demandes/{number}/prendre", data={"csrf_token": token})).text()
+    assert "Vous avez pris en charge la demande." in page
+    with desk.transaction() as db:
+        t = db.get(Ticket, opened.ticket_id)
+        assert (t.assignee.login, t.status.value, t.handled_by_human) == ("alice", "en_cours", True)
+
+    # claimed by someone else meanwhile: the page says who
+    other = dte_ticket(desk, "Autre DTE")
+    claim(desk, "bob", other.ticket_id)
+    resp = await client.post(f"/demandes/{other.number}/prendre", data={"csrf_token": token})
+    assert resp.status == 409 and "Bob GEV" in await resp.text()
+
+    page = await (await client.post(f"/demandes/{number}/attribuer",
+                                    data={"csrf_token": token, "assignee": "bob"})).text()
+    assert "Demande attribuée à Bob GEV." in page
+    resp = await client.post(f"/demandes/{number}/attribuer",
+                             data={"csrf_token": token, "assignee": "carol"})
+    assert resp.status == 409 and "ne fait pas partie" in await resp.text()
+
+    page = await (await client.post(f"/demandes/{number}/priorite",
+                                    data={"csrf_token": token, "priority": "urgente"})).text()
+    assert "Priorité : urgente." in page
+
+    page = await (await client.post(f"/demandes/{number}/statut",
+                                    data={"csrf_token": token, "status": "en_attente"})).text()
+    assert "Statut changé : en attente du demandeur." in page
+    resp = await client.post(f"/demandes/{number}/statut",
+                             data={"csrf_token": token, "status": "en_attente"})
+    assert resp.status == 409 and "déjà au statut" in await resp.text()
+    set_status(desk, "alice", number, "en cours")
+
+    page = await (await client.post(f"/demandes/{number}/rendre", data={"csrf_token": token})).text()
+    assert "La conversation est rendue à l&#39;assistant." in page
+
+    resp = await client.post(f"/demandes/{number}/transferer", allow_redirects=False,
+                             data={"csrf_token": token, "queue": "assistance",
+                                   "reason": "Question d'utilisation"})
+    assert resp.status == 303 and resp.headers["Location"] == "/"
+    assert "transférée à « Assistance des ministères (CERES) »" in await (await client.get("/")).text()
+    assert (await client.get(f"/demandes/{number}")).status == 403  # no longer her queue
+    with desk.transaction() as db:
+        t = db.get(Ticket, opened.ticket_id)
+        assert (t.queue.code, t.priority.value, t.assignee_id) == ("assistance", "urgente", None)
+        actions = [e.action for e in db.scalars(select(TicketEvent).where(
+            TicketEvent.ticket_id == t.id).order_by(TicketEvent.id))]
+    assert {"assignee", "priority", "status", "owner", "queue"} <= set(actions)
+
+
+async def test_refusals_show_the_page_again_with_the_text_kept(client, desk):
+    opened = dte_ticket(desk)
+    token = await logged_in(client, "alice")
+    resp = await client.post(f"/demandes/{opened.number}/repondre",
+                             data={"csrf_token": token, "text": "x" * 3600})
+    assert resp.status == 409
+    html = await resp.text()
+    assert "trop long" in html and "x" * 3600 in html
+    resp = await client.post(f"/demandes/{opened.number}/note", data={"csrf_token": token, "text": "  "})
+    assert resp.status == 409 and "Le message est vide." in await resp.text()
+    set_status(desk, "alice", opened.number, "clos")
+    resp = await client.post(f"/demandes/{opened.number}/repondre",
+                             data={"csrf_token": token, "text": "Encore ?"})
+    assert resp.status == 409 and "est close" in await resp.text()
+    page = await (await client.get(f"/demandes/{opened.number}")).text()
+    assert "Envoyer la réponse" not in page and "Cette demande est close" in page
+
+
+async def test_ticket_page_shows_context_transcript_audit_and_warnings(client, desk, clock):
+    opened = dte_ticket(desk)
+    staff_reply(desk, "alice", opened.ticket_id, "Première réponse.")
+    staff_reply(desk, "alice", opened.ticket_id, "Note secrète.", internal=True)
+    await logged_in(client, "alice")
+    html = await (await client.get(f"/demandes/{opened.number}")).text()
+    for expected in ("Transmis au GEV BTP", "TITRE_B_2026_000001", "A1", "dte-non-recu",
+                     "dte pas reçu", "(CERES : jcentre)", "Jeanne Centre", "23/11/2026 09:00",
+                     "msg-requester", "msg-staff", "Note secrète.", "Historique", "création"):
+        assert expected in html, expected
+    assert "Demandeur injoignable" not in html and "Échec d'envoi" not in html
+
+    items = pending_deliveries(desk, limit=5)
+    mark_failed(desk, items[0].id, "Bad Request", lease_token=items[0].lease_token, permanent=True)
+    mark_requester_blocked(desk, USER.chat_id)
+    html = await (await client.get(f"/demandes/{opened.number}")).text()
+    assert "Demandeur injoignable" in html and "Échec d'envoi" in html
+
+
+async def test_canned_reply_cites_an_article_without_javascript(client, desk):
+    opened = dte_ticket(desk)
+    await logged_in(client, "alice")
+    article = next(a for a in articles() if a.id == "dte-non-recu")
+    html = await (await client.get(f"/demandes/{opened.number}",
+                                   params={"modele": "article", "article": article.id})).text()
+    textarea = unescape(re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', html, re.S)[1])
+    assert textarea.startswith("Bonjour Jeanne Centre,")
+    assert f"{article.title}\n{article.answer}" in textarea
+    html = await (await client.get(f"/demandes/{opened.number}", params={"modele": "precisions"})).text()
+    assert opened.number in re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', html, re.S)[1]
+
+
+async def test_queue_page_filters_search_pagination_and_countdown(client, desk, clock):
+    numbers = []
+    for i in range(55):
+        numbers.append(dte_ticket(desk, f"Sujet {i:02d}").number)
+    set_priority(desk, "alice", numbers[3], "urgente")
+    claim(desk, "alice", numbers[4])
+    claim(desk, "bob", numbers[5])
+    set_status(desk, "bob", numbers[6], "résolu")
+    await logged_in(client, "alice")
+    html = await (await client.get("/files/gev-btp")).text()
+    assert "54 demandes" in html and "Page 1 sur 2" in html
+    assert html.index(numbers[3]) < html.index(numbers[0])  # urgent first
+    assert "4 h restantes" in html
+    html = await (await client.get("/files/gev-btp", params={"page": "2"})).text()
+    assert "Page 2 sur 2" in html and "Page précédente" in html
+
+    async def listed(**params):
+        return linked(await (await client.get("/files/gev-btp", params=params)).text())
+
+    assert await listed(priorite="urgente") == {numbers[3]}
+    assert await listed(agent="moi") == {numbers[4]}
+    assert await listed(agent="bob") == {numbers[5]}
+    assert await listed(statut="resolu") == {numbers[6]}
+    assert await listed(q="Sujet 17") == {numbers[17]}
+    assert await listed(q=numbers[20]) == {numbers[20]}
+    html = await (await client.get("/files/gev-btp", params={"agent": UNASSIGNED, "statut": "toutes"})).text()
+    assert "53 demandes" in html and len(linked(html)) == 50
+    assert (await client.get("/files/gev-btp", params={"statut": "n'importe"})).status == 400
+
+    clock.advance(hours=5)  # first response was due at 13:00
+    html = await (await client.get("/files/gev-btp", params={"q": numbers[0]})).text()
+    assert "dépassé de 1 h" in html
+
+    overview = await (await client.get("/")).text()
+    assert "GEV BTP" in overview and "pill-late" in overview
+
+
+async def test_report_page_numbers_and_unanswered_questions(client, desk, clock):
+    from knowledge.feedback import record_unanswered
+
+    a = dte_ticket(desk)
+    b = dte_ticket(desk)
+    dte_ticket(desk)
+    clock.advance(hours=1)
+    staff_reply(desk, "alice", a.ticket_id, "Réponse 1")
+    clock.advance(hours=5)
+    staff_reply(desk, "alice", b.ticket_id, "Réponse 2")
+    set_status(desk, "alice", a.ticket_id, "résolu")
+    rate(desk, USER.chat_id, a.ticket_id, 4)
+    dreets_ticket(desk)
+    for _ in range(3):
+        record_unanswered(desk, "Où trouver le formulaire de dérogation ?")
+    await logged_in(client, "alice")
+    html = await (await client.get("/rapport")).text()
+    assert "du 01/11/2026 au 23/11/2026" in html
+    row = re.search(r"<th scope=\"row\">GEV BTP</th>(.*?)</tr>", html, re.S)[1]
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert cells[:4] == ["3", "1", "2", "3 h 30"]
+    assert cells[4:6] == ["50 %", "100 %"]
+    assert cells[6].startswith("4,0/5") and "(1 avis)" in cells[6]
+    assert "DREETS" not in html  # carol's queue is not alice's
+    assert "Où trouver le formulaire de dérogation ?" in html
+    html = await (await client.get("/rapport", params={"du": "2026-12-01", "au": "2026-12-31"})).text()
+    assert "Aucune demande créée sur cette période" in html
+    assert (await client.get("/rapport", params={"du": "2026-13-01"})).status == 400
+    html = await (await client.get("/rapport", params={"periode": "annee"})).text()
+    assert "du 01/11/2025 au 23/11/2026" in html
+
+
+async def test_static_css_and_unknown_pages(client):
+    resp = await client.get("/static/style.css")
+    assert resp.status == 200 and "--blue" in await resp.text()
+    await logged_in(client, "alice")
+    resp = await client.get("/nulle-part")
+    assert resp.status == 404 and "Cette page n'existe pas." in unescape(await resp.text())
+
+
+async def test_the_dashboard_can_be_mounted_under_a_prefix(desk):
+    from aiohttp import web
+
+    parent = web.Application()
+    parent.add_subapp("/support/", create_app(desk, secret=SECRET, articles=[]))
+    async with TestClient(TestServer(parent)) as c:
+        resp = await c.get("/support/", allow_redirects=False)
+        assert resp.headers["Location"] == "/support/connexion?suite=/support/"
+        assert "Path=/support/" in resp.headers["Set-Cookie"]
+        page = await c.get("/support/connexion")
+        token = token_of(await page.text())
+        resp = await c.post("/support/connexion", allow_redirects=False,
+                            data={"csrf_token": token, "login": "alice", "password": PASSWORD})
+        assert resp.headers["Location"] == "/support/"
+        html = await (await c.get("/support/")).text()
+        assert 'href="/support/files/gev-btp"' in html and "/support/static/style.css" in html
+
+
+# -- services added for the dashboard -----------------------------------------------------------
+
+
+def test_queue_members_and_overview(desk, clock):
+    a = dte_ticket(desk)
+    b = dte_ticket(desk)
+    dte_ticket(desk)
+    dreets_ticket(desk)
+    claim(desk, "alice", a.ticket_id)
+    set_status(desk, "alice", b.ticket_id, "en attente du demandeur")
+    assert queue_members(desk, "alice", "gev-btp") == [("alice", "Alice GEV"), ("bob", "Bob GEV")]
+    with pytest.raises(Exception, match="ne faites pas partie"):
+        queue_members(desk, "carol", "gev-btp")
+
+    [row] = queue_overview(desk, "alice")
+    assert row.queue == "gev-btp"
+    assert row.counts == {"nouveau": 1, "en_cours": 1, "en_attente": 1, "resolu": 0, "clos": 0}
+    assert (row.open, row.unassigned, row.mine, row.overdue, row.at_risk) == (3, 2, 1, 0, 0)
+    clock.advance(hours=3, minutes=30)  # 12:30, first responses due at 13:00
+    [row] = queue_overview(desk, "alice")
+    assert (row.overdue, row.at_risk) == (0, 2)
+    clock.advance(hours=1)
+    [row] = queue_overview(desk, "alice")
+    assert (row.overdue, row.at_risk) == (2, 0)
+    assert [r.queue for r in queue_overview(desk, "bob")] == ["gev-btp", "gev-ccp"]
+
+
+def test_queue_at_risk_counts_opening_time(desk, clock):
+    clock.set(datetime(2026, 11, 27, 14, 0, tzinfo=PARIS))  # Friday; GEV closes at 15:00
+    dte_ticket(desk)  # 4 opening hours: 1 h on Friday, then due Monday 11:30
+    clock.set(datetime(2026, 11, 30, 10, 45, tzinfo=PARIS))  # Monday: 45 opening minutes left
+    [row] = queue_overview(desk, "alice")
+    assert (row.overdue, row.at_risk) == (0, 1)
+
+
+def test_list_queue_filters_on_priority_and_assignee(desk):
+    a = dte_ticket(desk)
+    b = dte_ticket(desk)
+    dte_ticket(desk)
+    set_priority(desk, "alice", a.ticket_id, "haute")
+    claim(desk, "bob", b.ticket_id)
+    assert [r.ticket.number for r in list_queue(desk, "alice", "gev-btp", priority="haute").items] == [a.number]
+    assert [r.ticket.number for r in list_queue(desk, "alice", "gev-btp", assignee="bob").items] == [b.number]
+    assert list_queue(desk, "alice", "gev-btp", assignee=UNASSIGNED).total == 2
+    assert list_queue(desk, "alice", "gev-btp", assignee="alice").total == 0
+
+
+def test_formatting():
+    assert fr_datetime(datetime(2026, 11, 22, 9, 5, tzinfo=PARIS)) == "22/11/2026 09:05"
+    assert duration(80) == "1 h 20" and duration(45) == "45 min" and duration(120) == "2 h"
+
+    class Sla:
+        def __init__(self, remaining, overdue=False, paused=False):
+            self.remaining_minutes, self.overdue, self.paused = remaining, overdue, paused
+
+    assert countdown(Sla(80)) == ("1 h 20 restantes", "ok")
+    assert countdown(Sla(30)) == ("30 min restantes", "soon")
+    assert countdown(Sla(-120, overdue=True)) == ("dépassé de 2 h", "late")
+    assert countdown(Sla(None, paused=True)) == ("en pause", "none")
+
+
+def test_login_limiter_window():
+    now = [0.0]
+    limiter = LoginLimiter(max_failures=2, window=60, clock=lambda: now[0])
+    limiter.failed("Alice", "1.2.3.4")
+    limiter.failed("alice", "1.2.3.4")
+    assert limiter.blocked("alice", "1.2.3.4")
+    assert not limiter.blocked("alice", "5.6.7.8")
+    now[0] = 61
+    assert not limiter.blocked("alice", "1.2.3.4")
+    limiter.failed("alice", "1.2.3.4")
+    limiter.succeeded("alice", "1.2.3.4")
+    limiter.failed("alice", "1.2.3.4")
+    assert not limiter.blocked("alice", "1.2.3.4")
+
+
+def test_session_codec_needs_a_real_secret():
+    with pytest.raises(ValueError):
+        SessionCodec("court")
+    assert timedelta(hours=10).total_seconds() >= 3600

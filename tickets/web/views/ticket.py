@@ -1,0 +1,216 @@
+"""A ticket's page and its forms (one POST route per form, then redirect)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from ceres_core.errors import CeresError, NotFound, RuleViolation
+from tickets.models import PRIORITY_LABELS, STATUS_LABELS, Priority, TicketStatus
+from tickets.queues import queue_spec, standard_queue_codes
+from tickets.routing import CATEGORY_LABELS, Category
+from tickets.services import (
+    assign,
+    claim,
+    get_ticket_detail,
+    hand_back_to_bot,
+    move_to_queue,
+    queue_members,
+    set_priority,
+    set_status,
+    staff_reply,
+)
+from tickets.texts import EVENT_LABELS, event_value
+from tickets.web.app import ARTICLES, MY_QUEUES, call, redirect, render, session_of, staff_view
+from tickets.web.canned import CANNED_REPLIES, compose_reply
+
+#: Context keys shown in the "objets concernés" box, with their French labels.
+CONTEXT_LABELS: tuple[tuple[str, str], ...] = (
+    ("session_ref", "Session"),
+    ("candidate_ids", "Candidats"),
+    ("site_code", "Site"),
+    ("topic", "Article consulté"),
+    ("procedure", "Procédure"),
+    ("procedure_step", "Étape de la procédure"),
+)
+NOBODY = "-"
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/demandes/{number}", ticket_page, name="ticket")
+    for slug, handler in ACTIONS.items():
+        app.router.add_post(f"/demandes/{{number}}/{slug}", handler, name=f"ticket-{slug}")
+
+
+def _queue_choices(current: str) -> list[tuple[str, str]]:
+    return [(code, queue_spec(code).name) for code in standard_queue_codes() if code != current]
+
+
+async def _page(request: web.Request, *, status: int = 200, error: str | None = None,
+                forms: dict[str, Any] | None = None) -> web.Response:
+    login = session_of(request).login
+    number = request.match_info["number"]
+    detail = await call(request, get_ticket_detail, login, number)
+    members = await call(request, queue_members, login, detail.ticket.queue)
+    articles = request.app[ARTICLES]
+    forms = dict(forms or {})
+    template_id = request.query.get("modele") or ""
+    article_id = request.query.get("article") or ""
+    if "reply" not in forms and (template_id or article_id):
+        forms["reply"] = compose_reply(
+            template_id, article_id, articles, requester=detail.ticket.requester_name,
+            number=detail.ticket.number, agent=session_of(request).name or "",
+        )
+    assignee_login = next((m[0] for m in members if m[1] == detail.ticket.assignee), "")
+    events = [
+        {"at": e.at, "actor": e.actor, "action": EVENT_LABELS.get(e.action, e.action),
+         "old": event_value(e.action, e.old), "new": event_value(e.action, e.new),
+         "detail": e.detail}
+        for e in detail.events
+    ]
+    titles = {a.id: a.title for a in articles}
+    context_items = []
+    for key, label in CONTEXT_LABELS:
+        value = detail.context.get(key)
+        if isinstance(value, list):
+            value = ", ".join(value)
+        if key == "topic" and value in titles:
+            value = f"{titles[value]} ({value})"
+        if value:
+            context_items.append((label, value))
+    try:
+        category = CATEGORY_LABELS[Category(detail.category)] if detail.category else None
+    except ValueError:
+        category = detail.category
+    return render(request, "ticket.html", {
+        "d": detail,
+        "category": category,
+        "t": detail.ticket,
+        "members": members,
+        "assignee_login": assignee_login,
+        "events": events,
+        "context_items": context_items,
+        "transcript": detail.context.get("transcript") or [],
+        "question": detail.context.get("question"),
+        "delivery_failed": any(e.action == "delivery_failed" for e in detail.events),
+        "statuses": [(s.value, STATUS_LABELS[s]) for s in TicketStatus],
+        "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority],
+        "queue_choices": _queue_choices(detail.ticket.queue),
+        "canned": CANNED_REPLIES,
+        "articles": articles,
+        "template_id": template_id,
+        "article_id": article_id,
+        "forms": forms,
+        "error": error,
+        "nobody": NOBODY,
+        "is_open": detail.ticket.status != TicketStatus.CLOS.value,
+    }, status=status)
+
+
+@staff_view
+async def ticket_page(request: web.Request) -> web.StreamResponse:
+    return await _page(request)
+
+
+Action = Callable[[web.Request, str, str, Any], Awaitable[str]]
+
+
+def _action(form_key: str | None = None, field: str = "text") -> Callable[[Action], Callable]:
+    """A ticket form: call the service, then redirect to the ticket with a message.
+
+    A refusal (empty text, same status, claimed meanwhile…) shows the page again
+    with the message and what was typed; no right on the ticket → 403, unknown → 404.
+    """
+
+    def decorate(fn: Action) -> Callable:
+        @staff_view
+        async def handler(request: web.Request) -> web.StreamResponse:
+            form = await request.post()
+            number = request.match_info["number"]
+            try:
+                message = await fn(request, session_of(request).login, number, form)
+            except (NotFound, RuleViolation):
+                raise
+            except CeresError as exc:
+                kept = {form_key: str(form.get(field, ""))} if form_key else {}
+                return await _page(request, status=409, error=exc.message, forms=kept)
+            if isinstance(message, web.StreamResponse):
+                return message
+            raise redirect(request, "ticket", flash=message, number=number)
+
+        handler.__name__ = fn.__name__
+        return handler
+
+    return decorate
+
+
+@_action("reply")
+async def reply(request, login, number, form):
+    await call(request, staff_reply, login, number, str(form.get("text", "")))
+    return "Réponse enregistrée : elle est envoyée au demandeur dans sa conversation."
+
+
+@_action("note")
+async def note(request, login, number, form):
+    await call(request, staff_reply, login, number, str(form.get("text", "")), internal=True)
+    return "Note interne ajoutée (le demandeur ne la voit pas)."
+
+
+@_action()
+async def take(request, login, number, form):
+    await call(request, claim, login, number)
+    return "Vous avez pris en charge la demande."
+
+
+@_action()
+async def give(request, login, number, form):
+    target = str(form.get("assignee", "")).strip()
+    summary = await call(request, assign, login, number, None if target in ("", NOBODY) else target)
+    return (f"Demande attribuée à {summary.assignee}." if summary.assignee
+            else "La demande n'est plus attribuée.")
+
+
+@_action()
+async def status(request, login, number, form):
+    summary = await call(request, set_status, login, number, str(form.get("status", "")))
+    return f"Statut changé : {summary.status_label}. Le demandeur en est informé."
+
+
+@_action()
+async def priority(request, login, number, form):
+    summary = await call(request, set_priority, login, number, str(form.get("priority", "")))
+    return f"Priorité : {summary.priority}."
+
+
+@_action()
+async def hand_back(request, login, number, form):
+    await call(request, hand_back_to_bot, login, number)
+    return "La conversation est rendue à l'assistant."
+
+
+@_action("move", field="reason")
+async def move(request, login, number, form):
+    code = (str(form.get("queue_code", "")).strip() or str(form.get("queue", "")).strip()).lower()
+    reason = str(form.get("reason", "")).strip()[:500] or None
+    if not code:
+        raise CeresError("Choisissez la file vers laquelle transférer la demande.")
+    summary = await call(request, move_to_queue, login, number, code, reason)
+    message = f"Demande {summary.number} transférée à « {summary.queue_name} »."
+    if summary.queue in {c for c, _ in request.get(MY_QUEUES, [])}:
+        raise redirect(request, "ticket", flash=message, number=number)
+    # No longer one of the member's queues: back to the overview.
+    raise redirect(request, "home", flash=message)
+
+
+ACTIONS: dict[str, Callable] = {
+    "repondre": reply,
+    "note": note,
+    "prendre": take,
+    "attribuer": give,
+    "statut": status,
+    "priorite": priority,
+    "rendre": hand_back,
+    "transferer": move,
+}
