@@ -25,15 +25,19 @@ def _yes_no(value: bool) -> str:
 
 
 def _siret_registered(core: Core, login: str | None, p: Mapping[str, str]) -> str | None:
+    if login is None:
+        return None
     from ceres_core.services.centres import centre_is_registered
 
-    return _yes_no(centre_is_registered(core, p["siret"]))
+    return _yes_no(centre_is_registered(core, login, p["siret"]))
 
 
 def _centre_has_activation_code(core: Core, login: str | None, p: Mapping[str, str]) -> str | None:
+    if login is None:
+        return None
     from ceres_core.services.centres import centre_has_activation_code
 
-    return _yes_no(centre_has_activation_code(core, p["siret"]))
+    return _yes_no(centre_has_activation_code(core, login, p["siret"]))
 
 
 def _print_request_age_days(core: Core, login: str | None, p: Mapping[str, str]) -> str | None:
@@ -62,10 +66,10 @@ def _candidate_admitted(core: Core, login: str | None, p: Mapping[str, str]) -> 
 def _session_overseas(core: Core, login: str | None, p: Mapping[str, str]) -> str | None:
     if login is None:
         return None
-    from ceres_core.geography import is_drom
     from ceres_core.services.sessions import get_session
 
-    return _yes_no(is_drom(get_session(core, login, p["session"]).departement_code))
+    # R-PRT-7: the core decides what counts as a DROM-COM session.
+    return _yes_no(get_session(core, login, p["session"]).overseas)
 
 
 def _session_has_candidates(core: Core, login: str | None, p: Mapping[str, str]) -> str | None:

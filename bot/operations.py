@@ -557,7 +557,9 @@ def timeline_html(core: Core, params: dict[str, Any]) -> str:
 
     try:
         start = date.fromisoformat(params["session_start"])
-        timeline = dte_timeline(params["kind"], start, params.get("departement"))
+        timeline = dte_timeline(
+            params["kind"], start, params.get("departement"), rules=core.rules
+        )
         window = order_window(start, core.clock)
     except CeresError as exc:
         return texts.TIMELINE_FAILED.format(message=esc(exc.message))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE_FILE = "ceres-assist.db"
@@ -56,3 +57,35 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def _lock_key(key: str) -> int:
+    """A stable signed 64-bit number for ``key`` (PostgreSQL advisory locks)."""
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_for_write(db: Session, key: str | None = None) -> None:
+    """Serialise a check-then-insert with the other transactions doing the same.
+
+    Call it *before* the reads the check depends on; the lock lasts until the end of
+    the transaction (commit or rollback).
+
+    - PostgreSQL: with ``key``, a transaction-scoped advisory lock on that key
+      (``pg_advisory_xact_lock``): two transactions with the same key run their check
+      one after the other, and the second one reads what the first committed (READ
+      COMMITTED). Without ``key``, nothing (lock rows with ``SELECT … FOR UPDATE``).
+    - SQLite: writers are serialised by the database lock; the transaction starts with
+      ``BEGIN IMMEDIATE`` (the write lock), so that a second writer waits
+      (``busy_timeout``) and then reads what the first committed. A transaction that
+      already wrote already holds that lock.
+    """
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        if key is not None:
+            db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(key)})
+    elif dialect == "sqlite":
+        db.flush()  # pending changes first: they would start the transaction themselves
+        dbapi = db.connection().connection.dbapi_connection
+        if dbapi is not None and not dbapi.in_transaction:
+            db.execute(text("BEGIN IMMEDIATE"))

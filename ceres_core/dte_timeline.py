@@ -13,26 +13,25 @@ module-level data so that a reading can be changed in one place.
   date. The automaton sends the links on the day after the order, so with an order
   time the opening is the later of the two.
 * R-DTE-7 chase the GEV from 2 weeks before the certification (start) date.
-* R-CON-2 convocations: "1 mois ou 15 jours selon le type d'examen" (001);
-  002 gives "convocation des candidats (1 mois)" for a title session. **Reading**:
-  1 month for a TP session, 15 days for a CCP or CCS session, 1 month (the stricter)
-  for any other type. See :data:`CONVOCATION_DELAYS`.
+* R-CON-2 convocations: the delays per exam type are data of
+  :class:`ceres_core.settings.Rules` (``convocation_delays``, the one table of that
+  reading: 1 month for a TP session, 15 days for a CCP or CCS session); the
+  services pass ``core.rules``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from types import MappingProxyType
 
 from dateutil.relativedelta import relativedelta
 
 from ceres_core.calendar import WorkingCalendar
 from ceres_core.clock import PARIS, Clock
-from ceres_core.errors import InvalidInput, RuleViolation
+from ceres_core.errors import InvalidInput
 from ceres_core.geography import departement as _departement
+from ceres_core.settings import Rules
 
 
 class DteKind(StrEnum):
@@ -57,16 +56,6 @@ CCP_JURY_CANDIDATE_OPENS_WORKING_DAYS_BEFORE = 5
 AUTOMATON_RUN_TIMES: tuple[time, ...] = (time(8, 0), time(15, 0), time(21, 0))
 #: R-DTE-7: contact the GEV if the DTE has not arrived 2 weeks before the start.
 GEV_CHASE_BEFORE = timedelta(weeks=2)
-#: R-CON-2 (reading, see the module docstring): convocation delay per exam type.
-CONVOCATION_DELAYS: Mapping[str, relativedelta] = MappingProxyType(
-    {
-        "TP": relativedelta(months=1),
-        "CCP": relativedelta(days=15),
-        "CCS": relativedelta(days=15),
-    }
-)
-#: R-CON-2: delay for an exam type missing from the table (002: "1 mois").
-DEFAULT_CONVOCATION_DELAY = relativedelta(months=1)
 
 
 # -- single rules ----------------------------------------------------------------------
@@ -138,19 +127,28 @@ def gev_chase_from(start: date) -> date:
     return start - GEV_CHASE_BEFORE
 
 
-def convocation_delay(
-    exam_type: str, delays: Mapping[str, relativedelta] | None = None
-) -> relativedelta:
+def convocation_delay(exam_type: str, rules: Rules) -> relativedelta:
     """R-CON-2 (reading): the delay for an exam type (``"TP"``, ``"CCP"``, ``"CCS"``)."""
-    table = CONVOCATION_DELAYS if delays is None else delays
-    return table.get(str(exam_type).strip().upper(), DEFAULT_CONVOCATION_DELAY)
+    return rules.convocation_delays.get(
+        str(exam_type).strip().upper(), rules.default_convocation_delay
+    )
 
 
-def convocation_deadline(
-    start: date, exam_type: str, delays: Mapping[str, relativedelta] | None = None
-) -> date:
+def convocation_delay_label(delay: relativedelta) -> str:
+    """``"1 mois"``, ``"15 jours"``, ``"1 mois et 2 jours"`` (for the messages)."""
+    parts = []
+    if delay.years:
+        parts.append(f"{delay.years} an{'s' if delay.years > 1 else ''}")
+    if delay.months:
+        parts.append(f"{delay.months} mois")
+    if delay.days or not parts:
+        parts.append(f"{delay.days} jour{'s' if abs(delay.days) > 1 else ''}")
+    return " et ".join(parts)
+
+
+def convocation_deadline(start: date, exam_type: str, rules: Rules) -> date:
     """R-CON-2: the day by which convocations must have reached people."""
-    return start - convocation_delay(exam_type, delays)
+    return start - convocation_delay(exam_type, rules)
 
 
 # -- the whole timeline ----------------------------------------------------------------
@@ -199,16 +197,19 @@ def dte_timeline(
     start: date,
     departement: str | None = None,
     *,
+    rules: Rules | None = None,
     ordered_at: datetime | None = None,
-    convocation_delays: Mapping[str, relativedelta] | None = None,
 ) -> DteTimeline:
     """Compute the DTE timeline of a session starting on ``start``.
 
     ``departement`` (where the session takes place) picks the working-day calendar
     for the CCP jury/candidate links (R-DTE-6); ``ordered_at`` (CCP only) delays the
-    openings to the links' sending (R-DTE-5). Raises :class:`InvalidInput` for an
-    unknown kind or département.
+    openings to the links' sending (R-DTE-5); ``rules`` gives the convocation delays
+    (R-CON-2): front ends pass ``core.rules`` (``None`` is the default
+    :class:`~ceres_core.settings.Rules`, for a command with no core). Raises
+    :class:`InvalidInput` for an unknown kind or département.
     """
+    rules = rules if rules is not None else Rules()
     kind = parse_kind(kind)
     code = None if departement is None else _departement(departement).code
     common = {
@@ -217,7 +218,7 @@ def dte_timeline(
         "departement": code,
         "order_deadline": order_deadline(start),
         "chase_gev_from": gev_chase_from(start),
-        "convocation_deadline": convocation_deadline(start, kind.value, convocation_delays),
+        "convocation_deadline": convocation_deadline(start, kind.value, rules),
     }
     if kind is DteKind.TP:
         ship_from, ship_to = tp_shipping_window(start)
@@ -277,14 +278,6 @@ class OrderWindow:
 def order_window(start: date, clock: Clock) -> OrderWindow:
     """R-DTE-1: is it still time to order the DTE of a session, given the clock's today?"""
     return OrderWindow(start=start, today=clock.today(), deadline=order_deadline(start))
-
-
-def ensure_order_possible(start: date, clock: Clock) -> OrderWindow:
-    """Raise :class:`RuleViolation` (R-DTE-1) if the ordering deadline has passed."""
-    window = order_window(start, clock)
-    if not window.still_time:
-        raise RuleViolation("R-DTE-1", window.message_fr(), deadline=window.deadline)
-    return window
 
 
 # -- French rendering (no locale) ------------------------------------------------------

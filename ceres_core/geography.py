@@ -326,6 +326,14 @@ def is_drom(code: str | int) -> bool:
     return departement(code).is_drom
 
 
+def is_drom_com(code: str | int) -> bool:
+    """R-PRT-7: a place in a DROM or a COM (codes 97x and 98x: 971–976, 977, 978, 984,
+    986–988), where the Afpa mails the documents to the DEETS. Never raises: a code the
+    tables do not know is decided by its first two digits.
+    """
+    return str(code).strip()[:2] in ("97", "98")
+
+
 def is_alsace_moselle(code: str | int) -> bool:
     """True for Moselle, Bas-Rhin and Haut-Rhin (57, 67, 68); raises if unknown."""
     return departement(code).code in _ALSACE_MOSELLE_CODES

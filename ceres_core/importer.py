@@ -229,6 +229,7 @@ def _validate(data: Any) -> dict[str, list[dict[str, Any]]]:
                 title[kind].append(item)
         out["titles"].append(title)
 
+    agrement_keys: set[tuple[str, str, date]] = set()
     for i, raw in enumerate(c.listing(data, "agrements")):
         path = f"agrements[{i}]"
         if (row := c.obj(raw, path)) is None:
@@ -236,9 +237,19 @@ def _validate(data: Any) -> dict[str, list[dict[str, Any]]]:
         granted, ends = c.day(row, "granted_on", path), c.day(row, "ends_on", path)
         if granted and ends and ends < granted:
             c.error(f"{path}.ends_on", "la date de fin précède la date d'octroi.")
+        site_code = c.text(row, "site", path, max_len=20)
+        title_code = c.text(row, "title", path, max_len=20)
+        if site_code and title_code and granted:
+            # One agrément per site, title and grant date (unique in the database).
+            agrement_key = (site_code, title_code, granted)
+            if agrement_key in agrement_keys:
+                c.error(path, f"l'agrément du site « {site_code} » pour le titre "
+                        f"« {title_code} » octroyé le {granted:%d/%m/%Y} apparaît deux fois "
+                        "dans le fichier.")
+            agrement_keys.add(agrement_key)
         out["agrements"].append({
-            "site": c.text(row, "site", path, max_len=20),
-            "title": c.text(row, "title", path, max_len=20),
+            "site": site_code,
+            "title": title_code,
             "granted_on": granted, "ends_on": ends,
             "rs_titular": c.text(row, "rs_titular", path, required=False, max_len=120),
             "rs_substitute": c.text(row, "rs_substitute", path, required=False, max_len=120),
@@ -347,6 +358,18 @@ def _write(db: Session, data: dict[str, list[dict[str, Any]]], now) -> dict[str,
         if title is None:
             problems.append(f"agrements[{i}].title : aucun titre « {row['title']} ».")
         if site is None or title is None:
+            continue
+        if site.id is not None and title.id is not None and db.scalar(
+            select(Agrement.id).where(
+                Agrement.site_id == site.id,
+                Agrement.title_id == title.id,
+                Agrement.granted_on == row["granted_on"],
+            )
+        ) is not None:
+            problems.append(
+                f"agrements[{i}] : l'agrément du site « {row['site']} » pour le titre "
+                f"« {row['title']} » octroyé le {row['granted_on']:%d/%m/%Y} existe déjà."
+            )
             continue
         values = {k: v for k, v in row.items() if k not in ("site", "title")}
         db.add(Agrement(site=site, title=title, **values))

@@ -25,8 +25,13 @@ def parse_date(value: date | str | None, what: str) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not value.strip():
+    if value is None or (isinstance(value, str) and not value.strip()):
         raise InvalidInput(f"{what} est manquante : saisissez-la au format JJ/MM/AAAA.")
+    if not isinstance(value, str):
+        raise InvalidInput(
+            f"{what} « {value} » n'est pas une date lisible : saisissez-la au format "
+            "JJ/MM/AAAA (ou AAAA-MM-JJ)."
+        )
     text = value.strip()
     match = _FR_DATE.match(text) or _ISO_DATE.match(text)
     if match is None:
@@ -52,9 +57,67 @@ def parse_time(value: time | str | None, what: str) -> time:
     match = _TIME.match(raw)
     if not match:
         raise InvalidInput(
-            f"{what} « {raw} » n'est pas une heure valable : écrivez-la comme 08:30 ou 8h30."
+            f"{what} « {raw} » n'est pas une heure valide : écrivez-la comme 08:30 ou 8h30."
         )
     hour, minute = int(match[1]), int(match[2] or 0)
     if hour > 23 or minute > 59:
         raise InvalidInput(f"{what} « {raw} » n'existe pas.")
     return time(hour, minute)
+
+
+def parse_text(
+    value: object, what: str, *, required: bool = True, max_len: int = 250
+) -> str | None:
+    """A text typed by a person, spaces collapsed; ``None`` when empty and not required.
+
+    ``what`` names the field after "Indiquez": ``"le code du site"``. Anything that is
+    not a text (a number, a list…) is refused in French instead of failing later.
+    """
+    if value is None:
+        text = ""
+    elif isinstance(value, str):
+        text = " ".join(value.split())
+    else:
+        raise InvalidInput(f"Indiquez {what} sous forme de texte (et non « {value!r} »).")
+    if not text:
+        if required:
+            raise InvalidInput(f"Indiquez {what}.")
+        return None
+    if len(text) > max_len:
+        raise InvalidInput(
+            f"Le texte saisi pour {what} est trop long ({len(text)} caractères, "
+            f"{max_len} au plus)."
+        )
+    return text
+
+
+def parse_ref(value: object, what: str, *, max_len: int = 40) -> str:
+    """An identifier (session reference, site code, title code…), upper-case, no spaces
+    around; :class:`InvalidInput` for an empty or non-text value."""
+    text = parse_text(value, what, max_len=max_len)
+    assert text is not None
+    return text.upper()
+
+
+def parse_int(value: object, what: str, *, lo: int | None = None, hi: int | None = None) -> int:
+    """A whole number given as an ``int`` or as digits typed by a person.
+
+    ``what`` starts a sentence: ``"Le nombre de sessions"``. Booleans, decimals and
+    other texts are refused, as are values outside ``lo``..``hi``.
+    """
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        number = int(value)
+    if number is None:
+        raise InvalidInput(f"{what} « {value} » n'est pas un nombre entier.")
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        if lo is not None and hi is not None:
+            bounds = f"entre {lo} et {hi}"
+        elif lo is not None:
+            bounds = f"d'au moins {lo}"
+        else:
+            bounds = f"d'au plus {hi}"
+        raise InvalidInput(f"{what} doit être {bounds} (valeur reçue : {number}).")
+    return number

@@ -8,7 +8,7 @@ from datetime import date, time
 from itertools import count
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ceres_core.errors import InvalidInput, NotFound, RuleViolation
 from ceres_core.models import (
@@ -422,6 +422,25 @@ def test_r_can_1_search_by_ceres_id_and_multiword_names(core, world):
         legoff.ceres_id]
     assert [h.candidate.ceres_id for h in search_candidates(core, "centre_a", "Anne Legoff")] == [
         legoff.ceres_id]
+
+
+def test_r_can_1_name_key_prefix_ranges_are_byte_wise(core, world, engine):
+    """The search's ranges on name_key count the space (collation "C" on PostgreSQL)."""
+    from ceres_core.services.candidates import _range
+
+    raw_candidate(core, world, "Le Goff", "Anne", date(1970, 1, 1))
+    raw_candidate(core, world, "Legrand", "Paul", date(1971, 1, 1))
+    with core.transaction() as db:
+        in_range = db.scalars(select(Candidate.name_key).where(_range("LE "))).all()
+        ordered = db.scalars(select(Candidate.name_key).order_by(Candidate.name_key)).all()
+    assert in_range == ["LE GOFF ANNE"]
+    assert ordered == ["LE GOFF ANNE", "LEGRAND PAUL"]
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            collation = conn.execute(text(
+                "SELECT collation_name FROM information_schema.columns "
+                "WHERE table_name = 'candidates' AND column_name = 'name_key'")).scalar()
+        assert collation == "C"
 
 
 def test_search_bad_input(core, world):

@@ -16,7 +16,7 @@ from ceres_core.core import Core
 from ceres_core.directory import CompanyRecord, DirectoryUnavailable, OfflineDirectory
 from ceres_core.documents.activation_letter import ActivationLetter, render_activation_letter
 from ceres_core.documents.pdf import OfficialDocument, find_unicode_font, to_winansi
-from ceres_core.errors import InvalidInput, NotFound, RuleViolation
+from ceres_core.errors import CeresError, InvalidInput, NotFound, RuleViolation
 from ceres_core.models import ActivationCode, AuditEvent, Centre
 from ceres_core.services.centres import (
     activate_centre_account,
@@ -162,13 +162,13 @@ def test_r_site_4_register_fills_identification_from_directory(core, world):
         assert centre.created_by_id == world.users["dreets_idf"]
         event = db.scalars(select(AuditEvent).where(AuditEvent.action == "centre.register")).one()
         assert event.outcome == "ok" and event.actor_login == "dreets_idf"
-    assert centre_is_registered(core, SIRET_UNREGISTERED)
+    assert centre_is_registered(core, "dreets_idf", SIRET_UNREGISTERED)
 
 
 def test_r_site_4_identification_not_editable_at_creation(core, world):
     with pytest.raises(TypeError):
         register_centre(core, "dreets_idf", SIRET_UNREGISTERED, name="Autre nom")  # type: ignore[call-arg]
-    assert not centre_is_registered(core, SIRET_UNREGISTERED)
+    assert not centre_is_registered(core, "dreets_idf", SIRET_UNREGISTERED)
 
 
 def test_r_site_4_register_unknown_in_directory_refused(core, world):
@@ -216,7 +216,7 @@ def test_r_site_4_register_optional_fields_checked(core, world):
     with pytest.raises(InvalidInput) as err:
         register_centre(core, "dreets_idf", SIRET_UNREGISTERED, network="x" * 81)
     assert "réseau" in err.value.message
-    assert not centre_is_registered(core, SIRET_UNREGISTERED)
+    assert not centre_is_registered(core, "dreets_idf", SIRET_UNREGISTERED)
 
 
 def test_r_site_4_register_directory_unavailable(core, world):
@@ -228,7 +228,7 @@ def test_r_site_4_register_directory_unavailable(core, world):
     with pytest.raises(DirectoryUnavailable) as err:
         register_centre(down, "dreets_idf", SIRET_UNREGISTERED)
     assert err.value.message == "Le répertoire des entreprises ne répond pas, réessayez plus tard."
-    assert not centre_is_registered(core, SIRET_UNREGISTERED)
+    assert not centre_is_registered(core, "dreets_idf", SIRET_UNREGISTERED)
 
 
 def test_r_site_4_register_uses_injected_directory(core, world):
@@ -268,7 +268,7 @@ def test_r_site_6_only_dreets_or_admin_registers_a_centre(core, world, login):
     assert err.value.message == (
         "Seule une DREETS (ou l'administration nationale) peut enregistrer un centre dans "
         "CERES (R-SITE-6).")
-    assert not centre_is_registered(core, SIRET_UNREGISTERED)
+    assert not centre_is_registered(core, "dreets_idf", SIRET_UNREGISTERED)
     assert refusals(core)[0].actor_login == login
 
 
@@ -281,7 +281,7 @@ def test_r_site_6_register_for_a_site_only_by_the_dreets_of_the_site(core, world
         "Seule la DRIEETS Île-de-France, compétente pour le lieu du site « Site de Montreuil » "
         "(93), peut enregistrer un centre pour ce site, indépendamment de l'adresse du centre "
         "(R-SITE-6).")
-    assert not centre_is_registered(core, SIRET_UNREGISTERED)
+    assert not centre_is_registered(core, "dreets_idf", SIRET_UNREGISTERED)
     assert register_centre(core, "dreets_idf", SIRET_UNREGISTERED, site_code="S-RP1").name == (
         NEW_NAME)
 
@@ -365,12 +365,36 @@ def test_r_act_2_get_centre_scope(core, world):
 
 
 def test_r_site_3_centre_is_registered(core, world):
-    assert centre_is_registered(core, SIRET_A)
-    assert centre_is_registered(core, "442 018 164 00016")
-    assert centre_is_registered(core, "0000000000000")
-    assert not centre_is_registered(core, SIRET_UNREGISTERED)
-    assert not centre_is_registered(core, "1234")
-    assert not centre_is_registered(core, "44201816400017")
+    assert centre_is_registered(core, "dreets_idf", SIRET_A)
+    assert centre_is_registered(core, "dreets_idf", "442 018 164 00016")
+    assert centre_is_registered(core, "dreets_idf", "0000000000000")
+    assert not centre_is_registered(core, "dreets_idf", SIRET_UNREGISTERED)
+    assert not centre_is_registered(core, "dreets_idf", "1234")
+    assert not centre_is_registered(core, "dreets_idf", "44201816400017")
+    # Any linked centre or State profile may ask, whatever its zone.
+    assert centre_is_registered(core, "centre_b", SIRET_A)
+    assert centre_is_registered(core, "ud974", SIRET_A)
+
+
+@pytest.mark.parametrize("actor", [None, "", "inconnu", "support", "afpa"])
+def test_r_act_2_centre_lookups_need_a_linked_centre_or_state_profile(core, world, actor):
+    for lookup in (centre_is_registered, centre_has_activation_code):
+        with pytest.raises(CeresError) as err:
+            lookup(core, actor, SIRET_A)
+        assert err.value.message[:1].isupper()
+        if actor in (None, "", "support", "afpa"):
+            assert err.value.rule == "R-ACT-2"
+
+
+def test_r_act_2_bot_asks_an_unlinked_user_instead(core, world):
+    """bot.core_checks: no account → the question is asked (None), linked → the core."""
+    from bot.core_checks import evaluate
+
+    for check in ("siret_registered", "centre_has_activation_code"):
+        assert evaluate(core, None, check, {"siret": SIRET_A}) is None
+    assert evaluate(core, "dreets_idf", "siret_registered", {"siret": SIRET_A}) == "yes"
+    assert evaluate(core, "dreets_idf", "centre_has_activation_code",
+                    {"siret": SIRET_B}) == "no"
 
 
 # --------------------------------------------------------------------------- R-SITE-7
@@ -384,8 +408,8 @@ def test_r_site_7_activation_code_stored_hashed_and_shown_once(core, world):
         assert stored.code_hash.startswith("$argon2")
         assert code not in stored.code_hash and code.replace("-", "") not in stored.code_hash
         assert PasswordHasher().verify(stored.code_hash, code.replace("-", ""))
-    assert centre_has_activation_code(core, SIRET_A)
-    assert not centre_has_activation_code(core, SIRET_B)
+    assert centre_has_activation_code(core, "dreets_idf", SIRET_A)
+    assert not centre_has_activation_code(core, "dreets_idf", SIRET_B)
     assert get_centre(core, "centre_a", SIRET_A).has_activation_code
 
 

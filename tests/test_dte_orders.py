@@ -119,6 +119,28 @@ def test_r_dte_1_agrement_must_be_granted_at_the_order_date(core, world):
     assert err.value.rule == "R-DTE-1" and "01/01/2027" in err.value.message
 
 
+def test_r_dte_1_status_can_still_order_is_the_order_check(core, world, clock):
+    """dte_status says "can still order" exactly when order_dte would accept the timing."""
+    assert dte.dte_status(core, "centre_a", A1_TP).can_still_order
+    with core.transaction() as db:
+        db.get(Title, world.titles["ODP"]).dte_edition_from = date(2027, 1, 4)
+    status = dte.dte_status(core, "centre_a", A1_TP)
+    assert not status.can_still_order
+    assert "millésime" in status.advice[0] and "04/01/2027" in status.advice[0]
+    with core.transaction() as db:
+        db.get(Title, world.titles["ODP"]).dte_edition_from = date(2020, 1, 1)
+        db.get(Agrement, world.agrements["A1-ODP"]).granted_on = date(2027, 1, 1)
+    status = dte.dte_status(core, "centre_a", A1_TP)
+    assert not status.can_still_order and "01/01/2027" in status.advice[0]
+    with core.transaction() as db:
+        db.get(Agrement, world.agrements["A1-ODP"]).granted_on = date(2020, 1, 1)
+    clock.set(datetime(2027, 2, 20, 9, 0, tzinfo=PARIS))  # the day after the deadline
+    status = dte.dte_status(core, "centre_a", A1_TP)
+    assert not status.can_still_order and "trop tard" in status.advice[0]
+    relaxed = Core(engine=core.engine, clock=clock, rules=Rules(enforce_dte_deadline=False))
+    assert dte.dte_status(relaxed, "centre_a", A1_TP).can_still_order
+
+
 def test_r_dte_1_no_order_for_a_cancelled_session(core, world):
     set_session(core, A1_TP, state=SessionState.ANNULEE)
     with pytest.raises(RuleViolation) as err:
@@ -310,7 +332,7 @@ def test_dte_status_before_ordering_gives_the_timeline(core, world):
     assert status.order_deadline == date(2027, 2, 19)
     assert status.days_left_to_order == (date(2027, 2, 19) - date(2026, 11, 22)).days
     assert status.timeline.tp_shipping_from == date(2027, 4, 8)
-    assert status.timeline.convocation_deadline == date(2027, 4, 20)  # core.rules: 30 days
+    assert status.timeline.convocation_deadline == date(2027, 4, 20)  # core.rules: TP 1 month
     assert "Date limite de commande du DTE" in status.timeline_text
     assert "Il reste" in status.advice[0]
 

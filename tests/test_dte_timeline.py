@@ -18,12 +18,11 @@ from ceres_core.calendar import WorkingCalendar
 from ceres_core.clock import PARIS, FixedClock
 from ceres_core.dte_timeline import (
     AUTOMATON_RUN_TIMES,
-    CONVOCATION_DELAYS,
     DteKind,
     ccp_link_openings,
     convocation_deadline,
+    convocation_delay_label,
     dte_timeline,
-    ensure_order_possible,
     format_date_fr,
     format_datetime_fr,
     gev_chase_from,
@@ -34,7 +33,8 @@ from ceres_core.dte_timeline import (
     render_timeline_fr,
     tp_shipping_window,
 )
-from ceres_core.errors import InvalidInput, RuleViolation
+from ceres_core.errors import InvalidInput
+from ceres_core.settings import Rules
 
 
 def paris(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
@@ -80,11 +80,9 @@ def test_r_dte_1_too_late_to_order() -> None:
     window = order_window(date(2019, 5, 20), clock)
     assert window.days_left == -3 and not window.still_time
     assert "trop tard" in window.message_fr() and "il y a 3 jours" in window.message_fr()
-    with pytest.raises(RuleViolation) as exc:
-        ensure_order_possible(date(2019, 5, 20), clock)
-    assert exc.value.rule == "R-DTE-1"
-    assert "mardi 19 février 2019" in exc.value.message
-    assert ensure_order_possible(date(2019, 5, 20), FixedClock(paris(2019, 2, 19))).days_left == 0
+    assert "mardi 19 février 2019" in window.message_fr()
+    assert order_window(date(2019, 5, 20), FixedClock(paris(2019, 2, 19))).days_left == 0
+    # The refusal itself is the DTE order's (dte.order_dte, test_dte_orders.py).
 
 
 # -- R-DTE-4 ------------------------------------------------------------------------------
@@ -159,13 +157,19 @@ def test_r_dte_7_chase_the_gev_two_weeks_before() -> None:
 
 
 def test_r_con_2_convocation_delay_per_exam_type() -> None:
+    """The reading of settings.Rules (the one table): TP 1 month, CCP and CCS 15 days."""
+    rules = Rules()
     start = date(2027, 3, 31)
-    assert convocation_deadline(start, "TP") == date(2027, 2, 28)  # 1 month, clamped
-    assert convocation_deadline(start, "ccp") == date(2027, 3, 16)  # 15 days
-    assert convocation_deadline(start, "CCS") == date(2027, 3, 16)
-    assert convocation_deadline(start, "VAE") == date(2027, 2, 28)  # default: 1 month
-    custom = {**CONVOCATION_DELAYS, "CCP": relativedelta(months=1)}
+    assert convocation_deadline(start, "TP", rules) == date(2027, 2, 28)  # 1 month, clamped
+    assert convocation_deadline(start, "ccp", rules) == date(2027, 3, 16)  # 15 days
+    assert convocation_deadline(start, "CCS", rules) == date(2027, 3, 16)
+    assert convocation_deadline(start, "VAE", rules) == date(2027, 2, 28)  # default: 1 month
+    custom = Rules(convocation_delays={**rules.convocation_delays,
+                                       "CCP": relativedelta(months=1)})
     assert convocation_deadline(start, "CCP", custom) == date(2027, 2, 28)
+    assert dte_timeline("CCP", start, rules=custom).convocation_deadline == date(2027, 2, 28)
+    assert convocation_delay_label(rules.convocation_delays["TP"]) == "1 mois"
+    assert convocation_delay_label(rules.convocation_delays["CCS"]) == "15 jours"
 
 
 # -- the whole timeline ---------------------------------------------------------------------

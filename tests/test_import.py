@@ -102,3 +102,27 @@ def test_cli_import_reports_errors_in_french(tmp_path, capsys):
     assert "Import terminé" in capsys.readouterr().out
     assert main(["--database-url", db, "import", str(tmp_path / "absent.json")]) == 1
     assert "introuvable" in capsys.readouterr().err
+
+
+def test_duplicate_agrement_in_the_file_is_reported_not_a_database_error(core):
+    """Same site, title and grant date twice: a French error with its path, nothing written."""
+    data = copy.deepcopy(GOOD)
+    data["agrements"].append(dict(data["agrements"][0], ends_on="2030-12-31"))
+    with pytest.raises(ImportErrors) as err:
+        import_referential(core, data)
+    assert ("agrements[1] : l'agrément du site « S-930010 » pour le titre « TP-00222 » "
+            "octroyé le 01/01/2025 apparaît deux fois dans le fichier.") in err.value.message
+    assert counts(core) == (0, 0, 0, 0, 0)
+
+
+def test_agrement_already_in_the_database_is_reported(core):
+    import_referential(core, GOOD)
+    data = {"format": "ceres-referentiel", "version": 1,
+            "agrements": [dict(GOOD["agrements"][0], ends_on="2031-12-31"),
+                          dict(GOOD["agrements"][0], granted_on="2026-01-01")]}
+    with pytest.raises(ImportErrors) as err:
+        import_referential(core, data)
+    assert ("agrements[0] : l'agrément du site « S-930010 » pour le titre « TP-00222 » "
+            "octroyé le 01/01/2025 existe déjà.") in err.value.message
+    assert "agrements[1]" not in err.value.message  # another grant date is a new agrément
+    assert counts(core) == (1, 1, 1, 1, 2)

@@ -464,6 +464,34 @@ def test_r_prt_2_request_print_for_session_one_by_one(core, session_ref):
     assert count(core, PrintRequest) == 3
 
 
+def test_r_prt_2_batch_outcome_list_is_complete_whatever_the_error(
+    core, session_ref, monkeypatch
+):
+    """A candidate refused by a plain CeresError (not a RuleViolation) or a raw integrity
+    error still gets its line; the others are sent."""
+    from sqlalchemy.exc import IntegrityError
+
+    from ceres_core.services import printing
+
+    real = printing.request_print
+
+    def flaky(core_, actor, ref, ceres_id):
+        if ceres_id == "2122559":
+            raise NotFound("La fiche a été supprimée entre-temps.")
+        if ceres_id == "2122561":
+            raise IntegrityError("INSERT", {}, Exception("unique"))
+        return real(core_, actor, ref, ceres_id)
+
+    monkeypatch.setattr(printing, "request_print", flaky)
+    batch = request_print_for_session(core, "ud75", session_ref, verify_all=True)
+    outcomes = {o.ceres_id: o for o in batch.outcomes}
+    assert set(outcomes) == {"2122559", "2122560", "2122561", "2122562"}
+    assert outcomes["2122559"].message == "La fiche a été supprimée entre-temps."
+    assert not outcomes["2122561"].sent and "Réessayez" in outcomes["2122561"].message
+    assert outcomes["2122562"].sent and outcomes["2122560"].rule == "R-PRT-3"
+    assert (batch.sent_count, batch.refused_count) == (1, 3)
+
+
 # --------------------------------------------------------------------------- R-AFT-*
 
 
@@ -489,6 +517,24 @@ def test_r_aft_2_pnd_records_new_address_and_no_duplicate(core, session_ref, clo
         assert event.afpa_notified_at is not None and event.comment == "Signalé par l'Afpa"
     history = print_history(core, "ud75", session_ref, "2122559")
     assert len(history.pnd_events) == 1 and history.candidate.duplicates_count == 0
+
+
+def test_r_aft_2_pnd_goes_through_the_candidates_module_r_can_2(core, session_ref):
+    """The PND's address change is the candidates module's: fields normalised, and a
+    record with an R-CAN-4 alert is not validated again (it stays a draft)."""
+    with core.transaction() as db:
+        reg = db.scalar(select(Registration).join(Candidate).where(
+            Candidate.ceres_id == "2122560"))  # MARIACH1: a digit in the name, validated
+        add_print(db, reg, "ud75", datetime(2026, 11, 2, 9, 0, tzinfo=PARIS))
+    view = record_pnd(core, "ud75", session_ref, "2122560", new_address="14  avenue   Foch",
+                      new_postal_code="69006", new_city="Lyon")
+    assert view.new_address == "14 avenue Foch, 69006 Lyon"
+    assert "n'a pas pu être validée à nouveau" in view.record_note
+    assert "MARIACH1" in view.record_note and "R-CAN-4" in view.record_note
+    with core.transaction() as db:
+        cand = db.scalar(select(Candidate).where(Candidate.ceres_id == "2122560"))
+        assert cand.state is CandidateState.BROUILLON
+        assert cand.address == "14 avenue Foch"
 
 
 def test_r_aft_2_pnd_bad_postal_code_changes_nothing(core, session_ref):
@@ -597,3 +643,14 @@ def test_unknown_session_and_candidate(core, session_ref):
     assert "n'est pas inscrit" in err.value.message
     with pytest.raises(InvalidInput):
         request_print(core, "ud75", session_ref, "  ")
+
+
+def test_r_aft_2_pnd_on_a_record_that_already_has_a_migrated_duplicate(core, session_ref):
+    """R-CAN-5 refuses creating a duplicate, not fixing the address of one that exists."""
+    with core.transaction() as db:
+        add_candidate(db, "2122599", "Chevalier", "Henri")  # same person, migrated twice
+    request_print(core, "ud75", session_ref, "2122559")
+    view = record_pnd(core, "ud75", session_ref, "2122559", new_address="14 avenue Foch",
+                      new_postal_code="69006", new_city="Lyon")
+    assert view.new_address == "14 avenue Foch, 69006 Lyon"
+    assert "validée à nouveau" in view.record_note

@@ -111,6 +111,37 @@ def test_r_can_6_vae_refused_after_the_start(core, world, clock):
     assert err.value.rule == "R-CAN-6" and "déjà commencé" in err.value.message
 
 
+def test_r_can_6_vae_window_stays_open_after_the_convocations(core, world, clock):
+    """Reading: the VAE window (004, its own permission) is an exception to the cut-off at
+    the convocations, from start − 30 days to the day before the start."""
+    from ceres_core.core import Core
+    from ceres_core.settings import Rules
+
+    cand = new_candidate(core)
+    other = new_candidate(core, first_name="Paul")
+    set_state(core, TP_A, SessionState.CONVOCATIONS_ENVOYEES,  # sent on time, a month before
+              issued=datetime(2027, 4, 15, 9, 0, tzinfo=PARIS))
+    clock.set(datetime(2027, 4, 25, 10, 0))
+    with pytest.raises(RuleViolation) as err:  # not VAE: closed by the convocations
+        register_candidate(core, "centre_a", TP_A, other.ceres_id)
+    assert err.value.rule == "R-CAN-6" and "éditées le 15/04/2027" in err.value.message
+    strict = Core(engine=core.engine, clock=clock, rules=Rules(vae_after_convocations=False))
+    with pytest.raises(RuleViolation) as err:  # the other reading, configurable
+        register_candidate(strict, "centre_a", TP_A, cand.ceres_id, vae=True)
+    assert "éditées le 15/04/2027" in err.value.message
+    assert register_candidate(core, "centre_a", TP_A, cand.ceres_id, vae=True).is_vae is True
+    clock.set(datetime(2027, 5, 19, 18, 0))  # the day before the start: last day
+    third = new_candidate(core, first_name="Luc")
+    assert register_candidate(core, "centre_a", TP_A, third.ceres_id, vae=True).is_vae
+    clock.set(datetime(2027, 5, 20, 8, 0))  # the start day: closed
+    fourth = new_candidate(core, first_name="Marc")
+    with pytest.raises(RuleViolation) as err:
+        register_candidate(core, "centre_a", TP_A, fourth.ceres_id, vae=True)
+    assert "du 20/04/2027 au 19/05/2027" in err.value.message
+    assert "commence aujourd'hui" in err.value.message
+    assert registration_count(core) == 2
+
+
 def test_r_can_6_unregister_until_the_start_day(core, world, clock):
     cand = new_candidate(core)
     other = new_candidate(core, first_name="Paul")

@@ -238,7 +238,7 @@ def test_r_ses_2_without_agrement_the_centre_must_apply_first(core, world):
         ("2027-03-05", "9:00", "2027-03-01", "antérieure à la date de début"),
         ("2026-11-01", "9:00", "2026-11-02", "déjà passée"),
         ("2027-03-01", "25h", "2027-03-01", "n'existe pas"),
-        ("2027-03-01", "midi", "2027-03-01", "heure valable"),
+        ("2027-03-01", "midi", "2027-03-01", "heure valide"),
     ],
 )
 def test_create_session_bad_input_leaves_the_database_unchanged(core, world, start, hour, end,
@@ -397,7 +397,30 @@ def test_r_con_2_deadline_per_kind_and_warning_when_late(core, world, clock):
     late = svc.issue_convocations(core, "centre_a", ccp)
     assert (late.delay_days, late.deadline, late.late) == (15, date(2027, 1, 5), True)
     assert "05/01/2027" in late.warning and "(R-CON-2)" in late.warning
+    assert "parvenir 15 jours avant" in late.warning
     assert late.session.state == "convocations_envoyees"  # a warning, not a refusal
+
+
+def test_r_con_2_one_calendar_month_for_a_tp_fifteen_days_for_a_ccs(core, world, clock):
+    """The reading of settings.Rules, the table the DTE timeline reads too."""
+    from ceres_core.services.dte import dte_status
+
+    tp = make_session(core, world, "TITRE_A_2027_000011", date(2027, 3, 31),
+                      state=SessionState.EN_PREPARATION)
+    register(core, tp, add_candidate(core, "C3", "DURAND"))
+    clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=PARIS))
+    view = svc.issue_convocations(core, "centre_a", tp)
+    # 1 month before 31/03/2027 is 28/02/2027 (31 days), not 30 days (01/03/2027).
+    assert (view.delay_label, view.deadline, view.delay_days, view.late) == (
+        "1 mois", date(2027, 2, 28), 31, True)
+    assert "parvenir 1 mois avant" in view.warning
+    assert dte_status(core, "centre_a", tp).timeline.convocation_deadline == view.deadline
+    ccs = make_session(core, world, "CCS_A_2027_000012", date(2027, 3, 31),
+                       kind=SessionKind.CCS, state=SessionState.EN_PREPARATION)
+    register(core, ccs, add_candidate(core, "C4", "LEROY"))
+    view = svc.issue_convocations(core, "centre_a", ccs)
+    assert (view.delay_label, view.deadline, view.late) == ("15 jours", date(2027, 3, 16), False)
+    assert dte_status(core, "centre_a", ccs).timeline.convocation_deadline == view.deadline
 
 
 def test_r_ses_4_no_convocations_once_results_are_entered(core, world):
@@ -543,6 +566,16 @@ def test_r_can_7_counting_function_window_and_exclusions(core, world):
         assert svc.final_interview_sessions_in_window(
             db, cid, on, rules, exclude_session_id=excluded) == 2
         assert svc.final_interview_window(on, rules) == (date(2026, 5, 21), on)
+        # One listing, the count is its length (the registration's message lists them).
+        first, last = svc.final_interview_window(on, rules)
+        listed = svc.final_interview_sessions(db, cid, first, last)
+        assert [x.ref for x in listed] == [
+            "TITRE_A_2026_000202", "CCP_A_2027_000203", "TITRE_A_2027_000207"]
+        # The Python predicate agrees with the SQL one on every session.
+        counted = {x.ref for x in listed} | {"TITRE_A_2026_000201", "TITRE_A_2027_000208"}
+        for ref in refs:
+            session = db.scalar(select(ExamSession).where(ExamSession.ref == ref))
+            assert svc.counts_for_final_interview_limit(session) is (ref in counted), ref
 
 
 def test_r_can_7_no_limit_without_final_interview(core, world, clock):

@@ -180,7 +180,7 @@ def test_r_site_3_path_register_then_transfer(core, world):
     with pytest.raises(RuleViolation):
         transfer_site(core, "dreets_idf", "S-RP1", SIRET_UNREGISTERED)
     register_centre(core, "dreets_idf", SIRET_UNREGISTERED, site_code="S-RP1")
-    assert centre_is_registered(core, SIRET_UNREGISTERED)
+    assert centre_is_registered(core, "dreets_idf", SIRET_UNREGISTERED)
     result = transfer_site(core, "dreets_idf", "S-RP1", SIRET_UNREGISTERED, confirm=True)
     assert result.to_centre.name == "INSTITUT DES METIERS DU PAYSAGE"
     assert result.target_needs_activation_letter

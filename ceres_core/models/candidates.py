@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ceres_core.models._types import enum_type
@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from ceres_core.models.sessions import ExamSession
 
 
+#: ``Candidate.name_key``'s type: byte-wise collation "C" on PostgreSQL.
+NAME_KEY_TYPE = String(250).with_variant(String(250, collation="C"), "postgresql")
+
+
 class CandidateState(StrEnum):
     BROUILLON = "brouillon"
     VALIDE = "valide"
@@ -27,6 +31,10 @@ class Candidate(Base):
     """A candidate record; a validated one changes only after back to draft (R-CAN-2)."""
 
     __tablename__ = "candidates"
+    __table_args__ = (
+        # R-CAN-5: the region-wide duplicate scan (region_code IN … ORDER BY birth_date).
+        Index("ix_candidates_region_birth", "region_code", "birth_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ceres_id: Mapped[str] = mapped_column(String(20), unique=True)
@@ -34,7 +42,10 @@ class Candidate(Base):
     last_name: Mapped[str] = mapped_column(String(120))
     first_name: Mapped[str] = mapped_column(String(120))
     #: Upper-case, accent-free "LASTNAME FIRSTNAME" used by search and duplicate checks.
-    name_key: Mapped[str] = mapped_column(String(250), index=True)
+    #: The search narrows rows with prefix ranges on it (``>= 'DUP' AND < 'DUQ'``), which
+    #: need a byte-wise order where the space sorts before the letters: collation "C" on
+    #: PostgreSQL (a linguistic collation ignores spaces); SQLite's BINARY already is.
+    name_key: Mapped[str] = mapped_column(NAME_KEY_TYPE, index=True)
     birth_date: Mapped[date] = mapped_column(index=True)
     birth_country: Mapped[str] = mapped_column(String(80), default="France")
     birth_commune: Mapped[str | None] = mapped_column(String(120))
@@ -48,7 +59,8 @@ class Candidate(Base):
     state: Mapped[CandidateState] = mapped_column(
         enum_type(CandidateState), default=CandidateState.BROUILLON
     )
-    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)  # R-CAN-1
+    #: R-CAN-1; indexed by ``ix_candidates_region_birth`` (its first column).
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ceres_core.models._types import enum_type
@@ -25,6 +25,17 @@ class PrintRequest(Base):
     """A request to the Afpa to print and mail a candidate's documents."""
 
     __tablename__ = "print_requests"
+    __table_args__ = (
+        # R-PRT-4: one initial request per registration, even under concurrent requests
+        # (a duplicate is a separate kind and may repeat).
+        Index(
+            "uq_print_requests_initial",
+            "registration_id",
+            unique=True,
+            sqlite_where=text("kind = 'initiale'"),
+            postgresql_where=text("kind = 'initiale'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)

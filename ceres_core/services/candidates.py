@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ceres_core.access import centre_ids_of, load_actor, require_role
 from ceres_core.core import Core
+from ceres_core.db import lock_for_write
 from ceres_core.errors import InvalidInput, NotFound, RuleViolation
 from ceres_core.models import (
     Candidate,
@@ -60,7 +61,7 @@ from ceres_core.models import (
 from ceres_core.names import compact_key, fold, name_alerts, name_key
 from ceres_core.services._operation import audit, operation
 from ceres_core.settings import Rules
-from ceres_core.values import parse_date
+from ceres_core.values import parse_date, parse_int, parse_ref, parse_text
 
 __all__ = [
     "CANDIDATE_STATE_LABELS",
@@ -72,6 +73,8 @@ __all__ = [
     "SearchHit",
     "back_to_draft",
     "candidate_alerts",
+    "change_draft_record",
+    "change_record_through_draft",
     "create_candidate",
     "find_duplicates",
     "get_candidate",
@@ -605,6 +608,18 @@ def _clean_fields(fields: dict[str, Any], today: date) -> dict[str, Any]:
     return out
 
 
+def _lock_person(db: Session, key: str, birth: date) -> None:
+    """Serialise the "does this person already have a record?" checks (R-CAN-1, R-CAN-5).
+
+    No unique constraint can guard ``(name_key, birth_date)``: migrated duplicates
+    exist. Two creations of the same person at the same time run their check one
+    after the other instead, so the second finds the first's record
+    (:func:`ceres_core.db.lock_for_write`: an advisory lock on the person on
+    PostgreSQL, the database's write lock on SQLite).
+    """
+    lock_for_write(db, f"candidate:{key}:{birth.isoformat()}")
+
+
 def _same_person(db: Session, key: str, birth: date, exclude_id: int | None = None):
     stmt = select(Candidate).where(Candidate.birth_date == birth, Candidate.name_key == key)
     if exclude_id is not None:
@@ -656,12 +671,15 @@ def search_candidates(
         user = load_actor(db, actor)
         require_role(user, SEARCH_ROLES, "rechercher un candidat")
         birth = parse_date(birth_date, "La date de naissance") if birth_date else None
+        query = parse_text(
+            query, "un nom, un numéro CERES ou une date de naissance", required=False
+        ) or ""
         query_key = fold(query)
         if not query_key and birth is None:
             raise InvalidInput("Saisissez un nom, un CERES ID ou une date de naissance.")
         if query_key and len(compact_key(query_key)) < 2 and birth is None:
             raise InvalidInput("Saisissez au moins deux lettres du nom.")
-        limit = max(1, min(int(limit), 200))
+        limit = min(parse_int(limit, "Le nombre de résultats", lo=1), 200)
         columns = (Candidate.id, Candidate.name_key, Candidate.region_code)
 
         scored: dict[int, tuple[float, str, str]] = {}
@@ -771,6 +789,7 @@ def create_candidate(core: Core, actor: str, **fields: Any) -> CandidateView:
         today = core.clock.today()
         values = _clean_fields(fields, today)
         key = name_key(values["last_name"], values["first_name"])
+        _lock_person(db, key, values["birth_date"])
         existing = _same_person(db, key, values["birth_date"])
         if existing is not None:
             region = db.get(Region, existing.region_code)
@@ -823,42 +842,86 @@ def update_candidate(core: Core, actor: str, ceres_id: str, **changes: Any) -> C
         user = load_actor(db, actor)
         candidate = load_candidate(db, ceres_id)
         require_candidate(db, user, candidate, "modifier cette fiche candidat")
-        if candidate.state is CandidateState.VALIDE:
-            raise RuleViolation(
-                "R-CAN-2",
-                f"La fiche de {candidate.full_name} (CERES ID {candidate.ceres_id}) est "
-                "validée : cliquez d'abord sur « Revenir à l'état brouillon », faites la "
-                "modification, puis validez à nouveau la fiche",
-            )
-        if not changes:
-            raise InvalidInput("Aucune modification n'a été indiquée.")
-        unknown = set(changes) - set(_EDITABLE_FIELDS)
-        if unknown:
-            raise InvalidInput(
-                "Champ(s) non modifiable(s) ou inconnu(s) : " + ", ".join(sorted(unknown)) + "."
-            )
-        current = {name: getattr(candidate, name) for name in _EDITABLE_FIELDS}
-        merged = {**current, **changes}
-        values = _clean_fields(merged, core.clock.today())
-        key = name_key(values["last_name"], values["first_name"])
-        other = _same_person(db, key, values["birth_date"], exclude_id=candidate.id)
-        if other is not None:
-            raise RuleViolation(
-                "R-CAN-5",
-                f"Une autre fiche existe déjà pour {other.full_name}, né(e) le "
-                f"{other.birth_date:%d/%m/%Y} : CERES ID {other.ceres_id}. Ne créez pas de "
-                f"doublon : signalez les fiches {candidate.ceres_id} et {other.ceres_id} à la "
-                "DREETS, qui seule peut les fusionner",
-                ceres_id=other.ceres_id,
-            )
-        changed = sorted(k for k, v in values.items() if getattr(candidate, k) != v)
-        for name, value in values.items():
-            setattr(candidate, name, value)
-        candidate.name_key = key
-        db.flush()
+        changed = change_draft_record(db, core, candidate, changes)
         audit(db, core, user, "candidate.update", candidate,
               ceres_id=candidate.ceres_id, fields=changed)
         return _view(db, core, candidate)
+
+
+def change_draft_record(
+    db: Session, core: Core, candidate: Candidate, changes: dict[str, Any]
+) -> list[str]:
+    """Check and write changes to a *draft* record; the names of the fields changed.
+
+    The one place a record's data change (the operations that change a record call
+    it after their own scope check): the fields are checked and normalised (R-CAN-3,
+    :class:`InvalidInput`), the name key follows the names, and changing the name or
+    birth date to those of another record is refused (R-CAN-5: that would be a
+    duplicate).
+    """
+    if candidate.state is not CandidateState.BROUILLON:  # the callers go to draft first
+        raise RuleViolation(
+            "R-CAN-2",
+            f"La fiche de {candidate.full_name} (CERES ID {candidate.ceres_id}) est "
+            "validée : cliquez d'abord sur « Revenir à l'état brouillon », faites la "
+            "modification, puis validez à nouveau la fiche",
+        )
+    if not changes:
+        raise InvalidInput("Aucune modification n'a été indiquée.")
+    unknown = set(changes) - set(_EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            "Champ(s) non modifiable(s) ou inconnu(s) : " + ", ".join(sorted(unknown)) + "."
+        )
+    current = {name: getattr(candidate, name) for name in _EDITABLE_FIELDS}
+    merged = {**current, **changes}
+    values = _clean_fields(merged, core.clock.today())
+    key = name_key(values["last_name"], values["first_name"])
+    other = None
+    if (key, values["birth_date"]) != (candidate.name_key, candidate.birth_date):
+        # Only a change of identity can create a duplicate: a record that already has
+        # one (migrated duplicates exist) keeps its other fields editable.
+        _lock_person(db, key, values["birth_date"])
+        other = _same_person(db, key, values["birth_date"], exclude_id=candidate.id)
+    if other is not None:
+        raise RuleViolation(
+            "R-CAN-5",
+            f"Une autre fiche existe déjà pour {other.full_name}, né(e) le "
+            f"{other.birth_date:%d/%m/%Y} : CERES ID {other.ceres_id}. Ne créez pas de "
+            f"doublon : signalez les fiches {candidate.ceres_id} et {other.ceres_id} à la "
+            "DREETS, qui seule peut les fusionner",
+            ceres_id=other.ceres_id,
+        )
+    changed = sorted(k for k, v in values.items() if getattr(candidate, k) != v)
+    for name, value in values.items():
+        setattr(candidate, name, value)
+    candidate.name_key = key
+    db.flush()
+    return changed
+
+
+def change_record_through_draft(
+    db: Session, core: Core, candidate: Candidate, changes: dict[str, Any]
+) -> tuple[list[str], tuple[CandidateAlert, ...]]:
+    """R-CAN-2 in one step, for an operation that fixes a record on the way (a PND's
+    new address, R-AFT-2): a validated record goes back to draft, is changed with
+    :func:`change_draft_record`, and is validated again unless an R-CAN-4 alert now
+    blocks the validation (it then stays a draft). A draft record is only changed.
+
+    Returns the fields changed and the alerts that kept the record a draft (empty
+    when it was validated again, or was a draft to begin with).
+    """
+    was_valid = candidate.state is CandidateState.VALIDE
+    if was_valid:
+        candidate.state = CandidateState.BROUILLON  # "Revenir à l'état brouillon"
+    changed = change_draft_record(db, core, candidate, changes)
+    if not was_valid:
+        return changed, ()
+    alerts = _alerts_now(core, candidate)
+    if not alerts:
+        candidate.state = CandidateState.VALIDE  # validated again after the change
+        db.flush()
+    return changed, alerts
 
 
 @operation("candidate.validate")
@@ -1095,9 +1158,13 @@ def report_duplicate(
     with core.transaction() as db:
         user = load_actor(db, actor)
         require_role(user, SEARCH_ROLES, "signaler des fiches candidat en doublon")
+        if not isinstance(ceres_ids, list | tuple):
+            raise InvalidInput(
+                "Indiquez la liste des numéros CERES des fiches en doublon (au moins deux)."
+            )
         idents: list[str] = []
-        for raw in ceres_ids or []:
-            ident = str(raw).strip().upper()
+        for raw in ceres_ids:
+            ident = parse_ref(raw, "le numéro CERES de chaque fiche", max_len=20)
             if ident and ident not in idents:
                 idents.append(ident)
         if len(idents) < 2:

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ceres_core.access import find_centre_by_siret, load_actor
+from ceres_core.access import find_centre_by_siret, load_actor, require_role
 from ceres_core.core import Core
 from ceres_core.documents.activation_letter import ActivationLetter, render_activation_letter
 from ceres_core.errors import InvalidInput, NotFound, RuleViolation
@@ -42,6 +42,7 @@ from ceres_core.models import (
 )
 from ceres_core.services._operation import audit, operation, record_refusal
 from ceres_core.siret import format_siret, is_reprise_siret, normalize_siret, siret_problem
+from ceres_core.values import parse_ref
 
 __all__ = [
     "ActivationCodeView",
@@ -324,7 +325,8 @@ def register_centre(
         user = load_actor(db, actor)
         site: Site | None = None
         if site_code is not None:
-            site = db.scalar(select(Site).where(Site.code == site_code.strip()))
+            site_code = parse_ref(site_code, "le code du site", max_len=20)
+            site = db.scalar(select(Site).where(Site.code == site_code))
             if site is None:
                 raise NotFound(f"Le site « {site_code} » est introuvable.")
             require_site_dreets(db, user, site, "enregistrer un centre pour ce site")
@@ -445,23 +447,47 @@ def get_centre(core: Core, actor: str, siret: str) -> CentreView:
         return centre_view(centre)
 
 
-def centre_is_registered(core: Core, siret: str) -> bool:
+#: Who may ask whether a centre is registered / has its activation code: any linked
+#: profile of a centre or of a State service (R-ACT-2: an unknown person may not).
+CENTRE_LOOKUP_ROLES = (Role.CENTRE, Role.UD, Role.DREETS, Role.ADMIN)
+
+
+def _lookup_actor(db: Session, actor: str | None, what: str) -> User:
+    if not actor:
+        raise RuleViolation(
+            "R-ACT-2",
+            f"Reliez d'abord votre compte CERES pour {what}.",
+        )
+    user = load_actor(db, actor)
+    require_role(user, CENTRE_LOOKUP_ROLES, what)
+    return user
+
+
+@operation("centre.is_registered")
+def centre_is_registered(core: Core, actor: str | None, siret: str) -> bool:
     """Whether a centre with this SIRET exists in CERES (the bot's R-SITE-3 check).
 
-    No actor: it only answers yes/no. A malformed SIRET is simply not registered.
+    Asked by a linked centre or State profile (R-ACT-2); it only answers yes/no. A
+    malformed SIRET is simply not registered.
     """
-    if siret_problem(siret, allow_reprise=True) is not None:
-        return False
-    digits = normalize_siret(siret, allow_reprise=True)
     with core.transaction() as db:
+        _lookup_actor(db, actor, "vérifier si un centre est enregistré dans CERES")
+        if siret_problem(siret, allow_reprise=True) is not None:
+            return False
+        digits = normalize_siret(siret, allow_reprise=True)
         return find_centre_by_siret(db, digits) is not None
 
 
-def centre_has_activation_code(core: Core, siret: str) -> bool:
-    """Whether the centre already received an activation code (the bot's R-SITE-7 check)."""
-    if siret_problem(siret) is not None:
-        return False
+@operation("centre.has_activation_code")
+def centre_has_activation_code(core: Core, actor: str | None, siret: str) -> bool:
+    """Whether the centre already received an activation code (the bot's R-SITE-7 check).
+
+    Asked by a linked centre or State profile (R-ACT-2).
+    """
     with core.transaction() as db:
+        _lookup_actor(db, actor, "vérifier si un centre a reçu son code d'activation")
+        if siret_problem(siret) is not None:
+            return False
         centre = find_centre_by_siret(db, normalize_siret(siret))
         return centre is not None and bool(centre.activation_codes)
 

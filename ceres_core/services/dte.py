@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from dateutil.relativedelta import relativedelta
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
 from ceres_core import dte_timeline as timeline_mod
@@ -314,24 +314,19 @@ def timeline_kind(session: ExamSession) -> timeline_mod.DteKind:
     return timeline_mod.DteKind.TP if session.kind is SessionKind.TP else timeline_mod.DteKind.CCP
 
 
-def _convocation_delays(rules: Rules) -> dict[str, relativedelta]:
-    return {k: relativedelta(days=v) for k, v in rules.convocation_delay_days.items()}
-
-
 def session_timeline(
     session: ExamSession, rules: Rules, ordered_at: datetime | None = None
 ) -> timeline_mod.DteTimeline:
     """The DTE timeline of a session, in its département's calendar (R-DTE-1..7)."""
     kind = timeline_kind(session)
-    delays = _convocation_delays(rules)
     try:
         return timeline_mod.dte_timeline(
             kind, session.start_date, session.site.departement_code,
-            ordered_at=ordered_at, convocation_delays=delays,
+            rules=rules, ordered_at=ordered_at,
         )
     except InvalidInput:  # a département unknown to the geography: national calendar
         return timeline_mod.dte_timeline(
-            kind, session.start_date, None, ordered_at=ordered_at, convocation_delays=delays
+            kind, session.start_date, None, rules=rules, ordered_at=ordered_at
         )
 
 
@@ -533,7 +528,15 @@ def order_dte(
             **fields,
         )
         db.add(order)
-        db.flush()
+        ref, email = session.ref, gev_email(session)  # the objects expire if the flush fails
+        try:
+            db.flush()
+        except IntegrityError:  # dte_orders.session_id is unique: ordered concurrently
+            raise RuleViolation(
+                "R-DTE-2",
+                f"Le DTE de la session {ref} vient d'être commandé par un autre utilisateur : "
+                f"une seule commande par session. Pour la modifier, contactez la GEV ({email}).",
+            ) from None
         notes = []
         if late:
             notes.append(
@@ -638,16 +641,20 @@ def _status_view(session: ExamSession, core: Core) -> DteStatusView:
     chase_from = timeline.chase_gev_from
     in_chase_window = chase_from <= today <= session.start_date
     should_contact = live and in_chase_window and not prepared
-    can_order = (
-        order is None
-        and session.state is not SessionState.ANNULEE
-        and today < session.start_date
-        and (window.still_time or not core.rules.enforce_dte_deadline)
-    )
+    # R-DTE-1: "can still order" is the order's own timing check, not a copy of it.
+    refusal: RuleViolation | None = None
+    if order is None:
+        try:
+            _check_order_timing(session, today, core.rules)
+        except RuleViolation as exc:
+            refusal = exc
+    can_order = order is None and refusal is None
     advice: list[str] = []
     if order is None and session.state is not SessionState.ANNULEE:
         if today >= session.start_date:
             advice.append("La session a commencé : le DTE ne peut plus être commandé.")
+        elif refusal is not None and "deadline" not in refusal.details:
+            advice.append(refusal.message)  # millésime not in effect, agrément not in force
         else:
             advice.append(window.message_fr())
     elif order is not None and not live:

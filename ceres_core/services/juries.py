@@ -88,7 +88,8 @@ from ceres_core.models import (
     centre_jurors,
 )
 from ceres_core.services._operation import audit, operation
-from ceres_core.values import parse_date
+from ceres_core.services.sessions import CENTRE_ROLES, load_session
+from ceres_core.values import parse_date, parse_int, parse_ref
 
 #: R-JUR-2 (reading): sessions on which a seat forbids deleting the juror's habilitations.
 SESSION_STATES_BLOCKING_DELETION: frozenset[SessionState] = frozenset(SessionState) - {
@@ -582,9 +583,10 @@ def add_habilitation(
     """
     with core.transaction() as db:
         user = load_actor(db, actor)
-        juror = get_or_404(db, Juror, juror_id, "Juré")
+        juror = get_or_404(db, Juror, parse_int(juror_id, "Le numéro du juré", lo=1), "Juré")
         _require_state_authority(db, user, juror, "délivrer une habilitation à ce juré")
-        title = db.scalar(select(Title).where(Title.code == title_code.strip()))
+        title_code = parse_ref(title_code, "le code du titre (par exemple TP-00463)", max_len=20)
+        title = db.scalar(select(Title).where(Title.code == title_code))
         if title is None:
             raise NotFound(f"Le titre « {title_code} » est introuvable.")
         if ccp_code and ccs_code:
@@ -761,11 +763,9 @@ def add_juror_to_session(
     """Put a juror on a session of the actor's centre (R-JUR-1, R-JUR-3)."""
     with core.transaction() as db:
         user = load_actor(db, actor)
-        session = db.scalar(select(ExamSession).where(ExamSession.ref == session_ref.strip()))
-        if session is None:
-            raise NotFound(f"La session « {session_ref} » est introuvable.")
-        require_site(user, session.site, (Role.CENTRE,), "désigner un juré pour cette session")
-        juror = get_or_404(db, Juror, juror_id, "Juré")
+        session = load_session(db, session_ref)
+        require_site(user, session.site, CENTRE_ROLES, "désigner un juré pour cette session")
+        juror = get_or_404(db, Juror, parse_int(juror_id, "Le numéro du juré", lo=1), "Juré")
         if session.state in SESSION_STATES_CLOSED_TO_JURORS:
             raise RuleViolation(
                 "R-SES-4",

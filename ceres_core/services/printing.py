@@ -44,11 +44,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from ceres_core import geography
 from ceres_core.access import load_actor, require_site
 from ceres_core.core import Core
-from ceres_core.errors import InvalidInput, NotFound, RuleViolation
+from ceres_core.errors import CeresError, InvalidInput, NotFound, RuleViolation
 from ceres_core.models import (
     RESULT_LABELS,
     Candidate,
@@ -68,7 +70,8 @@ from ceres_core.models import (
 )
 from ceres_core.models.referential import Departement
 from ceres_core.services._operation import audit, operation
-from ceres_core.services.candidates import candidate_alerts
+from ceres_core.services.candidates import candidate_alerts, change_record_through_draft
+from ceres_core.services.sessions import load_session
 from ceres_core.settings import Rules
 
 #: Roles that act on printing (the UD of the session's département, or an admin).
@@ -266,13 +269,8 @@ def record_alerts(candidate: Candidate, on: date, rules: Rules) -> tuple[str, ..
     return tuple(a.message for a in candidate_alerts(candidate, rules, on, [on]))
 
 
-def _is_drom_com(departement_code: str) -> bool:
-    """971–976 (DROM) and the COM (975, 977, 978, 984, 986–988)."""
-    return departement_code.strip()[:2] in ("97", "98")
-
-
 def _routing(site: Site) -> RoutingView:
-    if _is_drom_com(site.departement_code):
+    if geography.is_drom_com(site.departement_code):
         service = site.departement.region.service_name if site.departement else None
         service = service or "DEETS"
         return RoutingView(
@@ -302,23 +300,18 @@ def _clean(value: str, what: str) -> str:
     return text
 
 
-def _load_session(db: Session, session_ref: str) -> ExamSession:
-    ref = _clean(session_ref, "la référence de la session (par exemple TITRE_B_2023_470415)")
-    session = db.scalar(
-        select(ExamSession)
-        .where(ExamSession.ref == ref)
-        .options(
-            selectinload(ExamSession.site).selectinload(Site.departement).selectinload(
-                Departement.region
-            ),
-            selectinload(ExamSession.title),
-            selectinload(ExamSession.ccp),
-            selectinload(ExamSession.ccs),
-        )
+def _load_session(db: Session, session_ref: object) -> ExamSession:
+    """:func:`ceres_core.services.sessions.load_session` with what printing reads."""
+    return load_session(
+        db,
+        session_ref,
+        selectinload(ExamSession.site).selectinload(Site.departement).selectinload(
+            Departement.region
+        ),
+        selectinload(ExamSession.title),
+        selectinload(ExamSession.ccp),
+        selectinload(ExamSession.ccs),
     )
-    if session is None:
-        raise NotFound(f"La session « {ref} » est introuvable.")
-    return session
 
 
 def _load_registration(
@@ -503,6 +496,16 @@ def _preview_text(reg: Registration, session: ExamSession) -> str | None:
     return None
 
 
+def _next_duplicate_from(reg: Registration, rules: Rules) -> date | None:
+    """R-PRT-6: the first day a duplicate may be requested, ``rules.duplicate_delay_days``
+    after the last print request (initial or duplicate); ``None`` before any request.
+    """
+    if not reg.print_requests:
+        return None
+    last = max(r.requested_at for r in reg.print_requests).date()
+    return last + timedelta(days=rules.duplicate_delay_days)
+
+
 def _requests(reg: Registration) -> tuple[PrintRequest | None, list[PrintRequest]]:
     reqs = sorted(reg.print_requests, key=lambda r: (r.requested_at, r.id or 0))
     initial = next((r for r in reqs if r.kind is PrintKind.INITIALE), None)
@@ -579,8 +582,6 @@ def _next_to_send(
 
 def _service_name(profile: Profile, session: ExamSession) -> str:
     """The State service the actor signs for (attestation, R-PRT-5)."""
-    from ceres_core import geography
-
     if profile.role is Role.DREETS and profile.region_code:
         region = session.site.departement.region
         if region.code == profile.region_code:
@@ -677,13 +678,12 @@ def request_print(core: Core, actor: str, session_ref: str, ceres_id: str) -> Pr
         initial, _dups = _requests(reg)
         if initial is not None:
             first_on = initial.requested_at.date()
-            last = max(r.requested_at for r in reg.print_requests).date()
             raise RuleViolation(
                 "R-PRT-4",
                 f"La demande d'impression initiale de {_name_natural(cand)} (n° {cand.ceres_id}) "
                 f"a déjà été transmise le {_fr(first_on)} : pour un nouvel envoi, demandez un "
                 f"duplicata (possible à partir du "
-                f"{_fr(last + timedelta(days=core.rules.duplicate_delay_days))})",
+                f"{_fr(_next_duplicate_from(reg, core.rules))})",
             )
         _require_record_valid(reg, session, core.rules)
         if reg.data_verified_at is None:
@@ -702,7 +702,16 @@ def request_print(core: Core, actor: str, session_ref: str, ceres_id: str) -> Pr
         routing = _routing(session.site)
         audit(db, core, user, "print.request", session, ceres_id=cand.ceres_id,
               kind="initiale", overseas=routing.overseas)
-        db.flush()
+        who, ident = _name_natural(cand), cand.ceres_id  # the objects expire if the flush fails
+        try:
+            db.flush()
+        except IntegrityError:  # uq_print_requests_initial: sent concurrently by someone else
+            raise RuleViolation(
+                "R-PRT-4",
+                f"La demande d'impression initiale de {who} (n° {ident}) vient d'être "
+                "transmise par un autre agent : pour un nouvel envoi, demandez un duplicata",
+                ceres_id=ident,
+            ) from None
         regs = _load_registrations(db, session)
         current = next(r for r in regs if r.id == reg.id)
         nxt = _next_to_send(regs, reg.id, session)
@@ -760,8 +769,14 @@ def request_print_for_session(
             if verify_all and not verified:
                 mark_data_verified(core, actor, ref, ceres_id, True)
             request_print(core, actor, ref, ceres_id)
-        except RuleViolation as exc:
+        except CeresError as exc:  # each candidate on its own: the list stays complete
             outcomes.append(BatchOutcome(ceres_id, name, False, exc.message, exc.rule))
+        except IntegrityError:  # a concurrent write the operation did not map
+            outcomes.append(BatchOutcome(
+                ceres_id, name, False,
+                "La demande n'a pas pu être enregistrée : un autre agent vient de modifier "
+                "ce candidat. Réessayez.", None,
+            ))
         else:
             outcomes.append(
                 BatchOutcome(
@@ -821,8 +836,7 @@ def request_duplicate(
                 "pour impression ; un duplicata ne se demande qu'ensuite",
             )
         delay = core.rules.duplicate_delay_days
-        last = max(r.requested_at for r in reg.print_requests).date()
-        earliest = last + timedelta(days=delay)
+        earliest = _next_duplicate_from(reg, core.rules)
         if core.clock.today() < earliest:
             raise RuleViolation(
                 "R-PRT-6",
@@ -958,17 +972,25 @@ def record_pnd(
             )
         previous = cand.postal_address or None
         was_valid = cand.state is CandidateState.VALIDE
-        if was_valid:
-            cand.state = CandidateState.BROUILLON  # R-CAN-2: back to draft first
-        cand.address, cand.postal_code, cand.city = address, postal, city
-        if was_valid:
-            cand.state = CandidateState.VALIDE  # validated again after the change
+        # R-CAN-2 through the candidates module's own change (field checks, R-CAN-5,
+        # R-CAN-4 alerts before validating again).
+        _changed, alerts = change_record_through_draft(
+            db, core, cand, {"address": address, "postal_code": postal, "city": city}
+        )
+        if not was_valid:
+            note = "La fiche du candidat, à l'état brouillon, a reçu la nouvelle adresse."
+        elif alerts:
+            listed = " ".join(a.message for a in alerts)
+            note = (
+                "La fiche du candidat est repassée à l'état brouillon et l'adresse a été "
+                f"modifiée, mais la fiche n'a pas pu être validée à nouveau : {listed} "
+                "Corrigez-la dans le module « Candidats », puis validez-la (R-CAN-2, R-CAN-4)."
+            )
+        else:
             note = (
                 "La fiche du candidat est repassée à l'état brouillon, l'adresse a été "
                 "modifiée, puis la fiche a été validée à nouveau (R-CAN-2)."
             )
-        else:
-            note = "La fiche du candidat, à l'état brouillon, a reçu la nouvelle adresse."
         now = core.clock.now()
         event = PndEvent(
             registration=reg, reported_at=now, recorded_by_id=user.id,
@@ -991,10 +1013,7 @@ def print_history(core: Core, actor: str, session_ref: str, ceres_id: str) -> Pr
         require_site(user, session.site, READ_ROLES, "consulter les envois de cette session")
         reg = _load_registration(db, session, ceres_id)
         line = _line(reg, session, core.rules)
-        next_dup = None
-        if reg.print_requests:
-            last = max(r.requested_at for r in reg.print_requests).date()
-            next_dup = last + timedelta(days=core.rules.duplicate_delay_days)
+        next_dup = _next_duplicate_from(reg, core.rules)
         pnds = tuple(
             _pnd_view(e, session, reg.candidate, "")
             for e in sorted(reg.pnd_events, key=lambda e: (e.reported_at, e.id))

@@ -4,10 +4,14 @@ Readings (see ``ceres-domain.md`` and ``settings.Rules``):
 
 - **R-CAN-6** A candidate is registered while the session is *en préparation*
   (until the convocations are issued). A VAE candidate only from
-  ``start − rules.vae_window_days`` (30 days) to the start date, both included,
-  and still only until the convocations are issued. A candidate is registered at
-  most once in a session. Unregistering is possible until the session's start
-  date, that day included.
+  ``start − rules.vae_window_days`` (30 days) to
+  ``start − rules.vae_window_ends_days_before`` (the day before the start), both
+  included; that window is its own permission in 004 ("Inscrire des candidats VAE
+  dans les 30 jours précédents"), so it also applies after the convocations were
+  issued (``rules.vae_after_convocations``), otherwise a centre that sends its
+  convocations on time (a month before) could never register a VAE candidate. A
+  candidate is registered at most once in a session. Unregistering is possible
+  until the session's start date, that day included.
 - **R-CAN-7** A TP or CCP session *with* final interview counts; CCP sessions
   without final interview and CCS sessions never count. The registration is
   refused when any rolling window of ``rules.final_interview_window_days`` days
@@ -29,10 +33,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ceres_core.access import load_actor, require_site
 from ceres_core.core import Core
+from ceres_core.db import lock_for_write
 from ceres_core.errors import NotFound, RuleViolation
 from ceres_core.models import (
     RESULT_LABELS,
@@ -41,7 +47,6 @@ from ceres_core.models import (
     ExamSession,
     Registration,
     Role,
-    SessionKind,
     SessionState,
 )
 from ceres_core.services._operation import audit, operation
@@ -52,8 +57,11 @@ from ceres_core.services.candidates import (
     load_candidate,
 )
 from ceres_core.services.sessions import (
+    counts_for_final_interview_limit,
+    final_interview_sessions,
     final_interview_sessions_in_window,
     final_interview_window,
+    load_session,
 )
 from ceres_core.settings import Rules
 
@@ -111,16 +119,8 @@ def _e(candidate: Candidate) -> str:
     return "e" if candidate.civility == "Mme" else ""
 
 
-def _load_session(db: Session, session_ref: str) -> ExamSession:
-    ref = (session_ref or "").strip().upper()
-    session = db.scalar(
-        select(ExamSession)
-        .where(ExamSession.ref == ref)
-        .options(selectinload(ExamSession.site))
-    )
-    if session is None:
-        raise NotFound(f"La session « {session_ref} » est introuvable.")
-    return session
+def _load_session(db: Session, session_ref: object) -> ExamSession:
+    return load_session(db, session_ref, selectinload(ExamSession.site))
 
 
 def _view(registration: Registration, rules: Rules, today: date) -> RegistrationView:
@@ -150,33 +150,6 @@ def _view(registration: Registration, rules: Rules, today: date) -> Registration
     )
 
 
-def counts_for_final_interview_limit(session: ExamSession) -> bool:
-    """R-CAN-7: whether a session counts in the yearly limit (TP/CCP with final interview)."""
-    return session.with_final_interview and session.kind in (SessionKind.TP, SessionKind.CCP)
-
-
-def _counted_sessions(
-    db: Session, candidate_id: int, first: date, last: date, exclude_session_id: int
-) -> list[ExamSession]:
-    """The counted sessions of a candidate between two dates (for the messages)."""
-    return list(
-        db.scalars(
-            select(ExamSession)
-            .join(Registration, Registration.session_id == ExamSession.id)
-            .where(
-                Registration.candidate_id == candidate_id,
-                ExamSession.id != exclude_session_id,
-                ExamSession.with_final_interview.is_(True),
-                ExamSession.kind.in_([SessionKind.TP, SessionKind.CCP]),
-                ExamSession.state != SessionState.ANNULEE,
-                ExamSession.start_date >= first,
-                ExamSession.start_date <= last,
-            )
-            .order_by(ExamSession.start_date, ExamSession.id)
-        )
-    )
-
-
 def _check_final_interview_limit(
     db: Session, candidate: Candidate, session: ExamSession, rules: Rules
 ) -> None:
@@ -185,7 +158,7 @@ def _check_final_interview_limit(
         return
     start = session.start_date
     span = timedelta(days=rules.final_interview_window_days - 1)
-    later = _counted_sessions(db, candidate.id, start, start + span, session.id)
+    later = final_interview_sessions(db, candidate.id, start, start + span, session.id)
     anchors = [start] + [s.start_date for s in later if s.start_date > start]
     for anchor in anchors:
         others = final_interview_sessions_in_window(
@@ -194,7 +167,7 @@ def _check_final_interview_limit(
         if others + 1 <= rules.max_final_interview_sessions:
             continue
         first, last = final_interview_window(anchor, rules)
-        counted = _counted_sessions(db, candidate.id, first, last, session.id)
+        counted = final_interview_sessions(db, candidate.id, first, last, session.id)
         listed = " ; ".join(
             f"{s.ref} ({s.kind.value}, le {_fr(s.start_date)})" for s in counted
         )
@@ -210,6 +183,18 @@ def _check_final_interview_limit(
             ceres_id=candidate.ceres_id,
             sessions=[s.ref for s in counted],
         )
+
+
+def _lock_candidate(db: Session, candidate: Candidate) -> None:
+    """Serialise the registrations of one candidate (R-CAN-6 once per session, R-CAN-7).
+
+    Without it, two registrations of one candidate to two sessions at the same time
+    would each count the other's session as absent and both pass the yearly limit.
+    PostgreSQL: the candidate's row is locked (``SELECT … FOR UPDATE``) before the
+    counting; SQLite: the transaction takes the database's write lock.
+    """
+    lock_for_write(db)
+    db.execute(select(Candidate.id).where(Candidate.id == candidate.id).with_for_update())
 
 
 @operation("registration.register")
@@ -228,7 +213,15 @@ def register_candidate(
                 "R-CAN-6",
                 f"La session {session.ref} est annulée : aucun candidat ne peut y être inscrit",
             )
-        if session.state is not SessionState.EN_PREPARATION or session.convocations_issued_at:
+        rules = core.rules
+        vae_exception = (
+            vae
+            and rules.vae_after_convocations
+            and session.state in (SessionState.EN_PREPARATION, SessionState.CONVOCATIONS_ENVOYEES)
+        )
+        if not vae_exception and (
+            session.state is not SessionState.EN_PREPARATION or session.convocations_issued_at
+        ):
             issued = (
                 f" le {_fr(session.convocations_issued_at.date())}"
                 if session.convocations_issued_at
@@ -241,19 +234,25 @@ def register_candidate(
                 "inscrits que jusqu'à l'édition des convocations",
             )
         if vae:
-            opens = session.start_date - timedelta(days=core.rules.vae_window_days)
-            if today < opens or today > session.start_date:
-                when = (
-                    f"possible à partir du {_fr(opens)}"
-                    if today < opens
-                    else "la session a déjà commencé"
-                )
+            start = session.start_date
+            opens = start - timedelta(days=rules.vae_window_days)
+            closes = start - timedelta(days=rules.vae_window_ends_days_before)
+            if today < opens or today > closes:
+                if today < opens:
+                    when = f"possible à partir du {_fr(opens)}"
+                elif today > start:
+                    when = "la session a déjà commencé"
+                elif today == start:
+                    when = "la session commence aujourd'hui"
+                else:
+                    when = f"la période d'inscription s'est terminée le {_fr(closes)}"
                 raise RuleViolation(
                     "R-CAN-6",
                     f"Un candidat VAE ne peut être inscrit que dans les "
-                    f"{core.rules.vae_window_days} jours précédant le début de la session "
-                    f"{session.ref} (du {_fr(opens)} au {_fr(session.start_date)}) : {when}",
+                    f"{rules.vae_window_days} jours précédant le début de la session "
+                    f"{session.ref} (du {_fr(opens)} au {_fr(closes)}) : {when}",
                 )
+        _lock_candidate(db, candidate)
         already = db.scalar(
             select(Registration).where(
                 Registration.session_id == session.id,
@@ -276,7 +275,15 @@ def register_candidate(
             registered_by_id=user.id,
         )
         db.add(registration)
-        db.flush()
+        # The objects expire if the flush fails: the refusal's words are taken first.
+        who, e, ref = f"{candidate.full_name} (numéro CERES {candidate.ceres_id})", _e(candidate), session.ref
+        try:
+            db.flush()
+        except IntegrityError:  # (session_id, candidate_id) is unique: registered concurrently
+            raise RuleViolation(
+                "R-CAN-6",
+                f"{who} vient d'être inscrit{e} à la session {ref} par un autre utilisateur",
+            ) from None
         audit(db, core, user, "registration.register", session,
               ceres_id=candidate.ceres_id, vae=bool(vae))
         return _view(registration, core.rules, today)

@@ -20,9 +20,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
+from ceres_core import dte_timeline, geography
 from ceres_core.access import load_actor, profile_covers_site, require_role, require_site
 from ceres_core.core import Core
 from ceres_core.errors import InvalidInput, NotFound, RuleViolation
@@ -46,7 +48,7 @@ from ceres_core.models import (
 from ceres_core.services._operation import audit, operation
 from ceres_core.session_states import VALIDATED_STATES, SessionEvent, transition
 from ceres_core.settings import Rules
-from ceres_core.values import parse_date, parse_time
+from ceres_core.values import parse_date, parse_ref, parse_time
 
 #: Who creates, deletes, convokes, enters results and closes: the centre (or admin).
 CENTRE_ROLES = (Role.CENTRE, Role.ADMIN)
@@ -123,14 +125,23 @@ def ref_check_letter(year: int, number: int) -> str:
     return chr(ord("A") + (year * 1_000_000 + number) % 26)
 
 
-def normalize_ref(ref: str) -> str:
-    return (ref or "").strip().upper()
+def normalize_ref(ref: object) -> str:
+    """A session reference as stored: upper-case, no spaces around (:class:`InvalidInput`
+    for an empty or non-text value)."""
+    return parse_ref(ref, "la référence de la session (par exemple TITRE_B_2027_470415)")
 
 
-def load_session(db: Session, ref: str) -> ExamSession:
-    """The session with this reference, or :class:`NotFound` in French."""
+def load_session(db: Session, ref: object, *options: ORMOption) -> ExamSession:
+    """The session with this reference (any case), or :class:`NotFound` in French.
+
+    The one session loader of the services; ``options`` are loader options
+    (``selectinload(...)``) for what the caller reads next.
+    """
     ref = normalize_ref(ref)
-    session = db.scalar(select(ExamSession).where(ExamSession.ref == ref))
+    query = select(ExamSession).where(ExamSession.ref == ref)
+    if options:
+        query = query.options(*options)
+    session = db.scalar(query)
     if session is None:
         hint = "" if REF_PATTERN.match(ref) else " (forme attendue : TITRE_B_2027_470415)"
         raise NotFound(f"La session « {ref} » est introuvable{hint}.")
@@ -229,6 +240,8 @@ class SessionView:
     centre_name: str
     centre_siret: str
     departement_code: str
+    #: R-PRT-7: held in a DROM-COM, so the Afpa mails the documents to the DEETS.
+    overseas: bool
     agrement_id: int
     agrement_ends_on: date
     start_date: date
@@ -304,6 +317,7 @@ def session_view(session: ExamSession, *, with_registrations: bool = False) -> S
         centre_name=session.site.centre.name,
         centre_siret=session.site.centre.siret,
         departement_code=session.site.departement_code,
+        overseas=geography.is_drom_com(session.site.departement_code),
         agrement_id=session.agrement_id,
         agrement_ends_on=session.agrement.ends_on,
         start_date=session.start_date,
@@ -339,6 +353,54 @@ def final_interview_window(on_date: date, rules: Rules) -> tuple[date, date]:
     return on_date - timedelta(days=rules.final_interview_window_days - 1), on_date
 
 
+def counts_for_final_interview_limit(session: ExamSession) -> bool:
+    """R-CAN-7: whether a session counts in the yearly limit: a TP or CCP session *with*
+    final interview (CCP sessions without it and CCS sessions never count), not
+    cancelled. :func:`_counted_condition` is the same predicate in SQL.
+    """
+    return (
+        session.with_final_interview
+        and session.kind in (SessionKind.TP, SessionKind.CCP)
+        and session.state is not SessionState.ANNULEE
+    )
+
+
+def _counted_condition() -> ColumnElement[bool]:
+    """:func:`counts_for_final_interview_limit` as an SQL condition on ``ExamSession``."""
+    return and_(
+        ExamSession.with_final_interview.is_(True),
+        ExamSession.kind.in_([SessionKind.TP, SessionKind.CCP]),
+        ExamSession.state != SessionState.ANNULEE,
+    )
+
+
+def final_interview_sessions(
+    db: Session,
+    candidate_id: int,
+    first: date,
+    last: date,
+    exclude_session_id: int | None = None,
+) -> list[ExamSession]:
+    """R-CAN-7: the candidate's counted sessions starting between ``first`` and ``last``
+    (both included), by start date; ``exclude_session_id`` leaves one out (the session
+    being validated, or the one the candidate is being registered to).
+    """
+    query = (
+        select(ExamSession)
+        .join(Registration, Registration.session_id == ExamSession.id)
+        .where(
+            Registration.candidate_id == candidate_id,
+            _counted_condition(),
+            ExamSession.start_date >= first,
+            ExamSession.start_date <= last,
+        )
+        .order_by(ExamSession.start_date, ExamSession.id)
+    )
+    if exclude_session_id is not None:
+        query = query.where(ExamSession.id != exclude_session_id)
+    return list(db.scalars(query).unique())
+
+
 def final_interview_sessions_in_window(
     db: Session,
     candidate_id: int,
@@ -346,31 +408,12 @@ def final_interview_sessions_in_window(
     rules: Rules,
     exclude_session_id: int | None = None,
 ) -> int:
-    """R-CAN-7: the candidate's non-cancelled TP/CCP sessions *with* final interview whose
-    start date falls in the rolling window ending at ``on_date``.
-
-    ``exclude_session_id`` leaves out one session (the one being validated, or the one
-    the candidate is being registered to). CCS sessions and sessions without final
-    interview never count. A candidate may have at most
-    ``rules.max_final_interview_sessions`` of them, the new one included.
+    """R-CAN-7: how many counted sessions (:func:`final_interview_sessions`) the
+    candidate has in the rolling window ending at ``on_date``. A candidate may have at
+    most ``rules.max_final_interview_sessions`` of them, the new one included.
     """
     first, last = final_interview_window(on_date, rules)
-    query = (
-        select(func.count(func.distinct(ExamSession.id)))
-        .select_from(Registration)
-        .join(ExamSession, Registration.session_id == ExamSession.id)
-        .where(
-            Registration.candidate_id == candidate_id,
-            ExamSession.with_final_interview.is_(True),
-            ExamSession.kind.in_([SessionKind.TP, SessionKind.CCP]),
-            ExamSession.state != SessionState.ANNULEE,
-            ExamSession.start_date >= first,
-            ExamSession.start_date <= last,
-        )
-    )
-    if exclude_session_id is not None:
-        query = query.where(ExamSession.id != exclude_session_id)
-    return int(db.scalar(query) or 0)
+    return len(final_interview_sessions(db, candidate_id, first, last, exclude_session_id))
 
 
 # -- creation and deletion (R-SES-1, R-SES-2, R-SES-3) ----------------------------------
@@ -407,8 +450,8 @@ def create_session(
     """
     with core.transaction() as db:
         user = load_actor(db, actor)
+        require_role(user, CENTRE_ROLES, "créer une session")
         if agrement_id is None:
-            require_role(user, CENTRE_ROLES, "créer une session")
             raise RuleViolation(
                 "R-SES-2",
                 "Sans agrément pour ce titre sur ce site, aucune session ne peut être créée : "
@@ -636,18 +679,24 @@ class ConvocationsView:
     session: SessionView
     candidates_count: int
     convocation_time: time
-    delay_days: int
+    delay_days: int  # days between the deadline and the start
+    delay_label: str  # "1 mois", "15 jours" (R-CON-2, as the rules state it)
     deadline: date
     late: bool
     warning: str | None
 
 
-def convocation_deadline(session: ExamSession, rules: Rules) -> tuple[int, date]:
-    """R-CON-2: ``(delay in days, last day)`` for the convocations to reach people."""
-    delay = rules.convocation_delay_days.get(session.kind.value)
-    if delay is None:
-        delay = max(rules.convocation_delay_days.values(), default=30)
-    return delay, session.start_date - timedelta(days=delay)
+def convocation_deadline(session: ExamSession, rules: Rules) -> tuple[str, date]:
+    """R-CON-2: ``(delay as stated, last day)`` for the convocations to reach people.
+
+    The delays are ``rules.convocation_delays`` (the one table, read by the DTE
+    timeline too): 1 month for a TP session, 15 days for a CCP or CCS session.
+    """
+    delay = dte_timeline.convocation_delay(session.kind.value, rules)
+    return (
+        dte_timeline.convocation_delay_label(delay),
+        dte_timeline.convocation_deadline(session.start_date, session.kind.value, rules),
+    )
 
 
 @operation("session.convocations")
@@ -676,14 +725,14 @@ def issue_convocations(
                 f"Aucun candidat n'est inscrit à la session {session.ref} : les convocations "
                 "ne peuvent pas être éditées. Inscrivez d'abord les candidats.",
             )
-        delay, deadline = convocation_deadline(session, core.rules)
+        delay_label, deadline = convocation_deadline(session, core.rules)
         today = core.clock.today()
         late = today > deadline
         warning = None
         if late:
             warning = (
                 f"Attention : pour une session {session.kind.value}, les convocations doivent "
-                f"parvenir {delay} jours avant le début de la session, soit le "
+                f"parvenir {delay_label} avant le début de la session, soit le "
                 f"{fr_date(deadline)} au plus tard ; ce délai est dépassé (session du "
                 f"{fr_date(session.start_date)}). Prévenez les candidats au plus vite (R-CON-2)."
             )
@@ -697,7 +746,8 @@ def issue_convocations(
             session=session_view(session),
             candidates_count=count,
             convocation_time=hour,
-            delay_days=delay,
+            delay_days=(session.start_date - deadline).days,
+            delay_label=delay_label,
             deadline=deadline,
             late=late,
             warning=warning,
@@ -781,7 +831,7 @@ def validate_session(core: Core, actor: str, ref: str) -> SessionView:
 
 def _check_final_interview_limit(db: Session, session: ExamSession, rules: Rules) -> None:
     """R-CAN-7: refuse the validation if a candidate exceeds the yearly limit."""
-    if not session.with_final_interview or session.kind is SessionKind.CCS:
+    if not counts_for_final_interview_limit(session):
         return
     first, last = final_interview_window(session.start_date, rules)
     offenders = []
@@ -855,11 +905,17 @@ def list_sessions(
     limit: int = 50,
 ) -> list[SessionView]:
     """The sessions of the actor's zone, by start date (R-ACT-2), optionally in one state."""
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIST_LIMIT:
-        raise InvalidInput(f"Le nombre de sessions demandé doit être entre 1 et {MAX_LIST_LIMIT}.")
     with core.transaction() as db:
         user = load_actor(db, actor)
         condition = _zone_condition(user)
+        if (
+            not isinstance(limit, int)
+            or isinstance(limit, bool)
+            or not 1 <= limit <= MAX_LIST_LIMIT
+        ):
+            raise InvalidInput(
+                f"Le nombre de sessions demandé doit être entre 1 et {MAX_LIST_LIMIT}."
+            )
         query = (
             select(ExamSession)
             .join(Site, ExamSession.site_id == Site.id)
@@ -901,8 +957,10 @@ __all__ = [
     "SessionView",
     "cancel_session",
     "close_session_at_centre",
+    "counts_for_final_interview_limit",
     "create_session",
     "delete_session",
+    "final_interview_sessions",
     "final_interview_sessions_in_window",
     "final_interview_window",
     "get_session",

@@ -46,6 +46,7 @@ from ceres_core.models import (
     User,
 )
 from ceres_core.services._operation import operation
+from ceres_core.values import parse_int
 
 TRACKING_ROLES = (Role.UD, Role.DREETS, Role.ADMIN)
 
@@ -190,17 +191,18 @@ def print_tracking_list(
     Ordered by start date then reference; ``limit`` caps the rows returned (``total``
     is then the number of rows returned).
     """
-    key = (which or "").strip().lower() if isinstance(which, str) else ""
-    if key not in WHICH_LABELS:
-        raise InvalidInput(
-            "Choisissez la liste « none » (aucune demande d'impression envoyée) ou "
-            "« partial » (une partie des demandes envoyées)."
-        )
-    if limit is not None and limit < 1:
-        raise InvalidInput("Le nombre de sessions à afficher doit être d'au moins 1.")
     with core.transaction() as db:
         user = load_actor(db, actor)
         zone = _zone(user)
+        key = (which or "").strip().lower() if isinstance(which, str) else ""
+        if key not in WHICH_LABELS:
+            raise InvalidInput(
+                "Choisissez la liste des sessions validées sans aucune demande d'impression, "
+                "ou celle des sessions dont une partie seulement des demandes d'impression "
+                "a été envoyée."
+            )
+        if limit is not None:
+            limit = parse_int(limit, "Le nombre de sessions à afficher", lo=1)
         per = _per_session(zone)
         if key == "none":
             wanted = per.c.sent == 0

@@ -154,11 +154,11 @@ async def test_transfert_procedure_with_a_core_check(harness: BotHarness):
     assert "SIRET du centre cible" in reply.text
     reply = await chat.ask("389 394 560 0002")
     assert "13 chiffres" in reply.text
-    await chat.send("389 394 560 00020")
-    replies = await chat.replies(2)
-    # siret_registered is answered by the core (no account needed): not registered.
-    assert any("Je vérifie" in r.text and "Non" in r.text for r in replies)
-    assert "38939456000020" in replies[-1].text
+    reply = await chat.ask("389 394 560 00020")
+    # Not linked: siret_registered is asked too (R-ACT-2: the core answers linked accounts).
+    assert "Ce SIRET correspond-il à un centre enregistré dans CERES" in reply.text
+    reply = await chat.click(reply, "Non")
+    assert "38939456000020" in reply.text
 
 
 async def test_bloque_procedure_with_back_and_leaf(harness: BotHarness):
