@@ -57,6 +57,7 @@ class AccountView:
     login: str
     display_name: str
     scopes: tuple[str, ...]  # "Centre – Formapro Paris (SIRET 123…)", "DREETS – Bretagne"
+    roles: tuple[str, ...] = ()  # the profiles' roles (``Role`` values)
 
 
 def issue_link_code(core: Core, login: str, ttl_minutes: int = DEFAULT_TTL_MINUTES) -> IssuedCode:
@@ -163,7 +164,8 @@ def _scope(profile: Profile) -> str:
 
 
 def _view(user: User) -> AccountView:
-    return AccountView(user.login, user.display_name, tuple(_scope(p) for p in user.profiles))
+    return AccountView(user.login, user.display_name, tuple(_scope(p) for p in user.profiles),
+                       tuple(p.role.value for p in user.profiles))
 
 
 @dataclass(frozen=True)

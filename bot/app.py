@@ -106,6 +106,7 @@ def build_application(config: BotConfig, svc: Services) -> Application:
     if isinstance(app.bot.rate_limiter, RetryingRateLimiter):
         app.bot.rate_limiter.observer = partial(ticket_handlers.record_sent, svc)
     questions.register(app)
+    start.register_fallback(app)  # unknown commands, after every command handler
     callbacks.register(app)
     errors.register(app)
     return app

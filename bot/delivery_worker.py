@@ -17,6 +17,10 @@ batch, the oldest unsent message of each chat first) and for each entry:
   internal note warns staff).
 
 Several instances may run this loop: the lease hands each entry to one of them.
+
+The same task also closes, every ``close_interval`` seconds (10 minutes), the tickets
+resolved for longer than their queue's reopening delay
+(:func:`tickets.services.close_expired_resolved`; harmless if several instances do it).
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 20
 LEASE_SECONDS = 60
+#: seconds between two closings of the expired resolved tickets.
+CLOSE_INTERVAL = 600.0
 
 
 def sent_message_id(core: Core, key: str) -> int | None | bool:
@@ -88,12 +94,14 @@ class DeliveryWorker:
     """Sends the outbox; :meth:`run_once` does one pass (tests call it directly)."""
 
     def __init__(self, bot: Bot, svc: Services, *, interval: float = 2.0, batch: int = BATCH,
-                 lease_seconds: int = LEASE_SECONDS) -> None:
+                 lease_seconds: int = LEASE_SECONDS, close_interval: float = CLOSE_INTERVAL) -> None:
         self.bot = bot
         self.svc = svc
         self.interval = interval
         self.batch = batch
         self.lease_seconds = lease_seconds
+        self.close_interval = close_interval
+        self._next_close = 0.0  # loop time of the next closing (at start: now)
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
 
@@ -118,7 +126,11 @@ class DeliveryWorker:
                 await task
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
+            if loop.time() >= self._next_close:
+                self._next_close = loop.time() + self.close_interval
+                await self.close_expired()
             try:
                 count = await self.run_once()
             except asyncio.CancelledError:
@@ -131,6 +143,19 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval)
             self._wake.clear()
+
+    async def close_expired(self) -> list[str]:
+        """Close the resolved tickets past their reopening delay (never raises)."""
+        try:
+            closed = await run_sync(ticket_services.close_expired_resolved, self.core)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("closing the expired resolved tickets failed", exc_info=True)
+            return []
+        if closed:
+            log.info("closed %d resolved ticket(s): %s", len(closed), ", ".join(closed))
+        return closed
 
     async def run_once(self) -> int:
         items = await run_sync(ticket_services.pending_deliveries, self.core, self.batch,

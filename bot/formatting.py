@@ -25,6 +25,19 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``count`` and the word agreeing with it: ``plural(1, "session")`` → ``"1 session"``,
+    ``plural(2, "agrément")`` → ``"2 agréments"``, ``plural(0, "candidat envoyé")`` →
+    ``"0 candidat envoyé"`` (French: singular below 2). ``plural_form`` for irregular
+    words (``plural(2, "duplicata", "duplicatas")``); by default every word takes an -s
+    unless it already ends with s, x or z."""
+    if abs(count) < 2:
+        return f"{count} {singular}"
+    if plural_form is None:
+        plural_form = " ".join(w if w[-1:] in "sxz" else w + "s" for w in singular.split(" "))
+    return f"{count} {plural_form}"
+
+
 def utf16_len(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2
@@ -100,6 +113,11 @@ def markdown_to_html(text: str) -> str:
         out.append(inline_to_html(stripped))
     result = "\n".join(out)
     return re.sub(r"\n{3,}", "\n\n", result).strip()
+
+
+def markdown_to_text(text: str) -> str:
+    """A Markdown body as plain text for a terminal: no ``**``, lists with « • »."""
+    return visible_text(markdown_to_html(text))
 
 
 # --------------------------------------------------------------------------- splitting
@@ -223,6 +241,14 @@ def _trim(part: str) -> str:
 
 
 def truncate(text: str, limit: int) -> str:
-    """Plain text cut to ``limit`` characters with an ellipsis."""
+    """Plain text cut to ``limit`` characters with an ellipsis, at a word boundary when
+    one is in the second half (``"…date d'ouverture"`` → ``"…date…"``, not ``"…date d'ouvertu…"``)."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if text[limit - 1] != " ":  # the cut falls inside a word: back to the last space
+        space = head.rfind(" ")
+        if space >= limit // 2:
+            head = head[:space]
+    return head.rstrip(" ,;:–-") + "…"

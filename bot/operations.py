@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 from bot import texts
-from bot.formatting import esc
+from bot.formatting import esc, plural
 from bot.parsing import ParseError, parse_siret, parse_text
 from ceres_core.core import Core
 from ceres_core.errors import CeresError, InvalidInput
@@ -62,6 +62,50 @@ RS_CHOICES: tuple[tuple[str, str], ...] = (
     ("autre", "Une autre personne"),
 )
 RS_LABELS = dict(RS_CHOICES)
+
+
+#: Who carries out an operation the user's role cannot: « {who} » of the sentences below.
+_DONE_BY = {
+    "request_print": "La demande d'impression est faite par l'UD/DDETS du département de la session",
+    "request_duplicate": "La demande de duplicata est faite par l'UD/DDETS du département de la "
+    "session",
+    "record_pnd": "Le pli non distribuable (nouvelle adresse) est enregistré par l'UD/DDETS du "
+    "département de la session",
+    "attestation_reussite": "L'attestation de réussite est établie par l'UD/DDETS du département "
+    "de la session",
+}
+
+
+def _operation_roles(operation: str) -> tuple[Any, ...] | None:
+    """The roles the core requires for ``operation`` (its own constants), when known."""
+    from ceres_core.services import printing
+
+    if operation in ("request_print", "request_duplicate", "record_pnd"):
+        return tuple(printing.PRINT_ROLES)
+    if operation == "attestation_reussite":
+        return tuple(printing.READ_ROLES)
+    return None
+
+
+def not_for_role(core: Core, login: str | None, operation: str) -> str | None:
+    """Why the linked user's profile cannot carry ``operation`` out (French), else ``None``.
+
+    Read from the roles the core requires: no rule is decided here. ``None`` too when
+    no account is linked (the button then says how to link it).
+    """
+    roles = _operation_roles(operation)
+    if login is None or roles is None or operation not in _DONE_BY:
+        return None
+    from bot.accounts import account_view
+
+    try:
+        mine = set(account_view(core, login).roles)
+    except CeresError:
+        return None
+    if mine & {r.value for r in roles}:
+        return None
+    return _DONE_BY[operation] + " : votre profil ne permet pas de le faire. Ouvrez une demande, "\
+        "elle lui sera transmise."
 
 
 def supports(operation: str) -> bool:
@@ -123,14 +167,37 @@ def _fold(text: str) -> str:
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
 
 
+_SITE_CODE = re.compile(r"\s*s\s*-?\s*[0-9a-z]*\d[0-9a-z]*\s*", re.I)
+_CANDIDATE_ID = re.compile(r"[A-Z]?\d{6,}[A-Z]?")
+
+
+def normalise_session_ref(text: str) -> str:
+    """``"titre b 2026 470405"`` or ``"TITRE-B-2026-470405"`` → ``"TITRE_B_2026_470405"``."""
+    return re.sub(r"[\s_\-]+", "_", parse_text(text).strip().upper()).strip("_")
+
+
+def normalise_site_code(text: str) -> str | None:
+    """``"s-930002"`` → ``"S-930002"``; ``None`` when the text is not a site code (a name)."""
+    if not _SITE_CODE.fullmatch(text or ""):
+        return None
+    compact = "".join(text.split()).upper()
+    return compact if "-" in compact else f"S-{compact[1:]}"
+
+
+def normalise_candidate_id(text: str) -> str | None:
+    """``" c260000001 "`` → ``"C260000001"``; ``None`` when it is not a CERES ID (a name)."""
+    compact = "".join((text or "").split()).upper()
+    return compact if _CANDIDATE_ID.fullmatch(compact) else None
+
+
 def parse_param(name: str, text: str) -> str:
     """A typed value for parameter ``name``; :class:`ParseError` with a French message."""
     if name in ("siret", "target_siret"):
         return parse_siret(text)
     if name == "session":
-        return parse_text(text).upper().replace(" ", "")
+        return normalise_session_ref(text)
     if name == "site":
-        return parse_text(text).upper() if re.fullmatch(r"\s*s-?\d+\s*", text, re.I) else parse_text(text)
+        return normalise_site_code(text) or parse_text(text)
     if name == "candidates_count":
         value = text.strip()
         if not value.isdigit():
@@ -255,13 +322,28 @@ def site_choices(core: Core, login: str) -> list[Choice]:
     return [Choice(s.code, f"{s.name} ({s.code})") for s in sites[:12]]
 
 
-def lookup_choices(core: Core, login: str | None, lookup: str, variables: dict[str, str]) -> list[Choice]:
+#: Procedures whose session picker shows the sessions in this state (documents exist
+#: only for validated sessions); the others show every session.
+_PROCEDURE_SESSION_STATES: dict[str, str] = {"documents": "validee"}
+
+
+def procedure_session_choices(core: Core, login: str, procedure: str | None) -> list[Choice]:
+    """The session picker of a procedure: the relevant sessions first (see above)."""
+    state = _PROCEDURE_SESSION_STATES.get(procedure or "")
+    if state is None:
+        return session_choices(core, login)
+    wanted = session_choices(core, login, operation="request_duplicate")
+    return wanted or session_choices(core, login)
+
+
+def lookup_choices(core: Core, login: str | None, lookup: str, variables: dict[str, str],
+                   procedure: str | None = None) -> list[Choice]:
     """Buttons for a procedure input with ``lookup`` (session, candidate, site)."""
     if login is None:
         return []
     try:
         if lookup == "session":
-            return session_choices(core, login)
+            return procedure_session_choices(core, login, procedure)
         if lookup == "candidate" and variables.get("session"):
             return registration_choices(core, login, variables["session"])
         if lookup == "site":
@@ -269,6 +351,135 @@ def lookup_choices(core: Core, login: str | None, lookup: str, variables: dict[s
     except CeresError:
         return []
     return []
+
+
+# --------------------------------------------------------------------------- typed lookups
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a typed session, candidate or site designates, checked against the core.
+
+    ``value`` when it designates exactly one (``label`` names it); otherwise
+    ``message`` says why (French, plain text) and ``choices`` offers the right ones.
+    """
+
+    value: str | None = None
+    label: str = ""
+    message: str = ""
+    choices: list[Choice] = field(default_factory=list)
+
+
+def _words_in(text: str, name: str) -> bool:
+    from ceres_core.names import fold
+
+    words, folded = fold(text).split(), fold(name)
+    return bool(words) and all(w in folded for w in words)
+
+
+def resolve_lookup(core: Core, login: str | None, lookup: str, text: str,
+                   variables: dict[str, str], procedure: str | None = None) -> Resolution:
+    """The session / candidate / site that ``text`` designates (:class:`ParseError` if empty).
+
+    Without a linked account nothing can be checked: the text is only normalised.
+    """
+    if lookup == "session":
+        return _resolve_session(core, login, text, procedure)
+    if lookup == "candidate":
+        return _resolve_candidate(core, login, text, variables)
+    if lookup == "site":
+        return _resolve_site(core, login, text)
+    return Resolution(parse_text(text))
+
+
+def _resolve_session(core: Core, login: str | None, text: str, procedure: str | None) -> Resolution:
+    from ceres_core.services.sessions import get_session
+
+    ref = normalise_session_ref(text)
+    if login is None:
+        return Resolution(ref, ref)
+    try:
+        view = get_session(core, login, ref)
+    except CeresError as exc:
+        try:
+            choices = procedure_session_choices(core, login, procedure)
+        except CeresError:
+            choices = []
+        return Resolution(message=exc.message + (
+            " Choisissez la session ci-dessous ou écrivez son identifiant CERES "
+            "(par exemple TITRE_B_2026_470405)." if choices else
+            " Écrivez son identifiant CERES (par exemple TITRE_B_2026_470405)."
+        ), choices=choices)
+    return Resolution(view.ref, view.ref)
+
+
+def _resolve_candidate(core: Core, login: str | None, text: str,
+                       variables: dict[str, str]) -> Resolution:
+    cid = normalise_candidate_id(text)
+    if login is None:
+        value = cid or parse_text(text)
+        return Resolution(value, value)
+    session = variables.get("session")
+    if session:
+        from ceres_core.services.sessions import get_session
+
+        try:
+            registrations = get_session(core, login, session).registrations
+        except CeresError:
+            registrations = ()
+        if registrations:
+            choices = [Choice(r.ceres_id, f"{r.full_name} ({r.ceres_id})") for r in registrations]
+            hits = [c for c, r in zip(choices, registrations, strict=True)
+                    if (cid and r.ceres_id == cid) or (not cid and _words_in(text, r.full_name))]
+            if len(hits) == 1:
+                return Resolution(hits[0].value, hits[0].label)
+            if hits:
+                return Resolution(
+                    message=f"Plusieurs candidats de la session {session} correspondent à "
+                    f"« {' '.join(text.split())} » : choisissez le bon.", choices=hits)
+            return Resolution(
+                message=f"Aucun candidat inscrit à la session {session} ne correspond à "
+                f"« {' '.join(text.split())} ». Choisissez-le ci-dessous ou écrivez son nom "
+                "ou son CERES ID (par exemple C260000001).", choices=choices)
+    try:
+        hits = candidate_search(core, login, text)
+    except CeresError as exc:
+        return Resolution(message=exc.message)
+    if cid:
+        hits = [h for h in hits if h.value == cid] or hits
+    if len(hits) == 1:
+        return Resolution(hits[0].value, hits[0].label)
+    if hits:
+        return Resolution(message=f"Plusieurs candidats correspondent à « {' '.join(text.split())} » "
+                          ": choisissez le bon.", choices=hits)
+    return Resolution(message=f"Aucun candidat ne correspond à « {' '.join(text.split())} ». "
+                      "Écrivez son nom ou son CERES ID (par exemple C260000001).")
+
+
+def _resolve_site(core: Core, login: str | None, text: str) -> Resolution:
+    from ceres_core.services.sites import find_sites
+
+    code = normalise_site_code(text)
+    if login is None:
+        value = code or parse_text(text)
+        return Resolution(value, value)
+    try:
+        sites = find_sites(core, login, text)
+    except CeresError as exc:
+        return Resolution(message=exc.message)
+    hits = [Choice(s.code, f"{s.name} ({s.code})") for s in sites]
+    if len(hits) == 1:
+        return Resolution(hits[0].value, hits[0].label)
+    if hits:
+        return Resolution(message=f"Plusieurs sites correspondent à « {' '.join(text.split())} » : "
+                          "choisissez le bon.", choices=hits)
+    if code:  # a site out of the user's zone: the core says whether it exists
+        return Resolution(code, code)
+    return Resolution(
+        message=f"Aucun site de votre périmètre ne correspond à « {' '.join(text.split())} ». "
+        "Écrivez son nom ou son identifiant CERES (par exemple S-930002)"
+        + (", ou choisissez-le ci-dessous." if site_choices(core, login) else "."),
+        choices=site_choices(core, login))
 
 
 # --------------------------------------------------------------------------- views
@@ -397,7 +608,7 @@ def confirmation(core: Core, login: str, operation: str, params: dict[str, Any])
         if not todo:
             return Outcome(
                 f"Aucun candidat {where} ne reste à envoyer pour impression "
-                f"({preview.sent_count} envoyé(s)).",
+                f"({plural(preview.sent_count, 'déjà envoyé', 'déjà envoyés')}).",
                 nothing_to_do=True,
             )
         names = [_natural(c.first_name, c.last_name) for c in todo]
@@ -468,8 +679,8 @@ def confirmation(core: Core, login: str, operation: str, params: dict[str, Any])
             f"Site : {esc(preview.site_name)} ({esc(preview.site_code)})\n"
             f"Centre actuel : {esc(preview.from_centre.label)}\n"
             f"Nouveau centre : {esc(preview.to_centre.label)}\n"
-            f"Suivront le site : {preview.agrements_moved} agrément(s) et "
-            f"{preview.sessions_moved} session(s) ({esc(sessions)})."
+            f"Suivront le site : {plural(preview.agrements_moved, 'agrément')} et "
+            f"{plural(preview.sessions_moved, 'session')} ({esc(sessions)})."
         )
     raise ValueError(f"{operation} needs no confirmation")
 
@@ -563,7 +774,28 @@ def timeline_html(core: Core, params: dict[str, Any]) -> str:
         window = order_window(start, core.clock)
     except CeresError as exc:
         return texts.TIMELINE_FAILED.format(message=esc(exc.message))
-    return esc(render_timeline_fr(timeline)) + "\n\n" + esc(window.message_fr())
+    html = esc(render_timeline_fr(timeline)) + "\n\n" + esc(window.message_fr())
+    warning = start_day_warning(start, params.get("departement"))
+    return f"⚠️ {esc(warning)}\n\n{html}" if warning else html
+
+
+_WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def start_day_warning(start: date, departement: str | None) -> str | None:
+    """A warning when the session would start on a day off, from the core's calendar."""
+    from ceres_core.calendar import WorkingCalendar
+
+    try:
+        calendar = WorkingCalendar(departement)
+    except CeresError:
+        return None
+    if calendar.is_working_day(start):
+        return None
+    holiday = calendar.holiday_name(start)
+    day = f"un jour férié ({holiday})" if holiday else f"un {_WEEKDAY_NAMES[start.weekday()]}"
+    return (f"Le {_fr(start)} est {day}, jour non ouvré : vérifiez la date de début de la "
+            "session.")
 
 
 # --------------------------------------------------------------------------- rendering
@@ -573,7 +805,8 @@ def render_batch(view: Any) -> str:
     lines = [f"<b>Session {esc(view.session_ref)}</b> – {esc(view.message)}"]
     for o in view.outcomes:
         mark = "✅" if o.sent else "⛔"
-        lines.append(f"{mark} {esc(o.candidate_name)} (n° {esc(o.ceres_id)}) : {esc(o.message)}")
+        # The core's sentence on its own line: it may name the candidate again.
+        lines.append(f"{mark} {esc(o.candidate_name)} (n° {esc(o.ceres_id)})\n   {esc(o.message)}")
     if view.sent_count:
         lines.append(esc(view.routing.label))
     return "\n".join(lines)

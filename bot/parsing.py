@@ -101,8 +101,9 @@ def parse_date(text: str, today: date | None = None) -> date:
     """A French date as typed; without a year, the next such day (today included)."""
     folded = _fold(text)
     words = folded.split()
-    if words and words[0] in _WEEKDAYS:
-        folded = " ".join(words[1:])
+    while words and (words[0] in _WEEKDAYS or words[0] in ("le", "du", "au")):
+        words = words[1:]  # « le 3 avril », « le lundi 3 avril »
+    folded = " ".join(words)
     if not folded:
         raise ParseError(f"Indiquez une date. {DATE_HINT}")
     m = _ISO.match(folded)

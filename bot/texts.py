@@ -15,8 +15,8 @@ HELP = (
     "• Vous guider pas à pas :\n"
     "{procedures}\n\n"
     "<b>Votre compte</b>\n"
-    "• /start CODE : relier cette conversation à votre compte CERES avec le code reçu "
-    "(commande <code>ceres-assist users link-code</code> de votre administrateur).\n"
+    "• /start CODE : relier cette conversation à votre compte CERES (demandez un code de "
+    "liaison à votre administrateur CERES Assist).\n"
     "• /moi : le compte relié et son périmètre.\n"
     "• /deconnexion : délier cette conversation.\n\n"
     "• /annuler : abandonner la procédure en cours.\n"
@@ -24,12 +24,14 @@ HELP = (
     "• /aide : ce message."
 )
 PROCEDURE_LINE = "   /{id} – {title}"
+UNKNOWN_COMMAND = "Commande inconnue : {command}. Voici les commandes que je connais (/aide) :"
 
 LINKED = (
     "C'est fait : cette conversation est reliée au compte <b>{name}</b> ({login}).\n"
     "Périmètre :\n{scopes}"
 )
-LINK_REFUSED = "Je n'ai pas pu relier votre compte : {message}"
+LINKED_MORE = "Les procédures guidées et tout ce que je sais faire : /aide."
+LINK_REFUSED = "Je n'ai pas pu relier votre compte.\n{message}"
 NOT_LINKED = (
     "Cette conversation n'est reliée à aucun compte CERES. Vous pouvez poser des questions "
     "et suivre les procédures guidées ; pour agir dans CERES, demandez un code de liaison à "
@@ -68,19 +70,22 @@ BUTTON_BACK = "◀️ Retour"
 BUTTON_CANCEL = "✖️ Annuler"
 BUTTON_READ_ARTICLE = "📄 {title}"
 BUTTON_RESTART = "🔁 Recommencer"
+#: A procedure leaf's article, told apart from the operations' buttons.
+BUTTON_ARTICLE_PREFIX = "📖 Article : "
 
 # -- procedures --------------------------------------------------------------------------
 
 PROCEDURE_CHOSEN = "{text}\n\n➜ <i>{answer}</i>"
 PROCEDURE_TYPE_ANSWER = "<i>Écrivez votre réponse.</i>"
 PROCEDURE_HINT = "<i>{hint}</i>"
+PROCEDURE_FOUND = "➜ <i>{label}</i>"
 PROCEDURE_CANCELLED = "Procédure abandonnée. Posez une autre question quand vous voulez."
 NO_PROCEDURE = "Aucune procédure n'est en cours."
 PROCEDURE_SEE_ARTICLE = "Pour en savoir plus : la fiche « {title} »."
 CHECK_ASKED = "{text}\n\n{question}"
-CHECK_REFUSED = "Je n'ai pas pu vérifier dans CERES : {message}"
+CHECK_REFUSED = "Je n'ai pas pu vérifier dans CERES.\n{message}"
 CHECK_DONE = "<i>{text}</i>\n➜ {outcome}"
-TIMELINE_FAILED = "Je n'ai pas pu calculer le calendrier : {message}"
+TIMELINE_FAILED = "Je n'ai pas pu calculer le calendrier.\n{message}"
 PROCEDURE_BUSY = (
     "Votre message précédent est encore en cours de traitement ; renvoyez celui-ci dans "
     "un instant."
@@ -112,7 +117,7 @@ TICKET_DRAFT = (
     "<b>Demande au support</b>\n\n"
     "Objet : « {subject} »\n"
     "{details}{objects}\n"
-    "Votre demande emportera l'échange que nous venons d'avoir. Je l'envoie ?"
+    "Votre demande sera accompagnée de notre échange. Je l'envoie ?"
 )
 TICKET_DRAFT_DETAILS = "Précisions : « {details} »\n"
 TICKET_DRAFT_OBJECTS = "Concerne :\n{lines}\n"
@@ -136,7 +141,7 @@ TICKET_OPENED = (
     "{explanation}\n\n"
     "Vous recevrez les réponses ici. Suivez vos demandes avec /mes_tickets."
 )
-TICKET_OPEN_FAILED = "Je n'ai pas pu ouvrir la demande : {message}"
+TICKET_OPEN_FAILED = "Je n'ai pas pu ouvrir la demande.\n{message}"
 
 MY_TICKETS_NONE = "Vous n'avez aucune demande au support. Pour en ouvrir une : /ticket."
 MY_TICKETS_HEADING = "<b>Vos demandes au support</b>"
@@ -160,7 +165,7 @@ TICKET_MESSAGE_FOLLOW_UP = (
     "Cette demande était close : votre message ouvre la demande <b>{number}</b>, qui lui "
     "fait suite ({queue})."
 )
-TICKET_MESSAGE_FAILED = "Je n'ai pas pu transmettre votre message : {message}"
+TICKET_MESSAGE_FAILED = "Je n'ai pas pu transmettre votre message.\n{message}"
 TICKET_LEFT = (
     "Vous parlez de nouveau à l'assistant. La demande {number} reste ouverte : "
     "/mes_tickets pour la reprendre."
@@ -197,15 +202,15 @@ STAFF_UNKNOWN_SENDER = (
     "transmis au demandeur. Demandez à un administrateur de relier votre compte Telegram "
     "à votre compte du support."
 )
-STAFF_REPLY_REFUSED = "Votre message n'a pas été transmis : {message}"
+STAFF_REPLY_REFUSED = "Votre message n'a pas été transmis.\n{message}"
 
 
 # -- operations in chat (bot/handlers/operations.py) ---------------------------------------
 
 OP_NOT_LINKED = (
     "Pour agir dans CERES depuis cette conversation, elle doit d'abord être reliée à votre "
-    "compte CERES : demandez un code de liaison à votre administrateur (commande "
-    "<code>ceres-assist users link-code</code>), puis envoyez <code>/start CODE</code>. "
+    "compte CERES : demandez un code de liaison à votre administrateur CERES Assist, puis "
+    "envoyez <code>/start CODE</code>. "
     "Vous pourrez ensuite consulter vos sessions (/sessions) et agir dans votre périmètre."
 )
 OP_REFUSED = "⛔ {message}"
@@ -217,7 +222,6 @@ OP_OTHER_ACCOUNT = (
     "Cette confirmation a été préparée pour un autre compte CERES que celui relié "
     "aujourd'hui à la conversation : elle n'est pas exécutée. Recommencez l'opération."
 )
-OP_WORKING = "C'est parti…"
 OP_CANDIDATES = "Candidats de la session {ref} :"
 OP_NO_CANDIDATES = "Aucun candidat n'est inscrit à cette session."
 OP_SEARCH_NONE = "Aucun candidat ne correspond à « {query} ». Essayez un autre nom ou le CERES ID."
@@ -234,7 +238,7 @@ OP_NO_DOWNLOAD = (
 OP_NO_COMMENT = "Aucun commentaire"
 OP_ASK = {
     "session": "Pour quelle session ? Choisissez-la ci-dessous ou écrivez son identifiant CERES "
-    "(par exemple TITRE_B_2027_470401).",
+    "(par exemple TITRE_B_2026_470405).",
     "session_of_candidate": "Pour quelle session de ce candidat ?",
     "candidate": "Quel candidat ? Écrivez son nom ou son CERES ID.",
     "candidate_in_session": "Quel candidat ? Choisissez-le ci-dessous ou écrivez son nom ou "

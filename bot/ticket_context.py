@@ -17,6 +17,7 @@ where a ticket goes: :func:`tickets.routing.route` does, from the
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,9 +106,23 @@ class ChatFacts:
 # -- transcript -------------------------------------------------------------------------------
 
 
+_START_PAYLOAD = re.compile(r"^(/start(?:@\w+)?)\s+\S.*$", re.S | re.I)
+LINK_CODE_HIDDEN = "(code de liaison masqué)"
+
+
+def redact(text: str) -> str:
+    """A user's line as the transcript may keep it: never a link code (``/start CODE``)."""
+    return _START_PAYLOAD.sub(lambda m: f"{m.group(1)} {LINK_CODE_HIDDEN}", text)
+
+
 def record(core: Core, chat_id: int, sender: str, text: str, keep: int = TRANSCRIPT_KEEP) -> None:
-    """Append a line to the chat's transcript and forget the oldest beyond ``keep``."""
+    """Append a line to the chat's transcript and forget the oldest beyond ``keep``.
+
+    A user's ``/start CODE`` is kept without its code (:func:`redact`).
+    """
     text = (text or "").strip()
+    if sender == "user":
+        text = redact(text)
     if not text:
         return
     with core.transaction() as db:

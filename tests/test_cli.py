@@ -38,3 +38,41 @@ def test_help_is_in_french(capsys):
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "utilisation" in capsys.readouterr().out
+
+
+def test_piped_output_closed_early_is_not_a_traceback():
+    """``ceres-assist ask - | head``: no BrokenPipeError traceback, status 141 (SIGPIPE)."""
+    import subprocess
+    import sys
+
+    code = "import sys; from bot.cli import main; sys.exit(main(['ask', '-']))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    proc.stdin.write(b"comment demander un duplicata ?\n" * 300)
+    proc.stdin.close()
+    proc.stdout.read(100)
+    proc.stdout.close()  # the reader goes away, as ``head`` does
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def test_ask_prints_plain_text_without_markdown():
+    from bot.cli.ask import _matcher, render_text
+    from knowledge.matcher import MatchResult
+
+    matcher = _matcher()
+    article = matcher.article("convocations")
+    assert article is not None and "**" in article.answer + article.steps + article.help
+    out = render_text(MatchResult("convocations", article.title, 0.9, [], False), article)
+    assert "**" not in out and "<b>" not in out and "&" not in out
+
+
+def test_dte_timeline_accepts_a_french_date(capsys):
+    assert main(["dte-timeline", "--kind", "TP", "--start", "15/03/2027", "--today", "2026-11-22"]) == 0
+    french = capsys.readouterr().out
+    assert main(["dte-timeline", "--kind", "TP", "--start", "2027-03-15", "--today", "2026-11-22"]) == 0
+    assert capsys.readouterr().out == french and "2027" in french

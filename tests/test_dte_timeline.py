@@ -350,8 +350,8 @@ def test_cli_text_output_in_french(cli, capsys: pytest.CaptureFixture[str]) -> N
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--kind", "TP", "--start", "15/03/2027"], "n'est pas au format AAAA-MM-JJ"),
-        (["--kind", "TP", "--start", "2027-02-30"], "« 2027-02-30 » n'existe pas"),
+        (["--kind", "TP", "--start", "15 mars"], "saisissez-la au format JJ/MM/AAAA"),
+        (["--kind", "TP", "--start", "2027-02-30"], "ce jour n'existe pas dans le calendrier"),
         (["--kind", "TP", "--start", "2027-03-15", "--departement", "99"], "« 99 » est inconnu"),
         (["--kind", "CCS", "--start", "2027-03-15"], "indiquez TP ou CCP"),
         (["--start", "2027-03-15"], "--kind TP ou --kind CCP"),
@@ -386,5 +386,8 @@ def test_cli_full_main(capsys: pytest.CaptureFixture[str]) -> None:
     assert bot.cli.main(argv) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["ccp_organiser_opens"] == "2027-01-14T08:00:00+01:00"
-    assert bot.cli.main(["dte-timeline", "--kind", "TP", "--start", "15/03/2027"]) == 1
-    assert "AAAA-MM-JJ" in capsys.readouterr().err
+    # The French form is accepted too, and gives the same timeline.
+    assert bot.cli.main(["dte-timeline", "--kind", "CCP", "--start", "15/03/2027", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == data
+    assert bot.cli.main(["dte-timeline", "--kind", "TP", "--start", "demain"]) == 1
+    assert "JJ/MM/AAAA" in capsys.readouterr().err

@@ -26,6 +26,7 @@ from ceres_core.models import (
 from ceres_core.names import name_key
 from ceres_core.services.printing import (
     PREVIEW_NOTICE,
+    attestation_reussite,
     documents_preview,
     mark_data_verified,
     print_history,
@@ -626,6 +627,31 @@ def test_r_act_2_printing_role_refused(core, session_ref, login):
         request_print(core, login, session_ref, "2122559")
     assert err.value.rule == "R-ACT-2"
     assert "Votre profil ne permet pas" in err.value.message
+
+
+def test_r_act_2_centre_reads_its_own_sessions_printing_but_requests_nothing(core, session_ref):
+    request_print(core, "ud75", session_ref, "2122559")
+    preview = documents_preview(core, "centre_a", session_ref)
+    assert preview.session_ref == session_ref and preview.sent_count == 1
+    history = print_history(core, "centre_a", session_ref, "2122559")
+    assert history.candidate.initial_request_on is not None
+    # Another centre: out of its scope.
+    for call in (lambda: documents_preview(core, "centre_b", session_ref),
+                 lambda: print_history(core, "centre_b", session_ref, "2122559")):
+        with pytest.raises(RuleViolation) as err:
+            call()
+        assert err.value.rule == "R-ACT-2" and "hors de votre périmètre" in err.value.message
+    # Reading only: every request stays with the UD.
+    for call in (lambda: request_print(core, "centre_a", session_ref, "2122560"),
+                 lambda: request_print_for_session(core, "centre_a", session_ref),
+                 lambda: mark_data_verified(core, "centre_a", session_ref, "2122562"),
+                 lambda: request_duplicate(core, "centre_a", session_ref, "2122559",
+                                           data_verified=True),
+                 lambda: attestation_reussite(core, "centre_a", session_ref, "2122559")):
+        with pytest.raises(RuleViolation) as err:
+            call()
+        assert err.value.rule == "R-ACT-2" and "Votre profil ne permet pas" in err.value.message
+    assert count(core, PrintRequest) == 1
 
 
 def test_r_act_2_dreets_reads_but_admin_acts(core, session_ref):

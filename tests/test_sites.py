@@ -26,6 +26,7 @@ from ceres_core.services.centres import (
 from ceres_core.services.sites import (
     UNREGISTERED_TARGET_MESSAGE,
     can_transfer_site,
+    find_sites,
     get_site,
     list_sites_on_reprise,
     site_history,
@@ -85,6 +86,23 @@ def test_r_act_2_get_site_out_of_scope(core, world):
         get_site(core, "admin", "S-NOPE")
     assert err.value.message == "Le site « S-NOPE » est introuvable."
     assert len(audit_actions(core, "refused")) == 4
+
+
+# --------------------------------------------------------------------------- find_sites
+def test_find_sites_by_code_any_case_or_by_name_without_accents(core, world):
+    add_reprise_site(core, world, "S-RP2", "93", "Site de Montreuil – Élysée")
+    codes = lambda login, text: [v.code for v in find_sites(core, login, text)]  # noqa: E731
+    assert codes("dreets_idf", "s-rp1") == ["S-RP1"]  # the code, whatever its case
+    assert codes("dreets_idf", " S-RP1 ") == ["S-RP1"]
+    assert codes("dreets_idf", "site de montreuil") == ["S-RP1"]  # an exact name comes alone
+    assert codes("dreets_idf", "montreuil") == ["S-RP1", "S-RP2"]  # every word typed
+    assert codes("dreets_idf", "MONTREUIL elysee") == ["S-RP2"]  # accents ignored
+    assert codes("dreets_idf", "Lyon") == []
+    # R-ACT-2: only the sites of the actor's scope.
+    assert codes("dreets_bzh", "montreuil") == []
+    with pytest.raises(RuleViolation) as err:
+        find_sites(core, "support", "montreuil")
+    assert err.value.rule == "R-ACT-2"
 
 
 # --------------------------------------------------------------------------- R-SITE-6

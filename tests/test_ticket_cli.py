@@ -52,6 +52,19 @@ def test_staff_add_and_list(url, filled, capsys):
     assert "carol – carol : dreets-53" in out
 
 
+def test_staff_link_chat(url, filled, capsys):
+    assert run(url, "staff", "link-chat", "alice", "7001") == 0
+    assert "lié à l'identifiant Telegram 7001" in capsys.readouterr().out
+    assert run(url, "staff", "list") == 0
+    assert "alice – Alice Martin : gev-btp, gev-ccp ; Telegram 7001" in capsys.readouterr().out
+    assert run(url, "staff", "link-chat", "carol", "7001") == 1
+    assert "déjà lié au compte support « alice »" in capsys.readouterr().err
+    assert run(url, "staff", "link-chat", "carol", "pas-un-nombre") == 1
+    assert "pas un identifiant Telegram" in capsys.readouterr().err
+    assert run(url, "staff", "link-chat", "alice", "aucun") == 0
+    assert "plus lié à Telegram" in capsys.readouterr().out
+
+
 def test_staff_add_errors_in_french(url, monkeypatch, capsys):
     assert run(url, "staff", "add", "bob", "--queue", "gev-btp", "--password-stdin",
                stdin="court\n", monkeypatch=monkeypatch) == 1

@@ -150,3 +150,51 @@ def test_blocked_requester_is_flagged_and_replies_held_until_they_return(core, t
         assert db.get(Ticket, ticket.ticket_id).requester_blocked is False
         pending = db.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.PENDING)).all()
     assert ["Deuxième réponse" in d.text for d in pending] == [True]
+
+
+# -- the periodic closing of resolved tickets (bot.delivery_worker) ----------------------------
+
+
+async def test_worker_closes_expired_resolved_tickets(core, clock, ticket):
+    from types import SimpleNamespace
+
+    from bot.delivery_worker import DeliveryWorker
+    from tickets.services import get_my_ticket, set_status
+
+    _drain(core)
+    set_status(core, "alice", ticket.ticket_id, "résolu")
+    worker = DeliveryWorker(None, SimpleNamespace(core=core))  # type: ignore[arg-type]
+    assert await worker.close_expired() == []  # within the reopening delay (7 days)
+    clock.advance(days=8)
+    assert await worker.close_expired() == [ticket.number]
+    assert get_my_ticket(core, CHAT, ticket.ticket_id).ticket.status == "clos"
+
+
+async def test_worker_calls_the_closing_periodically_and_survives_its_errors(core, monkeypatch):
+    import asyncio
+    from types import SimpleNamespace
+
+    from bot import delivery_worker
+    from tickets import services as ticket_services
+
+    calls: list[object] = []
+
+    def fake_close(core_):
+        calls.append(core_)
+        if len(calls) == 2:
+            raise RuntimeError("base indisponible")
+        return []
+
+    monkeypatch.setattr(ticket_services, "close_expired_resolved", fake_close)
+    worker = delivery_worker.DeliveryWorker(None, SimpleNamespace(core=core),  # type: ignore[arg-type]
+                                            interval=0.01, close_interval=0.1)
+    assert worker.close_interval == 0.1
+    assert delivery_worker.DeliveryWorker(None, None).close_interval == 600  # type: ignore[arg-type]
+    worker.start()
+    try:
+        await asyncio.sleep(0.05)
+        assert calls == [core]  # once at start
+        await asyncio.sleep(0.45)
+    finally:
+        await worker.stop()
+    assert 4 <= len(calls) <= 6  # every 0.1 s, the loop still alive after the failure

@@ -361,6 +361,28 @@ def test_staff_accounts(desk):
     assert info.queues == ("afpa-impression", "ud-29")
 
 
+def test_link_staff_chat(desk):
+    from bot.staff_group import staff_login_for
+    from tickets.services import link_staff_chat, list_staff
+
+    assert staff_login_for(desk, 7001) is None
+    assert link_staff_chat(desk, "Alice", "7001").chat_id == 7001
+    assert staff_login_for(desk, 7001) == "alice"
+    assert {i.login: i.chat_id for i in list_staff(desk)}["alice"] == 7001
+    assert link_staff_chat(desk, "alice", 7001).chat_id == 7001  # again: no change
+    with pytest.raises(CeresError, match="déjà lié au compte support « alice »"):
+        link_staff_chat(desk, "bob", 7001)
+    with pytest.raises(InvalidInput, match="pas un identifiant Telegram"):
+        link_staff_chat(desk, "bob", "@bob")
+    with pytest.raises(InvalidInput, match="pas un identifiant Telegram"):
+        link_staff_chat(desk, "bob", -100123)
+    with pytest.raises(NotFound, match="inconnu"):
+        link_staff_chat(desk, "personne", 7002)
+    assert link_staff_chat(desk, "alice", None).chat_id is None
+    assert staff_login_for(desk, 7001) is None
+    assert link_staff_chat(desk, "bob", 7001).chat_id == 7001
+
+
 def test_transcript_is_capped(desk):
     context = {"transcript": [("user", "x" * 5000)] * 80}
     opened = open_ticket(desk, USER, "Question", context, RoutingInput())

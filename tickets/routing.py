@@ -65,7 +65,7 @@ CATEGORY_LABELS = MappingProxyType(
         Category.COURRIER: "courrier revenu (PND) ou perdu",
         Category.CONNEXION: "problème de connexion ou de navigateur",
         Category.UTILISATION: "question sur l'utilisation de CERES",
-        Category.AUTRE: "demande non classée",
+        Category.AUTRE: "demande sans catégorie précise",
     }
 )
 

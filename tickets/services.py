@@ -67,7 +67,14 @@ from tickets.handling import (
 )
 from tickets.reporting import Report, ReportRow, report
 from tickets.routing import AdviceFirst, Category, Route, RoutingInput, route
-from tickets.staff import StaffInfo, add_staff, authenticate, list_staff, set_staff_queues
+from tickets.staff import (
+    StaffInfo,
+    add_staff,
+    authenticate,
+    link_staff_chat,
+    list_staff,
+    set_staff_queues,
+)
 
 __all__ = [
     "AT_RISK_MINUTES", "UNASSIGNED", "QueueOverview", "queue_members", "queue_overview",
@@ -76,7 +83,8 @@ __all__ = [
     "RequesterMessageResult", "Route", "RoutingInput", "SlaView", "StaffInfo", "TicketContext",
     "TicketDetail", "TicketOpened", "TicketSummary", "add_staff", "assign", "authenticate",
     "claim", "close_expired_resolved", "conversation_owner", "get_my_ticket",
-    "get_ticket_detail", "hand_back_to_bot", "jsonable", "leave_ticket_mode", "list_my_tickets",
+    "get_ticket_detail", "hand_back_to_bot", "jsonable", "leave_ticket_mode", "link_staff_chat",
+    "list_my_tickets",
     "list_queue", "list_staff", "list_tickets", "mark_delivered", "mark_failed",
     "mark_requester_blocked", "move_to_queue", "open_ticket", "parse_priority", "parse_status",
     "parse_ticket_ref", "pending_deliveries", "rate", "report", "requester_message",

@@ -30,12 +30,14 @@ class StaffInfo:
     display_name: str
     queues: tuple[str, ...]
     active: bool
+    #: Telegram id used in the staff group (``staff link-chat``), if linked.
+    chat_id: int | None = None
 
 
 def _info(staff: StaffAccount) -> StaffInfo:
     return StaffInfo(
         staff.id, staff.login, staff.display_name,
-        tuple(sorted(q.code for q in staff.queues)), staff.active,
+        tuple(sorted(q.code for q in staff.queues)), staff.active, staff.chat_id,
     )
 
 
@@ -113,5 +115,31 @@ def set_staff_queues(core: Core, login: str, queues: list[str]) -> StaffInfo:
     with core.transaction() as db:
         staff = load_staff(db, login)
         staff.queues = [queue_by_code(db, c) for c in dict.fromkeys(codes)]
+        db.flush()
+        return _info(staff)
+
+
+def link_staff_chat(core: Core, login: str, chat_id: int | str | None) -> StaffInfo:
+    """Link a staff member to their Telegram id (``None``: unlink), so that what they
+    write in the staff group is recognised as theirs (:mod:`bot.staff_group`).
+
+    One Telegram id belongs to one active account at most.
+    """
+    from tickets._common import load_staff
+
+    if chat_id is not None:  # a Telegram user id: a positive integer
+        text = str(chat_id).strip()
+        if not re.fullmatch(r"\d{1,19}", text) or int(text) <= 0:
+            raise InvalidInput(texts.ERR_CHAT_ID_INVALID.format(value=chat_id))
+        chat_id = int(text)
+    with core.transaction() as db:
+        staff = load_staff(db, login)
+        if chat_id is not None:
+            other = db.scalar(select(StaffAccount).where(
+                StaffAccount.chat_id == chat_id, StaffAccount.id != staff.id,
+                StaffAccount.active.is_(True)))
+            if other is not None:
+                raise CeresError(texts.ERR_CHAT_ID_TAKEN.format(chat_id=chat_id, login=other.login))
+        staff.chat_id = chat_id
         db.flush()
         return _info(staff)

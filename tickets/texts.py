@@ -85,6 +85,10 @@ ERR_LOGIN_INVALID = (
 )
 ERR_LOGIN_TAKEN = "Le compte support « {login} » existe déjà."
 ERR_NO_QUEUE = "Indiquez au moins une file (--queue)."
+ERR_CHAT_ID_INVALID = (
+    "« {value} » n'est pas un identifiant Telegram : un nombre entier positif, p. ex. 123456789."
+)
+ERR_CHAT_ID_TAKEN = "L'identifiant Telegram {chat_id} est déjà lié au compte support « {login} »."
 ERR_DELIVERY_UNKNOWN = "L'envoi n° {id} est introuvable."
 ERR_BUSY = "La base de données est occupée : réessayez dans un instant."
 

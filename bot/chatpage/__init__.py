@@ -37,10 +37,14 @@ def demo_accounts() -> list[tuple[str, str]]:
 
 
 class ChatPage:
-    def __init__(self, api: LocalBotApi, token: str, core: Core) -> None:
+    def __init__(self, api: LocalBotApi, token: str, core: Core, *,
+                 dashboard_url: str | None = None, dashboard_hint: str = "") -> None:
         self.api = api
         self.token = token
         self.core = core
+        #: the support dashboard served next to the page (linked from it), if any.
+        self.dashboard_url = dashboard_url
+        self.dashboard_hint = dashboard_hint
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/", self.index)
@@ -50,7 +54,9 @@ class ChatPage:
         app.router.add_get("/api/events", self.events)
 
     async def index(self, request: web.Request) -> web.Response:
-        html = _env.get_template("chat.html").render(accounts=demo_accounts())
+        html = _env.get_template("chat.html").render(accounts=demo_accounts(),
+                                                     dashboard_url=self.dashboard_url,
+                                                     dashboard_hint=self.dashboard_hint)
         return web.Response(text=html, content_type="text/html")
 
     async def session(self, request: web.Request) -> web.Response:

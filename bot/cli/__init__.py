@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from bot.cli import french
@@ -45,17 +46,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return 2
+#: Exit status when the reader of the output went away (``… | head``): 128 + SIGPIPE.
+EXIT_BROKEN_PIPE = 141
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so that the final flush is quiet."""
     try:
-        return int(args.handler(args) or 0)
-    except CeresError as exc:
-        print(f"Erreur : {exc.message}", file=sys.stderr)
-        return 1
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return 2
+        try:
+            result = int(args.handler(args) or 0)
+        except CeresError as exc:
+            print(f"Erreur : {exc.message}", file=sys.stderr)
+            return 1
+        sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+        return result
+    except BrokenPipeError:  # ``ceres-assist ask … | head``: the reader has all it wanted
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         return 130
 

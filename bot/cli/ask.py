@@ -24,6 +24,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
+from bot.formatting import markdown_to_text
 from knowledge.articles import Article
 from knowledge.matcher import Matcher, MatchResult, default_matcher
 
@@ -77,11 +78,11 @@ def render_text(result: MatchResult, article: Article | None) -> str:
             lines.append("Sujets qui s'en approchent peut-être :")
             lines += [f"- {title} ({topic})" for topic, title, _ in result.alternatives]
         return "\n".join(lines)
-    lines = [article.title, "", article.answer]
+    lines = [article.title, "", markdown_to_text(article.answer)]
     if article.steps:
-        lines += ["", "Étapes :", article.steps]
+        lines += ["", "Étapes :", markdown_to_text(article.steps)]
     if article.help:
-        lines += ["", "Si cela ne fonctionne pas :", article.help]
+        lines += ["", "Si cela ne fonctionne pas :", markdown_to_text(article.help)]
     if article.rules:
         lines += ["", "Règles : " + ", ".join(article.rules)]
     if result.ambiguous and result.alternatives:

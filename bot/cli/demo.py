@@ -1,7 +1,9 @@
 """``ceres-assist demo``: everything on the embedded default, in a browser.
 
 SQLite with the demo data, a local Bot API server, the real bot polling it, and a
-local chat page that plays the user — all on one port (http://127.0.0.1:8080).
+local chat page that plays the user — all on one port (http://127.0.0.1:8080) —
+and the support staff dashboard at ``/support/`` with the demo staff accounts of
+:mod:`bot.demo_staff`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,11 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 import signal
+
+DASHBOARD_PATH = "/support/"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,22 +51,32 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 async def start_demo(core, host: str = "127.0.0.1", port: int = 8080):
-    """Start the page, the local Bot API server and the bot; return (url, stop coroutine)."""
+    """Start the page, the local Bot API server, the bot and the dashboard (``/support/``);
+    return (url, stop coroutine)."""
     from aiohttp import web
 
     from bot.app import BotRunner
     from bot.chatpage import ChatPage
+    from bot.cli.serve import SECRET_ENV
     from bot.config import BotConfig
+    from bot.demo_staff import demo_staff_hint, ensure_demo_staff
     from bot.downloads import DownloadServer
     from bot.localapi.server import LocalBotApi
-    from bot.runtime import Services
+    from bot.runtime import Services, run_sync
+    from tickets.web import create_app
 
+    await run_sync(ensure_demo_staff, core)
+    secret = os.environ.get(SECRET_ENV, "")
+    if len(secret) < 16:
+        secret = secrets.token_urlsafe(32)
     api = LocalBotApi(documents=True)
     account = api.add_bot(username="ceres_assist_demo_bot")
     app = web.Application()
     api.routes(app)
-    ChatPage(api, account.token, core).routes(app)
+    ChatPage(api, account.token, core, dashboard_url=DASHBOARD_PATH,
+             dashboard_hint=demo_staff_hint()).routes(app)
     DownloadServer(core).routes(app)  # one-time links to documents (attestation…)
+    app.add_subapp(DASHBOARD_PATH, create_app(core, secret=secret))
     web_runner = web.AppRunner(app, access_log=None)
     await web_runner.setup()
     site = web.TCPSite(web_runner, host, port)
@@ -80,8 +96,11 @@ async def start_demo(core, host: str = "127.0.0.1", port: int = 8080):
 
 
 async def _serve(core, host: str, port: int) -> None:
+    from bot.demo_staff import demo_staff_hint
+
     url, stop_all = await start_demo(core, host, port)
     print(f"CERES Assist est prêt : ouvrez {url} dans votre navigateur. Ctrl+C pour arrêter.")
+    print(f"Tableau de bord du support : {url}{DASHBOARD_PATH}. {demo_staff_hint()}")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,5 +1,5 @@
-"""``ceres-assist staff add LOGIN --queue Q... [--name NOM] [--password-stdin]`` and
-``ceres-assist staff list``."""
+"""``ceres-assist staff add LOGIN --queue Q... [--name NOM] [--password-stdin]``,
+``ceres-assist staff list`` and ``ceres-assist staff link-chat LOGIN CHAT_ID``."""
 
 from __future__ import annotations
 
@@ -36,6 +36,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = actions.add_parser("list", help="liste les comptes du support et leurs files")
     p.set_defaults(handler=_list)
+
+    p = actions.add_parser(
+        "link-chat",
+        help="lie un compte du support à son identifiant Telegram (groupe du support)",
+        description="Lie un compte du support à son identifiant Telegram (un nombre) : ses "
+        "messages dans le groupe du support (CERES_STAFF_CHAT_ID) sont alors reconnus et "
+        "transmis aux demandeurs. « aucun » retire le lien.",
+    )
+    p.add_argument("login", metavar="IDENTIFIANT")
+    p.add_argument("chat_id", metavar="CHAT_ID", help="identifiant Telegram, ou « aucun »")
+    p.set_defaults(handler=_link_chat)
     staff.set_defaults(handler=lambda args: _help(staff))
 
 
@@ -86,5 +97,18 @@ def _list(args: argparse.Namespace) -> int:
         return 0
     for info in accounts:
         state = "" if info.active else " (désactivé)"
-        print(f"{info.login} – {info.display_name}{state} : {', '.join(info.queues)}")
+        telegram = f" ; Telegram {info.chat_id}" if info.chat_id is not None else ""
+        print(f"{info.login} – {info.display_name}{state} : {', '.join(info.queues)}{telegram}")
+    return 0
+
+
+def _link_chat(args: argparse.Namespace) -> int:
+    from tickets.staff import link_staff_chat
+
+    unlink = args.chat_id.strip().lower() in ("aucun", "none", "-")
+    info = link_staff_chat(_core(args), args.login, None if unlink else args.chat_id)
+    if info.chat_id is None:
+        print(f"Compte du support « {info.login} » : plus lié à Telegram.")
+    else:
+        print(f"Compte du support « {info.login} » lié à l'identifiant Telegram {info.chat_id}.")
     return 0

@@ -16,6 +16,7 @@ from ceres_core.calendar import parse_iso_date, parse_iso_datetime
 from ceres_core.clock import PARIS, FixedClock, SystemClock
 from ceres_core.dte_timeline import dte_timeline, order_window, parse_kind, render_timeline_fr
 from ceres_core.errors import InvalidInput
+from ceres_core.values import parse_date
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--kind", type=str, metavar="{TP,CCP}", help="type de DTE : TP ou CCP")
     parser.add_argument(
-        "--start", type=str, metavar="AAAA-MM-JJ", help="date de début de la session"
+        "--start", type=str, metavar="AAAA-MM-JJ",
+        help="date de début de la session (AAAA-MM-JJ ou JJ/MM/AAAA)"
     )
     parser.add_argument(
         "--departement",
@@ -59,11 +61,11 @@ def handle_dte_timeline(args: argparse.Namespace) -> int:
         raise InvalidInput("Indiquez le type de DTE avec --kind TP ou --kind CCP.")
     if not args.start:
         raise InvalidInput(
-            "Indiquez la date de début de la session avec --start AAAA-MM-JJ "
-            "(par exemple --start 2027-03-15)."
+            "Indiquez la date de début de la session avec --start AAAA-MM-JJ ou JJ/MM/AAAA "
+            "(par exemple --start 2027-03-15 ou --start 15/03/2027)."
         )
     kind = parse_kind(args.kind)
-    start = parse_iso_date(args.start, "La date de début")
+    start = parse_date(args.start, "La date de début")
     ordered_at = (
         parse_iso_datetime(args.ordered_at, "La date de commande") if args.ordered_at else None
     )

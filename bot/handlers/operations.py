@@ -110,10 +110,11 @@ def leaf_button(operation: str, label: str, params: dict[str, str]) -> ButtonSpe
 
 
 async def lookup_choices(svc: Services, chat_id: int, lookup: str,
-                         variables: dict[str, str]) -> list[tuple[str, str]]:
+                         variables: dict[str, str], procedure: str | None = None
+                         ) -> list[tuple[str, str]]:
     """Buttons for a procedure input with ``lookup`` (the linked user's sessions…)."""
     login = await run_sync(accounts.linked_login, svc.core, chat_id)
-    choices = await run_sync(ops.lookup_choices, svc.core, login, lookup, variables)
+    choices = await run_sync(ops.lookup_choices, svc.core, login, lookup, variables, procedure)
     return [(c.value, c.label) for c in choices]
 
 
@@ -278,6 +279,15 @@ async def on_form_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                 await _search(update, context, login, operation, params, text, slot.version)
                 raise ApplicationHandlerStop
             value = ops.parse_param(name, text)
+            if name in ("session", "site"):  # checked in CERES now, not at the end
+                found = await run_sync(ops.resolve_lookup, svc.core, login, name, text,
+                                       params, None)
+                if found.value is None:
+                    rows = [[_set_button(c.label, operation, name, c.value)] for c in found.choices]
+                    rows.append([_abort_button()])
+                    await _send(context, chat_id, esc(found.message), rows)
+                    raise ApplicationHandlerStop
+                value = found.value
         except ParseError as exc:
             await context.bot.send_message(chat_id, exc.message)
             raise ApplicationHandlerStop from None
@@ -517,7 +527,7 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
         log.info("refused confirmation in chat %s: %s", chat_id, exc)
         await query.answer(texts.BUTTON_EXPIRED)
         return
-    await query.answer(texts.OP_WORKING if confirmed else texts.BUTTON_DONE)
+    await query.answer(None if confirmed else texts.BUTTON_DONE)  # the result follows
     await optional(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
     if not confirmed:
         await context.bot.send_message(chat_id, texts.OP_CANCELLED)

@@ -12,6 +12,7 @@ A walk ends on a leaf: its conclusion, the article to read and, for
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from telegram import Update
@@ -25,7 +26,7 @@ from bot.handlers import operations
 from bot.parsing import ParseError, parse_input
 from bot.runtime import Services, optional, run_sync, send_html, services
 from bot.state import ButtonSpec, ConcurrentUpdate, Press
-from ceres_core.errors import CeresError
+from ceres_core.errors import CeresError, NotFound
 from knowledge.procedure_engine import AnswerError, StaleStateError, Step, WalkState
 
 log = logging.getLogger(__name__)
@@ -84,25 +85,45 @@ async def _render(
             body += "\n\n" + texts.PROCEDURE_TYPE_ANSWER
             if step.input.lookup:  # the user's sessions, candidates or sites as buttons
                 rows = _choice_rows(state, await operations.lookup_choices(
-                    svc, chat_id, step.input.lookup, dict(state.variables)))
+                    svc, chat_id, step.input.lookup, dict(state.variables), state.procedure))
         rows.append(_nav_row(state, step))
     elif step.type == "check":
         assert step.check is not None
-        body = texts.CHECK_ASKED.format(text=esc(step.text), question=esc(step.check.question))
+        body = esc(check_question_text(step.text, step.check.question))
         rows = _choice_rows(state, list(step.check.outcome_labels.items()))
         rows.append(_nav_row(state, step))
     else:  # leaf
+        login = await run_sync(accounts.linked_login, svc.core, chat_id) if step.operations else None
+        handed_over: list[str] = []  # operations the user's profile cannot run: asked to the UD
         for op in step.operations:
             render = LEAF_OPERATIONS.get(op.name)
             if render is not None:
                 body += "\n\n" + await run_sync(render, svc, dict(op.params))
-            else:  # an operation to carry out (with a confirmation when it changes CERES)
-                button = operations.leaf_button(op.name, op.label, dict(op.params))
-                if button is not None:
-                    rows.append([button])
+                continue
+            why = await run_sync(bot_operations.not_for_role, svc.core, login, op.name)
+            if why is not None:
+                body += "\n\n" + esc(why)
+                handed_over.append(op.label)
+                continue
+            # an operation to carry out (with a confirmation when it changes CERES)
+            button = operations.leaf_button(op.name, op.label, dict(op.params))
+            if button is not None:
+                rows.append([button])
+        if handed_over and step.ticket is None:
+            where = ", ".join(
+                f"{label} {state.variables[key]}"
+                for key, label in (("session", "session"), ("candidate", "candidat"))
+                if state.variables.get(key)
+            )
+            reason = " ; ".join(handed_over) + (f" ({where})" if where else "")
+            rows.append([keyboards.ticket_button({
+                "src": "proc", "walk": state.to_dict(), "reason": reason, "hint": "ud",
+                "topic": step.article,
+            })])
         article = svc.article(step.article or "")
         if article is not None:
-            rows.append([keyboards.topic_button(article.id, article.title, "", "📄 ")])
+            rows.append([keyboards.topic_button(article.id, article.title, "",
+                                                texts.BUTTON_ARTICLE_PREFIX)])
         if step.ticket is not None:
             rows.append([keyboards.ticket_button({
                 "src": "proc", "walk": state.to_dict(), "reason": step.ticket.reason,
@@ -135,6 +156,17 @@ async def _advance(
             outcome = await run_sync(
                 core_checks.evaluate, svc.core, login, step.check.name, dict(step.check.params)
             )
+        except NotFound as exc:
+            # What the user typed designates nothing in CERES: ask it again.
+            await context.bot.send_message(
+                chat_id, texts.CHECK_REFUSED.format(message=esc(exc.message)),
+                parse_mode=ParseMode.HTML,
+            )
+            previous = _back_to_input(lib, state)
+            if previous is None:
+                break
+            state, step = previous, lib.step(previous)
+            break
         except CeresError as exc:
             await context.bot.send_message(
                 chat_id, texts.CHECK_REFUSED.format(message=esc(exc.message)),
@@ -153,6 +185,27 @@ async def _advance(
     data = None if step.finished else state.to_dict()
     await run_sync(svc.store.save_procedure, chat_id, data, version)
     await _render(update, context, state, step)
+
+
+def _back_to_input(lib: Any, state: WalkState) -> WalkState | None:
+    """The walk rewound to the last input answered (None if there is none)."""
+    while state.path:
+        state = lib.back(state)
+        if lib.step(state).type == "input":
+            return state
+    return None
+
+
+_ANNOUNCED_CHECK = re.compile(r"\s*Je vérifie[^.?!]*[.?!…]*")
+
+
+def check_question_text(text: str, question: str) -> str:
+    """A check the core could not answer, asked to the user: its text without the
+    sentences announcing a check (« Je vérifie… ») and the question once."""
+    text = _ANNOUNCED_CHECK.sub(" ", text).strip()
+    if not text or text == question.strip() or question.strip() in text:
+        return text or question
+    return f"{text}\n\n{question}"
 
 
 async def _load(svc: Services, chat_id: int) -> tuple[WalkState | None, int]:
@@ -241,6 +294,22 @@ async def handle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
         else:
             try:
                 value = parse_input(step.input.kind, text, svc.core.clock.today())
+                if step.input.lookup:  # a session, candidate or site: checked in CERES now
+                    login = await run_sync(accounts.linked_login, svc.core, chat_id)
+                    found = await run_sync(
+                        bot_operations.resolve_lookup, svc.core, login, step.input.lookup, value,
+                        dict(state.variables), state.procedure,
+                    )
+                    if found.value is None:
+                        rows = _choice_rows(state, [(c.value, c.label) for c in found.choices])
+                        rows.append(_nav_row(state, step))
+                        markup = await run_sync(keyboards.build, svc.store, chat_id, rows)
+                        await send_html(context.bot, chat_id, esc(found.message), markup)
+                        return True
+                    value = found.value
+                    if found.label and found.label != value:
+                        await send_html(context.bot, chat_id, texts.PROCEDURE_FOUND.format(
+                            label=esc(found.label)), None)
             except ParseError as exc:
                 await context.bot.send_message(chat_id, exc.message)
                 return True

@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import accounts, texts
 from bot.formatting import esc
@@ -50,7 +50,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(
             texts.LINKED.format(
                 name=esc(view.display_name), login=esc(view.login), scopes=_scopes(view.scopes)
-            ),
+            ) + "\n\n" + texts.OP_HELP + "\n\n" + texts.LINKED_MORE,
             parse_mode=ParseMode.HTML,
         )
         return
@@ -59,6 +59,23 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(
         texts.WELCOME.format(name=name) + "\n\n" + help_text(context), parse_mode=ParseMode.HTML
     )
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command no handler took (``/nimportequoi``): say so, with what the bot knows."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command = message.text.split()[0].split("@")[0]
+    await message.reply_text(
+        texts.UNKNOWN_COMMAND.format(command=esc(command)) + "\n\n" + help_text(context),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+def register_fallback(app: Application) -> None:
+    """Last of group 0, after every command handler: private chats only."""
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
 
 
 async def aide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

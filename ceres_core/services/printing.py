@@ -20,7 +20,9 @@ Readings (ceres-domain.md leaves them open):
   "lettre de refus"). A registration with no result has nothing to print.
 * **Who** (R-ACT-2): printing operations (verify, request, duplicate, PND) are done
   by the UD of the session's département or a national admin; the read-only views
-  (preview, history) and the attestation are also open to the DREETS of the region.
+  (preview, history) and the attestation are also open to the DREETS of the region;
+  the read-only views are also open to the centre of the session's site (it follows
+  its own sessions' mailings), which requests nothing.
 * **Verification** (R-PRT-2, R-PRT-3): ticking "Données vérifiées et conformes" is
   refused while the record raises an R-CAN-4 alert (the alert is what CERES shows at
   that point); a request is refused when the record is a draft or raises an alert.
@@ -78,6 +80,8 @@ from ceres_core.settings import Rules
 PRINT_ROLES = (Role.UD, Role.ADMIN)
 #: Roles that may read the printing views and download the attestation.
 READ_ROLES = (Role.UD, Role.DREETS, Role.ADMIN)
+#: Roles that may read the preview and the print history (the centre: its own sites).
+VIEW_ROLES = (Role.CENTRE, *READ_ROLES)
 
 #: What the preview never shows (R-PRT-1, seed 000).
 PREVIEW_NOTICE = (
@@ -607,7 +611,7 @@ def documents_preview(core: Core, actor: str, session_ref: str) -> SessionPrevie
     with core.transaction() as db:
         user = load_actor(db, actor)
         session = _load_session(db, session_ref)
-        require_site(user, session.site, READ_ROLES, "consulter les documents de cette session")
+        require_site(user, session.site, VIEW_ROLES, "consulter les documents de cette session")
         _require_validated(session)
         regs = _load_registrations(db, session)
         lines = tuple(_line(r, session, core.rules) for r in regs)
@@ -1010,7 +1014,7 @@ def print_history(core: Core, actor: str, session_ref: str, ceres_id: str) -> Pr
     with core.transaction() as db:
         user = load_actor(db, actor)
         session = _load_session(db, session_ref)
-        require_site(user, session.site, READ_ROLES, "consulter les envois de cette session")
+        require_site(user, session.site, VIEW_ROLES, "consulter les envois de cette session")
         reg = _load_registration(db, session, ceres_id)
         line = _line(reg, session, core.rules)
         next_dup = _next_duplicate_from(reg, core.rules)

@@ -15,7 +15,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ceres_core.access import SITE_ROLES, find_centre_by_siret, load_actor, require_site
+from ceres_core.access import (
+    SITE_ROLES,
+    find_centre_by_siret,
+    load_actor,
+    profile_covers_site,
+    require_site,
+)
 from ceres_core.core import Core
 from ceres_core.errors import NotFound, RuleViolation
 from ceres_core.models import (
@@ -29,6 +35,7 @@ from ceres_core.models import (
     SiteTransfer,
     User,
 )
+from ceres_core.names import fold
 from ceres_core.services._operation import audit, operation
 from ceres_core.services.centres import require_site_dreets
 from ceres_core.siret import normalize_siret
@@ -40,6 +47,7 @@ __all__ = [
     "TransferView",
     "UNREGISTERED_TARGET_MESSAGE",
     "can_transfer_site",
+    "find_sites",
     "get_site",
     "list_sites_on_reprise",
     "site_history",
@@ -191,6 +199,41 @@ def get_site(core: Core, actor: str, site_code: str) -> SiteView:
         site = _load_site(db, site_code)
         require_site(user, site, SITE_ROLES, "consulter ce site")
         return _site_view(db, site)
+
+
+def find_sites(core: Core, actor: str, text: str, *, limit: int = 12) -> tuple[SiteView, ...]:
+    """Sites of the actor's scope (R-ACT-2) whose code or name matches ``text``.
+
+    The code is compared whatever its case (``s-930002``); the name ignores case,
+    accents and punctuation, and matches when every word typed is in it
+    ("metiers paysage montreuil"). An exact code or an exact name comes alone.
+    """
+    wanted = fold(text)
+    if not wanted:
+        return ()
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        profiles = [p for p in user.profiles if p.role in SITE_ROLES]
+        if not profiles:
+            raise RuleViolation(
+                "R-ACT-2", "Votre profil ne permet pas de consulter les sites.", actor=user.login
+            )
+        code = (text or "").strip().upper()
+        query = select(Site).options(selectinload(Site.departement), selectinload(Site.centre))
+        visible = [
+            site for site in db.scalars(query.order_by(Site.name, Site.code))
+            if any(profile_covers_site(p, site) for p in profiles)
+        ]
+        exact = [s for s in visible if s.code.upper() == code or fold(s.name) == wanted]
+        if exact:
+            return tuple(_site_view(db, s) for s in exact[:limit])
+        words = wanted.split()
+        hits = [
+            s for s in visible
+            if all(w in fold(f"{s.name} {s.code} {s.commune or ''}").split() for w in words)
+            or wanted in fold(s.code)
+        ]
+        return tuple(_site_view(db, s) for s in hits[:limit])
 
 
 def can_transfer_site(core: Core, actor: str, site_code: str) -> bool:

@@ -62,3 +62,30 @@ async def test_chat_page_links_an_account_asks_and_walks_a_procedure(demo):
             await expect(page.locator(".msg.bot").last).to_contain_text("Date limite de commande du DTE")
         finally:
             await browser.close()
+
+
+async def test_demo_serves_the_dashboard_with_demo_staff(demo, core):
+    import re
+
+    import aiohttp
+
+    from bot.demo_staff import DEMO_STAFF, DEMO_STAFF_PASSWORD, ensure_demo_staff
+    from tickets.services import list_staff
+
+    staff = {info.login: info.queues for info in list_staff(core)}
+    assert staff["gev.btp"] == ("gev-btp",) and staff["dreets.idf.support"] == ("dreets-11",)
+    assert set(DEMO_STAFF) <= set(staff)
+    assert ensure_demo_staff(core) == []  # idempotent: a second start creates nothing
+    # unsafe: keep cookies for an IP address (127.0.0.1)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        page = await (await http.get(demo)).text()
+        assert '<a href="/support/"' in page and "Tableau de bord du support" in page
+        assert DEMO_STAFF_PASSWORD in page
+        login = await (await http.get(f"{demo}/support/connexion")).text()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+        resp = await http.post(f"{demo}/support/connexion", allow_redirects=False,
+                               data={"csrf_token": token, "login": "gev.btp",
+                                     "password": DEMO_STAFF_PASSWORD})
+        assert resp.status == 303 and resp.headers["Location"] == "/support/"
+        home = await (await http.get(f"{demo}/support/")).text()
+        assert "Mes files" in home and 'href="/support/files/gev-btp"' in home
