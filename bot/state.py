@@ -45,6 +45,39 @@ class InvalidButton(Exception):
         self.reason = reason
 
 
+def write_versioned(
+    core: Core,
+    model: type,
+    chat_id: int,
+    values: dict[str, Any],
+    expected_version: int,
+    now: datetime,
+) -> int:
+    """Optimistic write of a per-chat row (``chat_id``, ``version``, ``updated_at``).
+
+    Creates the row at version 1 when ``expected_version`` is 0, otherwise updates
+    it only if nobody wrote since ``expected_version``; returns the new version or
+    raises :class:`ConcurrentUpdate` (several bot instances share the database).
+    """
+    with core.transaction() as db:
+        if expected_version == 0 and db.get(model, chat_id) is None:
+            db.add(model(chat_id=chat_id, version=1, updated_at=now, **values))
+            try:
+                db.flush()
+            except Exception as exc:  # another instance created it meanwhile
+                raise ConcurrentUpdate(str(exc)) from exc
+            return 1
+        result = db.execute(
+            update(model)
+            .where(model.chat_id == chat_id, model.version == expected_version)
+            .values(version=expected_version + 1, updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise ConcurrentUpdate(f"chat {chat_id}: version {expected_version} is stale")
+        return expected_version + 1
+
+
 class ConcurrentUpdate(Exception):
     """The conversation changed since it was read (another update won)."""
 
@@ -172,25 +205,9 @@ class StateStore:
     def save_procedure(self, chat_id: int, data: dict[str, Any] | None, expected_version: int) -> int:
         """Write the walk if nobody wrote since ``expected_version``; return the new version."""
         now = self._now()
-        with self.core.transaction() as db:
-            if expected_version == 0:
-                row = db.get(Conversation, chat_id)
-                if row is None:
-                    db.add(Conversation(chat_id=chat_id, procedure=data, version=1, updated_at=now))
-                    try:
-                        db.flush()
-                    except Exception as exc:  # another instance created it meanwhile
-                        raise ConcurrentUpdate(str(exc)) from exc
-                    return 1
-            result = db.execute(
-                update(Conversation)
-                .where(Conversation.chat_id == chat_id, Conversation.version == expected_version)
-                .values(procedure=data, version=expected_version + 1, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount != 1:
-                raise ConcurrentUpdate(f"chat {chat_id}: version {expected_version} is stale")
-            return expected_version + 1
+        return write_versioned(
+            self.core, Conversation, chat_id, {"procedure": data}, expected_version, now
+        )
 
     def clear_procedure(self, chat_id: int) -> None:
         with self.core.transaction() as db:

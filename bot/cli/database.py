@@ -44,6 +44,23 @@ def prepare_database(core: Core) -> list[str]:
     return upgrade(core.engine, migration_locations())
 
 
+def prepared_core(args: argparse.Namespace) -> Core:
+    """The core on ``--database-url`` (or the default), with its schema up to date."""
+    core = Core.from_url(getattr(args, "database_url", None))
+    prepare_database(core)
+    return core
+
+
+def help_handler(parser: argparse.ArgumentParser):
+    """A handler for a command group called without its sub-command: print its help."""
+
+    def show(_args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    return show
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "init",

@@ -7,8 +7,7 @@ import argparse
 import getpass
 import sys
 
-from bot.cli.database import prepare_database
-from ceres_core.core import Core
+from bot.cli.database import help_handler, prepared_core
 from ceres_core.errors import InvalidInput
 
 
@@ -47,18 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("login", metavar="IDENTIFIANT")
     p.add_argument("chat_id", metavar="CHAT_ID", help="identifiant Telegram, ou « aucun »")
     p.set_defaults(handler=_link_chat)
-    staff.set_defaults(handler=lambda args: _help(staff))
-
-
-def _help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2
-
-
-def _core(args: argparse.Namespace) -> Core:
-    core = Core.from_url(args.database_url)
-    prepare_database(core)
-    return core
+    staff.set_defaults(handler=help_handler(staff))
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -81,7 +69,7 @@ def _add(args: argparse.Namespace) -> int:
     from tickets.staff import add_staff
 
     password = _read_password(args)
-    core = _core(args)
+    core = prepared_core(args)
     info = add_staff(core, args.login, args.name, password, args.queues)
     print(f"Compte du support « {info.login} » créé ({info.display_name}).")
     print(f"Files : {', '.join(info.queues)}.")
@@ -91,7 +79,7 @@ def _add(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from tickets.staff import list_staff
 
-    accounts = list_staff(_core(args))
+    accounts = list_staff(prepared_core(args))
     if not accounts:
         print("Aucun compte du support.")
         return 0
@@ -106,7 +94,7 @@ def _link_chat(args: argparse.Namespace) -> int:
     from tickets.staff import link_staff_chat
 
     unlink = args.chat_id.strip().lower() in ("aucun", "none", "-")
-    info = link_staff_chat(_core(args), args.login, None if unlink else args.chat_id)
+    info = link_staff_chat(prepared_core(args), args.login, None if unlink else args.chat_id)
     if info.chat_id is None:
         print(f"Compte du support « {info.login} » : plus lié à Telegram.")
     else:

@@ -11,9 +11,8 @@ import argparse
 import json
 from datetime import datetime
 
-from bot.cli.database import prepare_database
+from bot.cli.database import help_handler, prepared_core
 from ceres_core.clock import PARIS
-from ceres_core.core import Core
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,18 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--text", required=True, metavar="TEXTE", help="texte de la réponse")
     p.add_argument("--internal", action="store_true", help="note interne, non envoyée au demandeur")
     p.set_defaults(handler=_reply)
-    tickets.set_defaults(handler=lambda args: _help(tickets))
-
-
-def _help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2
-
-
-def _core(args: argparse.Namespace) -> Core:
-    core = Core.from_url(args.database_url)
-    prepare_database(core)
-    return core
+    tickets.set_defaults(handler=help_handler(tickets))
 
 
 def _actor(args: argparse.Namespace):
@@ -82,7 +70,7 @@ def _dump(data: object) -> None:
 def _list(args: argparse.Namespace) -> int:
     from tickets.services import list_tickets
 
-    rows = list_tickets(_core(args), _actor(args), queue=args.queue, status=args.status,
+    rows = list_tickets(prepared_core(args), _actor(args), queue=args.queue, status=args.status,
                         search=args.search, limit=args.limit)
     if args.json:
         _dump(rows)
@@ -103,7 +91,7 @@ def _show(args: argparse.Namespace) -> int:
     from tickets.services import get_ticket_detail
     from tickets.texts import EVENT_LABELS, event_value
 
-    d = get_ticket_detail(_core(args), _actor(args), args.ticket)
+    d = get_ticket_detail(prepared_core(args), _actor(args), args.ticket)
     if args.json:
         _dump(d)
         return 0
@@ -155,7 +143,7 @@ def _show(args: argparse.Namespace) -> int:
 def _reply(args: argparse.Namespace) -> int:
     from tickets.services import staff_reply
 
-    result = staff_reply(_core(args), args.staff, args.ticket, args.text, internal=args.internal)
+    result = staff_reply(prepared_core(args), args.staff, args.ticket, args.text, internal=args.internal)
     if args.internal:
         print(f"Note interne ajoutée au ticket {result.ticket.number}.")
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.accounts import DEFAULT_TTL_MINUTES
+from bot.cli.database import help_handler, prepared_core
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,23 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     code.set_defaults(handler=_link_code)
     listing = users.add_parser("list", help="liste des comptes et de leur périmètre")
     listing.set_defaults(handler=_list)
-    p.set_defaults(handler=lambda args: (p.print_help(), 2)[1])
-
-
-def _core(args: argparse.Namespace):
-    from bot.cli.database import prepare_database
-    from ceres_core.core import Core
-
-    core = Core.from_url(args.database_url)
-    prepare_database(core)
-    return core
+    p.set_defaults(handler=help_handler(p))
 
 
 def _link_code(args: argparse.Namespace) -> int:
     from bot.accounts import issue_link_code
     from ceres_core.dte_timeline import format_datetime_fr
 
-    issued = issue_link_code(_core(args), args.login, args.ttl_minutes)
+    issued = issue_link_code(prepared_core(args), args.login, args.ttl_minutes)
     print(f"Code de liaison pour {issued.login} : {issued.code}")
     print(f"Valable une seule fois, jusqu'au {format_datetime_fr(issued.expires_at)}.")
     print(f"Dans la conversation avec le bot, envoyez : /start {issued.code}")
@@ -50,7 +42,7 @@ def _link_code(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from bot.accounts import list_users
 
-    rows = list_users(_core(args))
+    rows = list_users(prepared_core(args))
     if not rows:
         print("Aucun compte.")
         return 0

@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
-
 from bot.models import OperationForm
-from bot.state import ConcurrentUpdate
+from bot.state import write_versioned
 from ceres_core.core import Core
 
 
@@ -34,24 +32,8 @@ def load_form(core: Core, chat_id: int) -> FormSlot:
 
 def save_form(core: Core, chat_id: int, data: dict[str, Any] | None, expected_version: int) -> int:
     """Write the form if nobody wrote since ``expected_version``; return the new version."""
-    now = core.clock.now()
-    with core.transaction() as db:
-        if expected_version == 0 and db.get(OperationForm, chat_id) is None:
-            db.add(OperationForm(chat_id=chat_id, data=data, version=1, updated_at=now))
-            try:
-                db.flush()
-            except Exception as exc:  # another instance created it meanwhile
-                raise ConcurrentUpdate(str(exc)) from exc
-            return 1
-        result = db.execute(
-            update(OperationForm)
-            .where(OperationForm.chat_id == chat_id, OperationForm.version == expected_version)
-            .values(data=data, version=expected_version + 1, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            raise ConcurrentUpdate(f"chat {chat_id}: form version {expected_version} is stale")
-        return expected_version + 1
+    return write_versioned(core, OperationForm, chat_id, {"data": data}, expected_version,
+                           core.clock.now())
 
 
 def clear_form(core: Core, chat_id: int) -> bool:
