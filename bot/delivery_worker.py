@@ -60,13 +60,11 @@ def sent_message_id(core: Core, key: str) -> int | None | bool:
 
 
 def remember_sent(core: Core, item: ticket_services.DeliveryItem, message_id: int) -> None:
-    try:
-        with core.transaction() as db:
-            db.add(SentDelivery(idempotency_key=item.idempotency_key, delivery_id=item.id,
-                                chat_id=item.chat_id, telegram_message_id=message_id,
-                                sent_at=core.clock.now()))
-    except IntegrityError:  # another worker recorded it first
-        pass
+    # Another worker may have recorded it first: the unique key keeps one row.
+    with contextlib.suppress(IntegrityError), core.transaction() as db:
+        db.add(SentDelivery(idempotency_key=item.idempotency_key, delivery_id=item.id,
+                            chat_id=item.chat_id, telegram_message_id=message_id,
+                            sent_at=core.clock.now()))
 
 
 def wants_rating(core: Core, item: ticket_services.DeliveryItem) -> bool:

@@ -16,6 +16,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from ceres_core.values import plural  # noqa: F401  (re-exported for the handlers)
+
 MAX_MESSAGE = 4096
 MAX_CALLBACK_ANSWER = 200
 
@@ -23,19 +25,6 @@ MAX_CALLBACK_ANSWER = 200
 def esc(value: object) -> str:
     """``value`` as text safe inside Telegram HTML (``<``, ``>``, ``&`` and quotes)."""
     return html.escape(str(value), quote=True)
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``count`` and the word agreeing with it: ``plural(1, "session")`` → ``"1 session"``,
-    ``plural(2, "agrément")`` → ``"2 agréments"``, ``plural(0, "candidat envoyé")`` →
-    ``"0 candidat envoyé"`` (French: singular below 2). ``plural_form`` for irregular
-    words (``plural(2, "duplicata", "duplicatas")``); by default every word takes an -s
-    unless it already ends with s, x or z."""
-    if abs(count) < 2:
-        return f"{count} {singular}"
-    if plural_form is None:
-        plural_form = " ".join(w if w[-1:] in "sxz" else w + "s" for w in singular.split(" "))
-    return f"{count} {plural_form}"
 
 
 def utf16_len(text: str) -> int:

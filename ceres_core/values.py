@@ -121,3 +121,18 @@ def parse_int(value: object, what: str, *, lo: int | None = None, hi: int | None
             bounds = f"d'au plus {hi}"
         raise InvalidInput(f"{what} doit être {bounds} (valeur reçue : {number}).")
     return number
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``count`` and the words agreeing with it, French style (singular below 2).
+
+    ``plural(1, "session")`` → ``"1 session"``, ``plural(2, "agrément")`` →
+    ``"2 agréments"``; ``plural_form`` for irregular words
+    (``plural(2, "PV individuel", "PV individuels")``). By default every word takes
+    an -s unless it already ends with s, x or z.
+    """
+    if abs(count) < 2:
+        return f"{count} {singular}"
+    if plural_form is None:
+        plural_form = " ".join(w if w[-1:] in "sxz" else w + "s" for w in singular.split(" "))
+    return f"{count} {plural_form}"

@@ -33,6 +33,7 @@ The engine validates the kind and normalises; a bad value raises
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -549,10 +550,8 @@ def validate_value(kind: str, value: object, options: Iterable[str] = ()) -> str
         if isinstance(value, date) and not hasattr(value, "hour"):
             return value.isoformat()
         if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            try:
+            with contextlib.suppress(ValueError):  # 2027-02-30: said below
                 return date.fromisoformat(value.strip()).isoformat()
-            except ValueError:
-                pass
         raise AnswerError("Cette date n'existe pas ou n'est pas lisible. Exemple : 15/03/2027.")
     if not isinstance(value, str):
         raise AnswerError("Réponse illisible : merci de saisir une valeur.")

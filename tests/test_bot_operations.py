@@ -90,7 +90,7 @@ def test_confirmation_of_a_print_names_the_candidates(demo):
     )
     assert not out.nothing_to_do
     result = ops.execute(demo, "ud75", "request_print", {"session": TP})
-    assert "1 candidat(s) envoyé(s) pour impression, 1 refusé(s)." in result.html
+    assert "1 candidat envoyé pour impression, 1 demande non transmise." in result.html
     # Still one to send (refused): named alone.
     again = ops.confirmation(demo, "ud75", "request_print", {"session": TP})
     assert "le candidat restant de la session" in again.html and "Youssef MARIACH1" in again.html

@@ -162,7 +162,7 @@ def test_r_res_2_general_pv_and_individual_pvs_never_for_admitted(core, world, c
     assert pvs.individual_pvs[0].ccps_obtained == (ODP1,)
     assert (pvs.admitted_not_sent, pvs.absent_count) == (2, 1)
     assert pvs.recipient == "DRIEETS Île-de-France"
-    assert "le PV général" in pvs.summary and "2 PV individuel(s)" in pvs.summary
+    assert "le PV général" in pvs.summary and "2 PV individuels" in pvs.summary
     assert "Ne pas envoyer les PV individuels des candidats admis (2)" in pvs.summary
     assert res.pv_to_send(core, "ud75", A1_TP).individual_pvs == pvs.individual_pvs
 

@@ -44,3 +44,15 @@ def test_times(text, expected):
 def test_bad_times(text):
     with pytest.raises(InvalidInput):
         parse_time(text, "L'heure")
+
+
+@pytest.mark.parametrize(
+    "count, words, expected",
+    [(0, ("candidat envoyé",), "0 candidat envoyé"), (1, ("session",), "1 session"),
+     (2, ("agrément",), "2 agréments"), (3, ("PV individuel", "PV individuels"), "3 PV individuels"),
+     (2, ("duplicata envoyé", "duplicatas envoyés"), "2 duplicatas envoyés"), (5, ("prix",), "5 prix")],
+)
+def test_plural_agrees_in_french(count, words, expected):
+    from ceres_core.values import plural
+
+    assert plural(count, *words) == expected

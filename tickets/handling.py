@@ -7,10 +7,13 @@ belongs to one of their queues (R-ACT-2); the command line may act as
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from ceres_core.core import Core
 from ceres_core.errors import CeresError, InvalidInput
@@ -77,6 +80,20 @@ class ReplyResult:
 # -- claim and assignment ----------------------------------------------------------------------
 
 
+@contextmanager
+def _open_ticket_for(
+    core: Core, staff: str, ticket_id: int | str, *, lock: bool = True
+) -> Iterator[tuple[Session, StaffAccount, Ticket]]:
+    """One staff operation on an open ticket: the member is loaded, the ticket (locked
+    by default) must be in one of their queues and not *clos*; then the caller acts."""
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        ticket = get_ticket(db, ticket_id, for_update=lock)
+        require_ticket_access(actor, ticket)
+        require_open(ticket)
+        yield db, actor, ticket
+
+
 def claim(core: Core, staff: str, ticket_id: int | str) -> TicketSummary:
     """Take an unassigned ticket. Of two staff members claiming at once exactly one wins:
     the assignment is a conditional ``UPDATE … WHERE assignee_id IS NULL`` whose row
@@ -86,11 +103,7 @@ def claim(core: Core, staff: str, ticket_id: int | str) -> TicketSummary:
 
 def _claim(core: Core, staff: str, ticket_id: int | str) -> TicketSummary:
     now = core.clock.now()
-    with core.transaction() as db:
-        actor = load_staff(db, staff)
-        ticket = get_ticket(db, ticket_id)
-        require_ticket_access(actor, ticket)
-        require_open(ticket)
+    with _open_ticket_for(core, staff, ticket_id, lock=False) as (db, actor, ticket):
         if ticket.assignee_id == actor.id:
             return summary(ticket)
         if ticket.assignee_id is None:
@@ -118,11 +131,7 @@ def _claim(core: Core, staff: str, ticket_id: int | str) -> TicketSummary:
 def assign(core: Core, staff: str, ticket_id: int | str, assignee: str | None) -> TicketSummary:
     """Give the ticket to a member of its queue (or to nobody with ``None``)."""
     now = core.clock.now()
-    with core.transaction() as db:
-        actor = load_staff(db, staff)
-        ticket = get_ticket(db, ticket_id, for_update=True)
-        require_ticket_access(actor, ticket)
-        require_open(ticket)
+    with _open_ticket_for(core, staff, ticket_id) as (db, actor, ticket):
         target: StaffAccount | None = None
         if assignee:
             target = load_staff(db, assignee)
@@ -162,11 +171,7 @@ def staff_reply(
 
 def _staff_reply(core: Core, staff: str, ticket_id: int | str, body: str, internal: bool) -> ReplyResult:
     now = core.clock.now()
-    with core.transaction() as db:
-        actor = load_staff(db, staff)
-        ticket = get_ticket(db, ticket_id, for_update=True)
-        require_ticket_access(actor, ticket)
-        require_open(ticket)
+    with _open_ticket_for(core, staff, ticket_id) as (db, actor, ticket):
         if internal:
             message, _ = add_message(db, ticket, now, body, author_kind=AuthorKind.STAFF,
                                      staff=actor, internal=True)
@@ -230,11 +235,7 @@ def set_status(core: Core, staff: str, ticket_id: int | str, status: TicketStatu
     demandeur* and *résolu* pause the SLA clock; leaving them resumes it."""
     new = parse_status(status)
     now = core.clock.now()
-    with core.transaction() as db:
-        actor = load_staff(db, staff)
-        ticket = get_ticket(db, ticket_id, for_update=True)
-        require_ticket_access(actor, ticket)
-        require_open(ticket)
+    with _open_ticket_for(core, staff, ticket_id) as (db, actor, ticket):
         if ticket.status is new:
             raise CeresError(texts.ERR_SAME_STATUS.format(number=ticket.number,
                                                           status=STATUS_LABELS[new]))
@@ -245,11 +246,7 @@ def set_status(core: Core, staff: str, ticket_id: int | str, status: TicketStatu
 def set_priority(core: Core, staff: str, ticket_id: int | str, priority: Priority | str) -> TicketSummary:
     new = parse_priority(priority)
     now = core.clock.now()
-    with core.transaction() as db:
-        actor = load_staff(db, staff)
-        ticket = get_ticket(db, ticket_id, for_update=True)
-        require_ticket_access(actor, ticket)
-        require_open(ticket)
+    with _open_ticket_for(core, staff, ticket_id) as (db, actor, ticket):
         if ticket.priority is not new:
             add_event(db, ticket, now, "priority", actor=actor, old=ticket.priority.value,
                       new=new.value)
@@ -260,11 +257,7 @@ def set_priority(core: Core, staff: str, ticket_id: int | str, priority: Priorit
 def hand_back_to_bot(core: Core, staff: str, ticket_id: int | str) -> TicketSummary:
     """The bot answers the user's messages again; the ticket itself stays as it is."""
     now = core.clock.now()
-    with core.transaction() as db:
-        actor = load_staff(db, staff)
-        ticket = get_ticket(db, ticket_id, for_update=True)
-        require_ticket_access(actor, ticket)
-        require_open(ticket)
+    with _open_ticket_for(core, staff, ticket_id) as (db, actor, ticket):
         if ticket.handled_by_human:
             ticket.handled_by_human = False
             add_event(db, ticket, now, "owner", actor=actor, old="support", new="assistant")
@@ -279,11 +272,7 @@ def move_to_queue(
     are recomputed on the new queue's hours and targets from the creation time)."""
     ensure_queues(core, [queue])
     now = core.clock.now()
-    with core.transaction() as db:
-        actor = load_staff(db, staff)
-        ticket = get_ticket(db, ticket_id, for_update=True)
-        require_ticket_access(actor, ticket)
-        require_open(ticket)
+    with _open_ticket_for(core, staff, ticket_id) as (db, actor, ticket):
         target = queue_by_code(db, queue)
         if target.id == ticket.queue_id:
             return summary(ticket)

@@ -7,6 +7,7 @@ lives in ``ceres_core`` (see architecture.md).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -52,11 +53,9 @@ EXIT_BROKEN_PIPE = 141
 
 def _silence_stdout() -> None:
     """After a broken pipe: point stdout at /dev/null so that the final flush is quiet."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
-        pass
+    # No real file descriptor under test runners: nothing to silence then.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def main(argv: list[str] | None = None) -> int:

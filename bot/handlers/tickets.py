@@ -388,16 +388,24 @@ def _when(at: datetime) -> str:
     return at.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
 
 
-async def on_view(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+async def _pressed_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press):
+    """The requester's own ticket named by a button, or ``None`` (the refusal is said)."""
     query = update.callback_query
     assert query is not None
-    svc = services(context)
     chat_id = _chat_id(update)
     await query.answer()
     try:
-        detail = await run_sync(ticket_services.get_my_ticket, svc.core, chat_id, press.payload.get("t"))
+        return await run_sync(ticket_services.get_my_ticket, services(context).core, chat_id,
+                              press.payload.get("t"))
     except CeresError as exc:
         await context.bot.send_message(chat_id, exc.message)
+        return None
+
+
+async def on_view(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    chat_id = _chat_id(update)
+    detail = await _pressed_ticket(update, context, press)
+    if detail is None:
         return
     t = detail.ticket
     parts = [texts.TICKET_THREAD_HEADING.format(
@@ -418,15 +426,10 @@ async def on_view(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pre
 
 
 async def on_write(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
-    query = update.callback_query
-    assert query is not None
     svc = services(context)
     chat_id = _chat_id(update)
-    await query.answer()
-    try:
-        detail = await run_sync(ticket_services.get_my_ticket, svc.core, chat_id, press.payload.get("t"))
-    except CeresError as exc:
-        await context.bot.send_message(chat_id, exc.message)
+    detail = await _pressed_ticket(update, context, press)
+    if detail is None:
         return
     await run_sync(tc.save_draft, svc.core, chat_id,
                    {"ticket_id": detail.ticket.id, "number": detail.ticket.number}, "write")

@@ -75,6 +75,7 @@ from ceres_core.services._operation import audit, operation
 from ceres_core.services.candidates import candidate_alerts, change_record_through_draft
 from ceres_core.services.sessions import load_session
 from ceres_core.settings import Rules
+from ceres_core.values import plural
 
 #: Roles that act on printing (the UD of the session's département, or an admin).
 PRINT_ROLES = (Role.UD, Role.ADMIN)
@@ -794,7 +795,10 @@ def request_print_for_session(
     if not outcomes:
         message = f"Aucun candidat de la session « {ref} » ne reste à envoyer pour impression."
     else:
-        message = f"{sent} candidat(s) envoyé(s) pour impression, {refused} refusé(s)."
+        message = (
+            f"{plural(sent, 'candidat envoyé')} pour impression, "
+            f"{plural(refused, 'demande non transmise')}."
+        )
     return BatchPrintView(ref, tuple(outcomes), sent, refused, routing, message)
 
 
@@ -877,8 +881,9 @@ def request_duplicate(
             )
         message = (
             f"Duplicata ({_doc_label(document)}) demandé le {_fr(now.date())} pour "
-            f"{_name_natural(cand)} (n° {cand.ceres_id}) : {line.duplicates_count} duplicata(s) "
-            f"envoyé(s) pour impression. {routing.label}"
+            f"{_name_natural(cand)} (n° {cand.ceres_id}) : "
+            f"{plural(line.duplicates_count, 'duplicata envoyé', 'duplicatas envoyés')} "
+            f"pour impression. {routing.label}"
         )
         regs = _load_registrations(db, session)
         nxt = _next_to_send(regs, reg.id, session)

@@ -64,6 +64,7 @@ from ceres_core.services.sessions import (
     load_session,
 )
 from ceres_core.settings import Rules
+from ceres_core.values import plural
 
 __all__ = [
     "ATTENDANCE_LABELS",
@@ -177,8 +178,8 @@ def _check_final_interview_limit(
             f"inscrit{_e(candidate)} à la session {session.ref} du {_fr(start)} : un "
             "candidat ne peut pas passer plus "
             f"de {rules.max_final_interview_sessions} sessions de titre ou de CCP avec "
-            f"entretien final sur une année ; or la fiche compte déjà {others} session(s) de "
-            f"ce type entre le {_fr(first)} et le {_fr(last)} : {listed}. Les sessions CCP "
+            f"entretien final sur une année ; or la fiche compte déjà "
+            f"{plural(others, 'session')} de ce type entre le {_fr(first)} et le {_fr(last)} : {listed}. Les sessions CCP "
             "sans entretien final et les sessions CCS ne sont pas limitées",
             ceres_id=candidate.ceres_id,
             sessions=[s.ref for s in counted],

@@ -46,6 +46,7 @@ from ceres_core.services.sessions import (
     registration_line,
 )
 from ceres_core.session_states import SessionEvent, transition
+from ceres_core.values import plural
 
 #: Who reads the PV list: the centre, and the State services that receive the PVs.
 PV_ROLES = (Role.CENTRE, Role.UD, Role.DREETS, Role.ADMIN)
@@ -298,7 +299,7 @@ def pv_to_send(core: Core, actor: str, ref: str) -> PvList:
             f"À envoyer en original (papier, signé) à la {recipient} : le PV général de la "
             f"session {session.ref}"
             + (
-                f" et {len(individual)} PV individuel(s) (candidats partiellement admis ou "
+                f" et {plural(len(individual), 'PV individuel', 'PV individuels')} (candidats partiellement admis ou "
                 "refusés)"
                 if individual
                 else ""

@@ -39,6 +39,7 @@ from ceres_core.names import fold
 from ceres_core.services._operation import audit, operation
 from ceres_core.services.centres import require_site_dreets
 from ceres_core.siret import normalize_siret
+from ceres_core.values import plural
 
 __all__ = [
     "CentreRef",
@@ -320,8 +321,9 @@ def transfer_site(
             return TransferView(
                 confirmed=False,
                 next_step=(
-                    f"Confirmez le transfert du site « {site.name} » et de ses {agrements} "
-                    f"agrément(s) et {len(session_refs)} session(s) vers le centre "
+                    f"Confirmez le transfert du site « {site.name} » avec "
+                    f"{plural(agrements, 'agrément')} et {plural(len(session_refs), 'session')} "
+                    f"vers le centre "
                     f"« {target.name} »."
                 ),
                 **common,
@@ -350,7 +352,8 @@ def transfer_site(
             confirmed=True,
             next_step=(
                 f"Le site « {site.name} » est transféré vers le centre « {target.name} » avec "
-                f"ses {agrements} agrément(s) et {len(session_refs)} session(s). {next_step}"
+                f"{plural(agrements, 'agrément')} et {plural(len(session_refs), 'session')}. "
+                f"{next_step}"
             ),
             transfer_id=record.id,
             at=now,

@@ -89,7 +89,7 @@ async def test_print_a_session_with_confirmation(harness: BotHarness, demo):
     data = reply.button("Confirmer")
     result = await confirm(chat, reply)
     text = plain(result.text)
-    assert "1 candidat(s) envoyé(s) pour impression, 1 refusé(s)." in text
+    assert "1 candidat envoyé pour impression, 1 demande non transmise." in text
     assert "✅ Madame Aïssatou Diallo (n° C260000003) Demande d'impression initiale transmise le 22/11/2026" in text
     assert "⛔ Monsieur Youssef MARIACH1 (n° C260000005)\n" in result.text  # the core's message below
     assert "(n° C260000005) : Les données" not in text
