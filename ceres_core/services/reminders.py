@@ -96,6 +96,16 @@ def recipients(core: Core) -> list[Recipient]:
         ]
 
 
+def recipient_of(core: Core, actor: str) -> Recipient:
+    """One account as a recipient (its département and kinds); refuses an unknown login."""
+    from ceres_core.reminders import user_departement
+
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        return Recipient(user.id, user.login, user.display_name, user_departement(user),
+                         kinds_for_roles(p.role for p in user.profiles))
+
+
 @operation("reminders.mine")
 def my_reminders(core: Core, actor: str, on: date | None = None) -> list[ReminderEvent]:
     """The events of ``actor`` on ``on`` (the clock's today by default)."""
