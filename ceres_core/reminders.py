@@ -38,10 +38,11 @@ Readings (the issue leaves them open):
 * R-PRT-6: for each registration, the day its duplicate becomes possible (last print
   request + ``duplicate_delay_days``); it is announced on the first working day from
   then and for 3 working days (one event per session and day, listing the candidates);
+* a PND (R-AFT-2): to the UD while no later PND of the registration carries the corrected
+  address; to the Afpa once it does (it re-sends the mail);
 * UD validation and GEV orders: one summary event per working day (its key holds the
   day); Afpa print requests: one summary per working day of the requests received since
-  the previous working day; a PND: once, to the UD while the address is not corrected,
-  to the Afpa once it is (it re-sends the mail);
+  the previous working day;
 * habilitations: an *active* habilitation with an end date, at the offsets before it,
   to the DREETS of the juror's region.
 """
@@ -612,6 +613,11 @@ def _pnd_events(db: Session, today: date, users: list[User]) -> list[ReminderEve
             .selectinload(ExamSession.site),
         )
     ).all()
+    corrected: dict[int, datetime] = {}  # registration → last PND with a corrected address
+    for e in events:
+        if e.new_address:
+            corrected[e.registration_id] = max(e.reported_at,
+                                               corrected.get(e.registration_id, e.reported_at))
     out = []
     for e in events:
         reg = e.registration
@@ -621,6 +627,9 @@ def _pnd_events(db: Session, today: date, users: list[User]) -> list[ReminderEve
         if reported > today:
             continue
         if not e.new_address:
+            fixed = corrected.get(e.registration_id)
+            if fixed is not None and fixed >= e.reported_at:
+                continue  # the address was corrected since (R-AFT-2)
             out.append(_event(
                 ReminderKind.PND_RETURNED, f"pnd_retourne:{e.id}", reported,
                 texts.pnd_returned(session.ref, name, cand.ceres_id, reported),
