@@ -77,6 +77,8 @@ FIRST_SECONDS = 60.0
 #: A claim still ``pending`` after this long belongs to a sender that died: released.
 CLAIM_LEASE = timedelta(minutes=10)
 DIGEST_PREFIX = "digest:"
+#: At most this many reminders in one digest (3 buttons each; Telegram's keyboards are small).
+MAX_EVENTS_PER_DIGEST = 20
 DIGEST_KIND = "digest"
 
 
@@ -167,7 +169,8 @@ def snooze(core: Core, user_id: int, key: str, kind: ReminderKind,
     _set_pref(core, user_id, kind.value, snoozed_until=until)
     with core.transaction() as db:
         db.execute(delete(SentReminder).where(SentReminder.user_id == user_id,
-                                              SentReminder.key == key))
+                                              SentReminder.key == key,
+                                              SentReminder.status == "sent"))
     return until
 
 
@@ -221,6 +224,8 @@ def plan(core: Core, recipient: Recipient, day: date, events: Sequence[ReminderE
     """The digest ``recipient`` would get on ``day`` from the day's ``events``: its
     events, kinds on and not paused, not sent yet."""
     mine = [e for e in events if recipient.user_id in e.recipients]
+    if not mine:
+        return Digest(recipient, day, chat_id, ())
     choices = {c.kind: c for c in preferences(core, recipient.user_id, recipient.kinds)}
     keys = [e.key for e in mine] + [DIGEST_PREFIX + day.isoformat()]
     with core.transaction() as db:
@@ -236,6 +241,8 @@ def plan(core: Core, recipient: Recipient, day: date, events: Sequence[ReminderE
             continue
         if e.key not in sent:
             wanted.append(e)
+    # One message: the rest waits for the next working day (still current, or renewed).
+    wanted = wanted[:MAX_EVENTS_PER_DIGEST]
     return Digest(recipient, day, chat_id, tuple(wanted),
                   already_sent_today=DIGEST_PREFIX + day.isoformat() in sent, blocked=blocked)
 
@@ -377,15 +384,22 @@ def due_digests(core: Core, now: datetime | None = None) -> list[Digest]:
     without today's digest, with at least one event."""
     now = now or core.clock.now()
     chats = linked_chats(core)
+    waiting: list[tuple[Recipient, date]] = []
+    for r in recipients(core):
+        if chats.get(r.user_id) is None or not r.kinds:
+            continue
+        if in_delivery_hours(now, r.departement, core.rules):
+            waiting.append((r, local_today(now, r.departement)))
+    # Who already had today's digest: one query, and no event computed for them.
+    with core.transaction() as db:
+        done = set(db.execute(select(SentReminder.user_id, SentReminder.key).where(
+            SentReminder.key.in_({DIGEST_PREFIX + d.isoformat() for _r, d in waiting}))).all())
     by_day: dict[date, list[ReminderEvent]] = {}
     out = []
-    for r in recipients(core):
-        chat_id = chats.get(r.user_id)
-        if chat_id is None or not r.kinds:
+    for r, day in waiting:
+        chat_id = chats[r.user_id]
+        if (r.user_id, DIGEST_PREFIX + day.isoformat()) in done:
             continue
-        if not in_delivery_hours(now, r.departement, core.rules):
-            continue
-        day = local_today(now, r.departement)
         if day not in by_day:
             by_day[day] = due_reminders(core, day)
         digest = plan(core, r, day, by_day[day], chat_id)

@@ -231,3 +231,17 @@ def test_one_scheduler_at_a_time(core) -> None:
         assert second is (core.engine.dialect.name != "postgresql")
     with rem.scheduler_lock(core) as again:
         assert again is True
+
+
+async def test_a_digest_holds_a_bounded_number_of_reminders(demo, clock, monkeypatch) -> None:
+    monkeypatch.setattr(rem, "MAX_EVENTS_PER_DIGEST", 2)
+    _link_all(demo, clock, skip=tuple(u for u in DEMO_USERS if u != "ud75"))
+    clock.set(START.replace(hour=10))
+    (digest,) = rem.due_digests(demo)
+    assert len(digest.events) == 2  # ud75 has 3 that day; the third waits for the next
+    bot = FakeBot(clock)
+    svc = SimpleNamespace(core=demo, store=StateStore(demo))
+    await rem.run_pass(bot, svc)
+    clock.set(START.replace(day=8, hour=10))
+    await rem.run_pass(bot, svc)
+    assert "non distribué" not in bot.sent[0][2] and "non distribué" in bot.sent[1][2]
