@@ -378,23 +378,50 @@ def _departement_of_postal_code(postal_code: str | None) -> str | None:
 # -- recipients (R-ACT-2) -------------------------------------------------------------------
 
 
-def site_recipients(users: Iterable[User], site: Site, role: Role) -> tuple[int, ...]:
-    """Active accounts holding ``role`` with a scope covering ``site`` (R-ACT-2)."""
-    return tuple(
-        u.id for u in users
-        if any(p.role is role and profile_covers_site(p, site) for p in u.profiles)
-    )
+class Recipients:
+    """Active accounts indexed by role and scope, to find an event's recipients quickly;
+    each candidate is then checked with the core's scope rules (R-ACT-2,
+    :func:`ceres_core.access.profile_covers_site` / ``profile_covers_region``)."""
+
+    def __init__(self, users: Iterable[User]) -> None:
+        self.users = list(users)
+        self._by: dict[tuple[Role, object], list[tuple[int, Profile]]] = {}
+        for u in self.users:
+            for p in u.profiles:
+                self._by.setdefault((p.role, _profile_key(p)), []).append((u.id, p))
+
+    def of_site(self, site: Site, role: Role) -> tuple[int, ...]:
+        """Accounts holding ``role`` with a scope covering ``site``."""
+        found = self._by.get((role, _site_key(site, role)), ())
+        return tuple(sorted({uid for uid, p in found if profile_covers_site(p, site)}))
+
+    def of_region(self, region_code: str, role: Role) -> tuple[int, ...]:
+        found = self._by.get((role, region_code if role is Role.DREETS else None), ())
+        return tuple(sorted({uid for uid, p in found if profile_covers_region(p, region_code)}))
+
+    def of_role(self, role: Role) -> tuple[int, ...]:
+        """Accounts holding ``role`` (GEV, Afpa: their scope is the whole service)."""
+        return tuple(sorted({uid for uid, _p in self._by.get((role, None), ())}))
 
 
-def region_recipients(users: Iterable[User], region_code: str, role: Role) -> tuple[int, ...]:
-    return tuple(
-        u.id for u in users
-        if any(p.role is role and profile_covers_region(p, region_code) for p in u.profiles)
-    )
+def _profile_key(profile: Profile) -> object:
+    if profile.role is Role.CENTRE:
+        return profile.centre_id
+    if profile.role is Role.UD:
+        return profile.departement_code
+    if profile.role is Role.DREETS:
+        return profile.region_code
+    return None
 
 
-def role_recipients(users: Iterable[User], role: Role) -> tuple[int, ...]:
-    return tuple(u.id for u in users if any(p.role is role for p in u.profiles))
+def _site_key(site: Site, role: Role) -> object:
+    if role is Role.CENTRE:
+        return site.centre_id
+    if role is Role.UD:
+        return site.departement_code
+    if role is Role.DREETS:
+        return geography.departement(site.departement_code).region_code
+    return None
 
 
 # -- collecting the events of a day --------------------------------------------------------
@@ -444,20 +471,20 @@ def collect_events(
 ) -> list[ReminderEvent]:
     """Every event current on ``today`` (except R-CAN-5 duplicates: see
     :func:`ceres_core.services.reminders.due_reminders`), with its recipients."""
-    users = list(users) if users is not None else load_recipients(db)
+    index = Recipients(users if users is not None else load_recipients(db))
     cals = _Calendars()
     events: list[ReminderEvent] = []
-    events += _session_events(db, today, rules, users, cals)
-    events += _validation_events(db, today, users, cals)
-    events += _duplicate_open_events(db, today, rules, users, cals)
-    events += _pnd_events(db, today, users)
-    events += _habilitation_events(db, today, rules, users, cals)
-    events += _gev_events(db, today, users, cals)
-    events += _afpa_print_events(db, today, users, cals)
+    events += _session_events(db, today, rules, index, cals)
+    events += _validation_events(db, today, index, cals)
+    events += _duplicate_open_events(db, today, rules, index, cals)
+    events += _pnd_events(db, today, index)
+    events += _habilitation_events(db, today, rules, index, cals)
+    events += _gev_events(db, today, index, cals)
+    events += _afpa_print_events(db, today, index, cals)
     return [e for e in events if e.recipients]
 
 
-def _session_events(db: Session, today: date, rules: Rules, users: list[User],
+def _session_events(db: Session, today: date, rules: Rules, users: Recipients,
                     cals: _Calendars) -> list[ReminderEvent]:
     from ceres_core.services.sessions import gev_email, order_was_prepared
 
@@ -490,7 +517,7 @@ def _session_events(db: Session, today: date, rules: Rules, users: list[User],
     for s in sessions:
         dep = s.site.departement_code
         cal = cals(dep)
-        to = site_recipients(users, s.site, Role.CENTRE)
+        to = users.of_site(s.site, Role.CENTRE)
         if not to:
             continue
         order = s.dte_order
@@ -542,7 +569,7 @@ def _session_events(db: Session, today: date, rules: Rules, users: list[User],
     return out
 
 
-def _validation_events(db: Session, today: date, users: list[User],
+def _validation_events(db: Session, today: date, users: Recipients,
                        cals: _Calendars) -> list[ReminderEvent]:
     rows = db.scalars(
         select(ExamSession)
@@ -557,7 +584,7 @@ def _validation_events(db: Session, today: date, users: list[User],
     for dep, sessions in sorted(by_dep.items()):
         if not cals(dep).is_working_day(today):
             continue
-        to = site_recipients(users, sessions[0].site, Role.UD)
+        to = users.of_site(sessions[0].site, Role.UD)
         label = geography.departement(dep).label
         out.append(_event(
             ReminderKind.VALIDATION, f"validation:{dep}:{today}", today,
@@ -566,7 +593,7 @@ def _validation_events(db: Session, today: date, users: list[User],
     return out
 
 
-def _duplicate_open_events(db: Session, today: date, rules: Rules, users: list[User],
+def _duplicate_open_events(db: Session, today: date, rules: Rules, users: Recipients,
                            cals: _Calendars) -> list[ReminderEvent]:
     since = datetime.combine(today - timedelta(days=rules.duplicate_delay_days + 14), time(0),
                              tzinfo=PARIS)
@@ -597,11 +624,11 @@ def _duplicate_open_events(db: Session, today: date, rules: Rules, users: list[U
             ReminderKind.DUPLICATE_OPEN, f"duplicata_possible:{ref}:{opens}", opens,
             texts.duplicate_open(ref, names, opens),
             Action("demander_duplicata", {"session": ref}),
-            site_recipients(users, site, Role.UD), ref))
+            users.of_site(site, Role.UD), ref))
     return out
 
 
-def _pnd_events(db: Session, today: date, users: list[User]) -> list[ReminderEvent]:
+def _pnd_events(db: Session, today: date, users: Recipients) -> list[ReminderEvent]:
     since = datetime.combine(today - timedelta(days=90), time(0), tzinfo=PARIS)
     events = db.scalars(
         select(PndEvent)
@@ -634,7 +661,7 @@ def _pnd_events(db: Session, today: date, users: list[User]) -> list[ReminderEve
                 ReminderKind.PND_RETURNED, f"pnd_retourne:{e.id}", reported,
                 texts.pnd_returned(session.ref, name, cand.ceres_id, reported),
                 Action("enregistrer_pnd", {"session": session.ref, "candidate": cand.ceres_id}),
-                site_recipients(users, session.site, Role.UD), cand.ceres_id))
+                users.of_site(session.site, Role.UD), cand.ceres_id))
         elif e.afpa_notified_at is not None:
             notified = e.afpa_notified_at.astimezone(PARIS).date()
             if notified > today:
@@ -643,11 +670,11 @@ def _pnd_events(db: Session, today: date, users: list[User]) -> list[ReminderEve
                 ReminderKind.AFPA_PND, f"pnd_afpa:{e.id}", notified,
                 texts.afpa_pnd(name, cand.ceres_id, session.ref, e.new_address),
                 Action("renvoyer_pnd", {"session": session.ref, "candidate": cand.ceres_id}),
-                role_recipients(users, Role.AFPA), cand.ceres_id))
+                users.of_role(Role.AFPA), cand.ceres_id))
     return out
 
 
-def _habilitation_events(db: Session, today: date, rules: Rules, users: list[User],
+def _habilitation_events(db: Session, today: date, rules: Rules, users: Recipients,
                          cals: _Calendars) -> list[ReminderEvent]:
     from ceres_core.models import Juror
 
@@ -683,11 +710,11 @@ def _habilitation_events(db: Session, today: date, rules: Rules, users: list[Use
             texts.habilitation_expiry(juror.full_name, on, h.ends_on,
                                       cal.working_days_between(today, h.ends_on)),
             Action("voir_habilitations", {"juror": str(juror.id)}),
-            region_recipients(users, region, Role.DREETS), juror.full_name))
+            users.of_region(region, Role.DREETS), juror.full_name))
     return out
 
 
-def _gev_events(db: Session, today: date, users: list[User],
+def _gev_events(db: Session, today: date, users: Recipients,
                 cals: _Calendars) -> list[ReminderEvent]:
     if not cals(None).is_working_day(today):
         return []
@@ -713,10 +740,10 @@ def _gev_events(db: Session, today: date, users: list[User],
     return [_event(
         ReminderKind.GEV_ORDERS, f"commandes_gev:{today}", today,
         texts.gev_orders(to_ack, to_prepare), Action("traiter_commandes_dte", {}),
-        role_recipients(users, Role.GEV), "GEV")]
+        users.of_role(Role.GEV), "GEV")]
 
 
-def _afpa_print_events(db: Session, today: date, users: list[User],
+def _afpa_print_events(db: Session, today: date, users: Recipients,
                        cals: _Calendars) -> list[ReminderEvent]:
     cal = cals(None)
     if not cal.is_working_day(today):
@@ -737,12 +764,12 @@ def _afpa_print_events(db: Session, today: date, users: list[User],
     return [_event(
         ReminderKind.AFPA_PRINTS, f"impressions_afpa:{today}", today,
         texts.afpa_prints(len(rows), refs, since), Action("traiter_impressions", {}),
-        role_recipients(users, Role.AFPA), "Afpa")]
+        users.of_role(Role.AFPA), "Afpa")]
 
 
 def duplicate_pair_event(
     region_code: str, first: str, second: str, first_label: str, second_label: str,
-    reason: str, today: date, users: Sequence[User],
+    reason: str, today: date, users: Recipients,
 ) -> ReminderEvent:
     """R-CAN-5: a likely duplicate pair of the region, told once to its DREETS."""
     a, b = sorted((first, second))
@@ -750,4 +777,4 @@ def duplicate_pair_event(
         ReminderKind.CANDIDATE_DUPLICATES, f"doublons_candidats:{a}:{b}", today,
         texts.candidate_duplicates(first_label, second_label, reason),
         Action("voir_doublons", {"candidates": f"{a},{b}"}),
-        region_recipients(users, region_code, Role.DREETS), f"{a}, {b}")
+        users.of_region(region_code, Role.DREETS), f"{a}, {b}")

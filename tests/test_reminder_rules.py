@@ -240,3 +240,31 @@ def test_french_sentences_agree_in_number() -> None:
     gev = texts.gev_orders(["A"], ["B", "C"])
     assert "1 commande attend votre accusé de réception : A" in gev
     assert "2 commandes sont à préparer" in gev
+
+
+# -- recipients (R-ACT-2) ----------------------------------------------------------------------
+
+
+def test_recipients_are_the_accounts_whose_scope_covers_the_object() -> None:
+    from ceres_core.models import Departement, Profile, Role, Site, User
+    from ceres_core.reminders import Recipients
+
+    def user(uid: int, role: Role, **scope) -> User:
+        return User(id=uid, login=f"u{uid}", profiles=[Profile(role=role, **scope)])
+
+    users = Recipients([
+        user(1, Role.CENTRE, centre_id=10), user(2, Role.CENTRE, centre_id=11),
+        user(3, Role.UD, departement_code="75"), user(4, Role.UD, departement_code="93"),
+        user(5, Role.DREETS, region_code="11"), user(6, Role.ADMIN), user(7, Role.AFPA),
+        user(8, Role.GEV), User(id=9, login="u9", profiles=[
+            Profile(role=Role.UD, departement_code="974"),
+            Profile(role=Role.DREETS, region_code="04")]),
+    ])
+    paris = Site(centre_id=10, departement_code="75",
+                 departement=Departement(code="75", name="Paris", region_code="11"))
+    assert users.of_site(paris, Role.CENTRE) == (1,)
+    assert users.of_site(paris, Role.UD) == (3,)
+    assert users.of_site(paris, Role.DREETS) == (5,)  # not the admin: no such role
+    assert users.of_region("11", Role.DREETS) == (5,)
+    assert users.of_region("04", Role.DREETS) == (9,)
+    assert users.of_role(Role.AFPA) == (7,) and users.of_role(Role.GEV) == (8,)

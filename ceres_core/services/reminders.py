@@ -18,8 +18,9 @@ from datetime import date
 from ceres_core.access import load_actor
 from ceres_core.core import Core
 from ceres_core.errors import CeresError
-from ceres_core.models import Role, User
+from ceres_core.models import Role
 from ceres_core.reminders import (
+    Recipients,
     ReminderEvent,
     ReminderKind,
     collect_events,
@@ -55,14 +56,14 @@ def due_reminders(core: Core, on: date | None = None) -> list[ReminderEvent]:
         events = collect_events(db, today, core.rules, users)
         for u in users:
             db.expunge(u)
-    return events + _duplicate_events(core, today, users)
+    return events + _duplicate_events(core, today, Recipients(users))
 
 
-def _duplicate_events(core: Core, today: date, users: list[User]) -> list[ReminderEvent]:
+def _duplicate_events(core: Core, today: date, users: Recipients) -> list[ReminderEvent]:
     from ceres_core.services.candidates import find_duplicates
 
     regions: dict[str, str] = {}
-    for u in users:
+    for u in users.users:
         for p in u.profiles:
             if p.role is Role.DREETS and p.region_code:
                 regions.setdefault(p.region_code, u.login)
