@@ -109,6 +109,23 @@ def operation_payload(action: Action | None) -> dict[str, Any] | None:
     return None
 
 
+async def start_action(update: Any, context: Any, action: Action, token: str = "") -> bool:
+    """Start ``action`` in the chat the way the operation catalogue's own buttons do
+    (``bot.handlers.operations``, which checks the link, asks the missing parameters
+    and confirms); ``False`` if the bot cannot start it. With
+    :func:`operation_payload`, the one place to re-point."""
+    payload = operation_payload(action)
+    if payload is None:
+        return False
+    from bot import keyboards
+    from bot.handlers import operations
+    from bot.state import Press
+
+    await operations.CALLBACKS[keyboards.OPERATION](
+        update, context, Press(token, keyboards.OPERATION, payload))
+    return True
+
+
 def action_label(action: Action | None) -> str | None:
     if action is None or operation_payload(action) is None:
         return None

@@ -4,9 +4,8 @@
 :func:`register` adds the command, a callback handler that takes the reminder buttons
 (kinds :data:`bot.reminders.KINDS`) before the general one of
 :mod:`bot.handlers.callbacks` (any other button is left to it), and the scheduler's job.
-The action button starts the operation through the operation buttons' own handler
-(:mod:`bot.handlers.operations`), with the payload :func:`bot.reminders.operation_payload`
-maps the core's action to.
+The action button starts the operation with :func:`bot.reminders.start_action` (the
+operation buttons' own handler, :mod:`bot.handlers.operations`).
 """
 
 from __future__ import annotations
@@ -165,22 +164,18 @@ async def _user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[str
 
 
 async def on_action(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
-    """The reminder's action: recorded, then started as the operation button would."""
-    from bot.handlers import operations
-
+    """The reminder's action: recorded, then started (:func:`bot.reminders.start_action`)."""
     who = await _user(update, context)
     if who is None:
         return
     svc = services(context)
     p = press.payload
     action = Action(str(p.get("a")), {str(k): str(v) for k, v in dict(p.get("p") or {}).items()})
-    payload = rem.operation_payload(action)
-    if payload is None:
+    if rem.operation_payload(action) is None:
         await update.callback_query.answer(texts.BUTTON_EXPIRED)  # type: ignore[union-attr]
         return
     await run_sync(rem.mark_acted, svc.core, who[1], str(p.get("key")))
-    await operations.CALLBACKS[keyboards.OPERATION](
-        update, context, Press(press.token, keyboards.OPERATION, payload))
+    await rem.start_action(update, context, action, press.token)
 
 
 def _kind(value: object) -> ReminderKind | None:
