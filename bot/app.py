@@ -28,6 +28,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from bot.config import BotConfig
 from bot.delivery_worker import DeliveryWorker
 from bot.handlers import callbacks, errors, operations, procedures, questions, staff_relay, start
+from bot.handlers import reminders as reminder_handlers
 from bot.handlers import tickets as ticket_handlers
 from bot.runtime import Services, optional, run_sync
 
@@ -106,6 +107,7 @@ def build_application(config: BotConfig, svc: Services) -> Application:
     if isinstance(app.bot.rate_limiter, RetryingRateLimiter):
         app.bot.rate_limiter.observer = partial(ticket_handlers.record_sent, svc)
     questions.register(app)
+    reminder_handlers.register(app)  # /rappels, reminder buttons, scheduler (issue 13)
     start.register_fallback(app)  # unknown commands, after every command handler
     callbacks.register(app)
     errors.register(app)

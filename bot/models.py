@@ -11,7 +11,7 @@ accounts are deactivated rather than deleted, and every lookup checks ``active``
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -224,3 +224,57 @@ class DownloadLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
+
+
+# -- reminders (bot/reminders.py, bot/handlers/reminders.py) -------------------------------
+
+
+class SentReminder(Base):
+    """A reminder event delivered (or being delivered) to an account, once per key.
+
+    ``key`` is the event's idempotency key (``ceres_core.reminders.ReminderEvent.key``),
+    or ``digest:<day>`` for the one digest of a day. The unique ``(user_id, key)`` is what
+    makes each event go out once per recipient across restarts and instances: a sender
+    claims the rows (``status`` ``pending``) before calling Telegram, then marks them
+    ``sent`` (or ``blocked``). ``acted_at``: the reminder's action button was pressed.
+    """
+
+    __tablename__ = "bot_sent_reminder"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: ``pending`` (claimed, being sent), ``sent`` or ``blocked`` (the user blocked the bot).
+    status: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime]
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    acted_at: Mapped[datetime | None]
+
+
+class ReminderPreference(Base):
+    """An account's choice for one kind of reminder (no row: the kind is on)."""
+
+    __tablename__ = "bot_reminder_pref"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: « Plus tard »: nothing of this kind before this day.
+    snoozed_until: Mapped[date | None]
+    updated_at: Mapped[datetime]
+
+
+class ReminderChat(Base):
+    """A chat the reminders must not be sent to: the user blocked the bot (Telegram's
+    ``Forbidden``). Cleared when the user writes ``/rappels`` or presses a reminder button."""
+
+    __tablename__ = "bot_reminder_chat"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Integer)
+    blocked_at: Mapped[datetime]

@@ -49,3 +49,24 @@ class Rules:
     default_convocation_delay: relativedelta = field(
         default_factory=lambda: relativedelta(months=1)
     )
+
+    # -- reminders (ceres_core.reminders): when the assistant speaks first ----------------
+    #: R-DTE-1: remind a centre of a session without a DTE order this many working days
+    #: (of the session's département, R-DTE-6) before the ordering deadline.
+    reminder_dte_order_offsets: tuple[int, ...] = (15, 5, 1)
+    #: R-CON-2: remind a centre whose convocations are not issued this many working days
+    #: before the convocation deadline.
+    reminder_convocation_offsets: tuple[int, ...] = (10, 5, 1)
+    #: R-SES-2: remind a centre this many working days before the end of an agrément
+    #: that ends before one of its planned sessions (0: from the end date itself).
+    reminder_agrement_end_offsets: tuple[int, ...] = (40, 20, 5, 0)
+    #: R-SES-6: remind a centre this many working days after the end of a session it
+    #: has not closed.
+    reminder_close_offsets: tuple[int, ...] = (1, 5, 10)
+    #: R-JUR-1: remind the DREETS this many working days before an active habilitation
+    #: of a juror of its region expires.
+    reminder_habilitation_offsets: tuple[int, ...] = (20, 5)
+    #: Reminders are delivered from this hour to this hour, local time of the
+    #: recipient, on the working days of their département (R-DTE-6).
+    reminder_hours: tuple[int, int] = (9, 17)
+

@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "staff",  # staff add, staff list
     "tickets",  # tickets list, show, reply
     "users",  # users link-code, users list
+    "reminders",  # reminders preview
     "bot",  # bot
     "demo",  # demo
     "serve",  # serve (staff dashboard)
