@@ -35,6 +35,9 @@ from pathlib import Path
 
 import yaml
 
+from ceres_core.settings import Rules
+from knowledge.facts import UnknownFact, core_facts, fill
+
 ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
 TOPICS_RESOURCE = "topics.yaml"
 
@@ -175,19 +178,26 @@ def load_articles(
     expected_ids: Iterable[str] | None = None,
     *,
     check_topics: bool = True,
+    rules: Rules | None = None,
 ) -> list[Article]:
     """Load and validate every ``*.md`` article of ``directory`` (default: the package's).
 
     With ``check_topics`` (the default), every id of ``expected_ids`` (default: the
-    packaged topic list) must have its article.
+    packaged topic list) must have its article. The placeholders of the rules'
+    numbers (``{{duplicate_delay}}``, :mod:`knowledge.facts`) are filled from
+    ``rules`` (default: the core's default settings).
     """
     folder = Path(directory) if directory is not None else ARTICLES_DIR
     if not folder.is_dir():
         raise ArticleError(f"dossier d'articles introuvable : {folder}")
-    articles = [
-        parse_article(path.read_text(encoding="utf-8"), path)
-        for path in sorted(folder.glob("*.md"))
-    ]
+    facts = core_facts(rules)
+    articles = []
+    for path in sorted(folder.glob("*.md")):
+        try:
+            text = fill(path.read_text(encoding="utf-8"), facts, path.name)
+        except UnknownFact as exc:
+            raise ArticleError(str(exc)) from exc
+        articles.append(parse_article(text, path))
     if check_topics and expected_ids is None:
         expected_ids = expected_topic_ids()
     validate(articles, expected_ids if check_topics else None)
