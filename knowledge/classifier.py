@@ -66,7 +66,7 @@ class ClassifierConfig:
     char_ngrams: tuple[int, int] = (2, 5)
     model: str = "svm"
     #: softmax temperature over the SVM's decision values.
-    temperature: float = 0.15
+    temperature: float = 0.25
 
 
 def _surface(text: str) -> str:

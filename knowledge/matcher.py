@@ -95,10 +95,13 @@ class MatcherConfig:
     #: * classifier probability; below ``hybrid_threshold`` (or under the
     #: classifier's ``none`` probability) the answer is ``None``.
     bm25_weight: float = 0.4
-    hybrid_threshold: float = 0.3
+    hybrid_threshold: float = 0.25
     #: with the classifier, a question with no word of the field needs at least
     #: this many everyday words of the articles ("bloqué", "connexion").
     min_generic_terms: int = 2
+    #: with the classifier, BM25's close scores make the answer ambiguous only for a
+    #: question of at most this many words of the field ("impression", "jury").
+    vague_terms: int = 2
     #: with the classifier, alternatives from this share of the best score.
     hybrid_alternative_ratio: float = 0.15
 
@@ -392,44 +395,55 @@ class Matcher:
 
     def bm25_scores(self, question: str) -> dict[str, float]:
         """Topic id → calibrated BM25 confidence (the others scaled below the best)."""
+        return self._bm25(question)[0]
+
+    def _bm25(self, question: str) -> tuple[dict[str, float], bool]:
+        """BM25 confidences, and whether the two best raw scores are close."""
         ranked = self.scores(question)
         if not ranked:
-            return {}
+            return {}, False
         top, top_raw, top_conf = ranked[0]
         out = {top.id: top_conf}
         for article, raw, conf in ranked[1:]:
             out[article.id] = min(top_conf, conf * raw / top_raw)
-        return out
+        close = len(ranked) > 1 and ranked[1][1] >= self.config.ambiguity_ratio * top_raw
+        return out, close
 
-    def topic_scores(self, question: str) -> tuple[list[tuple[str, float]], float]:
-        """``([(topic, score)...] best first, none score)``: the combined scores.
+    def topic_scores(self, question: str) -> tuple[list[tuple[str, float]], float, bool]:
+        """``([(topic, score)...] best first, none score, ambiguous)``.
 
-        Without the classifier the scores are BM25's and the none score is 0.
+        With the classifier the scores are the combined ones; without it, BM25's
+        (and the none score is 0). ``ambiguous``: BM25's two best raw scores are
+        close (with the classifier, only for a question of one or two words of the
+        field, which names a subject rather than asks a question) or, with the
+        classifier, the two best combined scores are.
         """
         cfg = self.config
-        bm25 = self.bm25_scores(question)
+        bm25, close = self._bm25(question)
         if self.classifier is None:
             ranked = sorted(bm25.items(), key=lambda kv: (-kv[1], kv[0]))
-            return ranked, 0.0
+            return ranked, 0.0, close
         known = {t for t in self.analyse(question) if t in self._idf}
         if not known - self.lexicon.generic and len(known) < cfg.min_generic_terms:
             # Not one word of the field, one everyday word at most ("quelle heure
             # est-il", "j'ai perdu mes clés"): a guess would rest on that word alone.
-            return [], 0.0
+            return [], 0.0, False
         probs = self.classifier.probabilities(question)
         a = cfg.bm25_weight
         combined = {
-            t: a * bm25.get(t, 0.0) + (1.0 - a) * probs.get(t, 0.0)
-            for t in self._by_id
+            t: a * bm25.get(t, 0.0) + (1.0 - a) * probs.get(t, 0.0) for t in self._by_id
         }
         ranked = sorted(combined.items(), key=lambda kv: (-kv[1], kv[0]))
-        return ranked, probs.get(NONE, 0.0)
+        ambiguous = (close and len(known) <= cfg.vague_terms) or (
+            ranked[1][1] >= cfg.ambiguity_ratio * ranked[0][1] if len(ranked) > 1 else False
+        )
+        return ranked, probs.get(NONE, 0.0), ambiguous
 
     def match(self, question: str) -> MatchResult:
         cfg = self.config
         if not words(question):
             return MatchResult(None, None, 0.0, [], False)
-        ranked, none_score = self.topic_scores(question)
+        ranked, none_score, ambiguous = self.topic_scores(question)
         if not ranked or ranked[0][1] <= 0.0:
             return MatchResult(None, None, 0.0, [], False)
         threshold = cfg.threshold if self.classifier is None else cfg.hybrid_threshold
@@ -445,7 +459,8 @@ class Matcher:
         alternatives = [
             x for x in titled[1 : 1 + cfg.max_alternatives] if x[2] >= ratio * top_score
         ]
-        ambiguous = len(ranked) > 1 and ranked[1][1] >= cfg.ambiguity_ratio * top_score
+        if ambiguous and not alternatives:
+            alternatives = titled[1 : 1 + cfg.max_alternatives]
         return MatchResult(top, self._by_id[top].title, top_score, alternatives, ambiguous)
 
     def article(self, topic: str) -> Article:
