@@ -27,6 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -35,6 +36,9 @@ from knowledge.articles import HELP_HEADING, Article
 from knowledge.classifier import NONE, TopicClassifier, load_paraphrases
 from knowledge.lexicon import Lexicon
 from knowledge.text import STOPWORDS, is_stopword, stem, tokenize, words
+
+if TYPE_CHECKING:
+    from ceres_core.settings import Rules
 
 _BIGRAM_SEP = "_"
 
@@ -467,11 +471,11 @@ class Matcher:
         return self._by_id[topic]
 
 
-def default_matcher() -> Matcher:
-    """A matcher over the packaged articles and lexicon."""
+def default_matcher(rules: Rules | None = None) -> Matcher:
+    """A matcher over the packaged articles (numbers from ``rules``), lexicon and paraphrases."""
     from knowledge.articles import load_articles
 
-    return Matcher.from_articles(load_articles())
+    return Matcher.from_articles(load_articles(rules=rules))
 
 
 __all__ = ["Analyzer", "MatchResult", "Matcher", "MatcherConfig", "default_matcher", "tokenize"]
