@@ -39,7 +39,9 @@ SETS = {
     "heldout": DATA / "questions-heldout.tsv",
     "blind": DATA / "questions-blind.tsv",
     "dev-paraphrase": DATA / "questions-dev-paraphrase.tsv",
+    "dev-out-of-scope": DATA / "questions-dev-out-of-scope.tsv",
     "check-unseen": DATA / "questions-check-unseen.tsv",
+    "check-unseen-2": DATA / "questions-check-unseen-2.tsv",
 }
 
 
