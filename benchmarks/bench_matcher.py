@@ -42,6 +42,7 @@ SETS = {
     "dev-out-of-scope": DATA / "questions-dev-out-of-scope.tsv",
     "check-unseen": DATA / "questions-check-unseen.tsv",
     "check-unseen-2": DATA / "questions-check-unseen-2.tsv",
+    "check-unseen-3": DATA / "questions-check-unseen-3.tsv",
 }
 
 
