@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -69,6 +69,8 @@ class Answer:
     article: Article
     #: whether the previous turn's context was used.
     follow_up: bool = False
+    #: the part of the message this answers, as typed.
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -234,12 +236,10 @@ class Conversation:
         return Understanding("answers", answers=tuple(answers), turn=turn, scores=scores)
 
     def _answer_part(self, part: str, context: str | None, role: str | None) -> Answer | None:
-        alone = self._answer(part, role)
-        if context and (self.is_follow_up(part) or alone is None):
-            with_context = self._answer(self.with_context(context, part), role, True)
-            if with_context is not None:
-                return with_context
-        return alone
+        answer = self._answer(part, role)
+        if context and (self.is_follow_up(part) or answer is None):
+            answer = self._answer(self.with_context(context, part), role, True) or answer
+        return replace(answer, text=part) if answer is not None else None
 
 
 def _drop_terms(text: str, terms: set[str], canonical) -> str:  # noqa: ANN001

@@ -161,6 +161,18 @@ def test_the_answer_is_the_askers_role_variant(conversation: Conversation) -> No
     assert "imprimez en recto verso" not in for_ud.body
 
 
+def test_each_answer_names_the_part_it_answers(conversation: Conversation) -> None:
+    u = conversation.understand("comment commander le DTE ? et aussi, quand arrivent les liens du CCP ?")
+    assert [a.text for a in u.answers] == [
+        "comment commander le DTE",
+        "quand arrivent les liens du CCP",
+    ]
+    first = conversation.understand("quand arrive le DTE d'un TP ?")
+    follow = conversation.understand("et pour un CCP ?", first.turn).answers[0]
+    assert follow.follow_up and follow.text == "et pour un CCP"
+    assert "DTE" in follow.question
+
+
 def test_turn_round_trips_through_a_dict() -> None:
     turn = Turn("quand arrive le DTE d'un TP", ("livraison-dte-tp",))
     assert Turn.from_dict(turn.to_dict()) == turn

@@ -106,7 +106,9 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
             if result.ambiguous and not several
             else []
         )
-        await send_article(update, context, answer.article, answer.question, alternatives)
+        # Buttons (feedback, ticket) carry what the user typed: the part, if several.
+        typed = answer.text if several else question
+        await send_article(update, context, answer.article, typed, alternatives)
 
 
 async def _record(svc: Services, what: str, question: str, topic: str | None = None) -> None:
