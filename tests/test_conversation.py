@@ -182,3 +182,21 @@ def test_turn_round_trips_through_a_dict() -> None:
 
 def test_module_function_uses_the_packaged_matcher() -> None:
     assert understand("merci").reply == SMALLTALK["thanks"]
+
+
+@pytest.mark.parametrize(
+    ("role", "says", "answers"),
+    [
+        (None, "mot de passe oublié ceres", ["contacter-assistance"]),
+        (None, "un candidat a déménagé avant de recevoir son diplome", ["pnd"]),
+        ("ud", "débloquer une session validée pour corriger un résultat", ["annuler-session"]),
+        ("ud", "valider le PV", ["transmission-pv"]),
+        ("centre", "commander le DTE", ["commander-dte"]),
+        (None, "bonjour", SMALLTALK["greeting"]),
+        (None, "merci", SMALLTALK["thanks"]),
+    ],
+)
+def test_the_chat_examples_of_issue_10(
+    conversation: Conversation, role: str | None, says: str, answers
+) -> None:  # noqa: ANN001
+    play(conversation, [(says, answers)], role)
