@@ -147,6 +147,9 @@ class Conversation:
     def __init__(self, matcher: Matcher) -> None:
         self.matcher = matcher
         self.data = _data()
+        self._slot_terms = frozenset(
+            t for slot in self.data.slots for term in slot for t in matcher.lexicon.canonical(term)
+        )
 
     # -- small talk --------------------------------------------------------------
 
@@ -235,9 +238,18 @@ class Conversation:
         scores = tuple((a.article.id, a.result.score) for a in answers)
         return Understanding("answers", answers=tuple(answers), turn=turn, scores=scores)
 
+    def names_its_own_subject(self, text: str) -> bool:
+        """Whether ``text`` holds a word of the field besides the slots' terms: « et les
+        convocations ? » does (a new subject), « et pour un CCP ? » does not."""
+        matcher = self.matcher
+        known = {t for t in matcher.analyse(text) if t in matcher.vocabulary}
+        return bool(known - matcher.lexicon.generic - self._slot_terms)
+
     def _answer_part(self, part: str, context: str | None, role: str | None) -> Answer | None:
         answer = self._answer(part, role)
-        if context and (self.is_follow_up(part) or answer is None):
+        if context and (answer is None or (
+            self.is_follow_up(part) and not self.names_its_own_subject(part)
+        )):
             answer = self._answer(self.with_context(context, part), role, True) or answer
         return replace(answer, text=part) if answer is not None else None
 

@@ -136,6 +136,10 @@ def test_a_new_question_is_not_bent_by_the_previous_one(conversation: Conversati
         [
             ("quand arrive le DTE d'un TP ?", ["livraison-dte-tp"]),
             ("comment exporter la liste des jurés ?", ["export-jures"]),
+            ("comment commander le DTE ?", ["commander-dte"]),
+            ("jusqu'à quand ?", ["delai-dte"]),
+            ("et les convocations ?", ["convocations"]),  # a subject of its own
+            ("quelle est la météo demain ?", NONE),  # out of scope stays out of scope
         ],
     )
 
