@@ -97,6 +97,7 @@ class _Data:
     splitter: re.Pattern[str]
     follow_up: re.Pattern[str]
     follow_up_max_words: int
+    question_start: re.Pattern[str]
     slots: tuple[tuple[str, ...], ...]
 
 
@@ -131,6 +132,11 @@ def _data() -> _Data:
         splitter=splitter,
         follow_up=re.compile(rf"^(?:{openings})\b"),
         follow_up_max_words=int(raw.get("follow_up_max_words", 8)),
+        question_start=re.compile(
+            r"^(?:et |mais |alors |donc |sinon )?(?:"
+            + "|".join(re.escape(q) for q in [*raw["question_words"], *raw["question_openings"]])
+            + r")\b"
+        ),
         slots=tuple(tuple(v) for v in raw["slots"].values()),
     )
 
@@ -172,10 +178,44 @@ class Conversation:
     # -- questions ---------------------------------------------------------------
 
     def split(self, text: str) -> list[str]:
-        """The questions of a message (at least the message itself)."""
-        parts = [p.strip(" ,.-") for p in self.data.splitter.split(text)]
-        parts = [p for p in parts if p and self.matcher.analyse(p)]
-        return parts or [text.strip()]
+        """The questions of a message (at least the message itself).
+
+        The message is cut at sentence ends and connectors; a sentence that states
+        the situation (« La session est validée. ») is not a question of its own: it
+        is the context of the question that follows it (or, at the end, of the one
+        before). A connector (« et aussi », « autre question », « …, et quand ») or a
+        question mark ends a question; so does a sentence opening like a question.
+        """
+        pieces: list[tuple[str, bool]] = []  # (text, ends a question)
+        start = 0
+        for m in self.data.splitter.finditer(text):
+            sep = m.group(0)
+            ends = "?" in sep or not re.fullmatch(r"[!;.\s]+", sep)
+            pieces.append((text[start : m.start()], ends))
+            start = m.end()
+        pieces.append((text[start:], False))
+        questions: list[str] = []
+        context: list[str] = []
+        for piece, ends in pieces:
+            piece = piece.strip(" ,.:-")
+            if not piece or not self.matcher.analyse(piece):
+                # « Que faire ? », or a connector right after a sentence: what came
+                # before is a question.
+                if ends and context:
+                    questions.append(" ".join(context))
+                    context = []
+                continue
+            if ends or self.data.question_start.match(_norm(piece)):
+                questions.append(" ".join([*context, piece]))
+                context = []
+            else:
+                context.append(piece)
+        if context:
+            if questions:
+                questions[-1] = " ".join([questions[-1], *context])
+            else:
+                questions.append(" ".join(context))
+        return questions or [text.strip()]
 
     def is_follow_up(self, text: str) -> bool:
         norm = _norm(text)

@@ -84,13 +84,21 @@ TWO_QUESTIONS = [
         "comment commander le DTE et quand arrivent les liens du CCP",
         ["commander-dte", "livraison-dte-ccp"],
     ),
-    ("Je dois saisir les résultats. Et où envoyer les PV ?", ["saisie-resultats", "transmission-pv"]),
+    ("Comment saisir les résultats ? Et où envoyer les PV ?", ["saisie-resultats", "transmission-pv"]),
     (
         "Bonjour, le candidat a perdu son diplôme. Autre question : comment exporter les jurés ?",
         ["duplicata", "export-jures"],
     ),
     # One question in two sentences stays one answer.
     ("Bonjour. Comment demander un duplicata ?", ["duplicata"]),
+    # A sentence that states the situation is the context of the question, not one.
+    (
+        "Bonjour, je suis à la DDETS 35. La session est validée. "
+        "Comment j'envoie les diplômes à l'Afpa ?",
+        ["print-request"],
+    ),
+    ("Nous sommes un centre en Bretagne. Nos convocations sont bloquées.", ["convocations"]),
+    ("Le candidat a déménagé. Son diplôme est revenu à l'Afpa. Que faire ?", ["pnd"]),
 ]
 
 
