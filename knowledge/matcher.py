@@ -235,7 +235,7 @@ class Matcher:
             # A bank written for other articles (a test's tiny set) trains nothing.
             if len(covered) >= max(2, len(self.articles) // 2):
                 self.classifier = TopicClassifier(
-                    self.articles, bank, self.analyse, extra_vocabulary=self.vocabulary
+                    self.articles, bank, self.analyse, known_terms=self.vocabulary
                 )
 
     @classmethod
