@@ -62,7 +62,7 @@ class Services:
         from knowledge.matcher import default_matcher
         from knowledge.procedure_engine import load_procedures
 
-        return cls(core, default_matcher(), load_procedures(), config)
+        return cls(core, default_matcher(core.rules), load_procedures(), config)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
 import yaml
+
+from ceres_core.settings import Rules
+from knowledge.facts import UnknownFact, core_facts, fill
 
 ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
 TOPICS_RESOURCE = "topics.yaml"
@@ -45,6 +48,35 @@ _RULES_LINE = re.compile(r"^\s*R[èe]gles?\s*:.*$", re.MULTILINE | re.IGNORECASE
 
 STEPS_HEADING = "Étapes"
 HELP_HEADING = "Si cela ne fonctionne pas"
+#: the heading of a role's own short answer (« ## En bref (UD, DREETS) »).
+ANSWER_HEADING = "En bref"
+
+#: Role variants: « ## Étapes (UD) » holds the steps for that role. The names a
+#: heading may use → the role (``ceres_core.models.Role`` values).
+ROLE_NAMES: dict[str, str] = {
+    "centre": "centre",
+    "centres": "centre",
+    "ud": "ud",
+    "ddets": "ud",
+    "deets": "ud",
+    "dreets": "dreets",
+    "admin": "admin",
+    "afpa": "afpa",
+    "gev": "gev",
+    "support": "support",
+}
+_ROLE_HEADING = re.compile(r"^(?P<base>.+?)\s*\((?P<roles>[^()]+)\)$")
+
+
+def role_heading(heading: str) -> tuple[str, frozenset[str]] | None:
+    """``"Étapes (UD, DREETS)"`` → ``("Étapes", {"ud", "dreets"})``; ``None`` if generic."""
+    m = _ROLE_HEADING.match(heading.strip())
+    if not m:
+        return None
+    names = [n.strip().lower() for n in m.group("roles").split(",")]
+    if not names or any(n not in ROLE_NAMES for n in names):
+        return None
+    return m.group("base").strip(), frozenset(ROLE_NAMES[n] for n in names)
 
 
 class ArticleError(ValueError):
@@ -90,6 +122,43 @@ class Article:
     @property
     def steps(self) -> str:
         return self.sections.get(STEPS_HEADING, "")
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        """The roles that have their own variant of this article."""
+        out: set[str] = set()
+        for heading in self.sections:
+            parsed = role_heading(heading)
+            if parsed:
+                out |= parsed[1]
+        return frozenset(out)
+
+    def for_role(self, role: str | None) -> Article:
+        """The article as the given role reads it (``ceres_core`` ``Role`` value).
+
+        A section « Étapes (UD) » replaces « Étapes » for a UD, « En bref (UD) »
+        replaces the short answer; the other roles' variants are left out. With no
+        role, or a role without variant, the generic article (variants left out).
+        """
+        role = ROLE_NAMES.get((role or "").lower(), (role or "").lower()) or None
+        generic: dict[str, str] = {}
+        mine: dict[str, str] = {}
+        for heading, text in self.sections.items():
+            parsed = role_heading(heading)
+            if parsed is None:
+                generic[heading] = text
+            elif role in parsed[1]:
+                mine[parsed[0]] = text
+        if not mine and len(generic) == len(self.sections):
+            return self
+        intro = mine.pop(ANSWER_HEADING, None) or _RULES_LINE.sub("", self.intro).strip()
+        parts = [intro]
+        for heading, text in generic.items():
+            parts.append(f"## {heading}\n{mine.pop(heading, text)}")
+        parts += [f"## {heading}\n{text}" for heading, text in mine.items()]
+        if self.rules:
+            parts.append("Règles : " + ", ".join(self.rules))
+        return replace(self, body="\n\n".join(parts))
 
     @property
     def help(self) -> str:
@@ -175,19 +244,26 @@ def load_articles(
     expected_ids: Iterable[str] | None = None,
     *,
     check_topics: bool = True,
+    rules: Rules | None = None,
 ) -> list[Article]:
     """Load and validate every ``*.md`` article of ``directory`` (default: the package's).
 
     With ``check_topics`` (the default), every id of ``expected_ids`` (default: the
-    packaged topic list) must have its article.
+    packaged topic list) must have its article. The placeholders of the rules'
+    numbers (``{{duplicate_delay}}``, :mod:`knowledge.facts`) are filled from
+    ``rules`` (default: the core's default settings).
     """
     folder = Path(directory) if directory is not None else ARTICLES_DIR
     if not folder.is_dir():
         raise ArticleError(f"dossier d'articles introuvable : {folder}")
-    articles = [
-        parse_article(path.read_text(encoding="utf-8"), path)
-        for path in sorted(folder.glob("*.md"))
-    ]
+    facts = core_facts(rules)
+    articles = []
+    for path in sorted(folder.glob("*.md")):
+        try:
+            text = fill(path.read_text(encoding="utf-8"), facts, path.name)
+        except UnknownFact as exc:
+            raise ArticleError(str(exc)) from exc
+        articles.append(parse_article(text, path))
     if check_topics and expected_ids is None:
         expected_ids = expected_topic_ids()
     validate(articles, expected_ids if check_topics else None)

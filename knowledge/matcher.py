@@ -25,15 +25,20 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from knowledge.articles import HELP_HEADING, Article
+from knowledge.classifier import NONE, TopicClassifier, load_paraphrases
 from knowledge.lexicon import Lexicon
 from knowledge.text import STOPWORDS, is_stopword, stem, tokenize, words
+
+if TYPE_CHECKING:
+    from ceres_core.settings import Rules
 
 _BIGRAM_SEP = "_"
 
@@ -87,6 +92,22 @@ class MatcherConfig:
     alternative_ratio: float = 0.5
     #: with a ``none`` answer, suggestions listed only from this confidence.
     none_alternative_min: float = 0.25
+    #: the topic classifier (knowledge.classifier) trained on the articles and the
+    #: paraphrase bank; ``False`` gives the BM25-only matcher (the baseline).
+    use_classifier: bool = True
+    #: with the classifier: score = bm25_weight * BM25 confidence + (1 - bm25_weight)
+    #: * classifier probability; below ``hybrid_threshold`` (or under the
+    #: classifier's ``none`` probability) the answer is ``None``.
+    bm25_weight: float = 0.4
+    hybrid_threshold: float = 0.25
+    #: with the classifier, a question with no word of the field needs at least
+    #: this many everyday words of the articles ("bloqué", "connexion").
+    min_generic_terms: int = 2
+    #: with the classifier, BM25's close scores make the answer ambiguous only for a
+    #: question of at most this many words of the field ("impression", "jury").
+    vague_terms: int = 2
+    #: with the classifier, alternatives from this share of the best score.
+    hybrid_alternative_ratio: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -196,6 +217,7 @@ class Matcher:
         articles: Sequence[Article],
         lexicon: Lexicon | None = None,
         config: MatcherConfig | None = None,
+        paraphrases: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         if not articles:
             raise ValueError("Matcher needs at least one article")
@@ -203,8 +225,18 @@ class Matcher:
         self.lexicon = lexicon or Lexicon.load()
         self.analyzer = Analyzer(self.lexicon, self.config)
         self.articles = list(articles)
+        self._analysed: tuple[str, list[str]] | None = None
         self._by_id = {a.id: a for a in self.articles}
         self._build()
+        self.classifier: TopicClassifier | None = None
+        if self.config.use_classifier:
+            bank = load_paraphrases() if paraphrases is None else dict(paraphrases)
+            covered = [a.id for a in self.articles if bank.get(a.id)]
+            # A bank written for other articles (a test's tiny set) trains nothing.
+            if len(covered) >= max(2, len(self.articles) // 2):
+                self.classifier = TopicClassifier(
+                    self.articles, bank, self.analyse, known_terms=self.vocabulary
+                )
 
     @classmethod
     def from_articles(
@@ -212,8 +244,9 @@ class Matcher:
         articles: Sequence[Article],
         lexicon: Lexicon | None = None,
         config: MatcherConfig | None = None,
+        paraphrases: Mapping[str, Sequence[str]] | None = None,
     ) -> Matcher:
-        return cls(articles, lexicon=lexicon, config=config)
+        return cls(articles, lexicon=lexicon, config=config, paraphrases=paraphrases)
 
     # -- index ---------------------------------------------------------------------
 
@@ -282,8 +315,16 @@ class Matcher:
     # -- query ---------------------------------------------------------------------
 
     def analyse(self, question: str) -> list[str]:
-        """Canonical terms of a question (after typo correction), for debugging."""
-        return self.analyzer.terms(question, correct=True)
+        """Canonical terms of a question (after typo correction)."""
+        # One question is analysed by BM25, the classifier and the anchor check:
+        # the last one is kept (not more, so that a benchmark repeating its
+        # questions measures the full work).
+        last = self._analysed
+        if last is not None and last[0] == question:
+            return list(last[1])
+        terms = self.analyzer.terms(question, correct=True)
+        self._analysed = (question, terms)
+        return list(terms)
 
     def _unknown_weight(self, term: str) -> float:
         if term.isdigit():
@@ -356,41 +397,85 @@ class Matcher:
             value *= (anchor / cfg.anchor_min) ** cfg.anchor_exponent
         return value
 
-    def match(self, question: str) -> MatchResult:
-        cfg = self.config
+    def bm25_scores(self, question: str) -> dict[str, float]:
+        """Topic id → calibrated BM25 confidence (the others scaled below the best)."""
+        return self._bm25(question)[0]
+
+    def _bm25(self, question: str) -> tuple[dict[str, float], bool]:
+        """BM25 confidences, and whether the two best raw scores are close."""
         ranked = self.scores(question)
         if not ranked:
-            return MatchResult(None, None, 0.0, [], False)
+            return {}, False
         top, top_raw, top_conf = ranked[0]
-        scored: list[tuple[Article, float]] = [(top, top_conf)]
+        out = {top.id: top_conf}
         for article, raw, conf in ranked[1:]:
-            # Below the best one, in the same order as the ranking.
-            scored.append((article, min(top_conf, conf * raw / top_raw)))
-        if top_conf < cfg.threshold:
+            out[article.id] = min(top_conf, conf * raw / top_raw)
+        close = len(ranked) > 1 and ranked[1][1] >= self.config.ambiguity_ratio * top_raw
+        return out, close
+
+    def topic_scores(self, question: str) -> tuple[list[tuple[str, float]], float, bool]:
+        """``([(topic, score)...] best first, none score, ambiguous)``.
+
+        With the classifier the scores are the combined ones; without it, BM25's
+        (and the none score is 0). ``ambiguous``: BM25's two best raw scores are
+        close (with the classifier, only for a question of one or two words of the
+        field, which names a subject rather than asks a question) or, with the
+        classifier, the two best combined scores are.
+        """
+        cfg = self.config
+        bm25, close = self._bm25(question)
+        if self.classifier is None:
+            ranked = sorted(bm25.items(), key=lambda kv: (-kv[1], kv[0]))
+            return ranked, 0.0, close
+        known = {t for t in self.analyse(question) if t in self._idf}
+        if not known - self.lexicon.generic and len(known) < cfg.min_generic_terms:
+            # Not one word of the field, one everyday word at most ("quelle heure
+            # est-il", "j'ai perdu mes clés"): a guess would rest on that word alone.
+            return [], 0.0, False
+        probs = self.classifier.probabilities(question)
+        a = cfg.bm25_weight
+        combined = {
+            t: a * bm25.get(t, 0.0) + (1.0 - a) * probs.get(t, 0.0) for t in self._by_id
+        }
+        ranked = sorted(combined.items(), key=lambda kv: (-kv[1], kv[0]))
+        ambiguous = (close and len(known) <= cfg.vague_terms) or (
+            ranked[1][1] >= cfg.ambiguity_ratio * ranked[0][1] if len(ranked) > 1 else False
+        )
+        return ranked, probs.get(NONE, 0.0), ambiguous
+
+    def match(self, question: str) -> MatchResult:
+        cfg = self.config
+        if not words(question):
+            return MatchResult(None, None, 0.0, [], False)
+        ranked, none_score, ambiguous = self.topic_scores(question)
+        if not ranked or ranked[0][1] <= 0.0:
+            return MatchResult(None, None, 0.0, [], False)
+        threshold = cfg.threshold if self.classifier is None else cfg.hybrid_threshold
+        top, top_score = ranked[0]
+        titled = [(t, self._by_id[t].title, s) for t, s in ranked]
+        if top_score < threshold or none_score > top_score:
             # Suggestions only when they are not far from the threshold.
             alts = [
-                (a.id, a.title, s)
-                for a, s in scored[: cfg.max_alternatives]
-                if s >= cfg.none_alternative_min
+                x for x in titled[: cfg.max_alternatives] if x[2] >= cfg.none_alternative_min
             ]
-            return MatchResult(None, None, top_conf, alts, False)
+            return MatchResult(None, None, top_score, alts, False)
+        ratio = cfg.alternative_ratio if self.classifier is None else cfg.hybrid_alternative_ratio
         alternatives = [
-            (a.id, a.title, s)
-            for a, s in scored[1 : 1 + cfg.max_alternatives]
-            if s >= cfg.alternative_ratio * top_conf
+            x for x in titled[1 : 1 + cfg.max_alternatives] if x[2] >= ratio * top_score
         ]
-        ambiguous = len(ranked) > 1 and ranked[1][1] >= cfg.ambiguity_ratio * top_raw
-        return MatchResult(top.id, top.title, top_conf, alternatives, ambiguous)
+        if ambiguous and not alternatives:
+            alternatives = titled[1 : 1 + cfg.max_alternatives]
+        return MatchResult(top, self._by_id[top].title, top_score, alternatives, ambiguous)
 
     def article(self, topic: str) -> Article:
         return self._by_id[topic]
 
 
-def default_matcher() -> Matcher:
-    """A matcher over the packaged articles and lexicon."""
+def default_matcher(rules: Rules | None = None) -> Matcher:
+    """A matcher over the packaged articles (numbers from ``rules``), lexicon and paraphrases."""
     from knowledge.articles import load_articles
 
-    return Matcher.from_articles(load_articles())
+    return Matcher.from_articles(load_articles(rules=rules))
 
 
 __all__ = ["Analyzer", "MatchResult", "Matcher", "MatcherConfig", "default_matcher", "tokenize"]

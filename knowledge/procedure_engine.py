@@ -46,6 +46,8 @@ from typing import Any
 import yaml
 from stdnum.fr import siret as _siret
 
+from knowledge.facts import UnknownFact, core_facts, fill
+
 __all__ = [
     "CHECKS",
     "DEFAULT_DIRECTORY",
@@ -912,7 +914,11 @@ def load_procedure(path: Path, topic_ids: Iterable[str]) -> Procedure:
     """Load and validate one YAML file; raise :class:`ProcedureDataError`."""
     loader = _Loader(path.name, frozenset(topic_ids))
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The rules' numbers come from the core ({{duplicate_delay}}: knowledge.facts).
+        text = fill(path.read_text(encoding="utf-8"), core_facts(), path.name)
+        raw = yaml.safe_load(text)
+    except UnknownFact as exc:
+        raise ProcedureDataError([str(exc)]) from exc
     except yaml.YAMLError as exc:
         raise ProcedureDataError([f"{path.name}: not valid YAML: {exc}"]) from exc
     if not isinstance(raw, dict):

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
+
+import yaml
 
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "Œ": "oe", "Æ": "ae", "ß": "ss"})
 _APOSTROPHES = re.compile(r"[\u2019\u2018\u02bc\u00b4`\u2032]")
@@ -503,6 +506,38 @@ def stem(word: str) -> str:
     return word
 
 
+SPELLING_RESOURCE = "spelling.yaml"
+
+
+@cache
+def spellings() -> dict[str, tuple[str, ...]]:
+    """Phone-style spellings → the normalised words they stand for (``data/spelling.yaml``).
+
+    ``spellings()["jpeux"] == ("je", "peux")``; ``"qd"`` → ``("quand",)``.
+    """
+    text = resources.files("knowledge.data").joinpath(SPELLING_RESOURCE).read_text("utf-8")
+    data = yaml.safe_load(text) or {}
+    table = data.get("spellings") or {}
+    if not isinstance(table, dict):
+        raise ValueError("spelling.yaml: 'spellings' must map words to their spelling")
+    out: dict[str, tuple[str, ...]] = {}
+    for key, value in table.items():
+        key_words = tokenize(normalise(str(key)))
+        if len(key_words) != 1 or not isinstance(value, str):
+            raise ValueError(f"spelling.yaml: {key!r} must be one word mapped to text")
+        out[key_words[0]] = tuple(tokenize(normalise(value)))
+    return out
+
+
+def respell(tokens: list[str]) -> list[str]:
+    """Phone-style spellings rewritten: ``["jpeux", "qd"]`` → ``["je", "peux", "quand"]``."""
+    table = spellings()
+    out: list[str] = []
+    for token in tokens:
+        out.extend(table.get(token, (token,)))
+    return out
+
+
 def words(text: str) -> list[str]:
-    """Normalised tokens of raw text, stopwords included (for phrase matching)."""
-    return tokenize(normalise(text))
+    """Normalised tokens of raw text, stopwords included, phone spellings rewritten."""
+    return respell(tokenize(normalise(text)))

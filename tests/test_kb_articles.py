@@ -136,3 +136,78 @@ def test_article_is_a_value() -> None:
     assert article.answer == "Réponse."
     assert article.sections == {}
     assert article.steps == ""
+
+
+# -- role variants ----------------------------------------------------------------
+
+VARIANTS = """---
+id: pv
+title: PV
+keywords: [PV]
+rules: [R-RES-2]
+---
+Le centre envoie les PV.
+
+## Étapes
+1. Imprimer les PV.
+
+## En bref (UD, DREETS)
+Le service reçoit les PV et valide la session.
+
+## Étapes (UD, DREETS)
+1. Contrôler les PV reçus.
+
+## Étapes (inconnu)
+Une section dont le rôle n'existe pas reste générique.
+
+## Si cela ne fonctionne pas
+Contactez l'assistance.
+
+Règles : R-RES-2
+"""
+
+
+def test_role_heading_parsing() -> None:
+    from knowledge.articles import role_heading
+
+    assert role_heading("Étapes (UD, DREETS)") == ("Étapes", frozenset({"ud", "dreets"}))
+    assert role_heading("Étapes (DDETS)") == ("Étapes", frozenset({"ud"}))
+    assert role_heading("Étapes (centre)") == ("Étapes", frozenset({"centre"}))
+    assert role_heading("Étapes") is None
+    assert role_heading("Étapes (inconnu)") is None
+
+
+def test_an_article_reads_as_the_askers_role(tmp_path: Path) -> None:
+    (tmp_path / "pv.md").write_text(VARIANTS, encoding="utf-8")
+    (article,) = load_articles(tmp_path, check_topics=False)
+    assert article.roles == {"ud", "dreets"}
+    for role in ("ud", "dreets", "UD"):
+        mine = article.for_role(role)
+        assert mine.answer == "Le service reçoit les PV et valide la session."
+        assert mine.steps == "1. Contrôler les PV reçus."
+        assert mine.help == "Contactez l'assistance."
+        assert "Imprimer les PV" not in mine.body
+        assert mine.id == article.id and mine.rules == article.rules
+    for role in (None, "centre", "afpa"):
+        generic = article.for_role(role)
+        assert generic.answer == "Le centre envoie les PV."
+        assert generic.steps == "1. Imprimer les PV."
+        assert "Contrôler" not in generic.body
+        assert "Étapes (inconnu)" in generic.sections
+
+
+def test_packaged_role_variants() -> None:
+    articles = {a.id: a for a in load_articles()}
+    assert {"ud", "dreets"} <= articles["transmission-pv"].roles
+    assert "centre" in articles["print-request"].roles
+    assert "centre" in articles["duplicata"].roles
+    assert {"centre", "ud"} <= articles["transfert-site"].roles
+    # A UD validating a PV is not told what a centre does, and the reverse.
+    ud = articles["transmission-pv"].for_role("ud")
+    assert "recto verso" not in ud.steps
+    centre = articles["print-request"].for_role("centre")
+    assert "Données vérifiées et conformes" not in centre.steps
+    for article in articles.values():
+        for role in article.roles:
+            variant = article.for_role(role)
+            assert variant.answer and variant.steps, (article.id, role)

@@ -296,3 +296,19 @@ def test_cli_ask_text(capsys: pytest.CaptureFixture[str], monkeypatch, tmp_path:
     assert main(["ask", "Quelle est la météo demain à Lyon ?"]) == 0
     out = capsys.readouterr().out
     assert "Je n'ai pas trouvé de réponse sûre" in out and "ticket" in out
+
+
+# -- development sets written from users' situations ---------------------------------
+
+
+def test_dev_paraphrase_set(matcher: Matcher) -> None:
+    rows = read_tsv("questions-dev-paraphrase.tsv")
+    assert len(rows) >= 150
+    rate, wrong = top1(matcher, rows)
+    assert rate >= 0.92, wrong
+
+
+def test_dev_out_of_scope_set_is_declined(matcher: Matcher) -> None:
+    rows = read_tsv("questions-dev-out-of-scope.tsv")
+    answered = [q for _, q in rows if matcher.match(q).topic is not None]
+    assert len(answered) <= 0.1 * len(rows), answered

@@ -207,3 +207,26 @@ def test_lexicon_idioms_that_borrow_domain_words(lexicon: Lexicon) -> None:
     assert lexicon.canonical("identifiant CERES") != lexicon.canonical("identifiant")
     # The verb "imprimer" is everyday office life; the print request is CERES's.
     assert lexicon.canonical("imprimer") != lexicon.canonical("impression")
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("jpeux envoyer les convoc ?", ["je", "peux", "envoyer", "les", "convocation"]),
+        ("qd arrive le dipl", ["quand", "arrive", "le", "diplome"]),
+        ("pb de mdp", ["probleme", "de", "mot", "de", "passe"]),
+        ("pk le certif est bloqué", ["pourquoi", "le", "certification", "est", "bloque"]),
+    ],
+)
+def test_phone_spellings_are_read(typed: str, read: list[str]) -> None:
+    assert words(typed) == read
+
+
+def test_older_service_names_are_one_term(lexicon: Lexicon) -> None:
+    regional = lexicon.canonical("DREETS")
+    for name in ("DIRECCTE", "DIECCTE", "DRIEETS", "DRJSCS", "direction régionale"):
+        assert lexicon.canonical(name) == regional, name
+    departmental = lexicon.canonical("UD")
+    for name in ("DDETS", "DDCS", "UT", "unité territoriale", "unité départementale"):
+        assert lexicon.canonical(name) == departmental, name
+    assert lexicon.canonical("DEETS") == [*departmental, *lexicon.canonical("DROM")]

@@ -11,17 +11,20 @@ import re
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot import keyboards, texts
+from bot import accounts, keyboards, texts
 from bot.formatting import esc, markdown_to_html
 from bot.handlers import procedures, tickets
 from bot.runtime import Services, run_sync, send_html, services
 from bot.state import Press
 from knowledge.articles import Article
+from knowledge.conversation import Conversation, Turn
 
 log = logging.getLogger(__name__)
 
 _RULES_LINE = re.compile(r"^\s*R[èe]gles?\s*:.*$", re.MULTILINE | re.IGNORECASE)
 MAX_RELATED = 3
+#: the chat's last answered question, for follow-ups (``chat_data``, this process).
+TURN_KEY = "kb_turn"
 
 
 def article_html(article: Article) -> str:
@@ -64,26 +67,48 @@ async def send_article(
     await send_html(context.bot, chat_id, body, markup)
 
 
+async def _role(svc: Services, chat_id: int) -> str | None:
+    """The linked account's first role (``Role`` value), for the article's variant."""
+    login = await run_sync(accounts.linked_login, svc.core, chat_id)
+    if login is None:
+        return None
+    view = await run_sync(accounts.account_view, svc.core, login)
+    return view.roles[0] if view.roles else None
+
+
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     svc = services(context)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    result = svc.matcher.match(question)
-    if not result.found:
+    chat_data = context.chat_data if context.chat_data is not None else {}
+    previous = Turn.from_dict(chat_data.get(TURN_KEY))
+    understood = Conversation(svc.matcher).understand(question, previous, await _role(svc, chat_id))
+    if understood.kind == "smalltalk":
+        await send_html(context.bot, chat_id, esc(understood.reply or ""), None)
+        return
+    if understood.turn is not None:  # follow-ups (« et pour un CCP ? ») read it
+        chat_data[TURN_KEY] = understood.turn.to_dict()
+    if understood.kind == "none":
         await _record(svc, "unanswered", question)
-        close = [(t, title) for t, title, _ in result.alternatives if svc.article(t)]
+        result = understood.result
+        alternatives = result.alternatives if result is not None else []
+        close = [(t, title) for t, title, _ in alternatives if svc.article(t)]
         body = texts.NONE_ANSWER
         if close:
             body += "\n\n" + texts.NONE_CLOSE_TOPICS
         markup = await run_sync(keyboards.build, svc.store, chat_id, keyboards.none_rows(question, close))
         await send_html(context.bot, chat_id, body, markup)
         return
-    article = svc.article(result.topic or "")
-    if article is None:  # pragma: no cover - the matcher only knows loaded articles
-        return
-    alternatives = (
-        [(t, title) for t, title, _ in result.alternatives] if result.ambiguous else []
-    )
-    await send_article(update, context, article, question, alternatives)
+    several = len(understood.answers) > 1
+    for answer in understood.answers:  # one message per question of the message
+        result = answer.result
+        alternatives = (
+            [(t, title) for t, title, _ in result.alternatives]
+            if result.ambiguous and not several
+            else []
+        )
+        # Buttons (feedback, ticket) carry what the user typed: the part, if several.
+        typed = answer.text if several else question
+        await send_article(update, context, answer.article, typed, alternatives)
 
 
 async def _record(svc: Services, what: str, question: str, topic: str | None = None) -> None:
@@ -131,10 +156,12 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, press:
 async def on_topic(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
     query = update.callback_query
     assert query is not None
-    article = services(context).article(str(press.payload.get("topic")))
+    svc = services(context)
+    article = svc.article(str(press.payload.get("topic")))
     await query.answer()
     if article is not None:
-        await send_article(update, context, article, str(press.payload.get("q", "")))
+        role = await _role(svc, update.effective_chat.id)  # type: ignore[union-attr]
+        await send_article(update, context, article.for_role(role), str(press.payload.get("q", "")))
 
 
 async def on_rephrase(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:

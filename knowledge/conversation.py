@@ -1,0 +1,332 @@
+"""Understanding one chat message: small talk, one or several questions, follow-ups.
+
+A pure API over the matcher, for any front end (the Telegram bot, the CLI, tests)::
+
+    understanding = Conversation(matcher).understand(text, previous, role)
+
+* **small talk** (greetings, thanks, « qui es-tu », « que sais-tu faire », insults,
+  complaints, goodbye): ``kind == "smalltalk"`` and ``reply`` is a short French
+  answer (:mod:`knowledge.texts`). A greeting before a question is not small talk:
+  the question is answered.
+* **questions**: ``kind == "answers"``, one :class:`Answer` per question of the
+  message. A message is split on sentence ends and connectors (« et aussi », « et
+  quand… »); each part that the matcher answers confidently gets its answer.
+* **follow-ups**: given the previous :class:`Turn`, a message such as « et pour un
+  CCP ? » is read with the previous question's context; the term it replaces (TP)
+  is dropped from that context.
+* **nothing found**: ``kind == "none"``; ``result`` holds the matcher's suggestions.
+
+Each answer's article is the variant for the asker's ``role`` (``Article.for_role``).
+The patterns, connectors and slots are data (``data/conversation.yaml``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from knowledge.articles import Article
+from knowledge.matcher import Matcher, MatchResult
+from knowledge.text import normalise, respell, tokenize
+from knowledge.texts import SMALLTALK
+
+CONVERSATION_RESOURCE = "conversation.yaml"
+#: at most this many answers for one message.
+MAX_ANSWERS = 3
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What a front end keeps of the previous message to read the next one."""
+
+    question: str
+    topics: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "topics": list(self.topics)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Turn | None:
+        if not data or not isinstance(data.get("question"), str):
+            return None
+        return cls(str(data["question"]), tuple(str(t) for t in data.get("topics") or ()))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answered question of a message."""
+
+    #: the question as understood (with the previous question's context if any).
+    question: str
+    result: MatchResult
+    #: the article in the asker's role variant.
+    article: Article
+    #: whether the previous turn's context was used.
+    follow_up: bool = False
+    #: the part of the message this answers, as typed.
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Understanding:
+    kind: str  # "smalltalk" | "answers" | "none"
+    reply: str | None = None
+    intent: str | None = None
+    answers: tuple[Answer, ...] = ()
+    #: with ``kind == "none"``: the matcher's result (suggestions in ``alternatives``).
+    result: MatchResult | None = None
+    #: what to keep for the next message (``None`` after small talk: keep the old one).
+    turn: Turn | None = None
+    scores: tuple[tuple[str, float], ...] = field(default=())
+
+    @property
+    def topics(self) -> list[str]:
+        return [a.article.id for a in self.answers]
+
+
+@dataclass(frozen=True)
+class _Data:
+    smalltalk: tuple[tuple[str, re.Pattern[str]], ...]
+    filler: frozenset[str]
+    splitter: re.Pattern[str]
+    follow_up: re.Pattern[str]
+    follow_up_max_words: int
+    question_start: re.Pattern[str]
+    slots: tuple[tuple[str, ...], ...]
+
+
+def _norm(text: str) -> str:
+    return " ".join(respell(tokenize(normalise(text))))
+
+
+@cache
+def _data() -> _Data:
+    raw = yaml.safe_load(
+        resources.files("knowledge.data").joinpath(CONVERSATION_RESOURCE).read_text("utf-8")
+    )
+    intents = []
+    for intent, patterns in raw["smalltalk"].items():
+        if intent not in SMALLTALK:
+            raise ValueError(f"conversation.yaml: no reply text for intent {intent!r}")
+        joined = "|".join(f"(?:{p})" for p in patterns)
+        intents.append((intent, re.compile(rf"(?:^|\b)(?:{joined})(?:\b|$)")))
+    splitters = [re.escape(s) for s in raw["splitters"]]
+    questions = "|".join(re.escape(q) for q in raw["question_words"])
+    # On the raw text (accents kept): sentence ends; connectors; « , et quand… ».
+    splitter = re.compile(
+        r"[?!;\n]+|\.(?:\s|$)+"
+        + "".join(rf"|\b{_accent_free_pattern(s)}\b" for s in splitters)
+        + rf"|,?\s+et\s+(?=(?:{_accent_free_pattern(questions)})\b)",
+        re.IGNORECASE,
+    )
+    openings = "|".join(re.escape(o) for o in raw["follow_up_openings"])
+    return _Data(
+        smalltalk=tuple(intents),
+        filler=frozenset(raw.get("filler") or ()),
+        splitter=splitter,
+        follow_up=re.compile(rf"^(?:{openings})\b"),
+        follow_up_max_words=int(raw.get("follow_up_max_words", 8)),
+        question_start=re.compile(
+            r"^(?:et |mais |alors |donc |sinon )?(?:"
+            + "|".join(re.escape(q) for q in [*raw["question_words"], *raw["question_openings"]])
+            + r")\b"
+        ),
+        slots=tuple(tuple(v) for v in raw["slots"].values()),
+    )
+
+
+def _accent_free_pattern(pattern: str) -> str:
+    """Let an accent-free pattern match accented text (e → [eéèêë], …)."""
+    table = {"e": "[eéèêë]", "a": "[aàâä]", "i": "[iîï]", "o": "[oôö]", "u": "[uùûü]", "c": "[cç]"}
+    return "".join(table.get(ch, ch) for ch in pattern)
+
+
+class Conversation:
+    """The conversation API over one :class:`~knowledge.matcher.Matcher`."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+        self.data = _data()
+        self._slot_terms = frozenset(
+            t for slot in self.data.slots for term in slot for t in matcher.lexicon.canonical(term)
+        )
+
+    # -- small talk --------------------------------------------------------------
+
+    def smalltalk(self, text: str) -> tuple[str | None, str]:
+        """``(intent, rest)``: the first small-talk intent found, and the text left
+        once every small-talk phrase is taken out (normalised)."""
+        norm = _norm(text)
+        intent: str | None = None
+        rest = norm
+        for name, pattern in self.data.smalltalk:
+            if pattern.search(norm):
+                intent = intent or name
+                rest = pattern.sub(" ", rest)
+        return intent, " ".join(rest.split())
+
+    def _has_content(self, rest: str) -> bool:
+        words = [w for w in rest.split() if w not in self.data.filler]
+        return bool(words) and bool(self.matcher.analyse(" ".join(words)))
+
+    # -- questions ---------------------------------------------------------------
+
+    def split(self, text: str) -> list[str]:
+        """The questions of a message (at least the message itself).
+
+        The message is cut at sentence ends and connectors; a sentence that states
+        the situation (« La session est validée. ») is not a question of its own: it
+        is the context of the question that follows it (or, at the end, of the one
+        before). A connector (« et aussi », « autre question », « …, et quand ») or a
+        question mark ends a question; so does a sentence opening like a question.
+        """
+        pieces: list[tuple[str, bool]] = []  # (text, ends a question)
+        start = 0
+        for m in self.data.splitter.finditer(text):
+            sep = m.group(0)
+            ends = "?" in sep or not re.fullmatch(r"[!;.\s]+", sep)
+            pieces.append((text[start : m.start()], ends))
+            start = m.end()
+        pieces.append((text[start:], False))
+        questions: list[str] = []
+        context: list[str] = []
+        for piece, ends in pieces:
+            piece = piece.strip(" ,.:-")
+            if not piece or not self.matcher.analyse(piece):
+                # « Que faire ? », or a connector right after a sentence: what came
+                # before is a question.
+                if ends and context:
+                    questions.append(" ".join(context))
+                    context = []
+                continue
+            if ends or self.data.question_start.match(_norm(piece)):
+                questions.append(" ".join([*context, piece]))
+                context = []
+            else:
+                context.append(piece)
+        if context:
+            if questions:
+                questions[-1] = " ".join([questions[-1], *context])
+            else:
+                questions.append(" ".join(context))
+        return questions or [text.strip()]
+
+    def is_follow_up(self, text: str) -> bool:
+        norm = _norm(text)
+        return bool(self.data.follow_up.match(norm)) and (
+            len(norm.split()) <= self.data.follow_up_max_words
+        )
+
+    def with_context(self, previous: str, text: str) -> str:
+        """``previous`` + ``text``, without the terms of ``previous`` that ``text`` replaces.
+
+        After « quand arrive le DTE d'un TP ? », « et pour un CCP ? » reads « quand
+        arrive le DTE d'un … pour un CCP » (a slot of ``conversation.yaml``).
+        """
+        lexicon = self.matcher.lexicon
+        new_terms = set(lexicon.canonical(text))
+        replaced: set[str] = set()
+        for slot in self.data.slots:
+            slot_terms = {t for term in slot for t in term.split()}
+            if new_terms & slot_terms:
+                replaced |= slot_terms
+        kept = _drop_terms(previous, replaced, lexicon.canonical) if replaced else previous
+        return f"{kept} {text}".strip()
+
+    def _answer(self, question: str, role: str | None, follow_up: bool = False) -> Answer | None:
+        result = self.matcher.match(question)
+        if not result.found or result.topic is None:
+            return None
+        article = self.matcher.article(result.topic).for_role(role)
+        return Answer(question, result, article, follow_up)
+
+    def understand(
+        self, text: str, previous: Turn | None = None, role: str | None = None
+    ) -> Understanding:
+        """Read one message; ``previous`` is the last turn kept by the front end."""
+        text = (text or "").strip()
+        intent, rest = self.smalltalk(text)
+        if not text or (intent is not None and not self._has_content(rest)):
+            if intent is None:
+                return Understanding("none", result=MatchResult(None, None, 0.0))
+            return Understanding("smalltalk", SMALLTALK[intent], intent)
+
+        answers: list[Answer] = []
+        parts = self.split(text)
+        context = previous.question if previous else None
+        for part in parts:
+            answer = self._answer_part(part, context, role)
+            if answer is not None and answer.article.id not in {a.article.id for a in answers}:
+                answers.append(answer)
+                context = answer.question
+        if len(answers) <= 1 and len(parts) > 1:
+            # Not two questions after all: the whole message may say more than its parts.
+            whole = self._answer_part(text, previous.question if previous else None, role)
+            if whole is not None:
+                answers = [whole]
+        answers = answers[:MAX_ANSWERS]
+        if not answers:
+            result = self.matcher.match(text)
+            return Understanding("none", result=result, intent=intent)
+        turn = Turn(answers[-1].question, tuple(a.article.id for a in answers))
+        scores = tuple((a.article.id, a.result.score) for a in answers)
+        return Understanding("answers", answers=tuple(answers), turn=turn, scores=scores)
+
+    def names_its_own_subject(self, text: str) -> bool:
+        """Whether ``text`` holds a word of the field besides the slots' terms: « et les
+        convocations ? » does (a new subject), « et pour un CCP ? » does not."""
+        matcher = self.matcher
+        known = {t for t in matcher.analyse(text) if t in matcher.vocabulary}
+        return bool(known - matcher.lexicon.generic - self._slot_terms)
+
+    def _answer_part(self, part: str, context: str | None, role: str | None) -> Answer | None:
+        answer = self._answer(part, role)
+        if context and (answer is None or (
+            self.is_follow_up(part) and not self.names_its_own_subject(part)
+        )):
+            answer = self._answer(self.with_context(context, part), role, True) or answer
+        return replace(answer, text=part) if answer is not None else None
+
+
+def _drop_terms(text: str, terms: set[str], canonical) -> str:  # noqa: ANN001
+    """``text`` without the words (or 2-3-word phrases) whose canonical terms are in ``terms``."""
+    words = text.split()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in (3, 2, 1):
+            window = " ".join(words[i : i + size])
+            found = canonical(window)
+            if len(words[i : i + size]) == size and found and set(found) <= terms:
+                i += size
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)
+
+
+_default: Conversation | None = None
+
+
+def understand(
+    text: str,
+    previous: Turn | None = None,
+    role: str | None = None,
+    matcher: Matcher | None = None,
+) -> Understanding:
+    """:meth:`Conversation.understand` over ``matcher`` (default: the packaged one)."""
+    global _default
+    if matcher is not None:
+        return Conversation(matcher).understand(text, previous, role)
+    if _default is None:
+        from knowledge.matcher import default_matcher
+
+        _default = Conversation(default_matcher())
+    return _default.understand(text, previous, role)
