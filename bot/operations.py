@@ -41,7 +41,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
         "session", "candidates_count", "rs_kind", "rs_name", "contact_name", "contact_phone",
         "contact_email", "delivery_address", "comment",
     ),
-    "register_centre": ("siret",),
+    "register_centre": ("siret", "site"),  # R-SITE-6: the site the centre is registered for
     "transfer_site": ("site", "target_siret"),
     "activation_letter": ("siret",),
 }
@@ -751,7 +751,7 @@ def execute(core: Core, login: str, operation: str, params: dict[str, Any]) -> O
     if operation == "register_centre":
         from ceres_core.services.centres import register_centre
 
-        return Outcome(render_centre(register_centre(core, login, p["siret"])))
+        return Outcome(render_centre(register_centre(core, login, p["siret"], site_code=p["site"])))
     if operation == "transfer_site":
         from ceres_core.services.sites import transfer_site
 

@@ -62,6 +62,7 @@ from ceres_core.names import compact_key, fold, name_alerts, name_key
 from ceres_core.services._operation import audit, operation
 from ceres_core.settings import Rules
 from ceres_core.values import parse_date, parse_int, parse_ref, parse_text
+from ceres_core.zone import zone_of
 
 __all__ = [
     "CANDIDATE_STATE_LABELS",
@@ -433,31 +434,15 @@ def home_regions(db: Session, user: User) -> set[str]:
 
 
 def _covers_candidate(db: Session, user: User, candidate: Candidate) -> bool:
-    sessions = [r.session for r in candidate.registrations]
-    creator_centres: set[int] = set()
-    if candidate.created_by_id is not None:
+    """R-ACT-2 for a record (see the module doc), through :mod:`ceres_core.zone`."""
+    zone = zone_of(user.profiles, SEARCH_ROLES)
+    if zone.covers_region(candidate.region_code, ud_reaches_region=True):
+        return True
+    if any(zone.covers_site(r.session.site) for r in candidate.registrations):
+        return True
+    if zone.centre_ids and candidate.created_by_id is not None:
         creator = db.get(User, candidate.created_by_id)
-        if creator is not None:
-            creator_centres = centre_ids_of(creator)
-    for profile in user.profiles:
-        if profile.role is Role.ADMIN:
-            return True
-        if profile.role is Role.CENTRE and profile.centre_id is not None:
-            if profile.centre_id in creator_centres:
-                return True
-            if any(s.site.centre_id == profile.centre_id for s in sessions):
-                return True
-        elif profile.role is Role.UD and profile.departement_code:
-            if any(s.site.departement_code == profile.departement_code for s in sessions):
-                return True
-            dep = db.get(Departement, profile.departement_code)
-            if dep is not None and dep.region_code == candidate.region_code:
-                return True
-        elif profile.role is Role.DREETS and profile.region_code:
-            if profile.region_code == candidate.region_code:
-                return True
-            if any(s.site.departement.region_code == profile.region_code for s in sessions):
-                return True
+        return creator is not None and bool(centre_ids_of(creator) & zone.centre_ids)
     return False
 
 

@@ -25,7 +25,6 @@ Readings (documented choices):
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -60,6 +59,7 @@ from ceres_core.services.sessions import (
     require_view,
 )
 from ceres_core.settings import Rules
+from ceres_core.values import strip_accents
 
 #: Who acknowledges and cancels orders: GEV operators (national), admin.
 GEV_ROLES = (Role.GEV, Role.ADMIN)
@@ -129,8 +129,7 @@ def postal_code_and_commune(address: str) -> tuple[str, str] | None:
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text or "")
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
+    return " ".join(strip_accents(text).lower().split())
 
 
 def asks_final_interview_grid(comment: str | None) -> bool:

@@ -90,6 +90,7 @@ from ceres_core.models import (
 from ceres_core.services._operation import audit, operation
 from ceres_core.services.sessions import CENTRE_ROLES, load_session
 from ceres_core.values import parse_date, parse_int, parse_ref
+from ceres_core.zone import profile_zone
 
 #: R-JUR-2 (reading): sessions on which a seat forbids deleting the juror's habilitations.
 SESSION_STATES_BLOCKING_DELETION: frozenset[SessionState] = frozenset(SessionState) - {
@@ -325,9 +326,10 @@ def _state_authority(db: Session, user: User, juror: Juror) -> Profile | None:
     """The UD/DREETS/admin profile of ``user`` competent for ``juror``, if any."""
     regions = _juror_regions(juror)
     for profile in user.profiles:
-        if profile.role is Role.ADMIN:
-            return profile
-        if profile.role in (Role.UD, Role.DREETS) and _profile_region(db, profile) in regions:
+        if profile.role not in STATE_ROLES:
+            continue
+        zone = profile_zone(profile)  # R-ACT-2; a UD reaches its région's jurors
+        if zone.national or any(zone.covers_region(r, ud_reaches_region=True) for r in regions):
             return profile
     return None
 

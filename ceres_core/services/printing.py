@@ -75,6 +75,7 @@ from ceres_core.services._operation import audit, operation
 from ceres_core.services.candidates import candidate_alerts, change_record_through_draft
 from ceres_core.services.sessions import load_session
 from ceres_core.settings import Rules
+from ceres_core.values import fr_date as _fr
 from ceres_core.values import plural
 
 #: Roles that act on printing (the UD of the session's département, or an admin).
@@ -241,10 +242,6 @@ class PrintHistoryView:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _fr(d: date) -> str:
-    return f"{d:%d/%m/%Y}"
 
 
 def civility_label(civility: str) -> str:

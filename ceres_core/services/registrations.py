@@ -64,6 +64,7 @@ from ceres_core.services.sessions import (
     load_session,
 )
 from ceres_core.settings import Rules
+from ceres_core.values import fr_date as _fr
 from ceres_core.values import plural
 
 __all__ = [
@@ -109,10 +110,6 @@ class RegistrationView:
     ccps_obtained: tuple[str, ...]
     data_verified: bool
     alerts: tuple[CandidateAlert, ...]
-
-
-def _fr(d: date) -> str:
-    return f"{d:%d/%m/%Y}"
 
 
 def _e(candidate: Candidate) -> str:

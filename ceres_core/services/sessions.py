@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -48,7 +48,8 @@ from ceres_core.models import (
 from ceres_core.services._operation import audit, operation
 from ceres_core.session_states import VALIDATED_STATES, SessionEvent, transition
 from ceres_core.settings import Rules
-from ceres_core.values import parse_date, parse_ref, parse_time
+from ceres_core.values import fr_date, parse_date, parse_ref, parse_time
+from ceres_core.zone import zone_of
 
 #: Who creates, deletes, convokes, enters results and closes: the centre (or admin).
 CENTRE_ROLES = (Role.CENTRE, Role.ADMIN)
@@ -97,15 +98,6 @@ MAX_LIST_LIMIT = 500
 
 
 # -- small helpers shared by the session, DTE and results services ---------------------
-
-
-def fr_date(d: date | datetime | None) -> str:
-    """``DD/MM/YYYY`` (empty for ``None``)."""
-    if d is None:
-        return ""
-    return d.strftime("%d/%m/%Y")
-
-
 
 
 def parse_kind(value: SessionKind | str) -> SessionKind:
@@ -869,22 +861,13 @@ def reopen_session(core: Core, actor: str, ref: str, reason: str | None = None) 
 
 
 def _zone_condition(user: User) -> ColumnElement[bool]:
-    """SQL condition on ``Site``/``Departement`` for the actor's zone (R-ACT-2)."""
-    conditions: list[ColumnElement[bool]] = []
-    for p in user.profiles:
-        if p.role in NATIONAL_VIEW_ROLES:
-            return true()
-        if p.role is Role.CENTRE and p.centre_id is not None:
-            conditions.append(Site.centre_id == p.centre_id)
-        elif p.role is Role.UD and p.departement_code:
-            conditions.append(Site.departement_code == p.departement_code)
-        elif p.role is Role.DREETS and p.region_code:
-            conditions.append(Departement.region_code == p.region_code)
-    if not conditions:
+    """SQL condition on ``Site`` for the actor's zone (R-ACT-2, :mod:`ceres_core.zone`)."""
+    zone = zone_of(user.profiles, VIEW_ROLES, national_roles=NATIONAL_VIEW_ROLES)
+    if zone.empty:
         raise RuleViolation(
             "R-ACT-2", "Votre profil ne permet pas de consulter les sessions.", actor=user.login
         )
-    return or_(*conditions)
+    return zone.site_condition()
 
 
 def parse_state(value: SessionState | str) -> SessionState:
