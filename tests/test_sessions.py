@@ -579,7 +579,8 @@ def test_r_can_7_counting_function_window_and_exclusions(core, world):
 
 
 def test_r_can_7_no_limit_without_final_interview(core, world, clock):
-    run_to_closed(core, clock, A1_TP, {"C1": "admis"})  # A1_TP has no final interview
+    set_session(core, A1_TP, with_final_interview=False)  # recorded without final interview
+    run_to_closed(core, clock, A1_TP, {"C1": "admis"})
     with core.transaction() as db:
         c1 = db.scalar(select(Candidate.id).where(Candidate.ceres_id == "C1"))
     for i in range(4):

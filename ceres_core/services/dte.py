@@ -5,7 +5,7 @@ Readings (documented choices):
 
 * R-DTE-1: the order deadline comes from :func:`ceres_core.dte_timeline.order_deadline`
   (the day before the same date three months earlier). It is enforced when
-  ``core.rules.enforce_dte_deadline``; otherwise a late order is accepted with a
+  ``core.rules.delay_constraints`` is ``enforced`` (the default); otherwise a late order is accepted with a
   warning in the view. An order is always refused once the session has started, when
   the title's DTE edition is not in effect yet, and when the agrément is not in force
   on the order date (granted later, or already ended).
@@ -372,7 +372,7 @@ def _check_order_timing(session: ExamSession, today: date, rules: Rules) -> tupl
         )
     deadline = timeline_mod.order_deadline(session.start_date)
     late = today > deadline
-    if late and rules.enforce_dte_deadline:
+    if late and rules.delays_enforced:
         raise RuleViolation(
             "R-DTE-1",
             f"Le DTE de la session du {fr_date(session.start_date)} devait être commandé au plus "

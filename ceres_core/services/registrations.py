@@ -58,9 +58,7 @@ from ceres_core.services.candidates import (
 )
 from ceres_core.services.sessions import (
     counts_for_final_interview_limit,
-    final_interview_sessions,
-    final_interview_sessions_in_window,
-    final_interview_window,
+    final_interview_limit_breach,
     load_session,
 )
 from ceres_core.settings import Rules
@@ -152,20 +150,12 @@ def _check_final_interview_limit(
     db: Session, candidate: Candidate, session: ExamSession, rules: Rules
 ) -> None:
     """R-CAN-7 (see the module doc for the windows checked)."""
-    if not counts_for_final_interview_limit(session):
-        return
-    start = session.start_date
-    span = timedelta(days=rules.final_interview_window_days - 1)
-    later = final_interview_sessions(db, candidate.id, start, start + span, session.id)
-    anchors = [start] + [s.start_date for s in later if s.start_date > start]
-    for anchor in anchors:
-        others = final_interview_sessions_in_window(
-            db, candidate.id, anchor, rules, exclude_session_id=session.id
+    found = final_interview_limit_breach(db, candidate.id, session, rules)
+    if found is not None:
+        breach, counted = found
+        start, first, last, others = (
+            session.start_date, breach.first, breach.last, len(breach.others)
         )
-        if others + 1 <= rules.max_final_interview_sessions:
-            continue
-        first, last = final_interview_window(anchor, rules)
-        counted = final_interview_sessions(db, candidate.id, first, last, session.id)
         listed = " ; ".join(
             f"{s.ref} ({s.kind.value}, le {_fr(s.start_date)})" for s in counted
         )

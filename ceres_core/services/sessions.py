@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from ceres_core import dte_timeline, geography
+from ceres_core import rules as domain_rules
 from ceres_core.access import load_actor, profile_covers_site, require_role, require_site
 from ceres_core.core import Core
 from ceres_core.errors import InvalidInput, NotFound, RuleViolation
@@ -336,24 +337,15 @@ def session_view(session: ExamSession, *, with_registrations: bool = False) -> S
 # -- R-CAN-7: the counting function shared with the candidates service ------------------
 
 
-def final_interview_window(on_date: date, rules: Rules) -> tuple[date, date]:
-    """R-CAN-7 (reading): the rolling window ``(first day, last day)`` ending at ``on_date``.
-
-    ``final_interview_window_days`` days, ``on_date`` included: with 365 days, a session
-    of 20/05/2027 looks back to 21/05/2026.
-    """
-    return on_date - timedelta(days=rules.final_interview_window_days - 1), on_date
+final_interview_window = domain_rules.final_interview_window
 
 
 def counts_for_final_interview_limit(session: ExamSession) -> bool:
-    """R-CAN-7: whether a session counts in the yearly limit: a TP or CCP session *with*
-    final interview (CCP sessions without it and CCS sessions never count), not
-    cancelled. :func:`_counted_condition` is the same predicate in SQL.
+    """R-CAN-7: whether a session counts in the yearly limit (:mod:`ceres_core.rules`);
+    :func:`_counted_condition` is the same predicate in SQL.
     """
-    return (
-        session.with_final_interview
-        and session.kind in (SessionKind.TP, SessionKind.CCP)
-        and session.state is not SessionState.ANNULEE
+    return domain_rules.counts_for_final_interview_limit(
+        session.kind, session.with_final_interview, session.state
     )
 
 
@@ -408,6 +400,27 @@ def final_interview_sessions_in_window(
     return len(final_interview_sessions(db, candidate_id, first, last, exclude_session_id))
 
 
+def final_interview_limit_breach(
+    db: Session, candidate_id: int, session: ExamSession, rules: Rules
+) -> tuple[domain_rules.FinalInterviewBreach, list[ExamSession]] | None:
+    """R-CAN-7 for one candidate in ``session``: one query, one reading for registration
+    and validation (:func:`ceres_core.rules.final_interview_breach`).
+
+    Returns ``None`` when the session does not count or no window is exceeded;
+    otherwise the window exceeded and the candidate's other counted sessions in it.
+    """
+    if not counts_for_final_interview_limit(session):
+        return None
+    first, last = domain_rules.final_interview_span(session.start_date, rules)
+    others = final_interview_sessions(db, candidate_id, first, last, session.id)
+    breach = domain_rules.final_interview_breach(
+        session.start_date, [s.start_date for s in others], rules
+    )
+    if breach is None:
+        return None
+    return breach, [s for s in others if breach.first <= s.start_date <= breach.last]
+
+
 # -- creation and deletion (R-SES-1, R-SES-2, R-SES-3) ----------------------------------
 
 
@@ -432,12 +445,14 @@ def create_session(
     *,
     ccp_code: str | None = None,
     ccs_code: str | None = None,
-    with_final_interview: bool = False,
+    with_final_interview: bool | None = None,
 ) -> SessionView:
     """Create a session from one of the site's agréments (R-SES-1, R-SES-2).
 
     ``kind`` is TP, CCP (``ccp_code`` of the title required) or CCS (``ccs_code``
-    required). Dates are ``date`` objects or ``AAAA-MM-JJ``/``JJ/MM/AAAA`` text; the
+    required). ``with_final_interview`` left to ``None`` takes the common case
+    (R-CAN-7, :func:`ceres_core.rules.default_final_interview`): a TP session has
+    the final interview, a CCP or CCS session has none. Dates are ``date`` objects or ``AAAA-MM-JJ``/``JJ/MM/AAAA`` text; the
     start hour is the hour of the first day. Returns the new session's view.
     """
     with core.transaction() as db:
@@ -455,6 +470,8 @@ def create_session(
         require_site(user, agrement.site, CENTRE_ROLES, "créer une session sur ce site")
 
         kind = parse_kind(kind)
+        if with_final_interview is None:
+            with_final_interview = domain_rules.default_final_interview(kind)
         start = parse_date(start_date, "La date de début")
         end = parse_date(end_date, "La date de fin")
         hour = parse_time(start_time, "L'heure de début")
@@ -822,25 +839,24 @@ def validate_session(core: Core, actor: str, ref: str) -> SessionView:
 
 
 def _check_final_interview_limit(db: Session, session: ExamSession, rules: Rules) -> None:
-    """R-CAN-7: refuse the validation if a candidate exceeds the yearly limit."""
-    if not counts_for_final_interview_limit(session):
-        return
-    first, last = final_interview_window(session.start_date, rules)
+    """R-CAN-7: refuse the validation if a candidate exceeds the yearly limit (the same
+    reading as the registration, :func:`final_interview_limit_breach`)."""
     offenders = []
     for registration in session.registrations:
-        others = final_interview_sessions_in_window(
-            db, registration.candidate_id, session.start_date, rules,
-            exclude_session_id=session.id,
-        )
-        if others >= rules.max_final_interview_sessions:
+        found = final_interview_limit_breach(db, registration.candidate_id, session, rules)
+        if found is not None:
+            breach, _others = found
             c = registration.candidate
-            offenders.append(f"{c.full_name} ({c.ceres_id}) en a déjà {others}")
+            offenders.append(
+                f"entre le {fr_date(breach.first)} et le {fr_date(breach.last)}, "
+                f"{c.full_name} ({c.ceres_id}) en a déjà {len(breach.others)}"
+            )
     if offenders:
         raise RuleViolation(
             "R-CAN-7",
             f"Un candidat ne peut pas passer plus de {rules.max_final_interview_sessions} "
-            "sessions de titre ou de CCP avec entretien final sur une année : entre le "
-            f"{fr_date(first)} et le {fr_date(last)}, " + " ; ".join(offenders)
+            "sessions de titre ou de CCP avec entretien final sur une année : "
+            + " ; ".join(offenders)
             + f". L'UD ne peut pas valider la session {session.ref}.",
         )
 
@@ -944,6 +960,7 @@ __all__ = [
     "create_session",
     "delete_session",
     "final_interview_sessions",
+    "final_interview_limit_breach",
     "final_interview_sessions_in_window",
     "final_interview_window",
     "get_session",

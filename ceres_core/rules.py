@@ -1,0 +1,88 @@
+"""Rules as pure functions of values (dates, states, counts): no database here.
+
+The services load what a rule needs, check the actor's scope (R-ACT-2), call the
+rule and record the outcome; the rules themselves are tested on plain values
+(``tests/test_rules.py``). Each function names the rule of ``ceres-domain.md`` it
+decides; the numbers come from :class:`ceres_core.settings.Rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ceres_core.models import SessionKind, SessionState
+from ceres_core.settings import Rules
+
+# -- R-CAN-7: sessions with final interview per year ------------------------------------
+
+
+def default_final_interview(kind: SessionKind | str) -> bool:
+    """R-CAN-7: whether a new session has a final interview unless told otherwise.
+
+    The exam of a full title ends with the final interview: a TP session has one
+    unless it is explicitly recorded without (004, v1.8 "Prise en compte de
+    l'entretien final dans une session TITRE"). A CCP session alone has none unless
+    it completes a title by capitalisation (said explicitly); a CCS never has one.
+    """
+    return SessionKind(kind) is SessionKind.TP
+
+
+def counts_for_final_interview_limit(
+    kind: SessionKind | str, with_final_interview: bool, state: SessionState | str
+) -> bool:
+    """R-CAN-7: a TP or CCP session *with* final interview counts, unless cancelled."""
+    return (
+        bool(with_final_interview)
+        and SessionKind(kind) in (SessionKind.TP, SessionKind.CCP)
+        and SessionState(state) is not SessionState.ANNULEE
+    )
+
+
+def final_interview_window(on_date: date, rules: Rules) -> tuple[date, date]:
+    """R-CAN-7 (reading): the rolling window ``(first day, last day)`` ending at ``on_date``.
+
+    ``final_interview_window_days`` days, ``on_date`` included: with 365 days, a session
+    of 20/05/2027 looks back to 21/05/2026.
+    """
+    return on_date - timedelta(days=rules.final_interview_window_days - 1), on_date
+
+
+def final_interview_span(on_date: date, rules: Rules) -> tuple[date, date]:
+    """R-CAN-7: the days of every window that contains ``on_date`` (one query loads them)."""
+    span = timedelta(days=rules.final_interview_window_days - 1)
+    return on_date - span, on_date + span
+
+
+@dataclass(frozen=True)
+class FinalInterviewBreach:
+    """A rolling window that would hold too many counted sessions (R-CAN-7)."""
+
+    first: date
+    last: date
+    #: The candidate's other counted sessions' dates in that window (the new one aside).
+    others: tuple[date, ...]
+
+
+def final_interview_breach(
+    new_date: date, other_dates: Sequence[date], rules: Rules
+) -> FinalInterviewBreach | None:
+    """R-CAN-7, the one reading for registration and validation.
+
+    A candidate may have at most ``rules.max_final_interview_sessions`` counted
+    sessions in any rolling window of ``final_interview_window_days`` days. The
+    session at ``new_date`` is refused if a window containing it would hold more,
+    its ``other_dates`` (the candidate's other counted sessions) included: the
+    window ending at ``new_date``, and those ending at a later session (otherwise the
+    UD could not validate that later session). Returns the first such window.
+    """
+    first_day, last_day = final_interview_span(new_date, rules)
+    others = sorted(d for d in other_dates if first_day <= d <= last_day)
+    anchors = [new_date] + [d for d in others if d > new_date]
+    for anchor in anchors:
+        first, last = final_interview_window(anchor, rules)
+        inside = tuple(d for d in others if first <= d <= last)
+        if len(inside) + 1 > rules.max_final_interview_sessions:
+            return FinalInterviewBreach(first, last, inside)
+    return None

@@ -1,0 +1,82 @@
+"""The readings of the seed rules that the core once got wrong, one test per rule id,
+through the services on a real database (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from ceres_core.errors import RuleViolation
+from ceres_core.models import ExamSession, SessionKind, SessionState
+from ceres_core.services import sessions as sessions_svc
+from ceres_core.services.registrations import register_candidate
+from tests.test_candidates import make_session, new_candidate, register_raw
+
+TP_A = "TITRE_A_2027_000001"
+
+
+def set_state(core, ref, state):
+    with core.transaction() as db:
+        db.scalar(select(ExamSession).where(ExamSession.ref == ref)).state = state  # site A1 (centre A, Paris), starts 20/05/2027
+
+
+# -- R-CAN-7 ------------------------------------------------------------------------------
+
+
+def test_r_can_7_a_tp_session_created_without_saying_counts(core, world):
+    view = sessions_svc.create_session(
+        core, "centre_a", world.agrements["A1-ODP"], "TP", "10/03/2027", "09:00", "11/03/2027"
+    )
+    assert view.with_final_interview is True
+    ccp = sessions_svc.create_session(
+        core, "centre_a", world.agrements["A1-ODP"], "CCP", "12/03/2027", "09:00",
+        "12/03/2027", ccp_code="CCP-00463-1",
+    )
+    assert ccp.with_final_interview is False
+    explicit = sessions_svc.create_session(
+        core, "centre_a", world.agrements["A1-ODP"], "TP", "15/03/2027", "09:00",
+        "15/03/2027", with_final_interview=False,
+    )
+    assert explicit.with_final_interview is False
+
+
+def test_r_can_7_five_tp_sessions_cannot_be_given_to_one_candidate(core, world):
+    cand = new_candidate(core)
+    refs = [
+        sessions_svc.create_session(
+            core, "centre_a", world.agrements["A1-ODP"], "TP", start, "09:00", start
+        ).ref
+        for start in ("10/01/2027", "10/02/2027", "10/03/2027", "10/04/2027", "10/05/2027")
+    ]
+    for ref in refs[:3]:
+        register_candidate(core, "centre_a", ref, cand.ceres_id)
+    for ref in refs[3:]:
+        with pytest.raises(RuleViolation) as err:
+            register_candidate(core, "centre_a", ref, cand.ceres_id)
+        assert err.value.rule == "R-CAN-7"
+
+
+def test_r_can_7_validation_reads_the_windows_like_the_registration(core, world, clock):
+    """A session whose later sessions fill a window is refused at registration *and*
+    at validation (the same windows, one query)."""
+    cand = new_candidate(core)
+    first = make_session(core, world, start=date(2027, 1, 10))
+    later = [make_session(core, world, start=d) for d in
+             (date(2027, 2, 1), date(2027, 6, 1), date(2027, 12, 1))]
+    for ref in later:
+        register_candidate(core, "centre_a", ref, cand.ceres_id)
+    with pytest.raises(RuleViolation) as err:
+        register_candidate(core, "centre_a", first, cand.ceres_id)
+    assert err.value.rule == "R-CAN-7" and "01/12/2027" in err.value.message
+    register_raw(core, first, cand.ceres_id)  # migrated data: registered anyway
+    set_state(core, first, SessionState.EN_ATTENTE_VALIDATION)
+    clock.set(clock.now().replace(year=2027, month=1, day=12))
+    with pytest.raises(RuleViolation) as err:
+        sessions_svc.validate_session(core, "ud75", first)
+    assert err.value.rule == "R-CAN-7"
+    assert "entre le 02/12/2026 et le 01/12/2027" in err.value.message
+    # A CCS session never counts.
+    ccs = make_session(core, world, kind=SessionKind.CCS, start=date(2027, 3, 1), final=True)
+    register_candidate(core, "centre_a", ccs, cand.ceres_id)

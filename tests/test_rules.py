@@ -1,0 +1,54 @@
+"""The rules as pure functions of values (ceres_core.rules): no database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ceres_core import rules as r
+from ceres_core.models import SessionKind, SessionState
+from ceres_core.settings import Rules
+
+RULES = Rules()
+
+
+# -- R-CAN-7 ------------------------------------------------------------------------------
+
+
+def test_r_can_7_a_tp_session_has_the_final_interview_by_default():
+    assert r.default_final_interview(SessionKind.TP) is True
+    assert r.default_final_interview("CCP") is False
+    assert r.default_final_interview(SessionKind.CCS) is False
+
+
+def test_r_can_7_what_counts():
+    assert r.counts_for_final_interview_limit("TP", True, SessionState.EN_PREPARATION)
+    assert r.counts_for_final_interview_limit("CCP", True, SessionState.VALIDEE)
+    assert not r.counts_for_final_interview_limit("CCP", False, SessionState.VALIDEE)
+    assert not r.counts_for_final_interview_limit("CCS", True, SessionState.VALIDEE)
+    assert not r.counts_for_final_interview_limit("TP", True, SessionState.ANNULEE)
+
+
+def test_r_can_7_window_ending_at_the_new_session():
+    new = date(2027, 5, 20)
+    others = [date(2026, 5, 21), date(2026, 12, 1), date(2027, 3, 1)]
+    breach = r.final_interview_breach(new, others, RULES)
+    assert breach == r.FinalInterviewBreach(date(2026, 5, 21), new, tuple(others))
+    # one day earlier, the first session leaves the window
+    assert r.final_interview_breach(new, [date(2026, 5, 20), *others[1:]], RULES) is None
+
+
+def test_r_can_7_windows_ending_at_later_sessions_count_too():
+    # Three sessions after the new one within a year: the window ending at the last
+    # of them would hold four.
+    new = date(2027, 1, 10)
+    later = [date(2027, 2, 1), date(2027, 6, 1), date(2027, 12, 1)]
+    breach = r.final_interview_breach(new, later, RULES)
+    assert breach is not None and breach.last == date(2027, 12, 1)
+    assert r.final_interview_breach(new, later[:2], RULES) is None
+
+
+def test_r_can_7_the_limit_is_a_setting():
+    loose = Rules(max_final_interview_sessions=4)
+    dates = [date(2027, 1, 1), date(2027, 2, 1), date(2027, 3, 1)]
+    assert r.final_interview_breach(date(2027, 4, 1), dates, RULES) is not None
+    assert r.final_interview_breach(date(2027, 4, 1), dates, loose) is None
