@@ -692,9 +692,12 @@ def execute(core: Core, login: str, operation: str, params: dict[str, Any]) -> O
     """Carry the operation out through its ``ceres_core`` service; render the result."""
     p = params
     if operation == "request_print":
-        from ceres_core.services.printing import request_print_for_session
+        from ceres_core.services.printing import documents_preview, request_print_for_session
 
-        return Outcome(render_batch(request_print_for_session(core, login, p["session"], verify_all=True)))
+        # R-PRT-2: the candidates the confirmation named, each one (see confirmation()).
+        named = [c.ceres_id for c in documents_preview(core, login, p["session"]).candidates
+                 if c.to_send]
+        return Outcome(render_batch(request_print_for_session(core, login, p["session"], named)))
     if operation == "request_duplicate":
         from ceres_core.services.printing import request_duplicate
 

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from ceres_core.errors import RuleViolation
+from ceres_core.errors import InvalidInput, RuleViolation
 from ceres_core.models import ExamSession, SessionKind, SessionState
+from ceres_core.services import printing
 from ceres_core.services import sessions as sessions_svc
 from ceres_core.services.registrations import register_candidate
 from tests.test_candidates import make_session, new_candidate, register_raw
@@ -80,3 +81,28 @@ def test_r_can_7_validation_reads_the_windows_like_the_registration(core, world,
     # A CCS session never counts.
     ccs = make_session(core, world, kind=SessionKind.CCS, start=date(2027, 3, 1), final=True)
     register_candidate(core, "centre_a", ccs, cand.ceres_id)
+
+
+# -- R-PRT-2 ------------------------------------------------------------------------------
+
+
+def test_r_prt_2_no_candidate_is_marked_verified_without_being_named(core, world):
+    import inspect
+
+    from tests.test_printing import build_printing_session
+
+    ref = build_printing_session(core, world)
+    params = inspect.signature(printing.request_print_for_session).parameters
+    assert "verify_all" not in params
+    # 2122562 is not ticked: not named, it is not sent and stays unverified.
+    batch = printing.request_print_for_session(core, "ud75", ref, ["2122559"])
+    outcomes = {o.ceres_id: o for o in batch.outcomes}
+    assert outcomes["2122559"].sent
+    assert not outcomes["2122562"].sent and outcomes["2122562"].rule == "R-PRT-2"
+    line = next(c for c in printing.documents_preview(core, "ud75", ref).candidates
+                if c.ceres_id == "2122562")
+    assert not line.data_verified
+    with pytest.raises(InvalidInput) as err:
+        printing.request_print_for_session(core, "ud75", ref, ["2122562", "9999999"])
+    assert "9999999" in err.value.message
+    assert printing.request_print_for_session(core, "ud75", ref, ["2122562"]).sent_count == 1

@@ -42,6 +42,7 @@ Readings (ceres-domain.md leaves them open):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -76,7 +77,7 @@ from ceres_core.services.candidates import candidate_alerts, change_record_throu
 from ceres_core.services.sessions import load_session
 from ceres_core.settings import Rules
 from ceres_core.values import fr_date as _fr
-from ceres_core.values import plural
+from ceres_core.values import parse_ref, plural
 
 #: Roles that act on printing (the UD of the session's département, or an admin).
 PRINT_ROLES = (Role.UD, Role.ADMIN)
@@ -744,14 +745,30 @@ def request_print(core: Core, actor: str, session_ref: str, ceres_id: str) -> Pr
 
 @operation("print.request_session")
 def request_print_for_session(
-    core: Core, actor: str, session_ref: str, *, verify_all: bool = False
+    core: Core,
+    actor: str,
+    session_ref: str,
+    verified_ceres_ids: Sequence[str] = (),
 ) -> BatchPrintView:
     """Send every candidate still to send, one by one (each its own request, R-PRT-2).
 
-    With ``verify_all=True`` the actor declares they checked every candidate's data:
-    the box "Données vérifiées et conformes" is ticked first for those not ticked yet.
+    ``verified_ceres_ids`` names, one by one, the candidates whose documents the actor
+    has just checked: the box "Données vérifiées et conformes" is ticked for each of
+    them (and only them) before its request. A candidate still to send that is
+    neither named nor ticked before is not sent (refused with R-PRT-2): no candidate
+    is marked verified without being named. A name that is not a candidate still to
+    send in this session is refused (:class:`InvalidInput`) before anything is done.
     Each candidate is sent or refused on its own (refusal with the rule's message).
     """
+    if isinstance(verified_ceres_ids, str) or not isinstance(verified_ceres_ids, Sequence | set):
+        raise InvalidInput(
+            "Indiquez la liste des numéros CERES des candidats dont vous avez vérifié les "
+            "données."
+        )
+    named = {
+        parse_ref(i, "le numéro CERES de chaque candidat vérifié", max_len=20)
+        for i in verified_ceres_ids
+    }
     with core.transaction() as db:
         user = load_actor(db, actor)
         session = _load_session(db, session_ref)
@@ -763,12 +780,19 @@ def request_print_for_session(
             for r in regs
             if _documents(r, session) and _requests(r)[0] is None
         ]
+        unknown = sorted(named - {ceres_id for ceres_id, _n, _v in pending})
+        if unknown:
+            raise InvalidInput(
+                f"{'Ces numéros CERES ne désignent' if len(unknown) > 1 else 'Ce numéro CERES ne désigne'} "
+                f"aucun candidat de la session {session.ref} restant à envoyer pour "
+                f"impression : {', '.join(unknown)}."
+            )
         routing = _routing(session.site)
         ref = session.ref
     outcomes: list[BatchOutcome] = []
     for ceres_id, name, verified in pending:
         try:
-            if verify_all and not verified:
+            if ceres_id in named and not verified:
                 mark_data_verified(core, actor, ref, ceres_id, True)
             request_print(core, actor, ref, ceres_id)
         except CeresError as exc:  # each candidate on its own: the list stays complete
