@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from ceres_core.errors import InvalidInput, RuleViolation
+from ceres_core.errors import InvalidInput, NotFound, RuleViolation
 from ceres_core.models import ExamSession, SessionKind, SessionState
 from ceres_core.services import printing
 from ceres_core.services import sessions as sessions_svc
@@ -106,3 +106,45 @@ def test_r_prt_2_no_candidate_is_marked_verified_without_being_named(core, world
         printing.request_print_for_session(core, "ud75", ref, ["2122562", "9999999"])
     assert "9999999" in err.value.message
     assert printing.request_print_for_session(core, "ud75", ref, ["2122562"]).sent_count == 1
+
+
+# -- R-AFT-2 ------------------------------------------------------------------------------
+
+
+def test_r_aft_2_the_pnd_reaches_the_afpa_as_a_notice_it_acts_on(core, world, clock):
+    from tests.test_printing import build_printing_session
+
+    ref = build_printing_session(core, world)
+    printing.request_print(core, "ud75", ref, "2122559")
+    clock.advance(days=12)
+    view = printing.record_pnd(core, "ud75", ref, "2122559", new_address="14 avenue Foch",
+                               new_postal_code="69006", new_city="Lyon")
+    # The user is told what really happened: a notice on the Afpa's list, not handled yet.
+    assert "l'Afpa est informée" not in view.message
+    assert f"avis n° {view.notice_id}" in view.message and "pas encore traité" in view.message
+    assert view.afpa_handled_on is None
+    notices = printing.list_pnd_notices(core, "afpa")
+    assert [(n.id, n.ceres_id, n.new_address) for n in notices] == [
+        (view.notice_id, "2122559", "14 avenue Foch, 69006 Lyon")]
+    assert notices[0].status_label == "à renvoyer par l'Afpa"
+    assert notices[0].notified_by == "Agent UD Paris"
+    # Only the Afpa's print service (and the admin) reads and handles the list.
+    for login in ("ud75", "centre_a", "dreets_idf", "support"):
+        with pytest.raises(RuleViolation) as err:
+            printing.list_pnd_notices(core, login)
+        assert err.value.rule == "R-ACT-2"
+        with pytest.raises(RuleViolation):
+            printing.handle_pnd_notice(core, login, view.notice_id)
+    clock.advance(days=2)
+    handled = printing.handle_pnd_notice(core, "afpa", view.notice_id, comment="Renvoyé")
+    assert handled.handled_by == "Opérateur Afpa" and handled.status_label.startswith("renvoyé")
+    assert printing.list_pnd_notices(core, "afpa") == []
+    assert len(printing.list_pnd_notices(core, "admin", include_handled=True)) == 1
+    with pytest.raises(RuleViolation) as err:
+        printing.handle_pnd_notice(core, "afpa", view.notice_id)
+    assert err.value.rule == "R-AFT-2" and "déjà été traité" in err.value.message
+    history = printing.print_history(core, "ud75", ref, "2122559")
+    assert history.pnd_events[0].afpa_handled_on == clock.today()
+    assert "L'Afpa a renvoyé le courrier" in history.pnd_events[0].message
+    with pytest.raises(NotFound):
+        printing.handle_pnd_notice(core, "afpa", 999)
