@@ -86,3 +86,36 @@ def final_interview_breach(
         if len(inside) + 1 > rules.max_final_interview_sessions:
             return FinalInterviewBreach(first, last, inside)
     return None
+
+
+# -- R-CAN-6: registration window -------------------------------------------------------
+
+
+def vae_window(start: date, rules: Rules) -> tuple[date, date]:
+    """R-CAN-6: ``(first day, last day)`` of the VAE registration window of a session."""
+    return (
+        start - timedelta(days=rules.vae_window_days),
+        start - timedelta(days=rules.vae_window_ends_days_before),
+    )
+
+
+def may_register(
+    *, before_convocations: bool, vae: bool, today: date, start: date, rules: Rules
+) -> bool:
+    """R-CAN-6 (004, "Les centres pourront…"): whether a candidate may be registered.
+
+    Every candidate, VAE or not, until the convocations are issued. The VAE window
+    (the 30 days before the start) is a permission that *extends* that: a VAE
+    candidate may still be registered in it after the convocations
+    (``rules.vae_after_convocations``). It never forbids an earlier registration.
+    Nobody is registered once the session has started (reading: the convocations,
+    and the VAE window, end before the start).
+    """
+    if today >= start:
+        return False
+    if before_convocations:
+        return True
+    if not (vae and rules.vae_after_convocations):
+        return False
+    opens, closes = vae_window(start, rules)
+    return opens <= today <= closes

@@ -148,3 +148,28 @@ def test_r_aft_2_the_pnd_reaches_the_afpa_as_a_notice_it_acts_on(core, world, cl
     assert "L'Afpa a renvoyé le courrier" in history.pnd_events[0].message
     with pytest.raises(NotFound):
         printing.handle_pnd_notice(core, "afpa", 999)
+
+
+# -- R-CAN-6 ------------------------------------------------------------------------------
+
+
+def test_r_can_6_vae_registered_31_days_and_more_before_the_start(core, world, clock):
+    from datetime import datetime
+
+    from ceres_core.clock import PARIS
+
+    cand = new_candidate(core)
+    clock.set(datetime(2027, 4, 19, 10, 0, tzinfo=PARIS))  # 31 days before 20/05/2027
+    assert register_candidate(core, "centre_a", TP_A, cand.ceres_id, vae=True).is_vae
+    # After the convocations, the window is what remains open for a VAE candidate.
+    with core.transaction() as db:
+        session = db.scalar(select(ExamSession).where(ExamSession.ref == TP_A))
+        session.state = SessionState.CONVOCATIONS_ENVOYEES
+        session.convocations_issued_at = datetime(2027, 4, 18, 9, 0, tzinfo=PARIS)
+    late = new_candidate(core, first_name="Paul")
+    with pytest.raises(RuleViolation) as err:
+        register_candidate(core, "centre_a", TP_A, late.ceres_id, vae=True)
+    assert err.value.rule == "R-CAN-6"
+    assert "possible à partir du 20/04/2027" in err.value.message
+    clock.set(datetime(2027, 4, 20, 10, 0, tzinfo=PARIS))
+    assert register_candidate(core, "centre_a", TP_A, late.ceres_id, vae=True).is_vae

@@ -52,3 +52,27 @@ def test_r_can_7_the_limit_is_a_setting():
     dates = [date(2027, 1, 1), date(2027, 2, 1), date(2027, 3, 1)]
     assert r.final_interview_breach(date(2027, 4, 1), dates, RULES) is not None
     assert r.final_interview_breach(date(2027, 4, 1), dates, loose) is None
+
+
+# -- R-CAN-6 ------------------------------------------------------------------------------
+
+
+def test_r_can_6_vae_window_extends_registration():
+    start = date(2027, 5, 20)
+    assert r.vae_window(start, RULES) == (date(2027, 4, 20), date(2027, 5, 19))
+    early = date(2027, 3, 1)
+    # Before the convocations: everyone, VAE or not, whatever the date before the start.
+    assert r.may_register(before_convocations=True, vae=True, today=early, start=start, rules=RULES)
+    assert r.may_register(before_convocations=True, vae=False, today=early, start=start, rules=RULES)
+    # After them: only a VAE candidate, only inside the window.
+    after = dict(before_convocations=False, start=start, rules=RULES)
+    assert r.may_register(vae=True, today=date(2027, 4, 20), **after)
+    assert r.may_register(vae=True, today=date(2027, 5, 19), **after)
+    assert not r.may_register(vae=True, today=date(2027, 4, 19), **after)
+    assert not r.may_register(vae=False, today=date(2027, 5, 1), **after)
+    # Nobody once the session has started.
+    assert not r.may_register(before_convocations=True, vae=False, today=start, start=start,
+                              rules=RULES)
+    strict = Rules(vae_after_convocations=False)
+    assert not r.may_register(before_convocations=False, vae=True, today=date(2027, 5, 1),
+                              start=start, rules=strict)
