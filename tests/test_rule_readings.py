@@ -173,3 +173,35 @@ def test_r_can_6_vae_registered_31_days_and_more_before_the_start(core, world, c
     assert "possible à partir du 20/04/2027" in err.value.message
     clock.set(datetime(2027, 4, 20, 10, 0, tzinfo=PARIS))
     assert register_candidate(core, "centre_a", TP_A, late.ceres_id, vae=True).is_vae
+
+
+# -- R-ASS-2, R-ASS-4, R-DTE-9 --------------------------------------------------------------
+
+
+def test_r_ass_2_a_ccs_session_sends_users_to_the_sector_gev_like_the_helpdesk(core, world):
+    from tickets.queues import gev_queue_for, queue_spec
+
+    ref = make_session(core, world, kind=SessionKind.CCS, start=date(2027, 6, 1), final=False)
+    view = sessions_svc.cancel_session(core, "centre_a", ref, "Plus de candidats")
+    # The title (Ouvrier du paysage) is in the BTP sector.
+    assert view.gev_email == "epreuves-btp@afpa.fr"
+    assert queue_spec(gev_queue_for("btp", "CCS")).contact == view.gev_email
+    ccp = make_session(core, world, kind=SessionKind.CCP, start=date(2027, 6, 2), final=False)
+    assert sessions_svc.cancel_session(core, "centre_a", ccp, "Report").gev_email == (
+        "epreuves-ccp@afpa.fr")
+
+
+def test_r_ass_4_and_r_dte_9_dte_status_advice(core, world, clock):
+    from datetime import datetime
+
+    from ceres_core.clock import PARIS
+    from ceres_core.services import dte
+    from tests.test_dte_orders import order
+
+    order(core)
+    status = dte.dte_status(core, "centre_a", TP_A)
+    assert any("courriers indésirables" in a and "(R-ASS-4)" in a for a in status.advice)
+    clock.set(datetime(2027, 5, 22, 10, 0, tzinfo=PARIS))  # the session ended on 21/05/2027
+    status = dte.dte_status(core, "centre_a", TP_A)
+    assert any("détruisez les éléments du DTE, utilisés et non utilisés" in a
+               and "(R-DTE-9)" in a for a in status.advice)

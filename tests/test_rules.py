@@ -76,3 +76,56 @@ def test_r_can_6_vae_window_extends_registration():
     strict = Rules(vae_after_convocations=False)
     assert not r.may_register(before_convocations=False, vae=True, today=date(2027, 5, 1),
                               start=start, rules=strict)
+
+
+# -- R-ASS-2: the GEV, defined once -------------------------------------------------------
+
+
+def test_r_ass_2_gev_mailbox_by_sector_ccs_goes_to_the_sector():
+    from ceres_core.contacts import gev_email, gev_mailbox
+
+    assert gev_mailbox("TP", "btp").email == "epreuves-btp@afpa.fr"
+    assert gev_mailbox("CCS", "industrie").email == "epreuves-industrie@afpa.fr"
+    assert gev_mailbox("CCP", "tertiaire").email == "epreuves-ccp@afpa.fr"
+    assert gev_mailbox("TP", None) is None
+    assert gev_email("TP", None) == (
+        "epreuves-btp@afpa.fr ou epreuves-industrie@afpa.fr ou epreuves-tertiaire@afpa.fr")
+
+
+def test_r_ass_2_the_helpdesk_reads_the_core_definition():
+    from ceres_core import contacts
+    from tickets import queues
+
+    for sector, box in contacts.GEV_MAILBOXES.items():
+        assert queues.queue_spec(box.queue).contact == box.email
+        assert queues.GEV_SECTORS[sector] == (box.queue, box.name, box.email)
+    assert queues.HOURS_GEV is contacts.GEV_HOURS
+    for kind, sector in (("TP", "btp"), ("CCS", "tertiaire"), ("CCP", "industrie")):
+        assert queues.gev_queue_for(sector, kind) == contacts.gev_mailbox(kind, sector).queue
+
+
+def test_r_ass_2_engineering_questions_on_friday_morning_only():
+    from datetime import datetime
+
+    from ceres_core.clock import PARIS
+    from ceres_core.contacts import engineering_slot
+
+    friday = (datetime(2026, 11, 27, 8, 30, tzinfo=PARIS), datetime(2026, 11, 27, 12, 0, tzinfo=PARIS))
+    assert engineering_slot(datetime(2026, 11, 23, 10, 0, tzinfo=PARIS)) == friday  # Monday
+    assert engineering_slot(datetime(2026, 11, 27, 11, 59, tzinfo=PARIS)) == friday
+    assert engineering_slot(datetime(2026, 11, 27, 7, 0, tzinfo=PARIS)) == friday
+    # Friday afternoon: the GEV is open until 15:00, the engineers answer next Friday.
+    nxt = engineering_slot(datetime(2026, 11, 27, 12, 0, tzinfo=PARIS))
+    assert nxt == (datetime(2026, 12, 4, 8, 30, tzinfo=PARIS), datetime(2026, 12, 4, 12, 0, tzinfo=PARIS))
+
+
+def test_r_ass_3_dte_content_questions_go_to_the_gev_for_the_engineers():
+    from tickets.routing import RoutingInput, route
+
+    content = route(RoutingInput(category="dte_contenu", sector="btp", session_kind="TP"))
+    assert content.queue == "gev-btp"
+    assert "ingénieurs de formation" in content.explanation
+    assert "le vendredi de 8 h 30 à 12 h" in content.explanation
+    assert "telle quelle" in content.explanation
+    delivery = route(RoutingInput(category="dte_livraison", sector="btp", session_kind="CCS"))
+    assert delivery.queue == "gev-btp" and "ingénieurs" not in delivery.explanation

@@ -625,7 +625,20 @@ def acknowledge_dte(
         return _status_view(session, core)
 
 
-# -- status (R-DTE-1, R-DTE-4/5, R-DTE-7) ------------------------------------------------------
+# -- status (R-DTE-1, R-DTE-4/5, R-DTE-7, R-DTE-9, R-ASS-4) -----------------------------------
+
+#: R-ASS-4 (003, "Vérifier dans les courriers indésirables"): before reporting a missing
+#: acknowledgement or link.
+SPAM_FOLDER_ADVICE = (
+    "La GEV n'a pas encore accusé réception de la commande : vérifiez d'abord vos "
+    "courriers indésirables (spam) avant de la signaler manquante (R-ASS-4)."
+)
+#: R-DTE-9 (003): once the exam is over.
+DTE_DESTRUCTION_ADVICE = (
+    "La session est terminée : détruisez les éléments du DTE, utilisés et non utilisés, "
+    "et respectez les délais de confidentialité de chaque partie (organisateur, jury, "
+    "candidat) (R-DTE-9)."
+)
 
 
 def _status_view(session: ExamSession, core: Core) -> DteStatusView:
@@ -658,12 +671,11 @@ def _status_view(session: ExamSession, core: Core) -> DteStatusView:
             advice.append(window.message_fr())
     elif order is not None and not live:
         advice.append(f"La commande a été annulée le {fr_date(order.cancelled_at)}.")
+    elif live and today > session.end_date:
+        advice.append(DTE_DESTRUCTION_ADVICE)
     elif live:
         if AckKind.RECEPTION not in kinds:
-            advice.append(
-                "La GEV n'a pas encore accusé réception de la commande ; pensez à vérifier "
-                "vos courriers indésirables."
-            )
+            advice.append(SPAM_FOLDER_ADVICE)
         if should_contact:
             advice.append(
                 f"La session commence le {fr_date(session.start_date)} et le DTE n'a pas été "

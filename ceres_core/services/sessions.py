@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
-from ceres_core import dte_timeline, geography
+from ceres_core import contacts, dte_timeline, geography
 from ceres_core import rules as domain_rules
 from ceres_core.access import load_actor, profile_covers_site, require_role, require_site
 from ceres_core.core import Core
@@ -78,13 +78,6 @@ ATTENDANCE_LABELS: dict[Attendance, str] = {
     Attendance.PRESENT: "présent",
     Attendance.ABSENCE_JUSTIFIEE: "absence justifiée",
     Attendance.ABSENCE_INJUSTIFIEE: "absence injustifiée",
-}
-#: R-ASS-2: the GEV's mailboxes; a TP's by the title's sector, CCP and CCS together.
-GEV_EMAILS: dict[str, str] = {
-    "btp": "epreuves-btp@afpa.fr",
-    "industrie": "epreuves-industrie@afpa.fr",
-    "tertiaire": "epreuves-tertiaire@afpa.fr",
-    "ccp": "epreuves-ccp@afpa.fr",
 }
 DTE_STATUS_LABELS: dict[str, str] = {
     "non_commande": "DTE non commandé",
@@ -149,10 +142,10 @@ def require_view(user: User, site: Site, what: str) -> None:
 
 
 def gev_email(session: ExamSession) -> str:
-    """R-ASS-2: the GEV mailbox for this session's DTE."""
-    if session.kind is SessionKind.TP:
-        return GEV_EMAILS.get(session.title.sector, GEV_EMAILS["tertiaire"])
-    return GEV_EMAILS["ccp"]
+    """R-ASS-2: the GEV mailbox for this session's DTE (:mod:`ceres_core.contacts`, the
+    one definition the helpdesk reads too): CCP for a CCP session, the title's sector
+    for a TP or CCS session."""
+    return contacts.gev_email(session.kind.value, session.title.sector)
 
 
 def order_was_prepared(order: DteOrder | None) -> bool:
