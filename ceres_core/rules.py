@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
+
+from dateutil.relativedelta import relativedelta
 
 from ceres_core.models import SessionKind, SessionState
 from ceres_core.settings import Rules
@@ -119,3 +122,31 @@ def may_register(
         return False
     opens, closes = vae_window(start, rules)
     return opens <= today <= closes
+
+
+# -- R-JUR-4: the juror's recent practice ----------------------------------------------
+
+
+class PracticeCheck(StrEnum):
+    OK = "ok"
+    NOT_APPLICABLE = "not_applicable"  # a CCP or CCS habilitation
+    UNKNOWN = "unknown"  # no known date: allowed, the date is asked for
+    TOO_OLD = "too_old"
+
+
+def juror_practice(
+    last_practice_on: date | None, starts_on: date, *, on_title: bool, max_years: int
+) -> PracticeCheck:
+    """R-JUR-4 (004: "habiliter un jury sur un TP si la dernière date connue
+    d'occupation de l'emploi lié au TP date de plus de 5 ans"): only an habilitation on
+    the title (TP) is concerned; it is refused when the last *known* date is more than
+    ``max_years`` before the start (exactly ``max_years`` is allowed). An unknown date
+    is not a refusal: the habilitation goes through and the date is asked for.
+    """
+    if not on_title:
+        return PracticeCheck.NOT_APPLICABLE
+    if last_practice_on is None:
+        return PracticeCheck.UNKNOWN
+    if last_practice_on < starts_on - relativedelta(years=max_years):
+        return PracticeCheck.TOO_OLD
+    return PracticeCheck.OK

@@ -129,3 +129,16 @@ def test_r_ass_3_dte_content_questions_go_to_the_gev_for_the_engineers():
     assert "telle quelle" in content.explanation
     delivery = route(RoutingInput(category="dte_livraison", sector="btp", session_kind="CCS"))
     assert delivery.queue == "gev-btp" and "ingénieurs" not in delivery.explanation
+
+
+# -- R-JUR-4 ------------------------------------------------------------------------------
+
+
+def test_r_jur_4_practice_check():
+    check = r.PracticeCheck
+    start = date(2027, 1, 15)
+    assert r.juror_practice(date(2022, 1, 15), start, on_title=True, max_years=5) is check.OK
+    assert r.juror_practice(date(2022, 1, 14), start, on_title=True, max_years=5) is check.TOO_OLD
+    assert r.juror_practice(None, start, on_title=True, max_years=5) is check.UNKNOWN
+    assert r.juror_practice(date(2010, 1, 1), start, on_title=False, max_years=5) is (
+        check.NOT_APPLICABLE)
