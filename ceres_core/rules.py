@@ -150,3 +150,20 @@ def juror_practice(
     if last_practice_on < starts_on - relativedelta(years=max_years):
         return PracticeCheck.TOO_OLD
     return PracticeCheck.OK
+
+
+# -- R-DTE-1, R-CON-2: the delay constraints --------------------------------------------
+
+
+class DelayDecision(StrEnum):
+    ON_TIME = "on_time"
+    WARN = "warn"  # late, during the transition (002): accepted with a warning
+    REFUSE = "refuse"  # late, constraints enforced: refused with the last possible date
+
+
+def delay_decision(today: date, last_day: date, rules: Rules) -> DelayDecision:
+    """R-DTE-1 / R-CON-2: what an operation due by ``last_day`` (included) becomes on
+    ``today``, under ``rules.delay_constraints`` (``enforced`` by default, 002)."""
+    if today <= last_day:
+        return DelayDecision.ON_TIME
+    return DelayDecision.REFUSE if rules.delays_enforced else DelayDecision.WARN

@@ -205,3 +205,33 @@ def test_r_ass_4_and_r_dte_9_dte_status_advice(core, world, clock):
     status = dte.dte_status(core, "centre_a", TP_A)
     assert any("détruisez les éléments du DTE, utilisés et non utilisés" in a
                and "(R-DTE-9)" in a for a in status.advice)
+
+
+# -- R-CON-2 (and the DTE order's delay, R-DTE-1) -------------------------------------------
+
+
+def test_r_con_2_late_convocations_refused_with_the_last_possible_date(core, world, clock):
+    from datetime import datetime
+
+    from ceres_core.clock import PARIS
+    from ceres_core.core import Core
+    from ceres_core.services import dte
+    from ceres_core.settings import Rules
+    from tests.test_dte_orders import GOOD
+
+    cand = new_candidate(core)
+    register_candidate(core, "centre_a", TP_A, cand.ceres_id)
+    # The DTE order of 20/05/2027 was due by 19/02/2027 (R-DTE-1), the convocations by
+    # 20/04/2027 (1 month for a TP).
+    clock.set(datetime(2027, 4, 21, 9, 0, tzinfo=PARIS))
+    with pytest.raises(RuleViolation) as err:
+        dte.order_dte(core, "centre_a", TP_A, **GOOD)
+    assert err.value.rule == "R-DTE-1" and "au plus tard le 19/02/2027" in err.value.message
+    with pytest.raises(RuleViolation) as err:
+        sessions_svc.issue_convocations(core, "centre_a", TP_A)
+    assert err.value.rule == "R-CON-2"
+    assert "était le 20/04/2027" in err.value.message
+    transition = Core(engine=core.engine, clock=clock, rules=Rules(delay_constraints="transition"))
+    assert dte.order_dte(transition, "centre_a", TP_A, **GOOD).late
+    view = sessions_svc.issue_convocations(transition, "centre_a", TP_A)
+    assert view.late and "20/04/2027" in view.warning

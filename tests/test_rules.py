@@ -142,3 +142,18 @@ def test_r_jur_4_practice_check():
     assert r.juror_practice(None, start, on_title=True, max_years=5) is check.UNKNOWN
     assert r.juror_practice(date(2010, 1, 1), start, on_title=False, max_years=5) is (
         check.NOT_APPLICABLE)
+
+
+# -- R-CON-2 and R-DTE-1: the delay constraints --------------------------------------------
+
+
+def test_r_con_2_delay_constraints_enforced_by_default_transition_warns():
+    from ceres_core.settings import DelayConstraints
+
+    assert RULES.delay_constraints is DelayConstraints.ENFORCED
+    last = date(2027, 4, 20)
+    assert r.delay_decision(last, last, RULES) is r.DelayDecision.ON_TIME
+    assert r.delay_decision(date(2027, 4, 21), last, RULES) is r.DelayDecision.REFUSE
+    transition = Rules(delay_constraints="transition")
+    assert transition.delay_constraints is DelayConstraints.TRANSITION
+    assert r.delay_decision(date(2027, 4, 21), last, transition) is r.DelayDecision.WARN

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
 from ceres_core import dte_timeline as timeline_mod
+from ceres_core import rules as domain_rules
 from ceres_core.access import load_actor, require_role, require_site
 from ceres_core.core import Core
 from ceres_core.errors import InvalidInput, NotFound, RuleViolation
@@ -371,8 +372,9 @@ def _check_order_timing(session: ExamSession, today: date, rules: Rules) -> tupl
             f"{fr_date(agrement.ends_on)} : le DTE ne peut plus être commandé pour cette session.",
         )
     deadline = timeline_mod.order_deadline(session.start_date)
-    late = today > deadline
-    if late and rules.delays_enforced:
+    decision = domain_rules.delay_decision(today, deadline, rules)
+    late = decision is not domain_rules.DelayDecision.ON_TIME
+    if decision is domain_rules.DelayDecision.REFUSE:
         raise RuleViolation(
             "R-DTE-1",
             f"Le DTE de la session du {fr_date(session.start_date)} devait être commandé au plus "

@@ -708,7 +708,9 @@ def issue_convocations(
     """Edit the convocations (R-CON-1) and tell whether they are late (R-CON-2).
 
     The convocation hour may differ from the session's start hour (default: the
-    start hour). Lateness is a warning in the view, not a refusal.
+    start hour). Late convocations are refused with the last possible date while
+    the delay constraints are enforced (``core.rules.delay_constraints``, the
+    default); during the transition (002) they are accepted with a warning.
     """
     with core.transaction() as db:
         user = load_actor(db, actor)
@@ -729,7 +731,19 @@ def issue_convocations(
             )
         delay_label, deadline = convocation_deadline(session, core.rules)
         today = core.clock.today()
-        late = today > deadline
+        decision = domain_rules.delay_decision(today, deadline, core.rules)
+        late = decision is not domain_rules.DelayDecision.ON_TIME
+        if decision is domain_rules.DelayDecision.REFUSE:
+            raise RuleViolation(
+                "R-CON-2",
+                f"Pour une session {session.kind.value}, les convocations doivent parvenir "
+                f"{delay_label} avant le début de la session : le dernier jour possible pour "
+                f"les éditer était le {fr_date(deadline)} (session du "
+                f"{fr_date(session.start_date)}). Elles ne peuvent plus être éditées pour ces "
+                "dates : déplacez la session à une date qui laisse ce délai (modification des "
+                "dates de la session), ou annulez-la",
+                deadline=deadline.isoformat(),
+            )
         warning = None
         if late:
             warning = (
