@@ -167,3 +167,58 @@ def delay_decision(today: date, last_day: date, rules: Rules) -> DelayDecision:
     if today <= last_day:
         return DelayDecision.ON_TIME
     return DelayDecision.REFUSE if rules.delays_enforced else DelayDecision.WARN
+
+
+# -- R-SES-2 / R-SES-5: changing a session's dates ----------------------------------------
+
+
+def agrement_grace_end(agrement_ends_on: date) -> date:
+    """R-SES-2 (001, reading): the last day a session's date may be moved to after the
+    agrément's end: "prévenir la DIECCTE de la modification de la date de la session
+    dans les 1 an suivants la fin d'agrément"."""
+    return agrement_ends_on + timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class DateChangeRefusal:
+    rule: str
+    reason: str  # a code: the service words the French message
+    limit: date | None = None
+
+
+def session_date_change_refusal(
+    *,
+    by_state_service: bool,
+    state: SessionState | str,
+    start: date,
+    end: date,
+    today: date,
+    agrement_granted_on: date,
+    agrement_ends_on: date,
+) -> DateChangeRefusal | None:
+    """Who may move a session, and until when (R-SES-2, R-SES-5), or ``None`` if allowed.
+
+    - The centre (R-SES-1/2): while the session is *en préparation*, to dates within
+      its agrément (the session must end before the agrément's end), not in the past.
+    - The DDETS/DREETS of the session's zone (R-SES-2: the centre tells the DREETS of
+      the date change within a year after the agrément's end; R-SES-5: a validated
+      session is modified through the DREETS/DDETS): in any state but *annulée*, to
+      dates ending at the latest one year after the agrément's end. Only a session not
+      yet validated must keep its dates ahead of today.
+    """
+    state = SessionState(state)
+    if state is SessionState.ANNULEE:
+        return DateChangeRefusal("R-SES-4", "cancelled")
+    if start < agrement_granted_on:
+        return DateChangeRefusal("R-SES-1", "before_agrement", agrement_granted_on)
+    validated = state in (SessionState.VALIDEE, SessionState.DEBLOQUEE)
+    if not by_state_service:
+        if state is not SessionState.EN_PREPARATION:
+            return DateChangeRefusal("R-SES-5", "centre_after_preparation")
+        if end > agrement_ends_on:
+            return DateChangeRefusal("R-SES-2", "after_agrement", agrement_ends_on)
+    elif end > agrement_grace_end(agrement_ends_on):
+        return DateChangeRefusal("R-SES-2", "after_grace", agrement_grace_end(agrement_ends_on))
+    if not validated and start < today:
+        return DateChangeRefusal("R-SES-1", "past", today)
+    return None

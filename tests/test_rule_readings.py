@@ -235,3 +235,52 @@ def test_r_con_2_late_convocations_refused_with_the_last_possible_date(core, wor
     assert dte.order_dte(transition, "centre_a", TP_A, **GOOD).late
     view = sessions_svc.issue_convocations(transition, "centre_a", TP_A)
     assert view.late and "20/04/2027" in view.warning
+
+
+# -- R-SES-2 / R-SES-5: the date changes the messages point to exist -----------------------
+
+
+def test_r_ses_2_session_moved_past_the_agrement_by_the_dreets(core, world):
+    # Agrément B1-SC ends on 31/01/2027.
+    agr = world.agrements["B1-SC"]
+    with pytest.raises(RuleViolation) as err:
+        sessions_svc.create_session(core, "centre_b", agr, "TP", "10/03/2027", "09:00",
+                                    "11/03/2027")
+    assert err.value.rule == "R-SES-2"
+    assert "la DREETS ou la DDETS peut reporter la session" in err.value.message
+    ref = sessions_svc.create_session(core, "centre_b", agr, "TP", "10/01/2027", "09:00",
+                                      "11/01/2027").ref
+    # The centre cannot move it past the agrément; the DREETS of the site can, within a year.
+    with pytest.raises(RuleViolation) as err:
+        sessions_svc.change_session_dates(core, "centre_b", ref, "10/03/2027", "11/03/2027")
+    assert err.value.rule == "R-SES-2" and "DREETS Bretagne" in err.value.message
+    for outsider in ("dreets_idf", "ud75", "centre_a"):
+        with pytest.raises(RuleViolation) as err:
+            sessions_svc.change_session_dates(core, outsider, ref, "10/03/2027", "11/03/2027")
+        assert err.value.rule == "R-ACT-2"
+    with pytest.raises(RuleViolation) as err:
+        sessions_svc.change_session_dates(core, "dreets_bzh", ref, "01/02/2028", "02/02/2028")
+    assert err.value.rule == "R-SES-2" and "au plus tard le 31/01/2028" in err.value.message
+    moved = sessions_svc.change_session_dates(core, "dreets_bzh", ref, "10/03/2027",
+                                              "11/03/2027", reason="Agrément en renouvellement")
+    assert moved.session.start_date == date(2027, 3, 10) and moved.changed_by_state_service
+    assert "dans l'année qui suit (R-SES-2)" in moved.message
+    # Within the agrément, the centre moves its own session in preparation.
+    back = sessions_svc.change_session_dates(core, "centre_b", ref, "17/01/2027", "18/01/2027")
+    assert back.previous_start == date(2027, 3, 10) and not back.changed_by_state_service
+
+
+def test_r_ses_5_validated_session_modified_by_the_ddets_not_the_centre(core, world, clock):
+    ref = make_session(core, world, start=date(2027, 1, 10), state=SessionState.VALIDEE)
+    with pytest.raises(RuleViolation) as err:
+        sessions_svc.change_session_dates(core, "centre_a", ref, "11/01/2027", "11/01/2027")
+    assert err.value.rule == "R-SES-5" and "DDETS du département" in err.value.message
+    with pytest.raises(RuleViolation) as err:
+        sessions_svc.cancel_session(core, "centre_a", ref, "Erreur")
+    assert err.value.rule == "R-SES-5" and "en modifier les dates" in err.value.message
+    view = sessions_svc.change_session_dates(core, "ud75", ref, "11/01/2027", "11/01/2027")
+    assert view.session.state == "validee" and view.session.start_date == date(2027, 1, 11)
+    assert sessions_svc.cancel_session(core, "ud75", ref, "Erreur").session.state == "annulee"
+    with pytest.raises(RuleViolation) as err:
+        sessions_svc.change_session_dates(core, "ud75", ref, "12/01/2027", "12/01/2027")
+    assert err.value.rule == "R-SES-4"

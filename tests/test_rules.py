@@ -157,3 +157,40 @@ def test_r_con_2_delay_constraints_enforced_by_default_transition_warns():
     transition = Rules(delay_constraints="transition")
     assert transition.delay_constraints is DelayConstraints.TRANSITION
     assert r.delay_decision(date(2027, 4, 21), last, transition) is r.DelayDecision.WARN
+
+
+# -- R-SES-2 / R-SES-5: who moves a session, until when ------------------------------------
+
+
+def test_r_ses_2_r_ses_5_session_date_change():
+    base = dict(today=date(2026, 11, 22), agrement_granted_on=date(2024, 1, 1),
+                agrement_ends_on=date(2027, 1, 31))
+    prep = SessionState.EN_PREPARATION
+    # The centre: within the agrément, while in preparation.
+    assert r.session_date_change_refusal(by_state_service=False, state=prep,
+                                         start=date(2027, 1, 10), end=date(2027, 1, 31),
+                                         **base) is None
+    after = r.session_date_change_refusal(by_state_service=False, state=prep,
+                                          start=date(2027, 3, 1), end=date(2027, 3, 2), **base)
+    assert (after.rule, after.reason, after.limit) == ("R-SES-2", "after_agrement",
+                                                       date(2027, 1, 31))
+    assert r.session_date_change_refusal(
+        by_state_service=False, state=SessionState.VALIDEE, start=date(2027, 1, 10),
+        end=date(2027, 1, 10), **base).reason == "centre_after_preparation"
+    # The DREETS/DDETS: up to a year after the agrément's end, validated sessions too.
+    assert r.agrement_grace_end(date(2027, 1, 31)) == date(2028, 1, 31)
+    assert r.session_date_change_refusal(by_state_service=True, state=prep,
+                                         start=date(2028, 1, 30), end=date(2028, 1, 31),
+                                         **base) is None
+    grace = r.session_date_change_refusal(by_state_service=True, state=prep,
+                                          start=date(2028, 2, 1), end=date(2028, 2, 1), **base)
+    assert (grace.rule, grace.limit) == ("R-SES-2", date(2028, 1, 31))
+    assert r.session_date_change_refusal(
+        by_state_service=True, state=SessionState.VALIDEE, start=date(2026, 10, 1),
+        end=date(2026, 10, 2), **base) is None  # a validated session's dates corrected
+    assert r.session_date_change_refusal(
+        by_state_service=True, state=SessionState.ANNULEE, start=date(2027, 1, 10),
+        end=date(2027, 1, 10), **base).rule == "R-SES-4"
+    assert r.session_date_change_refusal(by_state_service=True, state=prep,
+                                         start=date(2026, 11, 1), end=date(2026, 11, 2),
+                                         **base).reason == "past"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, selectinload
@@ -504,15 +504,16 @@ def create_session(
                 "par l'agrément.",
             )
         if end > agrement.ends_on:
-            limit = agrement.ends_on + timedelta(days=365)
+            limit = domain_rules.agrement_grace_end(agrement.ends_on)
             raise RuleViolation(
                 "R-SES-2",
                 f"La session du {fr_date(start)} au {fr_date(end)} se terminerait après la fin "
                 f"de l'agrément ({fr_date(agrement.ends_on)}) : elle ne peut pas être créée. "
                 f"Créez la session à une date antérieure au {fr_date(agrement.ends_on)} pour "
                 "pouvoir commander le DTE, puis informez la DREETS de la modification de la "
-                "date de la session dans l'année qui suit la fin de l'agrément (au plus tard "
-                f"le {fr_date(limit)}).",
+                "date de la session : dans l'année qui suit la fin de l'agrément (au plus tard "
+                f"le {fr_date(limit)}), la DREETS ou la DDETS peut reporter la session à la "
+                "date voulue (modification des dates de la session).",
                 agrement_ends_on=agrement.ends_on.isoformat(),
             )
 
@@ -629,9 +630,9 @@ def cancel_session(core: Core, actor: str, ref: str, reason: str) -> Cancellatio
             raise RuleViolation(
                 "R-SES-5",
                 f"La session {session.ref} est « {session.state_label} » : seule la DREETS ou "
-                "la DDETS peut l'annuler ou la modifier. Contactez la DDETS du département ou "
-                f"la {region.service_name} pour leur expliquer la situation, puis informez la "
-                f"GEV par courriel ({gev_email(session)}).",
+                "la DDETS peut l'annuler ou en modifier les dates. Contactez la DDETS du "
+                f"département ou la {region.service_name} pour leur expliquer la situation, "
+                f"puis informez la GEV par courriel ({gev_email(session)}).",
             )
         previous = session.state
         session.state = transition(session.state, SessionEvent.CANCEL)
@@ -671,6 +672,146 @@ def cancel_session(core: Core, actor: str, ref: str, reason: str) -> Cancellatio
 
 def _state_label(state: SessionState) -> str:
     return SESSION_STATE_LABELS[state]
+
+
+# -- changing the dates (R-SES-2, R-SES-5) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionDatesView:
+    """A session whose dates were changed, and what follows for the others involved."""
+
+    session: SessionView
+    previous_start: date
+    previous_end: date
+    changed_by_state_service: bool
+    notes: tuple[str, ...]
+    message: str
+
+
+@operation("session.change_dates")
+def change_session_dates(
+    core: Core,
+    actor: str,
+    ref: str,
+    start_date: date | str,
+    end_date: date | str,
+    start_time: time | str | None = None,
+    *,
+    reason: str | None = None,
+) -> SessionDatesView:
+    """Move a session to new dates (R-SES-2, R-SES-5; rules in
+    :func:`ceres_core.rules.session_date_change_refusal`).
+
+    The centre moves its own session while it is *en préparation*, within the
+    agrément. The DDETS (UD) of the département or the DREETS of the region moves it
+    in any state but *annulée*, up to one year after the agrément's end (the date
+    change the centre tells the DREETS of, 001) and also once validated (003: "Contacter
+    la DREETS/DDETS … pour intervenir sur la demande déjà validée").
+    """
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        session = load_session(db, ref)
+        profile = require_site(user, session.site, (*CENTRE_ROLES, *STATE_SERVICE_ROLES),
+                               "modifier les dates de cette session")
+        by_state = profile.role in STATE_SERVICE_ROLES or any(
+            p.role in STATE_SERVICE_ROLES and profile_covers_site(p, session.site)
+            for p in user.profiles
+        )
+        start = parse_date(start_date, "La nouvelle date de début")
+        end = parse_date(end_date, "La nouvelle date de fin")
+        hour = (
+            session.start_time
+            if start_time in (None, "")
+            else parse_time(start_time, "La nouvelle heure de début")
+        )
+        if end < start:
+            raise InvalidInput(
+                f"La date de fin ({fr_date(end)}) est antérieure à la date de début "
+                f"({fr_date(start)})."
+            )
+        if (start, end, hour) == (session.start_date, session.end_date, session.start_time):
+            raise InvalidInput("Les dates indiquées sont déjà celles de la session.")
+        agrement = session.agrement
+        refusal = domain_rules.session_date_change_refusal(
+            by_state_service=by_state, state=session.state, start=start, end=end,
+            today=core.clock.today(), agrement_granted_on=agrement.granted_on,
+            agrement_ends_on=agrement.ends_on,
+        )
+        if refusal is not None:
+            raise RuleViolation(refusal.rule, _date_change_message(session, refusal, start, end))
+        previous_start, previous_end = session.start_date, session.end_date
+        session.start_date, session.end_date, session.start_time = start, end, hour
+        notes: list[str] = []
+        order = session.dte_order
+        if order is not None and order.cancelled_at is None:
+            notes.append(
+                "Le DTE a été commandé pour l'ancienne date : le centre informe la GEV du "
+                f"changement par courriel ({gev_email(session)})."
+            )
+        if session.convocations_issued_at is not None:
+            notes.append(
+                "Les convocations ont déjà été éditées : le centre prévient les candidats, "
+                "les jurés et le surveillant de la nouvelle date."
+            )
+        if end > agrement.ends_on:
+            notes.append(
+                f"La session se termine après la fin de l'agrément ({fr_date(agrement.ends_on)}), "
+                "dans l'année qui suit (R-SES-2)."
+            )
+        audit(db, core, user, "session.change_dates", session,
+              previous_start=previous_start.isoformat(), previous_end=previous_end.isoformat(),
+              start=start.isoformat(), end=end.isoformat(),
+              reason=(reason or "").strip() or None)
+        message = (
+            f"Les dates de la session {session.ref} sont modifiées : du {fr_date(start)} au "
+            f"{fr_date(end)} (au lieu du {fr_date(previous_start)} au {fr_date(previous_end)})."
+        )
+        return SessionDatesView(
+            session=session_view(session),
+            previous_start=previous_start,
+            previous_end=previous_end,
+            changed_by_state_service=by_state,
+            notes=tuple(notes),
+            message=" ".join([message, *notes]),
+        )
+
+
+def _date_change_message(
+    session: ExamSession, refusal: domain_rules.DateChangeRefusal, start: date, end: date
+) -> str:
+    """The French sentence of a refused date change (R-SES-1/2/4/5)."""
+    region = session.site.departement.region.service_name
+    limit = fr_date(refusal.limit) if refusal.limit else ""
+    if refusal.reason == "cancelled":
+        return f"La session {session.ref} est annulée : ses dates ne peuvent plus être modifiées."
+    if refusal.reason == "before_agrement":
+        return (
+            f"La session commencerait le {fr_date(start)}, avant la date d'obtention de "
+            f"l'agrément ({limit}) : choisissez une date couverte par l'agrément."
+        )
+    if refusal.reason == "centre_after_preparation":
+        return (
+            f"La session {session.ref} est « {session.state_label} » : le centre ne peut plus "
+            "en modifier les dates. Demandez-le à la DDETS du département ou à la "
+            f"{region}, qui peuvent modifier les dates de la session."
+        )
+    if refusal.reason == "after_agrement":
+        return (
+            f"La session se terminerait le {fr_date(end)}, après la fin de l'agrément "
+            f"({limit}) : le centre ne peut pas la déplacer au-delà. Informez la {region} "
+            "de la modification de date : dans l'année qui suit la fin de l'agrément, elle "
+            "(ou la DDETS) peut reporter la session"
+        )
+    if refusal.reason == "after_grace":
+        return (
+            f"La session se terminerait le {fr_date(end)} : une session ne peut être reportée "
+            f"que dans l'année qui suit la fin de l'agrément, soit au plus tard le {limit}."
+        )
+    return (
+        f"La nouvelle date de début ({fr_date(start)}) est déjà passée : une session qui "
+        "n'est pas validée se déplace à une date à venir."
+    )
 
 
 # -- convocations (R-CON-1, R-CON-2) ---------------------------------------------------
@@ -961,7 +1102,9 @@ __all__ = [
     "DeletedSession",
     "RegistrationLine",
     "SessionView",
+    "SessionDatesView",
     "cancel_session",
+    "change_session_dates",
     "close_session_at_centre",
     "counts_for_final_interview_limit",
     "create_session",
