@@ -222,3 +222,21 @@ def session_date_change_refusal(
     if not validated and start < today:
         return DateChangeRefusal("R-SES-1", "past", today)
     return None
+
+
+# -- R-CAN-5: birth dates that are one typo apart ------------------------------------------
+
+
+def birth_date_typo(a: date, b: date) -> bool:
+    """R-CAN-5: whether two different birth dates are likely one date mistyped.
+
+    Day and month swapped (03/04 ↔ 04/03), or one digit differs in the day, the month
+    or the year, the rest being equal (15/03/1990 ↔ 16/03/1990, 15/03/1990 ↔
+    15/03/1980).
+    """
+    if a == b:
+        return False
+    if (a.year, a.month, a.day) == (b.year, b.day, b.month):
+        return True
+    da, db = f"{a:%d%m%Y}", f"{b:%d%m%Y}"
+    return sum(x != y for x, y in zip(da, db, strict=True)) == 1

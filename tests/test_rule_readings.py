@@ -284,3 +284,51 @@ def test_r_ses_5_validated_session_modified_by_the_ddets_not_the_centre(core, wo
     with pytest.raises(RuleViolation) as err:
         sessions_svc.change_session_dates(core, "ud75", ref, "12/01/2027", "12/01/2027")
     assert err.value.rule == "R-SES-4"
+
+
+# -- R-CAN-5 ------------------------------------------------------------------------------
+
+
+def test_r_can_5_likely_duplicates_shown_at_creation_and_search_then_reported(core, world):
+    from ceres_core.services import candidates
+
+    first = new_candidate(core)  # M. Jean Dupont, 15/03/1990
+    assert first.likely_duplicates == () and first.duplicate_warning is None
+    near = new_candidate(core, last_name="Dupond")
+    assert [p.second.ceres_id for p in near.likely_duplicates] == [first.ceres_id]
+    assert "orthographe très proche" in near.likely_duplicates[0].reason
+    assert "signalez les fiches en doublon à la DREETS" in near.duplicate_warning
+    typo = new_candidate(core, first_name="Jean", birth_date="16/03/1990")
+    assert first.ceres_id in {p.second.ceres_id for p in typo.likely_duplicates}
+    other = new_candidate(core, last_name="Martin", first_name="Paul")
+    assert other.likely_duplicates == ()
+    hits = {h.candidate.ceres_id: h for h in candidates.search_candidates(core, "centre_a", "dupont")}
+    assert near.ceres_id in hits[first.ceres_id].likely_duplicates
+    # The report: a value the front end turns into a ticket for the DREETS's queue.
+    report = candidates.report_duplicate(core, "centre_a", [first.ceres_id, near.ceres_id])
+    assert (report.ticket_category, report.region_code) == ("doublon_candidat", "11")
+    assert report.ticket_subject.startswith("fiches candidat en doublon")
+    assert report.dreets_name in report.ticket_subject
+    from tickets.routing import RoutingInput, route
+
+    assert route(RoutingInput(category=report.ticket_category,
+                              region=report.region_code)).queue == "dreets-11"
+
+
+def test_r_can_5_a_dreets_lists_the_likely_duplicates_of_its_region(core, world):
+    from ceres_core.services import candidates
+
+    first = new_candidate(core)
+    near = new_candidate(core, last_name="Dupond")
+    view = candidates.list_region_duplicates(core, "dreets_idf")
+    assert view.region_code == "11" and view.dreets_name == "DRIEETS Île-de-France"
+    assert [set(p.ceres_ids) for p in view.pairs] == [{first.ceres_id, near.ceres_id}]
+    assert candidates.list_region_duplicates(core, "admin", "11").pairs == view.pairs
+    with pytest.raises(RuleViolation) as err:
+        candidates.list_region_duplicates(core, "dreets_bzh", "11")
+    assert err.value.rule == "R-ACT-2"
+    for login in ("ud75", "centre_a"):
+        with pytest.raises(RuleViolation) as err:
+            candidates.list_region_duplicates(core, login)
+        assert err.value.rule == "R-ACT-2"
+    assert candidates.list_region_duplicates(core, "dreets_bzh").pairs == ()

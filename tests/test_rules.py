@@ -194,3 +194,15 @@ def test_r_ses_2_r_ses_5_session_date_change():
     assert r.session_date_change_refusal(by_state_service=True, state=prep,
                                          start=date(2026, 11, 1), end=date(2026, 11, 2),
                                          **base).reason == "past"
+
+
+# -- R-CAN-5 ------------------------------------------------------------------------------
+
+
+def test_r_can_5_birth_date_typos():
+    assert r.birth_date_typo(date(1990, 3, 15), date(1990, 3, 16))
+    assert r.birth_date_typo(date(1990, 3, 15), date(1980, 3, 15))
+    assert r.birth_date_typo(date(1990, 3, 4), date(1990, 4, 3))  # day and month swapped
+    assert not r.birth_date_typo(date(1990, 3, 15), date(1990, 3, 15))
+    assert not r.birth_date_typo(date(1990, 3, 15), date(1991, 4, 15))
+    assert not r.birth_date_typo(date(1990, 3, 15), date(1990, 3, 26))
