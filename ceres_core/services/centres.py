@@ -183,11 +183,10 @@ def require_site_dreets(db: Session, user: User, site: Site, what: str) -> Profi
     de l'adresse du centre"). ``what`` completes "peut <what>" (e.g. "transférer ce site").
     """
     region_code = site.departement.region_code
-    for profile in user.profiles:
-        if profile.role is Role.ADMIN:
-            return profile
-    for profile in user.profiles:
-        if profile.role is Role.DREETS and profile.region_code == region_code:
+    for profile in sorted(user.profiles, key=lambda p: p.role is not Role.ADMIN):
+        if profile.role in (Role.ADMIN, Role.DREETS) and profile_zone(profile).covers_region(
+            region_code
+        ):
             return profile
     region = _region_of_site(db, site)
     raise RuleViolation(

@@ -554,9 +554,9 @@ def create_juror(
             if region_code is None:
                 region_code = _profile_region(db, state_profile)
             elif not any(
-                p.role is Role.ADMIN
-                or (p.role in (Role.UD, Role.DREETS) and _profile_region(db, p) == region_code)
+                profile_zone(p).covers_region(region_code, ud_reaches_region=True)
                 for p in user.profiles
+                if p.role in STATE_ROLES
             ):
                 raise RuleViolation(
                     "R-ACT-2",
