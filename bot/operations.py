@@ -640,8 +640,8 @@ def confirmation(core: Core, login: str, operation: str, params: dict[str, Any])
         return Outcome(
             f"Enregistrer le pli non distribuable de {who}, session <b>{esc(h.session_ref)}</b>, "
             f"avec la nouvelle adresse « {esc(address.line)} » ?\n\n"
-            "L'adresse de sa fiche sera corrigée et l'Afpa sera informée pour renvoyer le "
-            "pli. Aucun duplicata ne sera demandé."
+            "L'adresse de sa fiche sera corrigée et le renvoi du pli sera inscrit sur la "
+            "liste du service impression de l'Afpa (R-AFT-2). Aucun duplicata ne sera demandé."
         )
     if operation == "order_dte":
         from ceres_core.services.sessions import get_session
@@ -827,7 +827,7 @@ def render_pnd(view: Any) -> str:
         f"Candidat : {esc(view.candidate_name)} (n° {esc(view.ceres_id)}), session "
         f"{esc(view.session_ref)}\n"
         f"Nouvelle adresse : {esc(view.new_address)}\n"
-        f"Afpa informée le {_fr(view.afpa_notified_on)}.\n"
+        f"Avis n° {view.notice_id} inscrit le {_fr(view.afpa_notified_on)} sur la liste de l'Afpa.\n"
         f"{esc(view.record_note)}"
     )
 
