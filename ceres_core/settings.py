@@ -50,6 +50,16 @@ class Rules:
     #: convocations 1 month or 15 days before): ``enforced`` refuses a late operation
     #: with the last possible date, ``transition`` accepts it with a warning (002).
     delay_constraints: DelayConstraints = DelayConstraints.ENFORCED
+
+    def __post_init__(self) -> None:
+        # A setting read from a file or the environment arrives as text.
+        object.__setattr__(self, "delay_constraints", DelayConstraints(self.delay_constraints))
+
+    @property
+    def delays_enforced(self) -> bool:
+        """R-DTE-1, R-CON-2: whether a late DTE order or late convocations are refused."""
+        return self.delay_constraints is DelayConstraints.ENFORCED
+
     #: R-CON-2 (reading): how long before the start the convocations must reach people,
     #: per session kind. 001 says "1 mois ou 15 jours selon le type d'examen" and 002
     #: "convocation des candidats (1 mois)" for a title session: 1 calendar month for a
@@ -66,12 +76,3 @@ class Rules:
     default_convocation_delay: relativedelta = field(
         default_factory=lambda: relativedelta(months=1)
     )
-
-    def __post_init__(self) -> None:
-        # A setting read from a file or the environment arrives as text.
-        object.__setattr__(self, "delay_constraints", DelayConstraints(self.delay_constraints))
-
-    @property
-    def delays_enforced(self) -> bool:
-        """R-DTE-1, R-CON-2: whether a late DTE order or late convocations are refused."""
-        return self.delay_constraints is DelayConstraints.ENFORCED
