@@ -572,8 +572,10 @@ def candidate_card(core: Core, login: str, ref: str, ceres_id: str) -> Card:
     ]
     lines += [f"• {esc(line)}" for line in c.history_lines if line != c.status_line]
     lines += [f"⚠️ {esc(a)}" for a in c.alerts]
-    for pnd in h.pnd_events:
-        lines.append(f"Pli non distribuable signalé le {_fr(pnd.reported_on)}")
+    for pnd in h.pnd_events:  # R-AFT-2: where the notice to the Afpa stands
+        resent = (f"renvoyé par l'Afpa le {_fr(pnd.afpa_handled_on)}" if pnd.afpa_handled_on
+                  else "renvoi en attente au service impression de l'Afpa")
+        lines.append(f"Pli non distribuable signalé le {_fr(pnd.reported_on)} ({resent})")
     params = {"session": h.session_ref, "candidate": c.ceres_id}
     actions: list[tuple[str, dict[str, str], str]] = []
     if h.next_duplicate_from is not None:
