@@ -41,7 +41,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
         "session", "candidates_count", "rs_kind", "rs_name", "contact_name", "contact_phone",
         "contact_email", "delivery_address", "comment",
     ),
-    "register_centre": ("siret",),
+    "register_centre": ("siret", "site"),  # R-SITE-6: the site the centre is registered for
     "transfer_site": ("site", "target_siret"),
     "activation_letter": ("siret",),
 }
@@ -572,8 +572,10 @@ def candidate_card(core: Core, login: str, ref: str, ceres_id: str) -> Card:
     ]
     lines += [f"• {esc(line)}" for line in c.history_lines if line != c.status_line]
     lines += [f"⚠️ {esc(a)}" for a in c.alerts]
-    for pnd in h.pnd_events:
-        lines.append(f"Pli non distribuable signalé le {_fr(pnd.reported_on)}")
+    for pnd in h.pnd_events:  # R-AFT-2: where the notice to the Afpa stands
+        resent = (f"renvoyé par l'Afpa le {_fr(pnd.afpa_handled_on)}" if pnd.afpa_handled_on
+                  else "renvoi en attente au service impression de l'Afpa")
+        lines.append(f"Pli non distribuable signalé le {_fr(pnd.reported_on)} ({resent})")
     params = {"session": h.session_ref, "candidate": c.ceres_id}
     actions: list[tuple[str, dict[str, str], str]] = []
     if h.next_duplicate_from is not None:
@@ -640,8 +642,8 @@ def confirmation(core: Core, login: str, operation: str, params: dict[str, Any])
         return Outcome(
             f"Enregistrer le pli non distribuable de {who}, session <b>{esc(h.session_ref)}</b>, "
             f"avec la nouvelle adresse « {esc(address.line)} » ?\n\n"
-            "L'adresse de sa fiche sera corrigée et l'Afpa sera informée pour renvoyer le "
-            "pli. Aucun duplicata ne sera demandé."
+            "L'adresse de sa fiche sera corrigée et le renvoi du pli sera inscrit sur la "
+            "liste du service impression de l'Afpa (R-AFT-2). Aucun duplicata ne sera demandé."
         )
     if operation == "order_dte":
         from ceres_core.services.sessions import get_session
@@ -692,9 +694,12 @@ def execute(core: Core, login: str, operation: str, params: dict[str, Any]) -> O
     """Carry the operation out through its ``ceres_core`` service; render the result."""
     p = params
     if operation == "request_print":
-        from ceres_core.services.printing import request_print_for_session
+        from ceres_core.services.printing import documents_preview, request_print_for_session
 
-        return Outcome(render_batch(request_print_for_session(core, login, p["session"], verify_all=True)))
+        # R-PRT-2: the candidates the confirmation named, each one (see confirmation()).
+        named = [c.ceres_id for c in documents_preview(core, login, p["session"]).candidates
+                 if c.to_send]
+        return Outcome(render_batch(request_print_for_session(core, login, p["session"], named)))
     if operation == "request_duplicate":
         from ceres_core.services.printing import request_duplicate
 
@@ -751,7 +756,7 @@ def execute(core: Core, login: str, operation: str, params: dict[str, Any]) -> O
     if operation == "register_centre":
         from ceres_core.services.centres import register_centre
 
-        return Outcome(render_centre(register_centre(core, login, p["siret"])))
+        return Outcome(render_centre(register_centre(core, login, p["siret"], site_code=p["site"])))
     if operation == "transfer_site":
         from ceres_core.services.sites import transfer_site
 
@@ -824,7 +829,7 @@ def render_pnd(view: Any) -> str:
         f"Candidat : {esc(view.candidate_name)} (n° {esc(view.ceres_id)}), session "
         f"{esc(view.session_ref)}\n"
         f"Nouvelle adresse : {esc(view.new_address)}\n"
-        f"Afpa informée le {_fr(view.afpa_notified_on)}.\n"
+        f"Avis n° {view.notice_id} inscrit le {_fr(view.afpa_notified_on)} sur la liste de l'Afpa.\n"
         f"{esc(view.record_note)}"
     )
 

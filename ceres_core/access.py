@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ceres_core.errors import NotFound, RuleViolation
 from ceres_core.models import Centre, Profile, Role, Site, User
+from ceres_core.zone import profile_zone
 
 T = TypeVar("T")
 
@@ -39,24 +40,13 @@ def load_actor(db: Session, login: str) -> User:
 
 
 def profile_covers_site(profile: Profile, site: Site) -> bool:
-    """Whether one profile's scope contains the site (R-ACT-2)."""
-    if profile.role is Role.ADMIN:
-        return True
-    if profile.role is Role.CENTRE:
-        return profile.centre_id is not None and profile.centre_id == site.centre_id
-    if profile.role is Role.UD:
-        return profile.departement_code == site.departement_code
-    if profile.role is Role.DREETS:
-        return profile.region_code == site.departement.region_code
-    return False
+    """Whether one profile's scope contains the site (R-ACT-2, :mod:`ceres_core.zone`)."""
+    return profile_zone(profile).covers_site(site)
 
 
 def profile_covers_region(profile: Profile, region_code: str) -> bool:
-    if profile.role is Role.ADMIN:
-        return True
-    if profile.role is Role.DREETS:
-        return profile.region_code == region_code
-    return False
+    """Whether one profile reaches a whole region (admin; a DREETS its own)."""
+    return profile_zone(profile).covers_region(region_code)
 
 
 def has_role(user: User, roles: Iterable[Role]) -> bool:
@@ -100,9 +90,7 @@ def require_site(user: User, site: Site, roles: Iterable[Role], what: str) -> Pr
 def require_region(user: User, region_code: str, roles: Iterable[Role], what: str) -> Profile:
     roles = tuple(roles)
     for profile in user.profiles:
-        if profile.role in roles and (
-            profile.role is Role.ADMIN or profile.region_code == region_code
-        ):
+        if profile.role in roles and profile_covers_region(profile, region_code):
             return profile
     raise RuleViolation(
         "R-ACT-2", f"Vous ne pouvez pas {what} : cette région est hors de votre périmètre."

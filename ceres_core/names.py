@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ceres_core.values import strip_accents
+
 __all__ = [
     "APOSTROPHES",
     "HYPHENS",
@@ -39,7 +41,6 @@ APOSTROPHES = frozenset("'\u2019\u02bc")
 #: Characters accepted as spaces (plain and non-breaking spaces).
 SPACES = frozenset(" \u00a0\u202f")
 
-_LIGATURES = str.maketrans({"Œ": "OE", "œ": "OE", "Æ": "AE", "æ": "AE", "ß": "SS", "ẞ": "SS"})
 _SEPARATORS = re.compile(r"[^0-9A-Z]+")
 
 
@@ -47,10 +48,7 @@ def fold(text: str | None) -> str:
     """One name part folded for comparison: ``"Lefèvre-Dupont"`` → ``"LEFEVRE DUPONT"``."""
     if not text:
         return ""
-    text = text.translate(_LIGATURES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SEPARATORS.sub(" ", stripped.upper()).strip()
+    return _SEPARATORS.sub(" ", strip_accents(text).upper()).strip()
 
 
 def name_key(last_name: str | None, first_name: str | None) -> str:

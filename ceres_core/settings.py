@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
+
+
+class DelayConstraints(StrEnum):
+    """R-CON-2 and R-DTE-1: whether the delay constraints refuse or only warn (002).
+
+    Seed 002: the constraints were lifted for two months from February 2019 ("un
+    assouplissement des règles … pour une durée de 2 mois") "mais seront bien
+    effectives à terme". ``TRANSITION`` is that period: a late DTE order or late
+    convocations are accepted with a warning; ``ENFORCED`` (the default, the rule
+    as it stands) refuses them and names the last possible date.
+    """
+
+    TRANSITION = "transition"
+    ENFORCED = "enforced"
 
 
 @dataclass(frozen=True)
@@ -21,18 +36,30 @@ class Rules:
     #: R-CAN-6 (reading): the VAE window's last day, this many days before the start
     #: (1: the day before the session starts).
     vae_window_ends_days_before: int = 1
-    #: R-CAN-6 (reading): the VAE window is its own permission (004: "Inscrire des
-    #: candidats VAE dans les 30 jours précédents"), an exception to the cut-off at the
-    #: convocations: a centre that sent its convocations on time can still register a
-    #: VAE candidate in the window. ``False``: the convocations close it too.
+    #: R-CAN-6 (reading): the VAE window is a permission that *extends* registration
+    #: (004 lists it among what "Les centres pourront"): a VAE candidate can be
+    #: registered like any candidate until the convocations are issued, and also after
+    #: them within the window. ``False``: the convocations close it too.
     vae_after_convocations: bool = True
     #: R-CAN-4 (reading): coherent age bounds at the session date.
     min_age: int = 14
     max_age: int = 100
     #: R-JUR-4: maximum years since the juror last practised the job.
     juror_max_years_out: int = 5
-    #: R-DTE-1: refuse a DTE order placed after the deadline (3 months + 1 day).
-    enforce_dte_deadline: bool = True
+    #: R-DTE-1 and R-CON-2: the delay constraints (DTE order 3 months + 1 day before,
+    #: convocations 1 month or 15 days before): ``enforced`` refuses a late operation
+    #: with the last possible date, ``transition`` accepts it with a warning (002).
+    delay_constraints: DelayConstraints = DelayConstraints.ENFORCED
+
+    def __post_init__(self) -> None:
+        # A setting read from a file or the environment arrives as text.
+        object.__setattr__(self, "delay_constraints", DelayConstraints(self.delay_constraints))
+
+    @property
+    def delays_enforced(self) -> bool:
+        """R-DTE-1, R-CON-2: whether a late DTE order or late convocations are refused."""
+        return self.delay_constraints is DelayConstraints.ENFORCED
+
     #: R-CON-2 (reading): how long before the start the convocations must reach people,
     #: per session kind. 001 says "1 mois ou 15 jours selon le type d'examen" and 002
     #: "convocation des candidats (1 mois)" for a title session: 1 calendar month for a

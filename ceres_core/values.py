@@ -7,9 +7,13 @@ value raises :class:`InvalidInput` with a French message naming the field.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, time
 
+from ceres_core.clock import PARIS
 from ceres_core.errors import InvalidInput
+
+_LIGATURES = str.maketrans({"Œ": "OE", "œ": "oe", "Æ": "AE", "æ": "ae", "ß": "ss", "ẞ": "SS"})
 
 _FR_DATE = re.compile(r"^(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})$")
 _ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
@@ -136,3 +140,28 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     if plural_form is None:
         plural_form = " ".join(w if w[-1:] in "sxz" else w + "s" for w in singular.split(" "))
     return f"{count} {plural_form}"
+
+
+def strip_accents(text: str | None) -> str:
+    """The one accent-folding helper: diacritics removed, ligatures spelt out.
+
+    ``"Lefèvre-Cœur"`` → ``"Lefevre-Coeur"``; case, spaces and punctuation are kept,
+    so each caller folds further its own way (upper-case name keys, lower-case
+    search words…). ``None`` gives ``""``.
+    """
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", str(text).translate(_LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fr_date(value: date | datetime | None) -> str:
+    """The one ``JJ/MM/AAAA`` formatter (empty for ``None``).
+
+    An aware datetime is written in Paris time, the calendar French users read.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(PARIS)
+    return value.strftime("%d/%m/%Y")

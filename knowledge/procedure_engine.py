@@ -175,10 +175,11 @@ OPERATIONS: Mapping[str, OperationSpec] = {
         ),
         _op(
             "register_centre",
-            ("siret",),
+            ("siret", "site"),
             "Enregistrer le centre",
             True,
-            "Register a centre from its SIRET via the directory (R-SITE-4).",
+            "Register a centre from its SIRET via the directory, for the site it is "
+            "registered for (R-SITE-4, R-SITE-6).",
         ),
         _op(
             "transfer_site",

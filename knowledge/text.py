@@ -17,13 +17,13 @@ carries (greetings, "comment", "faut-il"...), which say nothing about the topic.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
 
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "Œ": "oe", "Æ": "ae", "ß": "ss"})
+from ceres_core.values import strip_accents  # the one accent-folding helper
+
 _APOSTROPHES = re.compile(r"[\u2019\u2018\u02bc\u00b4`\u2032]")
 _NON_WORD = re.compile(r"[^a-z0-9']+")
 #: Times of day ("8h", "8 h 30", "08:00", "15h00") become "<hour> heure".
@@ -375,13 +375,6 @@ STOPWORDS: frozenset[str] = frozenset(
 
 #: Words kept although short: digits are handled separately.
 _MIN_WORD = 2
-
-
-def strip_accents(text: str) -> str:
-    """Remove diacritics: ``"Réimpression"`` → ``"Reimpression"``."""
-    text = text.translate(_LIGATURES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def normalise(text: str) -> str:

@@ -471,13 +471,15 @@ def test_r_can_5_find_duplicates_of_a_record(core, world):
     accents = raw_candidate(core, world, "DUPONT", "Jéan", born)
     inverted = raw_candidate(core, world, "Jean", "Dupont", born)
     typo = raw_candidate(core, world, "Dupond", "Jean", born)
-    raw_candidate(core, world, "Dupont", "Jean", date(1990, 3, 16))  # other birth date
+    day_typo = raw_candidate(core, world, "Dupont", "Jean", date(1990, 3, 16))  # one digit
+    raw_candidate(core, world, "Dupont", "Jean", date(1991, 4, 16))  # another birth date
     raw_candidate(core, world, "Martin", "Paul", born)  # other person
     raw_candidate(core, world, "Dupont", "Dupont", born)  # not "Dupont Jean" completed
     completed = raw_candidate(core, world, "Dupont", "Jean-Marie", born)
     pairs = find_duplicates(core, "centre_a", ref)
     by_other = {p.second.ceres_id: p for p in pairs}
-    assert set(by_other) == {accents, inverted, typo, completed}
+    assert set(by_other) == {accents, inverted, typo, completed, day_typo}
+    assert "faute de frappe" in by_other[day_typo].reason
     assert "prénoms incomplets" in by_other[completed].reason
     assert all(p.first.ceres_id == ref for p in pairs)
     assert "accents" in by_other[accents].reason

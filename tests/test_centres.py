@@ -148,7 +148,7 @@ def pdf_text(data: bytes) -> str:
 
 # --------------------------------------------------------------------------- R-SITE-4
 def test_r_site_4_register_fills_identification_from_directory(core, world):
-    view = register_centre(core, "dreets_idf", "553 015 348 00012",
+    view = register_centre(core, "dreets_idf", "553 015 348 00012", site_code="S-RP1",
                            centre_type="Organisme privé", network="  Réseau  Paysage ")
     assert (view.siret, view.name, view.address, view.postal_code, view.commune) == (
         SIRET_UNREGISTERED, NEW_NAME, "45 AVENUE PASTEUR", "93100", "MONTREUIL")
@@ -175,7 +175,7 @@ def test_r_site_4_register_unknown_in_directory_refused(core, world):
     siret = make_siret()
     before = count(core, Centre)
     with pytest.raises(RuleViolation) as err:
-        register_centre(core, "dreets_idf", siret)
+        register_centre(core, "dreets_idf", siret, site_code="S-RP1")
     assert err.value.rule == "R-SITE-4"
     assert err.value.message == (
         f"Le SIRET {siret} est introuvable dans le répertoire des entreprises : le centre ne "
@@ -187,7 +187,7 @@ def test_r_site_4_register_unknown_in_directory_refused(core, world):
 
 def test_r_site_4_register_duplicate_siret_refused(core, world):
     with pytest.raises(RuleViolation) as err:
-        register_centre(core, "dreets_idf", "442 018 164 00016")
+        register_centre(core, "dreets_idf", "442 018 164 00016", site_code="S-RP1")
     assert err.value.rule == "R-SITE-4"
     assert "« Formapro Paris » (SIRET 44201816400016) est déjà enregistré" in err.value.message
     with pytest.raises(RuleViolation) as err:
@@ -204,17 +204,17 @@ def test_r_site_4_register_reprise_refused(core, world):
 def test_r_site_2_register_malformed_siret_refused_db_unchanged(core, world):
     before = count(core, Centre)
     with pytest.raises(InvalidInput) as err:
-        register_centre(core, "dreets_idf", "55301534800013")
+        register_centre(core, "dreets_idf", "55301534800013", site_code="S-RP1")
     assert err.value.message == (
         "Le SIRET « 55301534800013 » n'est pas valide (clé de contrôle incorrecte).")
     with pytest.raises(InvalidInput):
-        register_centre(core, "dreets_idf", "5530153480")
+        register_centre(core, "dreets_idf", "5530153480", site_code="S-RP1")
     assert count(core, Centre) == before
 
 
 def test_r_site_4_register_optional_fields_checked(core, world):
     with pytest.raises(InvalidInput) as err:
-        register_centre(core, "dreets_idf", SIRET_UNREGISTERED, network="x" * 81)
+        register_centre(core, "dreets_idf", SIRET_UNREGISTERED, network="x" * 81, site_code="S-RP1")
     assert "réseau" in err.value.message
     assert not centre_is_registered(core, "dreets_idf", SIRET_UNREGISTERED)
 
@@ -226,7 +226,7 @@ def test_r_site_4_register_directory_unavailable(core, world):
 
     down = Core(engine=core.engine, clock=core.clock, directory=Down())
     with pytest.raises(DirectoryUnavailable) as err:
-        register_centre(down, "dreets_idf", SIRET_UNREGISTERED)
+        register_centre(down, "dreets_idf", SIRET_UNREGISTERED, site_code="S-RP1")
     assert err.value.message == "Le répertoire des entreprises ne répond pas, réessayez plus tard."
     assert not centre_is_registered(core, "dreets_idf", SIRET_UNREGISTERED)
 
@@ -240,7 +240,7 @@ def test_r_site_4_register_uses_injected_directory(core, world):
                 if s == siret else None
 
     other = Core(engine=core.engine, clock=core.clock, directory=One())
-    assert register_centre(other, "dreets_bzh", siret).name == "ÉCOLE DES MÉTIERS"
+    assert register_centre(other, "dreets_bzh", siret, site_code="S-B1").name == "ÉCOLE DES MÉTIERS"
 
 
 def test_r_site_4_concurrent_registration_refused_cleanly(core, world):
@@ -254,20 +254,21 @@ def test_r_site_4_concurrent_registration_refused_cleanly(core, world):
 
     racing = Core(engine=core.engine, clock=core.clock, directory=Racing())
     with pytest.raises(RuleViolation) as err:
-        register_centre(racing, "dreets_idf", SIRET_UNREGISTERED)
+        register_centre(racing, "dreets_idf", SIRET_UNREGISTERED, site_code="S-RP1")
     assert err.value.rule == "R-SITE-4" and "vient d'être enregistré" in err.value.message
     assert get_centre(core, "admin", SIRET_UNREGISTERED).name == "Déjà là"
 
 
 # --------------------------------------------------------------------------- R-SITE-6
-@pytest.mark.parametrize("login", ["ud75", "centre_a", "afpa", "support"])
-def test_r_site_6_only_dreets_or_admin_registers_a_centre(core, world, login):
+@pytest.mark.parametrize("login", ["ud75", "centre_a", "afpa", "support", "dreets_idf"])
+def test_r_site_6_registering_a_centre_names_the_site(core, world, login):
     with pytest.raises(RuleViolation) as err:
         register_centre(core, login, SIRET_UNREGISTERED)
     assert err.value.rule == "R-SITE-6"
     assert err.value.message == (
-        "Seule une DREETS (ou l'administration nationale) peut enregistrer un centre dans "
-        "CERES (R-SITE-6).")
+        "Indiquez le site concerné (celui qui sera transféré vers ce centre) : seule la DREETS "
+        "compétente pour le lieu de ce site peut enregistrer le centre dans CERES, "
+        "indépendamment de l'adresse du centre (R-SITE-6).")
     assert not centre_is_registered(core, "dreets_idf", SIRET_UNREGISTERED)
     assert refusals(core)[0].actor_login == login
 
@@ -296,9 +297,28 @@ def test_r_site_6_admin_registers_anywhere(core, world):
         SIRET_UNREGISTERED)
 
 
+@pytest.mark.parametrize("login", ["ud75", "centre_a", "afpa", "support"])
+def test_r_site_6_only_a_dreets_registers_for_a_site(core, world, login):
+    with pytest.raises(RuleViolation) as err:
+        register_centre(core, login, SIRET_UNREGISTERED, site_code="S-RP1")
+    assert err.value.rule == "R-SITE-6"
+    assert not centre_is_registered(core, "admin", SIRET_UNREGISTERED)
+
+
+def test_r_site_6_only_the_site_dreets_edits_the_centre_it_registered(core, world):
+    # The company's address (Montreuil, 93) is in Île-de-France, like the site S-RP1; a
+    # centre registered for S-B1 (Rennes) by the admin is edited by the DREETS Bretagne.
+    register_centre(core, "admin", SIRET_UNREGISTERED, site_code="S-B1")
+    assert update_centre(core, "dreets_bzh", SIRET_UNREGISTERED, network="Réseau").network == (
+        "Réseau")
+    with pytest.raises(RuleViolation) as err:
+        update_centre(core, "dreets_reunion", SIRET_UNREGISTERED, network="Autre")
+    assert err.value.rule == "R-ACT-2"
+
+
 # --------------------------------------------------------------------------- modification
 def test_r_site_4_identification_editable_afterwards(core, world):
-    register_centre(core, "dreets_idf", SIRET_UNREGISTERED)
+    register_centre(core, "dreets_idf", SIRET_UNREGISTERED, site_code="S-RP1")
     view = update_centre(core, "dreets_idf", SIRET_UNREGISTERED, name="IMP Montreuil",
                          address="45 av. Pasteur", postal_code="93100", commune="Montreuil",
                          centre_type="Association", network="")
@@ -495,7 +515,7 @@ def test_r_site_7_activation_letter_pdf(core, world):
 
 
 def test_r_site_7_letter_for_centre_registered_without_sites(core, world):
-    register_centre(core, "dreets_idf", SIRET_UNREGISTERED)
+    register_centre(core, "dreets_idf", SIRET_UNREGISTERED, site_code="S-RP1")
     text = pdf_text(activation_letter_pdf(core, "dreets_idf", SIRET_UNREGISTERED))
     assert NEW_NAME in text and "93100 MONTREUIL" in text
     assert "rattaché" not in text

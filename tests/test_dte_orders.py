@@ -82,7 +82,7 @@ def test_r_dte_1_deadline_is_three_months_plus_one_day_before(core, world, clock
 
 
 def test_r_dte_1_late_order_accepted_with_a_warning_when_not_enforced(engine, clock, world):
-    relaxed = Core(engine=engine, clock=clock, rules=Rules(enforce_dte_deadline=False))
+    relaxed = Core(engine=engine, clock=clock, rules=Rules(delay_constraints="transition"))
     clock.set(datetime(2027, 4, 1, 9, 0, tzinfo=PARIS))
     view = order(relaxed)
     assert view.late
@@ -90,7 +90,7 @@ def test_r_dte_1_late_order_accepted_with_a_warning_when_not_enforced(engine, cl
 
 
 def test_r_dte_1_refused_once_the_session_has_started(engine, clock, world):
-    relaxed = Core(engine=engine, clock=clock, rules=Rules(enforce_dte_deadline=False))
+    relaxed = Core(engine=engine, clock=clock, rules=Rules(delay_constraints="transition"))
     clock.set(datetime(2027, 5, 20, 7, 0, tzinfo=PARIS))
     with pytest.raises(RuleViolation) as err:
         order(relaxed)
@@ -137,7 +137,7 @@ def test_r_dte_1_status_can_still_order_is_the_order_check(core, world, clock):
     clock.set(datetime(2027, 2, 20, 9, 0, tzinfo=PARIS))  # the day after the deadline
     status = dte.dte_status(core, "centre_a", A1_TP)
     assert not status.can_still_order and "trop tard" in status.advice[0]
-    relaxed = Core(engine=core.engine, clock=clock, rules=Rules(enforce_dte_deadline=False))
+    relaxed = Core(engine=core.engine, clock=clock, rules=Rules(delay_constraints="transition"))
     assert dte.dte_status(relaxed, "centre_a", A1_TP).can_still_order
 
 

@@ -186,16 +186,20 @@ def test_r_jur_4_refused_when_last_practice_more_than_5_years_before_start(core,
     add_habilitation(core, "dreets_idf", juror.id, ODP, starts_on="14/01/2027")
 
 
-def test_r_jur_4_applies_to_ccp_and_unknown_practice_date(core, world):
+def test_r_jur_4_applies_to_the_title_only_and_an_unknown_date_is_a_warning(core, world):
+    """004: "habiliter un jury sur un TP si la dernière date *connue*…": a CCP habilitation
+    is not concerned; an unknown date goes through with a warning asking for it."""
     old = _juror(core, last_practice_on="01/01/2015")
+    ccp = add_habilitation(core, "dreets_idf", old.id, ODP, ccp_code=CCP1, starts_on="01/01/2027")
+    assert ccp.kind == "CCP" and ccp.warnings == ()
     with pytest.raises(RuleViolation) as err:
-        add_habilitation(core, "dreets_idf", old.id, ODP, ccp_code=CCP1, starts_on="01/01/2027")
+        add_habilitation(core, "dreets_idf", old.id, ODP, starts_on="01/01/2027")
     assert err.value.rule == "R-JUR-4"
     unknown = _juror(core, last_name="Durand", last_practice_on=None)
-    with pytest.raises(RuleViolation) as err:
-        add_habilitation(core, "dreets_idf", unknown.id, ODP, starts_on="01/01/2027")
-    assert err.value.rule == "R-JUR-4"
-    assert "n'est pas renseignée" in err.value.message
+    view = add_habilitation(core, "dreets_idf", unknown.id, ODP, starts_on="01/01/2027")
+    assert view.state == "brouillon"
+    assert len(view.warnings) == 1 and "n'est pas renseignée" in view.warnings[0]
+    assert "renseignez cette date" in view.warnings[0] and "(R-JUR-4)" in view.warnings[0]
 
 
 def test_r_jur_4_limit_is_configurable(engine, clock, world):

@@ -457,8 +457,8 @@ def test_r_prt_2_request_print_for_session_one_by_one(core, session_ref):
     assert outcomes["2122562"].rule == "R-PRT-2"
     assert (batch.sent_count, batch.refused_count) == (2, 2)
     assert count(core, PrintRequest) == 2
-    # verify_all ticks the box for the ones not ticked; the alert still blocks MARIACH1.
-    batch = request_print_for_session(core, "ud75", session_ref, verify_all=True)
+    # Each candidate named is ticked first; the alert still blocks MARIACH1.
+    batch = request_print_for_session(core, "ud75", session_ref, ["2122560", "2122562"])
     outcomes = {o.ceres_id: o for o in batch.outcomes}
     assert set(outcomes) == {"2122560", "2122562"}
     assert outcomes["2122562"].sent and outcomes["2122560"].rule == "R-PRT-3"
@@ -484,7 +484,8 @@ def test_r_prt_2_batch_outcome_list_is_complete_whatever_the_error(
         return real(core_, actor, ref, ceres_id)
 
     monkeypatch.setattr(printing, "request_print", flaky)
-    batch = request_print_for_session(core, "ud75", session_ref, verify_all=True)
+    batch = request_print_for_session(
+        core, "ud75", session_ref, ["2122559", "2122560", "2122561", "2122562"])
     outcomes = {o.ceres_id: o for o in batch.outcomes}
     assert set(outcomes) == {"2122559", "2122560", "2122561", "2122562"}
     assert outcomes["2122559"].message == "La fiche a été supprimée entre-temps."

@@ -531,7 +531,7 @@ nodes:
     type: leaf
     article: enregistrer-centre
     text: Enregistrez le centre {siret}.
-    operation: register_centre
+    operation: activation_letter
     ticket: {reason: "Centre {siret}", queue_hint: dreets}
 """
 
@@ -572,7 +572,7 @@ def test_the_good_sample_loads(tmp_path):
             "label: Une réponse bien trop longue pour tenir sur un bouton",
             "label longer than 40",
         ),
-        ("operation: register_centre", "operation: register_center", "unknown operation"),
+        ("operation: activation_letter", "operation: activation_lettre", "unknown operation"),
         ("check: siret_registered", "check: siret_registred", "unknown check"),
         ('"yes": fin,', "", "outcome 'yes' has no next node"),
         ('"yes": fin', "yes: fin", "in quotes"),

@@ -87,19 +87,12 @@ def test_r_can_6_a_candidate_is_registered_once(core, world):
     assert registration_count(core) == 1
 
 
-def test_r_can_6_vae_only_within_30_days_before_the_start(core, world, clock):
+def test_r_can_6_vae_window_extends_registration_it_does_not_restrict_it(core, world, clock):
+    """R-CAN-6 (004, "Les centres pourront… inscrire des candidats VAE dans les 30 jours
+    précédents"): before the convocations a VAE candidate is registered like any other,
+    even more than 30 days before the start."""
     cand = new_candidate(core)
-    # Session 20/05/2027: the VAE window opens on 20/04/2027.
-    clock.set(datetime(2027, 4, 19, 10, 0))
-    with pytest.raises(RuleViolation) as err:
-        register_candidate(core, "centre_a", TP_A, cand.ceres_id, vae=True)
-    assert err.value.rule == "R-CAN-6"
-    assert "30 jours précédant" in err.value.message
-    assert "possible à partir du 20/04/2027" in err.value.message
-    # A non-VAE registration is possible at the same date.
-    other = new_candidate(core, first_name="Paul")
-    assert register_candidate(core, "centre_a", TP_A, other.ceres_id).is_vae is False
-    clock.set(datetime(2027, 4, 20, 10, 0))
+    clock.set(datetime(2027, 3, 1, 10, 0))  # 80 days before the session of 20/05/2027
     assert register_candidate(core, "centre_a", TP_A, cand.ceres_id, vae=True).is_vae is True
 
 

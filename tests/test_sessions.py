@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ceres_core.clock import PARIS
+from ceres_core.core import Core
 from ceres_core.errors import InvalidInput, NotFound, RuleViolation
 from ceres_core.models import (
     Agrement,
@@ -33,6 +34,7 @@ from ceres_core.models import (
 )
 from ceres_core.services import sessions as svc
 from ceres_core.services.results import enter_result
+from ceres_core.settings import Rules
 
 A1_TP = "TITRE_A_2027_000001"  # world: site A1 (75), ODP, 20-21/05/2027, 8:30
 REPRISE_TP = "TITRE_B_2027_000002"  # world: site REPRISE1 (93), 10-11/06/2027
@@ -394,11 +396,18 @@ def test_r_con_2_deadline_per_kind_and_warning_when_late(core, world, clock):
                        kind=SessionKind.CCP, state=SessionState.EN_PREPARATION)
     register(core, ccp, add_candidate(core, "C2", "MARTIN"))
     clock.set(datetime(2027, 1, 10, 9, 0, tzinfo=PARIS))
-    late = svc.issue_convocations(core, "centre_a", ccp)
+    # Enforced (the default): refused, with the last possible date.
+    with pytest.raises(RuleViolation) as err:
+        svc.issue_convocations(core, "centre_a", ccp)
+    assert err.value.rule == "R-CON-2"
+    assert "le dernier jour possible pour les éditer était le 05/01/2027" in err.value.message
+    # During the transition (002), a warning, not a refusal.
+    transition = Core(engine=core.engine, clock=clock, rules=Rules(delay_constraints="transition"))
+    late = svc.issue_convocations(transition, "centre_a", ccp)
     assert (late.delay_days, late.deadline, late.late) == (15, date(2027, 1, 5), True)
     assert "05/01/2027" in late.warning and "(R-CON-2)" in late.warning
     assert "parvenir 15 jours avant" in late.warning
-    assert late.session.state == "convocations_envoyees"  # a warning, not a refusal
+    assert late.session.state == "convocations_envoyees"
 
 
 def test_r_con_2_one_calendar_month_for_a_tp_fifteen_days_for_a_ccs(core, world, clock):
@@ -409,7 +418,8 @@ def test_r_con_2_one_calendar_month_for_a_tp_fifteen_days_for_a_ccs(core, world,
                       state=SessionState.EN_PREPARATION)
     register(core, tp, add_candidate(core, "C3", "DURAND"))
     clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=PARIS))
-    view = svc.issue_convocations(core, "centre_a", tp)
+    transition = Core(engine=core.engine, clock=clock, rules=Rules(delay_constraints="transition"))
+    view = svc.issue_convocations(transition, "centre_a", tp)
     # 1 month before 31/03/2027 is 28/02/2027 (31 days), not 30 days (01/03/2027).
     assert (view.delay_label, view.deadline, view.delay_days, view.late) == (
         "1 mois", date(2027, 2, 28), 31, True)
@@ -579,7 +589,8 @@ def test_r_can_7_counting_function_window_and_exclusions(core, world):
 
 
 def test_r_can_7_no_limit_without_final_interview(core, world, clock):
-    run_to_closed(core, clock, A1_TP, {"C1": "admis"})  # A1_TP has no final interview
+    set_session(core, A1_TP, with_final_interview=False)  # recorded without final interview
+    run_to_closed(core, clock, A1_TP, {"C1": "admis"})
     with core.transaction() as db:
         c1 = db.scalar(select(Candidate.id).where(Candidate.ceres_id == "C1"))
     for i in range(4):

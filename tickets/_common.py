@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ceres_core.core import Core
 from ceres_core.errors import CeresError, InvalidInput, NotFound, RuleViolation
+from ceres_core.values import strip_accents
 from tickets import texts
 from tickets.hours import Schedule, due_at, opening_time_between
 from tickets.models import (
@@ -245,10 +246,7 @@ def parse_priority(value: str | Priority) -> Priority:
 
 
 def _fold(value: str) -> str:
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", (value or "").strip().lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = strip_accents((value or "").strip().lower())
     return re.sub(r"[\s_\-]+", " ", plain)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from ceres_core.contacts import GEV_HOURS, GEV_MAILBOXES, gev_mailbox
 from ceres_core.errors import InvalidInput
 from ceres_core.geography import departement as _departement
 from ceres_core.geography import region as _region
@@ -36,9 +37,7 @@ from tickets.hours import Schedule
 # -- opening hours (weekday 0 = Monday) ------------------------------------------------
 
 HOURS_ASSISTANCE = MappingProxyType({str(d): (("09:00", "18:00"),) for d in range(5)})
-HOURS_GEV = MappingProxyType(
-    {**{str(d): (("08:30", "17:30"),) for d in range(4)}, "4": (("08:30", "15:00"),)}
-)
+HOURS_GEV = GEV_HOURS  # R-ASS-2, defined once in ceres_core.contacts
 HOURS_STATE_SERVICE = MappingProxyType(
     {str(d): (("09:00", "12:00"), ("14:00", "17:00")) for d in range(5)}
 )
@@ -65,14 +64,10 @@ TARGETS = MappingProxyType(
     }
 )
 
-#: GEV sectors of the titles (``Title.sector``) and their queues (R-ASS-2).
+#: GEV sectors of the titles (``Title.sector``) and their queues (R-ASS-2): read from
+#: the one definition, :data:`ceres_core.contacts.GEV_MAILBOXES`.
 GEV_SECTORS = MappingProxyType(
-    {
-        "btp": ("gev-btp", "GEV BTP", "epreuves-btp@afpa.fr"),
-        "industrie": ("gev-industrie", "GEV Industrie", "epreuves-industrie@afpa.fr"),
-        "tertiaire": ("gev-tertiaire", "GEV Tertiaire", "epreuves-tertiaire@afpa.fr"),
-        "ccp": ("gev-ccp", "GEV CCP", "epreuves-ccp@afpa.fr"),
-    }
+    {s: (b.queue, b.name, b.email) for s, b in GEV_MAILBOXES.items()}
 )
 
 #: Overseas regions: the département whose holidays and time zone the DEETS follows.
@@ -185,8 +180,7 @@ def standard_queue_codes() -> list[str]:
 
 
 def gev_queue_for(sector: str | None, session_kind: str | None) -> str | None:
-    """The GEV queue of a title's sector, or ``gev-ccp`` for a CCP session (R-ASS-2)."""
-    if (session_kind or "").upper() == "CCP":
-        return "gev-ccp"
-    entry = GEV_SECTORS.get((sector or "").strip().lower())
-    return entry[0] if entry else None
+    """The GEV queue of a title's sector, or ``gev-ccp`` for a CCP session (R-ASS-2,
+    :func:`ceres_core.contacts.gev_mailbox`)."""
+    box = gev_mailbox(session_kind, sector)
+    return box.queue if box else None

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from ceres_core.contacts import GEV_ENGINEERING_HOURS_FR
 from ceres_core.errors import InvalidInput
 from ceres_core.geography import departement as _departement
 from ceres_core.geography import region as _region
@@ -219,11 +220,22 @@ def route(data: RoutingInput) -> Route | AdviceFirst:
 
     if category in _GEV_CATEGORIES:
         queue = gev_queue_for(data.sector, data.session_kind)
+        # R-ASS-3: the GEV forwards DTE-content questions to the training engineers,
+        # who answer on Friday mornings only (R-ASS-2).
+        engineering = (
+            f" ; la GEV transmet la question aux ingénieurs de formation, qui répondent "
+            f"{GEV_ENGINEERING_HOURS_FR}, et vous transmet leur réponse telle quelle"
+            if category is Category.DTE_CONTENU
+            else ""
+        )
         if queue == "gev-ccp":
-            return _to(queue, category, f"{about} d'une session CCP")
+            return _to(queue, category, f"{about} d'une session CCP{engineering}")
         if queue:
             sector = next(k for k, v in GEV_SECTORS.items() if v[0] == queue)
-            return _to(queue, category, f"{about} d'un titre du secteur {_sector_label(sector)}")
+            return _to(
+                queue, category,
+                f"{about} d'un titre du secteur {_sector_label(sector)}{engineering}",
+            )
         return _to(
             "assistance", category,
             f"{about}, mais le secteur du titre est inconnu ; l'assistance orientera "

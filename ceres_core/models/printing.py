@@ -49,7 +49,12 @@ class PrintRequest(Base):
 
 
 class PndEvent(Base):
-    """Mail returned undelivered, and the corrected address (R-AFT-2)."""
+    """Mail returned undelivered, and the corrected address (R-AFT-2).
+
+    It is also the notice the Afpa's print service acts on: from ``afpa_notified_at``
+    it is on the Afpa's list of mails to re-send; the Afpa marks it handled
+    (``afpa_handled_at``) once the mail is re-sent to the new address.
+    """
 
     __tablename__ = "pnd_events"
 
@@ -59,7 +64,12 @@ class PndEvent(Base):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     previous_address: Mapped[str | None] = mapped_column(String(400))
     new_address: Mapped[str | None] = mapped_column(String(400))
-    afpa_notified_at: Mapped[datetime | None]
+    #: When the notice was put on the Afpa print service's list (R-AFT-2).
+    afpa_notified_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: When the Afpa re-sent the mail to the new address, and who recorded it.
+    afpa_handled_at: Mapped[datetime | None]
+    afpa_handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    afpa_comment: Mapped[str | None] = mapped_column(Text)
     comment: Mapped[str | None] = mapped_column(Text)
 
     registration: Mapped[Registration] = relationship(back_populates="pnd_events")

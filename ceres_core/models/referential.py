@@ -53,8 +53,16 @@ class Centre(Base):
     is_reprise: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: R-SITE-6: the site the DREETS competent for its location registered the centre
+    #: for (the site to transfer to it); its DREETS may modify the centre.
+    registered_for_site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id", use_alter=True, name="fk_centres_registered_for_site_id_sites")
+    )
 
-    sites: Mapped[list[Site]] = relationship(back_populates="centre", order_by="Site.id")
+    sites: Mapped[list[Site]] = relationship(
+        back_populates="centre", order_by="Site.id", foreign_keys="Site.centre_id"
+    )
+    registered_for_site: Mapped[Site | None] = relationship(foreign_keys=[registered_for_site_id])
     activation_codes: Mapped[list[ActivationCode]] = relationship(
         back_populates="centre", order_by="ActivationCode.id"
     )
@@ -74,7 +82,7 @@ class Site(Base):
     commune: Mapped[str | None] = mapped_column(String(120))
     departement_code: Mapped[str] = mapped_column(ForeignKey("departements.code"), index=True)
 
-    centre: Mapped[Centre] = relationship(back_populates="sites")
+    centre: Mapped[Centre] = relationship(back_populates="sites", foreign_keys=[centre_id])
     departement: Mapped[Departement] = relationship()
     agrements: Mapped[list[Agrement]] = relationship(back_populates="site", order_by="Agrement.id")
     sessions: Mapped[list[ExamSession]] = relationship(back_populates="site")

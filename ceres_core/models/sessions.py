@@ -47,6 +47,12 @@ SESSION_STATE_LABELS: dict[SessionState, str] = {
 }
 
 
+def _final_interview_default(context) -> bool:
+    """R-CAN-7: a session inserted without saying has the final interview if it is a TP
+    (the common case, :func:`ceres_core.rules.default_final_interview`)."""
+    return str(context.get_current_parameters().get("kind")) in (SessionKind.TP.value, "TP")
+
+
 class ExamSession(Base):
     """An exam session of a site for a TP, a CCP or a CCS (R-SES-1)."""
 
@@ -60,7 +66,7 @@ class ExamSession(Base):
     title_id: Mapped[int] = mapped_column(ForeignKey("titles.id"), index=True)
     ccp_id: Mapped[int | None] = mapped_column(ForeignKey("ccps.id"))
     ccs_id: Mapped[int | None] = mapped_column(ForeignKey("ccss.id"))
-    with_final_interview: Mapped[bool] = mapped_column(default=False)  # R-CAN-7
+    with_final_interview: Mapped[bool] = mapped_column(default=_final_interview_default)  # R-CAN-7
     start_date: Mapped[date] = mapped_column(index=True)
     start_time: Mapped[time]
     end_date: Mapped[date]

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import combinations
 from typing import Any
@@ -42,6 +42,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from ceres_core import rules as domain_rules
 from ceres_core.access import centre_ids_of, load_actor, require_role
 from ceres_core.core import Core
 from ceres_core.db import lock_for_write
@@ -62,6 +63,7 @@ from ceres_core.names import compact_key, fold, name_alerts, name_key
 from ceres_core.services._operation import audit, operation
 from ceres_core.settings import Rules
 from ceres_core.values import parse_date, parse_int, parse_ref, parse_text
+from ceres_core.zone import zone_of
 
 __all__ = [
     "CANDIDATE_STATE_LABELS",
@@ -70,6 +72,7 @@ __all__ = [
     "CandidateView",
     "DuplicatePair",
     "DuplicateReport",
+    "RegionDuplicatesView",
     "SearchHit",
     "back_to_draft",
     "candidate_alerts",
@@ -78,6 +81,7 @@ __all__ = [
     "create_candidate",
     "find_duplicates",
     "get_candidate",
+    "list_region_duplicates",
     "load_candidate",
     "report_duplicate",
     "require_candidate",
@@ -227,6 +231,10 @@ class CandidateView:
     created_at: datetime
     session_refs: tuple[str, ...]
     alerts: tuple[CandidateAlert, ...]
+    #: R-CAN-5: records likely of the same person, shown when the record is created.
+    likely_duplicates: tuple[DuplicatePair, ...] = ()
+    #: R-CAN-5: what to do about them (French), when there are some.
+    duplicate_warning: str | None = None
 
     @property
     def can_be_validated(self) -> bool:
@@ -240,6 +248,8 @@ class SearchHit:
     candidate: CandidateSummary
     scope: str
     score: float
+    #: R-CAN-5: CERES IDs of the other hits that are likely the same person.
+    likely_duplicates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -269,6 +279,20 @@ class DuplicateReport:
     reported_by: str
     reported_at: datetime
     request_text: str
+    #: For the front end that opens the helpdesk ticket: the routing category (the
+    #: DREETS of ``region_code`` handles duplicates) and the ticket's subject.
+    ticket_category: str = "doublon_candidat"
+    ticket_subject: str = ""
+
+
+@dataclass(frozen=True)
+class RegionDuplicatesView:
+    """The likely duplicate records of one region, for its DREETS (R-CAN-5)."""
+
+    region_code: str
+    region_name: str
+    dreets_name: str
+    pairs: tuple[DuplicatePair, ...]
 
 
 # ------------------------------------------------------------------------ helpers
@@ -433,31 +457,15 @@ def home_regions(db: Session, user: User) -> set[str]:
 
 
 def _covers_candidate(db: Session, user: User, candidate: Candidate) -> bool:
-    sessions = [r.session for r in candidate.registrations]
-    creator_centres: set[int] = set()
-    if candidate.created_by_id is not None:
+    """R-ACT-2 for a record (see the module doc), through :mod:`ceres_core.zone`."""
+    zone = zone_of(user.profiles, SEARCH_ROLES)
+    if zone.covers_region(candidate.region_code, ud_reaches_region=True):
+        return True
+    if any(zone.covers_site(r.session.site) for r in candidate.registrations):
+        return True
+    if zone.centre_ids and candidate.created_by_id is not None:
         creator = db.get(User, candidate.created_by_id)
-        if creator is not None:
-            creator_centres = centre_ids_of(creator)
-    for profile in user.profiles:
-        if profile.role is Role.ADMIN:
-            return True
-        if profile.role is Role.CENTRE and profile.centre_id is not None:
-            if profile.centre_id in creator_centres:
-                return True
-            if any(s.site.centre_id == profile.centre_id for s in sessions):
-                return True
-        elif profile.role is Role.UD and profile.departement_code:
-            if any(s.site.departement_code == profile.departement_code for s in sessions):
-                return True
-            dep = db.get(Departement, profile.departement_code)
-            if dep is not None and dep.region_code == candidate.region_code:
-                return True
-        elif profile.role is Role.DREETS and profile.region_code:
-            if profile.region_code == candidate.region_code:
-                return True
-            if any(s.site.departement.region_code == profile.region_code for s in sessions):
-                return True
+        return creator is not None and bool(centre_ids_of(creator) & zone.centre_ids)
     return False
 
 
@@ -733,11 +741,18 @@ def search_candidates(
                 strict=True,
             )
         )
+        # R-CAN-5: among the hits, those likely of the same person are marked.
+        twins: dict[int, list[str]] = {}
+        for a, b in combinations([records[i] for i, _ in best], 2):
+            if duplicate_reason(a, b):
+                twins.setdefault(a.id, []).append(b.ceres_id)
+                twins.setdefault(b.id, []).append(a.ceres_id)
         return [
             SearchHit(
                 candidate=summaries[ident],
                 scope="région" if region in regions else "France",
                 score=round(score, 1),
+                likely_duplicates=tuple(twins.get(ident, ())),
             )
             for ident, (score, _key, region) in best
         ]
@@ -816,8 +831,27 @@ def create_candidate(core: Core, actor: str, **fields: Any) -> CandidateView:
         db.flush()
         candidate.ceres_id = _ceres_id(region_code, today.year, candidate.id)
         db.flush()
-        audit(db, core, user, "candidate.create", candidate, ceres_id=candidate.ceres_id)
-        return _view(db, core, candidate)
+        # R-CAN-5: near-identical records (« Dupond » beside « Dupont », same birth date,
+        # or a birth date one typo away) are shown, never created silently.
+        found = [
+            (candidate.id, other.id, *reason)
+            for other in _duplicate_candidates(db, candidate, exclude_id=candidate.id)
+            if (reason := duplicate_reason(candidate, other))
+        ]
+        pairs = tuple(_pairs(db, found))
+        audit(db, core, user, "candidate.create", candidate, ceres_id=candidate.ceres_id,
+              likely_duplicates=[p.second.ceres_id for p in pairs] or None)
+        view = _view(db, core, candidate)
+        if not pairs:
+            return view
+        listed = " ; ".join(f"{p.second.label} – {p.reason}" for p in pairs)
+        warning = (
+            f"Attention : la fiche {candidate.ceres_id} ressemble à "
+            f"{'une fiche existante' if len(pairs) == 1 else 'des fiches existantes'} : "
+            f"{listed}. S'il s'agit de la même personne, n'utilisez qu'une fiche et signalez "
+            "les fiches en doublon à la DREETS, qui seule peut les fusionner (R-CAN-5)."
+        )
+        return replace(view, likely_duplicates=pairs, duplicate_warning=warning)
 
 
 @operation("candidate.get")
@@ -1008,9 +1042,18 @@ def duplicate_reason(a: Any, b: Any) -> tuple[str, float] | None:
     ``None``. The cheap tests come first: a region holds tens of thousands of
     records to compare by birth date.
     """
-    if a.birth_date != b.birth_date:
-        return None
     ka, kb = a.name_key, b.name_key
+    if a.birth_date != b.birth_date:
+        # R-CAN-5 "birth data": the same name with a birth date one typo away.
+        if compact_key(ka) == compact_key(kb) and domain_rules.birth_date_typo(
+            a.birth_date, b.birth_date
+        ):
+            return (
+                "mêmes nom et prénom, dates de naissance différant d'un seul chiffre ou "
+                "jour et mois inversés (faute de frappe probable)",
+                90.0,
+            )
+        return None
     if ka == kb:
         same_spelling = (a.last_name.strip().upper(), a.first_name.strip().upper()) == (
             b.last_name.strip().upper(),
@@ -1092,12 +1135,7 @@ def find_duplicates(
         found: list[tuple[int, int, str, float]] = []
         if ceres_id:
             reference = load_candidate(db, ceres_id)
-            others = db.execute(
-                select(*_DUP_COLUMNS)
-                .where(Candidate.birth_date == reference.birth_date, Candidate.id != reference.id)
-                .order_by(Candidate.id)
-            )
-            for other in others:
+            for other in _duplicate_candidates(db, reference, exclude_id=reference.id):
                 reason = duplicate_reason(reference, other)
                 if reason:
                     found.append((reference.id, other.id, *reason))
@@ -1110,10 +1148,7 @@ def find_duplicates(
                 )
             birth = parse_date(birth_date, "La date de naissance")
             probe = _Probe(last_name, first_name, name_key(last_name, first_name), birth)
-            same_day = db.execute(
-                select(*_DUP_COLUMNS).where(Candidate.birth_date == birth).order_by(Candidate.id)
-            ).all()
-            groups = [[c for c in same_day if duplicate_reason(probe, c)]]
+            groups = [[c for c in _duplicate_candidates(db, probe) if duplicate_reason(probe, c)]]
         else:
             regions = home_regions(db, user)
             is_admin = any(p.role is Role.ADMIN for p in user.profiles)
@@ -1133,16 +1168,40 @@ def find_duplicates(
                     "(region_code), ou un CERES ID."
                 )
             stmt = select(*_DUP_COLUMNS).where(Candidate.region_code.in_(regions))
-            by_day: dict[date, list[Any]] = {}
-            for row in db.execute(stmt.order_by(Candidate.birth_date, Candidate.id)):
-                by_day.setdefault(row.birth_date, []).append(row)
-            groups = [g for g in by_day.values() if len(g) > 1]
+            groups = _region_groups(db.execute(stmt.order_by(Candidate.birth_date, Candidate.id)))
+        seen: set[tuple[int, int]] = set()
         for group in groups:
             for a, b in combinations(group, 2):
+                if (a.id, b.id) in seen:
+                    continue
+                seen.add((a.id, b.id))
                 reason = duplicate_reason(a, b)
                 if reason:
                     found.append((a.id, b.id, *reason))
         return _pairs(db, found)
+
+
+def _duplicate_candidates(db: Session, person: Any, exclude_id: int | None = None) -> list[Any]:
+    """The rows that may duplicate ``person`` (R-CAN-5): the same birth date (names are
+    then compared fuzzily), or the same name key (birth dates then compared for a typo).
+    Both are indexed columns."""
+    stmt = select(*_DUP_COLUMNS).where(
+        or_(Candidate.birth_date == person.birth_date, Candidate.name_key == person.name_key)
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Candidate.id != exclude_id)
+    return list(db.execute(stmt.order_by(Candidate.id)))
+
+
+def _region_groups(rows) -> list[list[Any]]:
+    """The rows of a region grouped to be compared pairwise (R-CAN-5): by birth date, and
+    by name without spaces (birth-date typos)."""
+    by_day: dict[date, list[Any]] = {}
+    by_name: dict[str, list[Any]] = {}
+    for row in rows:
+        by_day.setdefault(row.birth_date, []).append(row)
+        by_name.setdefault(compact_key(row.name_key), []).append(row)
+    return [g for g in (*by_day.values(), *by_name.values()) if len(g) > 1]
 
 
 @operation("candidate.duplicate_reported")
@@ -1212,6 +1271,7 @@ def report_duplicate(
             dreets=dreets_name, comment=text_comment or None,
         )
         return DuplicateReport(
+            ticket_subject=lines[0].removeprefix("Objet : "),
             ceres_ids=tuple(idents),
             candidates=tuple(summaries),
             region_code=covered[0].region_code,
@@ -1222,3 +1282,35 @@ def report_duplicate(
             reported_at=now,
             request_text="\n".join(lines),
         )
+
+
+@operation("candidate.region_duplicates")
+def list_region_duplicates(
+    core: Core, actor: str, region_code: str | None = None
+) -> RegionDuplicatesView:
+    """R-CAN-5: the likely duplicate records of a region, for its DREETS (which alone
+    merges them) or the national admin. ``region_code`` defaults to the DREETS's own
+    region; another region is refused (R-ACT-2).
+    """
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        require_role(user, (Role.DREETS, Role.ADMIN), "consulter les fiches en doublon d'une région")
+        zone = zone_of(user.profiles, (Role.DREETS, Role.ADMIN))
+        if region_code in (None, ""):
+            if len(zone.regions) != 1:
+                raise InvalidInput("Précisez la région (region_code) dont lister les doublons.")
+            code = next(iter(zone.regions))
+        else:
+            code = str(region_code).strip()
+        region = db.get(Region, code)
+        if region is None:
+            raise InvalidInput(f"La région « {region_code} » est inconnue.")
+        if not zone.covers_region(code):
+            raise RuleViolation(
+                "R-ACT-2",
+                f"Vous ne pouvez pas consulter les fiches en doublon de la région "
+                f"{region.name} : elle est hors de votre périmètre.",
+                actor=user.login,
+            )
+    pairs = find_duplicates(core, actor, region_code=code)
+    return RegionDuplicatesView(code, region.name, region.service_name, tuple(pairs))

@@ -43,6 +43,7 @@ from ceres_core.models import (
 from ceres_core.services._operation import audit, operation, record_refusal
 from ceres_core.siret import format_siret, is_reprise_siret, normalize_siret, siret_problem
 from ceres_core.values import parse_ref
+from ceres_core.zone import profile_zone
 
 __all__ = [
     "ActivationCodeView",
@@ -182,11 +183,10 @@ def require_site_dreets(db: Session, user: User, site: Site, what: str) -> Profi
     de l'adresse du centre"). ``what`` completes "peut <what>" (e.g. "transférer ce site").
     """
     region_code = site.departement.region_code
-    for profile in user.profiles:
-        if profile.role is Role.ADMIN:
-            return profile
-    for profile in user.profiles:
-        if profile.role is Role.DREETS and profile.region_code == region_code:
+    for profile in sorted(user.profiles, key=lambda p: p.role is not Role.ADMIN):
+        if profile.role in (Role.ADMIN, Role.DREETS) and profile_zone(profile).covers_region(
+            region_code
+        ):
             return profile
     region = _region_of_site(db, site)
     raise RuleViolation(
@@ -211,8 +211,11 @@ def _departement_of_postal_code(postal_code: str | None) -> str | None:
 
 
 def _centre_region_codes(db: Session, centre: Centre) -> set[str]:
-    """Regions a DREETS can be competent for this centre from: its sites and its address."""
+    """Regions a DREETS can be competent for this centre from: its sites, the site it was
+    registered for (R-SITE-6) and its address."""
     regions = {site.departement.region_code for site in centre.sites}
+    if centre.registered_for_site is not None:
+        regions.add(centre.registered_for_site.departement.region_code)
     dep_code = _departement_of_postal_code(centre.postal_code)
     if dep_code:
         dep = db.get(Departement, dep_code)
@@ -222,14 +225,15 @@ def _centre_region_codes(db: Session, centre: Centre) -> set[str]:
 
 
 def _require_centre_authority(db: Session, user: User, centre: Centre, what: str) -> Profile:
-    """Admin, or a DREETS competent for the centre (sites, address, registrant) (R-ACT-2)."""
+    """Admin, or a DREETS competent for the centre (its sites, the site it was registered
+    for, its address) (R-ACT-2, R-SITE-6)."""
     regions = _centre_region_codes(db, centre)
     dreets = [p for p in user.profiles if p.role is Role.DREETS]
     for profile in user.profiles:
-        if profile.role is Role.ADMIN:
-            return profile
-    for profile in dreets:
-        if profile.region_code in regions or centre.created_by_id == user.id:
+        if profile.role not in (Role.ADMIN, Role.DREETS):
+            continue
+        zone = profile_zone(profile)
+        if zone.national or any(zone.covers_region(r) for r in regions):
             return profile
     if not dreets:
         raise RuleViolation(
@@ -317,24 +321,29 @@ def register_centre(
 
     Name, address, postal code and commune come from the company directory and
     cannot be given here (they are editable afterwards with :func:`update_centre`).
-    Only a DREETS (or the admin) registers a centre; with ``site_code`` (the
-    misplaced site the centre is registered for), only the DREETS competent for
-    that site's location. Returns the new centre's view.
+    ``site_code`` names the site the centre is registered for (the misplaced site
+    that will be transferred to it): only the DREETS competent for that site's
+    location registers the centre (R-SITE-6, 002: "La DIRECCTE géographiquement
+    compétente sur le site à transférer doit alors préalablement enregistrer le
+    centre"); the national admin alone may register a centre without naming a
+    site. The centre remembers that site: it makes that DREETS competent to modify
+    the centre until the transfer. Returns the new centre's view.
     """
     with core.transaction() as db:
         user = load_actor(db, actor)
         site: Site | None = None
-        if site_code is not None:
+        if site_code not in (None, ""):
             site_code = parse_ref(site_code, "le code du site", max_len=20)
             site = db.scalar(select(Site).where(Site.code == site_code))
             if site is None:
                 raise NotFound(f"Le site « {site_code} » est introuvable.")
             require_site_dreets(db, user, site, "enregistrer un centre pour ce site")
-        elif not any(p.role in (Role.DREETS, Role.ADMIN) for p in user.profiles):
+        elif not any(p.role is Role.ADMIN for p in user.profiles):
             raise RuleViolation(
                 "R-SITE-6",
-                "Seule une DREETS (ou l'administration nationale) peut enregistrer un centre "
-                "dans CERES.",
+                "Indiquez le site concerné (celui qui sera transféré vers ce centre) : seule la "
+                "DREETS compétente pour le lieu de ce site peut enregistrer le centre dans "
+                "CERES, indépendamment de l'adresse du centre.",
                 actor=user.login,
             )
         if is_reprise_siret(siret):
@@ -378,6 +387,7 @@ def register_centre(
             is_reprise=False,
             created_at=core.clock.now(),
             created_by_id=user.id,
+            registered_for_site_id=site.id if site is not None else None,
         )
         db.add(centre)
         try:

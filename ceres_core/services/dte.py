@@ -5,7 +5,7 @@ Readings (documented choices):
 
 * R-DTE-1: the order deadline comes from :func:`ceres_core.dte_timeline.order_deadline`
   (the day before the same date three months earlier). It is enforced when
-  ``core.rules.enforce_dte_deadline``; otherwise a late order is accepted with a
+  ``core.rules.delay_constraints`` is ``enforced`` (the default); otherwise a late order is accepted with a
   warning in the view. An order is always refused once the session has started, when
   the title's DTE edition is not in effect yet, and when the agrément is not in force
   on the order date (granted later, or already ended).
@@ -25,7 +25,6 @@ Readings (documented choices):
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
 from ceres_core import dte_timeline as timeline_mod
+from ceres_core import rules as domain_rules
 from ceres_core.access import load_actor, require_role, require_site
 from ceres_core.core import Core
 from ceres_core.errors import InvalidInput, NotFound, RuleViolation
@@ -60,6 +60,7 @@ from ceres_core.services.sessions import (
     require_view,
 )
 from ceres_core.settings import Rules
+from ceres_core.values import strip_accents
 
 #: Who acknowledges and cancels orders: GEV operators (national), admin.
 GEV_ROLES = (Role.GEV, Role.ADMIN)
@@ -129,8 +130,7 @@ def postal_code_and_commune(address: str) -> tuple[str, str] | None:
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text or "")
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
+    return " ".join(strip_accents(text).lower().split())
 
 
 def asks_final_interview_grid(comment: str | None) -> bool:
@@ -372,8 +372,9 @@ def _check_order_timing(session: ExamSession, today: date, rules: Rules) -> tupl
             f"{fr_date(agrement.ends_on)} : le DTE ne peut plus être commandé pour cette session.",
         )
     deadline = timeline_mod.order_deadline(session.start_date)
-    late = today > deadline
-    if late and rules.enforce_dte_deadline:
+    decision = domain_rules.delay_decision(today, deadline, rules)
+    late = decision is not domain_rules.DelayDecision.ON_TIME
+    if decision is domain_rules.DelayDecision.REFUSE:
         raise RuleViolation(
             "R-DTE-1",
             f"Le DTE de la session du {fr_date(session.start_date)} devait être commandé au plus "
@@ -626,7 +627,20 @@ def acknowledge_dte(
         return _status_view(session, core)
 
 
-# -- status (R-DTE-1, R-DTE-4/5, R-DTE-7) ------------------------------------------------------
+# -- status (R-DTE-1, R-DTE-4/5, R-DTE-7, R-DTE-9, R-ASS-4) -----------------------------------
+
+#: R-ASS-4 (003, "Vérifier dans les courriers indésirables"): before reporting a missing
+#: acknowledgement or link.
+SPAM_FOLDER_ADVICE = (
+    "La GEV n'a pas encore accusé réception de la commande : vérifiez d'abord vos "
+    "courriers indésirables (spam) avant de la signaler manquante (R-ASS-4)."
+)
+#: R-DTE-9 (003): once the exam is over.
+DTE_DESTRUCTION_ADVICE = (
+    "La session est terminée : détruisez les éléments du DTE, utilisés et non utilisés, "
+    "et respectez les délais de confidentialité de chaque partie (organisateur, jury, "
+    "candidat) (R-DTE-9)."
+)
 
 
 def _status_view(session: ExamSession, core: Core) -> DteStatusView:
@@ -659,12 +673,11 @@ def _status_view(session: ExamSession, core: Core) -> DteStatusView:
             advice.append(window.message_fr())
     elif order is not None and not live:
         advice.append(f"La commande a été annulée le {fr_date(order.cancelled_at)}.")
+    elif live and today > session.end_date:
+        advice.append(DTE_DESTRUCTION_ADVICE)
     elif live:
         if AckKind.RECEPTION not in kinds:
-            advice.append(
-                "La GEV n'a pas encore accusé réception de la commande ; pensez à vérifier "
-                "vos courriers indésirables."
-            )
+            advice.append(SPAM_FOLDER_ADVICE)
         if should_contact:
             advice.append(
                 f"La session commence le {fr_date(session.start_date)} et le DTE n'a pas été "

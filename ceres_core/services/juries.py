@@ -26,10 +26,11 @@ Readings (documented here, constants below):
   yet) — :data:`CCP_STATES_FOR_CCS`. An habilitation on the whole title counts as one
   on each of its CCPs. Checked when the CCS habilitation is created and again when
   it is validated.
-* **R-JUR-4** applies to every habilitation on the title (whole title, CCP or CCS):
-  the juror's ``last_practice_on`` must be at most ``core.rules.juror_max_years_out``
-  years before the habilitation start date (exactly 5 years is allowed); when the date
-  is unknown the habilitation is refused until it is filled in.
+* **R-JUR-4** applies, as 004 says, to an habilitation on the title (TP), not to one
+  on a CCP or a CCS: the juror's last *known* practice (``last_practice_on``) must be
+  at most ``core.rules.juror_max_years_out`` years before the habilitation start date
+  (exactly 5 years is allowed); when the date is unknown the habilitation goes
+  through with a warning asking for it (:func:`ceres_core.rules.juror_practice`).
 * **Seat on a session**: the juror needs an *active* habilitation whose period
   covers the session's start date: on the whole title for a TP session; on the CCP or
   the whole title for a CCP session; on that CCS for a CCS session (R-JUR-3).
@@ -48,14 +49,14 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ceres_core import habilitation_states as hs
+from ceres_core import rules as domain_rules
 from ceres_core.access import centre_ids_of, get_or_404, load_actor, require_role, require_site
 from ceres_core.core import Core
 from ceres_core.errors import InvalidInput, NotFound, RuleViolation
@@ -90,6 +91,7 @@ from ceres_core.models import (
 from ceres_core.services._operation import audit, operation
 from ceres_core.services.sessions import CENTRE_ROLES, load_session
 from ceres_core.values import parse_date, parse_int, parse_ref
+from ceres_core.zone import profile_zone
 
 #: R-JUR-2 (reading): sessions on which a seat forbids deleting the juror's habilitations.
 SESSION_STATES_BLOCKING_DELETION: frozenset[SessionState] = frozenset(SessionState) - {
@@ -165,6 +167,8 @@ class HabilitationView:
     #: What the viewer may do now (empty for a centre), e.g. ("valider", "supprimer").
     allowed_actions: tuple[str, ...]
     allowed_action_labels: tuple[str, ...]
+    #: Warnings of the operation that returned the view (R-JUR-4: unknown practice date).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -325,9 +329,10 @@ def _state_authority(db: Session, user: User, juror: Juror) -> Profile | None:
     """The UD/DREETS/admin profile of ``user`` competent for ``juror``, if any."""
     regions = _juror_regions(juror)
     for profile in user.profiles:
-        if profile.role is Role.ADMIN:
-            return profile
-        if profile.role in (Role.UD, Role.DREETS) and _profile_region(db, profile) in regions:
+        if profile.role not in STATE_ROLES:
+            continue
+        zone = profile_zone(profile)  # R-ACT-2; a UD reaches its région's jurors
+        if zone.national or any(zone.covers_region(r, ud_reaches_region=True) for r in regions):
             return profile
     return None
 
@@ -471,22 +476,30 @@ def _check_ccs_prerequisite(db: Session, juror: Juror, ccs: Ccs) -> None:
         )
 
 
-def _check_practice(juror: Juror, title: Title, starts_on: date, max_years: int) -> None:
-    """R-JUR-4: last practice of the job at most ``max_years`` before the start."""
-    if juror.last_practice_on is None:
-        raise RuleViolation(
-            "R-JUR-4",
-            f"{juror.full_name} ne peut pas recevoir d'habilitation sur le titre "
-            f"« {title.label} » : la date de dernière pratique du métier n'est pas renseignée.",
+def _check_practice(
+    juror: Juror, title: Title, starts_on: date, max_years: int, *, on_title: bool
+) -> tuple[str, ...]:
+    """R-JUR-4 (:func:`ceres_core.rules.juror_practice`): refuse a TP habilitation when
+    the last known practice is more than ``max_years`` before the start; return the
+    warning asking for the date when it is unknown."""
+    check = domain_rules.juror_practice(
+        juror.last_practice_on, starts_on, on_title=on_title, max_years=max_years
+    )
+    if check is domain_rules.PracticeCheck.UNKNOWN:
+        return (
+            f"La date de dernière pratique du métier de {juror.full_name} n'est pas "
+            f"renseignée : l'habilitation sur le titre « {title.label} » est enregistrée, "
+            "mais renseignez cette date sur la fiche du juré (une pratique de plus de "
+            f"{max_years} ans avant le début de l'habilitation l'exclut) (R-JUR-4).",
         )
-    limit = starts_on - relativedelta(years=max_years)
-    if juror.last_practice_on < limit:
+    if check is domain_rules.PracticeCheck.TOO_OLD:
         raise RuleViolation(
             "R-JUR-4",
             f"{juror.full_name} ne peut pas recevoir d'habilitation sur le titre "
             f"« {title.label} » : sa dernière pratique du métier date du {juror.last_practice_on:%d/%m/%Y}, plus de "
             f"{max_years} ans avant le début de l'habilitation ({starts_on:%d/%m/%Y}).",
         )
+    return ()
 
 
 # --------------------------------------------------------------------------- services
@@ -541,9 +554,9 @@ def create_juror(
             if region_code is None:
                 region_code = _profile_region(db, state_profile)
             elif not any(
-                p.role is Role.ADMIN
-                or (p.role in (Role.UD, Role.DREETS) and _profile_region(db, p) == region_code)
+                profile_zone(p).covers_region(region_code, ud_reaches_region=True)
                 for p in user.profiles
+                if p.role in STATE_ROLES
             ):
                 raise RuleViolation(
                     "R-ACT-2",
@@ -610,7 +623,10 @@ def add_habilitation(
                 f"La date de fin d'habilitation ({end:%d/%m/%Y}) est antérieure à la date de "
                 f"début ({start:%d/%m/%Y})."
             )
-        _check_practice(juror, title, start, core.rules.juror_max_years_out)
+        warnings = _check_practice(
+            juror, title, start, core.rules.juror_max_years_out,
+            on_title=ccp is None and ccs is None,
+        )
         if ccs is not None:
             _check_ccs_prerequisite(db, juror, ccs)
         duplicate = db.scalar(
@@ -642,7 +658,7 @@ def add_habilitation(
         db.flush()
         audit(db, core, user, "jury.add_habilitation", hab, juror=juror.id,
               subject=_subject(hab)[1], starts_on=start.isoformat())
-        return _view(db, hab, core.clock.today(), can_act=True)
+        return replace(_view(db, hab, core.clock.today(), can_act=True), warnings=warnings)
 
 
 @operation("jury.habilitation_action")

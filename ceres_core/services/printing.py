@@ -33,7 +33,9 @@ Readings (ceres-domain.md leaves them open):
 * **PND** (R-AFT-2): the new address is written by the operation itself, which
   follows R-CAN-2 inside one transaction: a validated record goes back to draft, is
   changed and is validated again (a draft record stays a draft); the view says so.
-  The Afpa is recorded as told; no duplicate is requested.
+  The PND becomes a notice on the Afpa print service's list (:func:`list_pnd_notices`),
+  which the Afpa marks handled once it re-sent the mail (:func:`handle_pnd_notice`);
+  the messages say only that (where the notice stands), and no duplicate is requested.
 * **Routing** (R-PRT-7): a session whose site is in a département or territory
   coded 97x/98x (971–976 and the COM) is a DROM-COM session: the Afpa mails the
   documents to the DEETS; otherwise straight to the candidate.
@@ -42,15 +44,16 @@ Readings (ceres-domain.md leaves them open):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ceres_core import geography
-from ceres_core.access import load_actor, require_site
+from ceres_core.access import load_actor, require_role, require_site
 from ceres_core.core import Core
 from ceres_core.errors import CeresError, InvalidInput, NotFound, RuleViolation
 from ceres_core.models import (
@@ -75,7 +78,8 @@ from ceres_core.services._operation import audit, operation
 from ceres_core.services.candidates import candidate_alerts, change_record_through_draft
 from ceres_core.services.sessions import load_session
 from ceres_core.settings import Rules
-from ceres_core.values import plural
+from ceres_core.values import fr_date as _fr
+from ceres_core.values import parse_int, parse_ref, plural
 
 #: Roles that act on printing (the UD of the session's département, or an admin).
 PRINT_ROLES = (Role.UD, Role.ADMIN)
@@ -213,7 +217,7 @@ class BatchPrintView:
 
 @dataclass(frozen=True)
 class PndView:
-    """A PND recorded (R-AFT-2)."""
+    """A PND recorded (R-AFT-2), with where its notice to the Afpa stands."""
 
     session_ref: str
     ceres_id: str
@@ -221,11 +225,36 @@ class PndView:
     reported_on: date
     previous_address: str | None
     new_address: str
+    #: The notice on the Afpa print service's list (:func:`list_pnd_notices`).
+    notice_id: int
     afpa_notified_on: date
+    #: When the Afpa recorded the mail as re-sent (:func:`handle_pnd_notice`), if yet.
+    afpa_handled_on: date | None
     record_note: str
     duplicate_requested: bool  # always False (R-AFT-2)
     comment: str | None
     message: str
+
+
+@dataclass(frozen=True)
+class PndNoticeView:
+    """A PND notice as the Afpa print service sees it: a mail to re-send (R-AFT-2)."""
+
+    id: int
+    session_ref: str
+    departement_code: str
+    ceres_id: str
+    candidate_name: str
+    documents: tuple[str, ...]
+    previous_address: str | None
+    new_address: str
+    routing: RoutingView
+    notified_at: datetime
+    notified_by: str  # the State service's agent who recorded the PND
+    handled_at: datetime | None
+    handled_by: str | None
+    afpa_comment: str | None
+    status_label: str  # "à renvoyer" / "renvoyé le 02/12/2026"
 
 
 @dataclass(frozen=True)
@@ -241,10 +270,6 @@ class PrintHistoryView:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _fr(d: date) -> str:
-    return f"{d:%d/%m/%Y}"
 
 
 def civility_label(civility: str) -> str:
@@ -747,14 +772,30 @@ def request_print(core: Core, actor: str, session_ref: str, ceres_id: str) -> Pr
 
 @operation("print.request_session")
 def request_print_for_session(
-    core: Core, actor: str, session_ref: str, *, verify_all: bool = False
+    core: Core,
+    actor: str,
+    session_ref: str,
+    verified_ceres_ids: Sequence[str] = (),
 ) -> BatchPrintView:
     """Send every candidate still to send, one by one (each its own request, R-PRT-2).
 
-    With ``verify_all=True`` the actor declares they checked every candidate's data:
-    the box "Données vérifiées et conformes" is ticked first for those not ticked yet.
+    ``verified_ceres_ids`` names, one by one, the candidates whose documents the actor
+    has just checked: the box "Données vérifiées et conformes" is ticked for each of
+    them (and only them) before its request. A candidate still to send that is
+    neither named nor ticked before is not sent (refused with R-PRT-2): no candidate
+    is marked verified without being named. A name that is not a candidate still to
+    send in this session is refused (:class:`InvalidInput`) before anything is done.
     Each candidate is sent or refused on its own (refusal with the rule's message).
     """
+    if isinstance(verified_ceres_ids, str) or not isinstance(verified_ceres_ids, Sequence | set):
+        raise InvalidInput(
+            "Indiquez la liste des numéros CERES des candidats dont vous avez vérifié les "
+            "données."
+        )
+    named = {
+        parse_ref(i, "le numéro CERES de chaque candidat vérifié", max_len=20)
+        for i in verified_ceres_ids
+    }
     with core.transaction() as db:
         user = load_actor(db, actor)
         session = _load_session(db, session_ref)
@@ -766,12 +807,19 @@ def request_print_for_session(
             for r in regs
             if _documents(r, session) and _requests(r)[0] is None
         ]
+        unknown = sorted(named - {ceres_id for ceres_id, _n, _v in pending})
+        if unknown:
+            raise InvalidInput(
+                f"{'Ces numéros CERES ne désignent' if len(unknown) > 1 else 'Ce numéro CERES ne désigne'} "
+                f"aucun candidat de la session {session.ref} restant à envoyer pour "
+                f"impression : {', '.join(unknown)}."
+            )
         routing = _routing(session.site)
         ref = session.ref
     outcomes: list[BatchOutcome] = []
     for ceres_id, name, verified in pending:
         try:
-            if verify_all and not verified:
+            if ceres_id in named and not verified:
                 mark_data_verified(core, actor, ref, ceres_id, True)
             request_print(core, actor, ref, ceres_id)
         except CeresError as exc:  # each candidate on its own: the list stays complete
@@ -907,7 +955,24 @@ def request_duplicate(
 _POSTAL_CODE_FR = re.compile(r"^\d{5}$")
 
 
+def _pnd_status(event: PndEvent) -> str:
+    if event.afpa_handled_at is not None:
+        return f"renvoyé par l'Afpa le {_fr(event.afpa_handled_at)}"
+    return "à renvoyer par l'Afpa"
+
+
 def _pnd_view(event: PndEvent, session: ExamSession, cand: Candidate, note: str) -> PndView:
+    if event.afpa_handled_at is not None:
+        afpa = (
+            f"L'Afpa a renvoyé le courrier à la nouvelle adresse le "
+            f"{_fr(event.afpa_handled_at)}."
+        )
+    else:
+        afpa = (
+            f"Le renvoi à la nouvelle adresse est inscrit sur la liste des plis à renvoyer "
+            f"du service impression de l'Afpa (avis n° {event.id}) ; l'Afpa ne l'a pas "
+            "encore traité."
+        )
     return PndView(
         session_ref=session.ref,
         ceres_id=cand.ceres_id,
@@ -915,14 +980,15 @@ def _pnd_view(event: PndEvent, session: ExamSession, cand: Candidate, note: str)
         reported_on=event.reported_at.date(),
         previous_address=event.previous_address,
         new_address=event.new_address or "",
+        notice_id=event.id,
         afpa_notified_on=(event.afpa_notified_at or event.reported_at).date(),
+        afpa_handled_on=event.afpa_handled_at.date() if event.afpa_handled_at else None,
         record_note=note,
         duplicate_requested=False,
         comment=event.comment,
         message=(
-            "Pli non distribuable enregistré : l'adresse du candidat est mise à jour et "
-            "l'Afpa est informée ; elle renverra le courrier à la nouvelle adresse. "
-            "Aucune demande de duplicata n'est nécessaire (R-AFT-2)."
+            "Pli non distribuable enregistré : l'adresse du candidat est mise à jour. "
+            f"{afpa} Aucune demande de duplicata n'est nécessaire (R-AFT-2)."
         ),
     )
 
@@ -942,8 +1008,9 @@ def record_pnd(
     """R-AFT-2: mail returned undelivered: write the right address, tell the Afpa.
 
     The record change follows R-CAN-2 inside this one operation: a validated record
-    goes back to draft, gets the new address and is validated again. No duplicate is
-    requested: the Afpa re-sends the same mail.
+    goes back to draft, gets the new address and is validated again. The PND is put
+    on the Afpa print service's list of mails to re-send (:func:`list_pnd_notices`);
+    no duplicate is requested: the Afpa re-sends the same mail.
     """
     with core.transaction() as db:
         user = load_actor(db, actor)
@@ -1011,6 +1078,99 @@ def record_pnd(
               previous_address=previous, new_address=cand.postal_address)
         db.flush()
         return _pnd_view(event, session, cand, note)
+
+
+#: Who acts on the PND notices: the Afpa's print service (national), and the admin.
+AFPA_ROLES = (Role.AFPA, Role.ADMIN)
+
+
+def _notice_view(db: Session, event: PndEvent) -> PndNoticeView:
+    reg = event.registration
+    session, cand = reg.session, reg.candidate
+    recorder = db.get(User, event.recorded_by_id)
+    handler = db.get(User, event.afpa_handled_by_id) if event.afpa_handled_by_id else None
+    return PndNoticeView(
+        id=event.id,
+        session_ref=session.ref,
+        departement_code=session.site.departement_code,
+        ceres_id=cand.ceres_id,
+        candidate_name=_name_natural(cand),
+        documents=tuple(d.label for d in _documents(reg, session)),
+        previous_address=event.previous_address,
+        new_address=event.new_address or "",
+        routing=_routing(session.site),
+        notified_at=event.afpa_notified_at or event.reported_at,
+        notified_by=recorder.display_name if recorder else "",
+        handled_at=event.afpa_handled_at,
+        handled_by=handler.display_name if handler else None,
+        afpa_comment=event.afpa_comment,
+        status_label=_pnd_status(event),
+    )
+
+
+def _notice_query():
+    return select(PndEvent).options(
+        selectinload(PndEvent.registration).selectinload(Registration.session)
+        .selectinload(ExamSession.site),
+        selectinload(PndEvent.registration).selectinload(Registration.candidate),
+    )
+
+
+@operation("print.pnd_notices")
+def list_pnd_notices(
+    core: Core, actor: str, *, include_handled: bool = False, limit: int = 100
+) -> list[PndNoticeView]:
+    """R-AFT-2: the Afpa print service's list of PND mails to re-send, oldest first.
+
+    Open to the Afpa print operators and the admin (the Afpa prints for all of
+    France). ``include_handled`` adds the notices already handled, newest first after
+    the pending ones.
+    """
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        require_role(user, AFPA_ROLES, "consulter les plis non distribuables à renvoyer")
+        limit = parse_int(limit, "Le nombre d'avis demandés", lo=1, hi=500)
+        query = _notice_query().where(PndEvent.afpa_notified_at.is_not(None))
+        if not include_handled:
+            query = query.where(PndEvent.afpa_handled_at.is_(None))
+        query = query.order_by(
+            PndEvent.afpa_handled_at.is_not(None), PndEvent.afpa_notified_at, PndEvent.id
+        ).limit(limit)
+        return [_notice_view(db, e) for e in db.scalars(query)]
+
+
+@operation("print.pnd_handle")
+def handle_pnd_notice(
+    core: Core, actor: str, notice_id: int, *, comment: str | None = None
+) -> PndNoticeView:
+    """R-AFT-2: the Afpa records that it re-sent the mail to the new address.
+
+    By an Afpa print operator (or the admin); refused if the notice was already
+    handled. The State service sees it in the candidate's print history.
+    """
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        require_role(user, AFPA_ROLES, "traiter un pli non distribuable")
+        ident = parse_int(notice_id, "Le numéro de l'avis", lo=1)
+        event = db.scalar(
+            _notice_query().where(PndEvent.id == ident).with_for_update(of=PndEvent)
+        )
+        if event is None or event.afpa_notified_at is None:
+            raise NotFound(f"L'avis de pli non distribuable n° {ident} est introuvable.")
+        if event.afpa_handled_at is not None:
+            raise RuleViolation(
+                "R-AFT-2",
+                f"L'avis n° {ident} a déjà été traité : le courrier a été renvoyé le "
+                f"{_fr(event.afpa_handled_at)}",
+            )
+        event.afpa_handled_at = core.clock.now()
+        event.afpa_handled_by_id = user.id
+        event.afpa_comment = " ".join((comment or "").split()) or None
+        reg = event.registration
+        audit(db, core, user, "print.pnd_handle", reg.session, notice=event.id,
+              ceres_id=reg.candidate.ceres_id)
+        db.flush()
+        return _notice_view(db, event)
 
 
 @operation("print.history")

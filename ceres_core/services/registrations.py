@@ -2,14 +2,14 @@
 
 Readings (see ``ceres-domain.md`` and ``settings.Rules``):
 
-- **R-CAN-6** A candidate is registered while the session is *en préparation*
-  (until the convocations are issued). A VAE candidate only from
+- **R-CAN-6** A candidate, VAE or not, is registered while the session is *en
+  préparation* (until the convocations are issued). The VAE window, from
   ``start − rules.vae_window_days`` (30 days) to
   ``start − rules.vae_window_ends_days_before`` (the day before the start), both
-  included; that window is its own permission in 004 ("Inscrire des candidats VAE
-  dans les 30 jours précédents"), so it also applies after the convocations were
-  issued (``rules.vae_after_convocations``), otherwise a centre that sends its
-  convocations on time (a month before) could never register a VAE candidate. A
+  included, is a permission that *extends* registration (004 lists it among what
+  "Les centres pourront"): a VAE candidate may still be registered in it after
+  the convocations were issued (``rules.vae_after_convocations``); it never
+  forbids an earlier registration (:func:`ceres_core.rules.may_register`). A
   candidate is registered at most once in a session. Unregistering is possible
   until the session's start date, that day included.
 - **R-CAN-7** A TP or CCP session *with* final interview counts; CCP sessions
@@ -30,12 +30,13 @@ the session's zone and the admin (R-ACT-2).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from ceres_core import rules as domain_rules
 from ceres_core.access import load_actor, require_site
 from ceres_core.core import Core
 from ceres_core.db import lock_for_write
@@ -58,12 +59,11 @@ from ceres_core.services.candidates import (
 )
 from ceres_core.services.sessions import (
     counts_for_final_interview_limit,
-    final_interview_sessions,
-    final_interview_sessions_in_window,
-    final_interview_window,
+    final_interview_limit_breach,
     load_session,
 )
 from ceres_core.settings import Rules
+from ceres_core.values import fr_date as _fr
 from ceres_core.values import plural
 
 __all__ = [
@@ -111,10 +111,6 @@ class RegistrationView:
     alerts: tuple[CandidateAlert, ...]
 
 
-def _fr(d: date) -> str:
-    return f"{d:%d/%m/%Y}"
-
-
 def _e(candidate: Candidate) -> str:
     """The feminine ending for "inscrit(e)"."""
     return "e" if candidate.civility == "Mme" else ""
@@ -155,20 +151,12 @@ def _check_final_interview_limit(
     db: Session, candidate: Candidate, session: ExamSession, rules: Rules
 ) -> None:
     """R-CAN-7 (see the module doc for the windows checked)."""
-    if not counts_for_final_interview_limit(session):
-        return
-    start = session.start_date
-    span = timedelta(days=rules.final_interview_window_days - 1)
-    later = final_interview_sessions(db, candidate.id, start, start + span, session.id)
-    anchors = [start] + [s.start_date for s in later if s.start_date > start]
-    for anchor in anchors:
-        others = final_interview_sessions_in_window(
-            db, candidate.id, anchor, rules, exclude_session_id=session.id
+    found = final_interview_limit_breach(db, candidate.id, session, rules)
+    if found is not None:
+        breach, counted = found
+        start, first, last, others = (
+            session.start_date, breach.first, breach.last, len(breach.others)
         )
-        if others + 1 <= rules.max_final_interview_sessions:
-            continue
-        first, last = final_interview_window(anchor, rules)
-        counted = final_interview_sessions(db, candidate.id, first, last, session.id)
         listed = " ; ".join(
             f"{s.ref} ({s.kind.value}, le {_fr(s.start_date)})" for s in counted
         )
@@ -215,44 +203,57 @@ def register_candidate(
                 f"La session {session.ref} est annulée : aucun candidat ne peut y être inscrit",
             )
         rules = core.rules
-        vae_exception = (
-            vae
-            and rules.vae_after_convocations
-            and session.state in (SessionState.EN_PREPARATION, SessionState.CONVOCATIONS_ENVOYEES)
+        start = session.start_date
+        before_convocations = (
+            session.state is SessionState.EN_PREPARATION and not session.convocations_issued_at
         )
-        if not vae_exception and (
-            session.state is not SessionState.EN_PREPARATION or session.convocations_issued_at
+        vae_stage = session.state in (
+            SessionState.EN_PREPARATION, SessionState.CONVOCATIONS_ENVOYEES
+        )
+        if not domain_rules.may_register(
+            before_convocations=before_convocations, vae=bool(vae) and vae_stage,
+            today=today, start=start, rules=rules,
         ):
             issued = (
                 f" le {_fr(session.convocations_issued_at.date())}"
                 if session.convocations_issued_at
                 else ""
             )
-            raise RuleViolation(
-                "R-CAN-6",
-                f"Les convocations de la session {session.ref} ont été éditées{issued} "
-                f"(session « {session.state_label} ») : les candidats ne peuvent être "
-                "inscrits que jusqu'à l'édition des convocations",
+            opens, closes = domain_rules.vae_window(start, rules)
+            window = (
+                f"un candidat VAE peut encore être inscrit dans les {rules.vae_window_days} jours "
+                f"précédant le début de la session (du {_fr(opens)} au {_fr(closes)})"
             )
-        if vae:
-            start = session.start_date
-            opens = start - timedelta(days=rules.vae_window_days)
-            closes = start - timedelta(days=rules.vae_window_ends_days_before)
-            if today < opens or today > closes:
-                if today < opens:
-                    when = f"possible à partir du {_fr(opens)}"
-                elif today > start:
-                    when = "la session a déjà commencé"
-                elif today == start:
-                    when = "la session commence aujourd'hui"
-                else:
-                    when = f"la période d'inscription s'est terminée le {_fr(closes)}"
+            if today >= start and not (vae and rules.vae_after_convocations):
+                when = "commence aujourd'hui" if today == start else "a déjà commencé"
                 raise RuleViolation(
                     "R-CAN-6",
-                    f"Un candidat VAE ne peut être inscrit que dans les "
-                    f"{rules.vae_window_days} jours précédant le début de la session "
-                    f"{session.ref} (du {_fr(opens)} au {_fr(closes)}) : {when}",
+                    f"La session {session.ref} {when} : plus aucun candidat ne peut y être "
+                    "inscrit",
                 )
+            if not (vae and vae_stage and rules.vae_after_convocations):
+                extra = f" ; {window}" if rules.vae_after_convocations and vae_stage else ""
+                raise RuleViolation(
+                    "R-CAN-6",
+                    f"Les convocations de la session {session.ref} ont été éditées{issued} "
+                    f"(session « {session.state_label} ») : les candidats ne peuvent être "
+                    f"inscrits que jusqu'à l'édition des convocations{extra}",
+                )
+            if today < opens:
+                when = f"possible à partir du {_fr(opens)}"
+            elif today > start:
+                when = "la session a déjà commencé"
+            elif today == start:
+                when = "la session commence aujourd'hui"
+            else:
+                when = f"la période d'inscription s'est terminée le {_fr(closes)}"
+            head = (
+                f"Les convocations de la session {session.ref} ont été éditées{issued} : "
+                if not before_convocations
+                else ""
+            )
+            window = window[0].upper() + window[1:] if not head else window
+            raise RuleViolation("R-CAN-6", f"{head}{window} : {when}")
         _lock_candidate(db, candidate)
         already = db.scalar(
             select(Registration).where(

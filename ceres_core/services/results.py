@@ -17,7 +17,6 @@ Readings (documented choices):
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -46,16 +45,14 @@ from ceres_core.services.sessions import (
     registration_line,
 )
 from ceres_core.session_states import SessionEvent, transition
-from ceres_core.values import plural
+from ceres_core.values import plural, strip_accents
 
 #: Who reads the PV list: the centre, and the State services that receive the PVs.
 PV_ROLES = (Role.CENTRE, Role.UD, Role.DREETS, Role.ADMIN)
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text or ""))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return "_".join(text.replace("-", " ").split())
+    return "_".join(strip_accents(str(text or "")).lower().replace("-", " ").split())
 
 
 def parse_attendance(value: Attendance | str) -> Attendance:

@@ -18,13 +18,14 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
-from ceres_core import dte_timeline, geography
+from ceres_core import contacts, dte_timeline, geography
+from ceres_core import rules as domain_rules
 from ceres_core.access import load_actor, profile_covers_site, require_role, require_site
 from ceres_core.core import Core
 from ceres_core.errors import InvalidInput, NotFound, RuleViolation
@@ -48,7 +49,8 @@ from ceres_core.models import (
 from ceres_core.services._operation import audit, operation
 from ceres_core.session_states import VALIDATED_STATES, SessionEvent, transition
 from ceres_core.settings import Rules
-from ceres_core.values import parse_date, parse_ref, parse_time
+from ceres_core.values import fr_date, parse_date, parse_ref, parse_time
+from ceres_core.zone import zone_of
 
 #: Who creates, deletes, convokes, enters results and closes: the centre (or admin).
 CENTRE_ROLES = (Role.CENTRE, Role.ADMIN)
@@ -77,13 +79,6 @@ ATTENDANCE_LABELS: dict[Attendance, str] = {
     Attendance.ABSENCE_JUSTIFIEE: "absence justifiée",
     Attendance.ABSENCE_INJUSTIFIEE: "absence injustifiée",
 }
-#: R-ASS-2: the GEV's mailboxes; a TP's by the title's sector, CCP and CCS together.
-GEV_EMAILS: dict[str, str] = {
-    "btp": "epreuves-btp@afpa.fr",
-    "industrie": "epreuves-industrie@afpa.fr",
-    "tertiaire": "epreuves-tertiaire@afpa.fr",
-    "ccp": "epreuves-ccp@afpa.fr",
-}
 DTE_STATUS_LABELS: dict[str, str] = {
     "non_commande": "DTE non commandé",
     "commande": "DTE commandé",
@@ -97,15 +92,6 @@ MAX_LIST_LIMIT = 500
 
 
 # -- small helpers shared by the session, DTE and results services ---------------------
-
-
-def fr_date(d: date | datetime | None) -> str:
-    """``DD/MM/YYYY`` (empty for ``None``)."""
-    if d is None:
-        return ""
-    return d.strftime("%d/%m/%Y")
-
-
 
 
 def parse_kind(value: SessionKind | str) -> SessionKind:
@@ -156,10 +142,10 @@ def require_view(user: User, site: Site, what: str) -> None:
 
 
 def gev_email(session: ExamSession) -> str:
-    """R-ASS-2: the GEV mailbox for this session's DTE."""
-    if session.kind is SessionKind.TP:
-        return GEV_EMAILS.get(session.title.sector, GEV_EMAILS["tertiaire"])
-    return GEV_EMAILS["ccp"]
+    """R-ASS-2: the GEV mailbox for this session's DTE (:mod:`ceres_core.contacts`, the
+    one definition the helpdesk reads too): CCP for a CCP session, the title's sector
+    for a TP or CCS session."""
+    return contacts.gev_email(session.kind.value, session.title.sector)
 
 
 def order_was_prepared(order: DteOrder | None) -> bool:
@@ -344,24 +330,15 @@ def session_view(session: ExamSession, *, with_registrations: bool = False) -> S
 # -- R-CAN-7: the counting function shared with the candidates service ------------------
 
 
-def final_interview_window(on_date: date, rules: Rules) -> tuple[date, date]:
-    """R-CAN-7 (reading): the rolling window ``(first day, last day)`` ending at ``on_date``.
-
-    ``final_interview_window_days`` days, ``on_date`` included: with 365 days, a session
-    of 20/05/2027 looks back to 21/05/2026.
-    """
-    return on_date - timedelta(days=rules.final_interview_window_days - 1), on_date
+final_interview_window = domain_rules.final_interview_window
 
 
 def counts_for_final_interview_limit(session: ExamSession) -> bool:
-    """R-CAN-7: whether a session counts in the yearly limit: a TP or CCP session *with*
-    final interview (CCP sessions without it and CCS sessions never count), not
-    cancelled. :func:`_counted_condition` is the same predicate in SQL.
+    """R-CAN-7: whether a session counts in the yearly limit (:mod:`ceres_core.rules`);
+    :func:`_counted_condition` is the same predicate in SQL.
     """
-    return (
-        session.with_final_interview
-        and session.kind in (SessionKind.TP, SessionKind.CCP)
-        and session.state is not SessionState.ANNULEE
+    return domain_rules.counts_for_final_interview_limit(
+        session.kind, session.with_final_interview, session.state
     )
 
 
@@ -416,6 +393,27 @@ def final_interview_sessions_in_window(
     return len(final_interview_sessions(db, candidate_id, first, last, exclude_session_id))
 
 
+def final_interview_limit_breach(
+    db: Session, candidate_id: int, session: ExamSession, rules: Rules
+) -> tuple[domain_rules.FinalInterviewBreach, list[ExamSession]] | None:
+    """R-CAN-7 for one candidate in ``session``: one query, one reading for registration
+    and validation (:func:`ceres_core.rules.final_interview_breach`).
+
+    Returns ``None`` when the session does not count or no window is exceeded;
+    otherwise the window exceeded and the candidate's other counted sessions in it.
+    """
+    if not counts_for_final_interview_limit(session):
+        return None
+    first, last = domain_rules.final_interview_span(session.start_date, rules)
+    others = final_interview_sessions(db, candidate_id, first, last, session.id)
+    breach = domain_rules.final_interview_breach(
+        session.start_date, [s.start_date for s in others], rules
+    )
+    if breach is None:
+        return None
+    return breach, [s for s in others if breach.first <= s.start_date <= breach.last]
+
+
 # -- creation and deletion (R-SES-1, R-SES-2, R-SES-3) ----------------------------------
 
 
@@ -440,12 +438,14 @@ def create_session(
     *,
     ccp_code: str | None = None,
     ccs_code: str | None = None,
-    with_final_interview: bool = False,
+    with_final_interview: bool | None = None,
 ) -> SessionView:
     """Create a session from one of the site's agréments (R-SES-1, R-SES-2).
 
     ``kind`` is TP, CCP (``ccp_code`` of the title required) or CCS (``ccs_code``
-    required). Dates are ``date`` objects or ``AAAA-MM-JJ``/``JJ/MM/AAAA`` text; the
+    required). ``with_final_interview`` left to ``None`` takes the common case
+    (R-CAN-7, :func:`ceres_core.rules.default_final_interview`): a TP session has
+    the final interview, a CCP or CCS session has none. Dates are ``date`` objects or ``AAAA-MM-JJ``/``JJ/MM/AAAA`` text; the
     start hour is the hour of the first day. Returns the new session's view.
     """
     with core.transaction() as db:
@@ -463,6 +463,8 @@ def create_session(
         require_site(user, agrement.site, CENTRE_ROLES, "créer une session sur ce site")
 
         kind = parse_kind(kind)
+        if with_final_interview is None:
+            with_final_interview = domain_rules.default_final_interview(kind)
         start = parse_date(start_date, "La date de début")
         end = parse_date(end_date, "La date de fin")
         hour = parse_time(start_time, "L'heure de début")
@@ -502,15 +504,16 @@ def create_session(
                 "par l'agrément.",
             )
         if end > agrement.ends_on:
-            limit = agrement.ends_on + timedelta(days=365)
+            limit = domain_rules.agrement_grace_end(agrement.ends_on)
             raise RuleViolation(
                 "R-SES-2",
                 f"La session du {fr_date(start)} au {fr_date(end)} se terminerait après la fin "
                 f"de l'agrément ({fr_date(agrement.ends_on)}) : elle ne peut pas être créée. "
                 f"Créez la session à une date antérieure au {fr_date(agrement.ends_on)} pour "
                 "pouvoir commander le DTE, puis informez la DREETS de la modification de la "
-                "date de la session dans l'année qui suit la fin de l'agrément (au plus tard "
-                f"le {fr_date(limit)}).",
+                "date de la session : dans l'année qui suit la fin de l'agrément (au plus tard "
+                f"le {fr_date(limit)}), la DREETS ou la DDETS peut reporter la session à la "
+                "date voulue (modification des dates de la session).",
                 agrement_ends_on=agrement.ends_on.isoformat(),
             )
 
@@ -627,9 +630,9 @@ def cancel_session(core: Core, actor: str, ref: str, reason: str) -> Cancellatio
             raise RuleViolation(
                 "R-SES-5",
                 f"La session {session.ref} est « {session.state_label} » : seule la DREETS ou "
-                "la DDETS peut l'annuler ou la modifier. Contactez la DDETS du département ou "
-                f"la {region.service_name} pour leur expliquer la situation, puis informez la "
-                f"GEV par courriel ({gev_email(session)}).",
+                "la DDETS peut l'annuler ou en modifier les dates. Contactez la DDETS du "
+                f"département ou la {region.service_name} pour leur expliquer la situation, "
+                f"puis informez la GEV par courriel ({gev_email(session)}).",
             )
         previous = session.state
         session.state = transition(session.state, SessionEvent.CANCEL)
@@ -671,6 +674,146 @@ def _state_label(state: SessionState) -> str:
     return SESSION_STATE_LABELS[state]
 
 
+# -- changing the dates (R-SES-2, R-SES-5) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionDatesView:
+    """A session whose dates were changed, and what follows for the others involved."""
+
+    session: SessionView
+    previous_start: date
+    previous_end: date
+    changed_by_state_service: bool
+    notes: tuple[str, ...]
+    message: str
+
+
+@operation("session.change_dates")
+def change_session_dates(
+    core: Core,
+    actor: str,
+    ref: str,
+    start_date: date | str,
+    end_date: date | str,
+    start_time: time | str | None = None,
+    *,
+    reason: str | None = None,
+) -> SessionDatesView:
+    """Move a session to new dates (R-SES-2, R-SES-5; rules in
+    :func:`ceres_core.rules.session_date_change_refusal`).
+
+    The centre moves its own session while it is *en préparation*, within the
+    agrément. The DDETS (UD) of the département or the DREETS of the region moves it
+    in any state but *annulée*, up to one year after the agrément's end (the date
+    change the centre tells the DREETS of, 001) and also once validated (003: "Contacter
+    la DREETS/DDETS … pour intervenir sur la demande déjà validée").
+    """
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        session = load_session(db, ref)
+        profile = require_site(user, session.site, (*CENTRE_ROLES, *STATE_SERVICE_ROLES),
+                               "modifier les dates de cette session")
+        by_state = profile.role in STATE_SERVICE_ROLES or any(
+            p.role in STATE_SERVICE_ROLES and profile_covers_site(p, session.site)
+            for p in user.profiles
+        )
+        start = parse_date(start_date, "La nouvelle date de début")
+        end = parse_date(end_date, "La nouvelle date de fin")
+        hour = (
+            session.start_time
+            if start_time in (None, "")
+            else parse_time(start_time, "La nouvelle heure de début")
+        )
+        if end < start:
+            raise InvalidInput(
+                f"La date de fin ({fr_date(end)}) est antérieure à la date de début "
+                f"({fr_date(start)})."
+            )
+        if (start, end, hour) == (session.start_date, session.end_date, session.start_time):
+            raise InvalidInput("Les dates indiquées sont déjà celles de la session.")
+        agrement = session.agrement
+        refusal = domain_rules.session_date_change_refusal(
+            by_state_service=by_state, state=session.state, start=start, end=end,
+            today=core.clock.today(), agrement_granted_on=agrement.granted_on,
+            agrement_ends_on=agrement.ends_on,
+        )
+        if refusal is not None:
+            raise RuleViolation(refusal.rule, _date_change_message(session, refusal, start, end))
+        previous_start, previous_end = session.start_date, session.end_date
+        session.start_date, session.end_date, session.start_time = start, end, hour
+        notes: list[str] = []
+        order = session.dte_order
+        if order is not None and order.cancelled_at is None:
+            notes.append(
+                "Le DTE a été commandé pour l'ancienne date : le centre informe la GEV du "
+                f"changement par courriel ({gev_email(session)})."
+            )
+        if session.convocations_issued_at is not None:
+            notes.append(
+                "Les convocations ont déjà été éditées : le centre prévient les candidats, "
+                "les jurés et le surveillant de la nouvelle date."
+            )
+        if end > agrement.ends_on:
+            notes.append(
+                f"La session se termine après la fin de l'agrément ({fr_date(agrement.ends_on)}), "
+                "dans l'année qui suit (R-SES-2)."
+            )
+        audit(db, core, user, "session.change_dates", session,
+              previous_start=previous_start.isoformat(), previous_end=previous_end.isoformat(),
+              start=start.isoformat(), end=end.isoformat(),
+              reason=(reason or "").strip() or None)
+        message = (
+            f"Les dates de la session {session.ref} sont modifiées : du {fr_date(start)} au "
+            f"{fr_date(end)} (au lieu du {fr_date(previous_start)} au {fr_date(previous_end)})."
+        )
+        return SessionDatesView(
+            session=session_view(session),
+            previous_start=previous_start,
+            previous_end=previous_end,
+            changed_by_state_service=by_state,
+            notes=tuple(notes),
+            message=" ".join([message, *notes]),
+        )
+
+
+def _date_change_message(
+    session: ExamSession, refusal: domain_rules.DateChangeRefusal, start: date, end: date
+) -> str:
+    """The French sentence of a refused date change (R-SES-1/2/4/5)."""
+    region = session.site.departement.region.service_name
+    limit = fr_date(refusal.limit) if refusal.limit else ""
+    if refusal.reason == "cancelled":
+        return f"La session {session.ref} est annulée : ses dates ne peuvent plus être modifiées."
+    if refusal.reason == "before_agrement":
+        return (
+            f"La session commencerait le {fr_date(start)}, avant la date d'obtention de "
+            f"l'agrément ({limit}) : choisissez une date couverte par l'agrément."
+        )
+    if refusal.reason == "centre_after_preparation":
+        return (
+            f"La session {session.ref} est « {session.state_label} » : le centre ne peut plus "
+            "en modifier les dates. Demandez-le à la DDETS du département ou à la "
+            f"{region}, qui peuvent modifier les dates de la session."
+        )
+    if refusal.reason == "after_agrement":
+        return (
+            f"La session se terminerait le {fr_date(end)}, après la fin de l'agrément "
+            f"({limit}) : le centre ne peut pas la déplacer au-delà. Informez la {region} "
+            "de la modification de date : dans l'année qui suit la fin de l'agrément, elle "
+            "(ou la DDETS) peut reporter la session"
+        )
+    if refusal.reason == "after_grace":
+        return (
+            f"La session se terminerait le {fr_date(end)} : une session ne peut être reportée "
+            f"que dans l'année qui suit la fin de l'agrément, soit au plus tard le {limit}."
+        )
+    return (
+        f"La nouvelle date de début ({fr_date(start)}) est déjà passée : une session qui "
+        "n'est pas validée se déplace à une date à venir."
+    )
+
+
 # -- convocations (R-CON-1, R-CON-2) ---------------------------------------------------
 
 
@@ -706,7 +849,9 @@ def issue_convocations(
     """Edit the convocations (R-CON-1) and tell whether they are late (R-CON-2).
 
     The convocation hour may differ from the session's start hour (default: the
-    start hour). Lateness is a warning in the view, not a refusal.
+    start hour). Late convocations are refused with the last possible date while
+    the delay constraints are enforced (``core.rules.delay_constraints``, the
+    default); during the transition (002) they are accepted with a warning.
     """
     with core.transaction() as db:
         user = load_actor(db, actor)
@@ -727,7 +872,19 @@ def issue_convocations(
             )
         delay_label, deadline = convocation_deadline(session, core.rules)
         today = core.clock.today()
-        late = today > deadline
+        decision = domain_rules.delay_decision(today, deadline, core.rules)
+        late = decision is not domain_rules.DelayDecision.ON_TIME
+        if decision is domain_rules.DelayDecision.REFUSE:
+            raise RuleViolation(
+                "R-CON-2",
+                f"Pour une session {session.kind.value}, les convocations doivent parvenir "
+                f"{delay_label} avant le début de la session : le dernier jour possible pour "
+                f"les éditer était le {fr_date(deadline)} (session du "
+                f"{fr_date(session.start_date)}). Elles ne peuvent plus être éditées pour ces "
+                "dates : déplacez la session à une date qui laisse ce délai (modification des "
+                "dates de la session), ou annulez-la",
+                deadline=deadline.isoformat(),
+            )
         warning = None
         if late:
             warning = (
@@ -830,25 +987,24 @@ def validate_session(core: Core, actor: str, ref: str) -> SessionView:
 
 
 def _check_final_interview_limit(db: Session, session: ExamSession, rules: Rules) -> None:
-    """R-CAN-7: refuse the validation if a candidate exceeds the yearly limit."""
-    if not counts_for_final_interview_limit(session):
-        return
-    first, last = final_interview_window(session.start_date, rules)
+    """R-CAN-7: refuse the validation if a candidate exceeds the yearly limit (the same
+    reading as the registration, :func:`final_interview_limit_breach`)."""
     offenders = []
     for registration in session.registrations:
-        others = final_interview_sessions_in_window(
-            db, registration.candidate_id, session.start_date, rules,
-            exclude_session_id=session.id,
-        )
-        if others >= rules.max_final_interview_sessions:
+        found = final_interview_limit_breach(db, registration.candidate_id, session, rules)
+        if found is not None:
+            breach, _others = found
             c = registration.candidate
-            offenders.append(f"{c.full_name} ({c.ceres_id}) en a déjà {others}")
+            offenders.append(
+                f"entre le {fr_date(breach.first)} et le {fr_date(breach.last)}, "
+                f"{c.full_name} ({c.ceres_id}) en a déjà {len(breach.others)}"
+            )
     if offenders:
         raise RuleViolation(
             "R-CAN-7",
             f"Un candidat ne peut pas passer plus de {rules.max_final_interview_sessions} "
-            "sessions de titre ou de CCP avec entretien final sur une année : entre le "
-            f"{fr_date(first)} et le {fr_date(last)}, " + " ; ".join(offenders)
+            "sessions de titre ou de CCP avec entretien final sur une année : "
+            + " ; ".join(offenders)
             + f". L'UD ne peut pas valider la session {session.ref}.",
         )
 
@@ -869,22 +1025,13 @@ def reopen_session(core: Core, actor: str, ref: str, reason: str | None = None) 
 
 
 def _zone_condition(user: User) -> ColumnElement[bool]:
-    """SQL condition on ``Site``/``Departement`` for the actor's zone (R-ACT-2)."""
-    conditions: list[ColumnElement[bool]] = []
-    for p in user.profiles:
-        if p.role in NATIONAL_VIEW_ROLES:
-            return true()
-        if p.role is Role.CENTRE and p.centre_id is not None:
-            conditions.append(Site.centre_id == p.centre_id)
-        elif p.role is Role.UD and p.departement_code:
-            conditions.append(Site.departement_code == p.departement_code)
-        elif p.role is Role.DREETS and p.region_code:
-            conditions.append(Departement.region_code == p.region_code)
-    if not conditions:
+    """SQL condition on ``Site`` for the actor's zone (R-ACT-2, :mod:`ceres_core.zone`)."""
+    zone = zone_of(user.profiles, VIEW_ROLES, national_roles=NATIONAL_VIEW_ROLES)
+    if zone.empty:
         raise RuleViolation(
             "R-ACT-2", "Votre profil ne permet pas de consulter les sessions.", actor=user.login
         )
-    return or_(*conditions)
+    return zone.site_condition()
 
 
 def parse_state(value: SessionState | str) -> SessionState:
@@ -955,12 +1102,15 @@ __all__ = [
     "DeletedSession",
     "RegistrationLine",
     "SessionView",
+    "SessionDatesView",
     "cancel_session",
+    "change_session_dates",
     "close_session_at_centre",
     "counts_for_final_interview_limit",
     "create_session",
     "delete_session",
     "final_interview_sessions",
+    "final_interview_limit_breach",
     "final_interview_sessions_in_window",
     "final_interview_window",
     "get_session",

@@ -28,14 +28,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from ceres_core import geography
 from ceres_core.access import load_actor
 from ceres_core.core import Core
 from ceres_core.errors import CeresError, InvalidInput, RuleViolation
 from ceres_core.models import (
-    Departement,
     ExamSession,
     PrintRequest,
     Registration,
@@ -47,6 +46,7 @@ from ceres_core.models import (
 )
 from ceres_core.services._operation import operation
 from ceres_core.values import parse_int
+from ceres_core.zone import zone_of
 
 TRACKING_ROLES = (Role.UD, Role.DREETS, Role.ADMIN)
 
@@ -125,23 +125,12 @@ def _zone(user: User) -> _Zone:
             "il est réservé aux UD/DDETS/DEETS, aux DREETS et à l'administration nationale",
             actor=user.login,
         )
-    if any(p.role is Role.ADMIN for p in profiles):
-        return _Zone("France entière", true())
-    deps = sorted({p.departement_code for p in profiles if p.role is Role.UD and p.departement_code})
-    regs = sorted({p.region_code for p in profiles if p.role is Role.DREETS and p.region_code})
-    conditions: list[ColumnElement[bool]] = []
-    labels: list[str] = []
-    if deps:
-        conditions.append(Site.departement_code.in_(deps))
-        labels += [f"département {_departement_name(d)}" for d in deps]
-    if regs:
-        conditions.append(
-            Site.departement_code.in_(
-                select(Departement.code).where(Departement.region_code.in_(regs))
-            )
-        )
-        labels += [f"région {_region_name(r)}" for r in regs]
-    return _Zone(", ".join(labels), or_(*conditions) if conditions else false())
+    zone = zone_of(profiles, TRACKING_ROLES)
+    if zone.national:
+        return _Zone("France entière", zone.site_condition())
+    labels = [f"département {_departement_name(d)}" for d in sorted(zone.departements)]
+    labels += [f"région {_region_name(r)}" for r in sorted(zone.regions)]
+    return _Zone(", ".join(labels), zone.site_condition())
 
 
 def _per_session(zone: _Zone):

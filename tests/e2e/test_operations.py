@@ -249,6 +249,8 @@ async def test_dte_order_form_to_confirmation(harness: BotHarness, demo):
 async def test_register_a_centre_then_transfer_the_misplaced_site(harness: BotHarness, demo):
     chat = await linked(harness, demo, "dreets.idf")
     reply = await chat.ask("/centre 553 015 348 00012")
+    assert reply.text == texts.OP_ASK["site"]  # R-SITE-6: the site the centre is for
+    reply = await chat.click(reply, "S-930002")
     assert "Enregistrer dans CERES le centre de SIRET <b>" not in reply.text  # HTML parsed
     assert "centre de SIRET 553 015 348 00012" in plain(reply.text)
     result = await confirm(chat, reply)

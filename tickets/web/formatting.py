@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
+from ceres_core import values
 from ceres_core.clock import PARIS
 
 
@@ -16,12 +17,7 @@ def fr_datetime(value: datetime | None) -> str:
     return value.strftime("%d/%m/%Y %H:%M")
 
 
-def fr_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(PARIS)
-    return value.strftime("%d/%m/%Y")
+fr_date = values.fr_date
 
 
 def duration(minutes: float | None) -> str:
