@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from functools import partial
 from typing import Any
@@ -30,6 +29,7 @@ from bot.delivery_worker import DeliveryWorker
 from bot.handlers import callbacks, errors, operations, procedures, questions, staff_relay, start
 from bot.handlers import tickets as ticket_handlers
 from bot.runtime import Services, optional, run_sync
+from bot.webhook_input import NotAnUpdate, read_update
 
 log = logging.getLogger("bot")
 
@@ -224,9 +224,9 @@ class BotRunner:
         if not hmac.compare_digest(given.encode(), self.config.secret_token.encode()):
             return web.Response(status=403, text="Forbidden")
         try:
-            data = await request.json()
-            update = Update.de_json(data, self.app.bot)
-        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+            update = await read_update(request, self.app.bot)  # bot.webhook_input
+        except NotAnUpdate as exc:
+            log.info("webhook: 400 for a body that is not an update (%s)", str(exc)[:200])
             return web.Response(status=400, text="Bad Request")
         await self.app.update_queue.put(update)
         return web.Response(status=200)
