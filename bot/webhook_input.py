@@ -56,6 +56,7 @@ def parse_update(body: bytes, bot: Bot) -> Update:
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
         raise NotAnUpdate(f"not JSON: {exc}") from None
     check_shape(data)
+    check_types(data)
     try:
         update = Update.de_json(data, bot)
     except Exception as exc:  # python-telegram-bot raises anything on a wrong shape
@@ -94,6 +95,44 @@ def check_shape(data: Any) -> None:
             _check_text(value)
         elif type(value) is int and not -MAX_INT - 1 <= value <= MAX_INT:
             raise NotAnUpdate("integer out of range")
+
+
+# The types of the fields the bot reads, as the Bot API documents them: an update
+# that has one of these fields with another type is not from Telegram.
+_USER = {"id": int, "is_bot": bool, "first_name": str, "last_name": str, "username": str,
+         "language_code": str}
+_CHAT = {"id": int, "type": str, "title": str, "username": str, "first_name": str,
+         "last_name": str, "is_forum": bool}
+_ENTITY = {"type": str, "offset": int, "length": int, "url": str, "language": str}
+_MESSAGE: dict[str, Any] = {
+    "message_id": int, "message_thread_id": int, "date": int, "edit_date": int,
+    "text": str, "caption": str, "is_topic_message": bool,
+    "from": _USER, "sender_chat": _CHAT, "chat": _CHAT,
+    "entities": [_ENTITY], "caption_entities": [_ENTITY],
+}
+_MESSAGE["reply_to_message"] = _MESSAGE
+_CALLBACK_QUERY = {"id": str, "from": _USER, "message": _MESSAGE, "inline_message_id": str,
+                   "chat_instance": str, "data": str}
+_UPDATE = {"message": _MESSAGE, "edited_message": _MESSAGE, "channel_post": _MESSAGE,
+           "edited_channel_post": _MESSAGE, "callback_query": _CALLBACK_QUERY}
+
+
+def check_types(data: dict[str, Any]) -> None:
+    """The fields the bot reads have their documented types (bool is no int here)."""
+    stack: list[tuple[Any, Any, str]] = [(data, _UPDATE, "update")]
+    while stack:
+        value, schema, where = stack.pop()
+        if isinstance(schema, dict):
+            if not isinstance(value, dict):
+                raise NotAnUpdate(f"{where} is not an object")
+            stack.extend((value[key], sub, f"{where}.{key}")
+                         for key, sub in schema.items() if key in value)
+        elif isinstance(schema, list):
+            if not isinstance(value, list):
+                raise NotAnUpdate(f"{where} is not a list")
+            stack.extend((item, schema[0], f"{where}[]") for item in value)
+        elif type(value) is not schema:
+            raise NotAnUpdate(f"{where} is not a {schema.__name__}")
 
 
 def _check_text(text: str) -> None:
