@@ -28,6 +28,7 @@ from bot.config import BotConfig
 from bot.delivery_worker import DeliveryWorker
 from bot.handlers import callbacks, errors, operations, procedures, questions, staff_relay, start
 from bot.handlers import tickets as ticket_handlers
+from bot.leader import AdvisoryLease, LeaderGate
 from bot.runtime import Services, optional, run_sync
 from bot.webhook_input import NotAnUpdate, read_update
 
@@ -140,10 +141,16 @@ async def _post_init(app: Application) -> None:
     await optional(app.bot.set_my_commands(bot_commands(svc)), "setMyCommands")
     # The helpdesk outbox (staff replies, status announcements) → the chats.
     interval = svc.config.delivery_interval if svc.config else 2.0
-    app.bot_data["delivery_worker"] = DeliveryWorker(app.bot, svc, interval=interval).start()
+    # Background work runs on the one instance that holds the lease (bot.leader).
+    worker = app.bot_data["delivery_worker"] = DeliveryWorker(app.bot, svc, interval=interval)
+    app.bot_data["leader_gate"] = LeaderGate(AdvisoryLease(svc.core.engine), worker.start,
+                                             worker.stop).open()
 
 
 async def _post_stop(app: Application) -> None:
+    gate = app.bot_data.pop("leader_gate", None)
+    if gate is not None:
+        await gate.close()
     worker = app.bot_data.pop("delivery_worker", None)
     if worker is not None:
         await worker.stop()
