@@ -136,6 +136,8 @@ class LocalCluster:
     #: extra arguments of ``ceres-assist bot`` (e.g. a different rate limit).
     bot_args: tuple[str, ...] = ()
     chat_page: bool = True
+    #: the local Bot API server (a subclass may record more, as the benchmark's does).
+    api: LocalBotApi | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith(("postgresql://", "postgresql+psycopg://")):
@@ -150,7 +152,8 @@ class LocalCluster:
                 "HAProxy est introuvable : installez-le (apt-get install haproxy) puis relancez.")
         self.haproxy = haproxy
         self.secret = secrets.token_urlsafe(24)
-        self.api = LocalBotApi(documents=True)
+        if self.api is None:
+            self.api = LocalBotApi(documents=True)
         self.account: BotAccount = self.api.add_bot(username="ceres_assist_cluster_bot")
         self.token = self.account.token
         self.bots: list[Instance] = []
@@ -236,6 +239,12 @@ class LocalCluster:
         await web.TCPSite(self._web, self.host, self.api_port).start()
         self.api_url = f"http://{self.host}:{self.api_port}"
         self.api.base_url = self.api_url
+
+    @property
+    def pids(self) -> list[int]:
+        """The running bot processes."""
+        return [b.process.pid for b in self.bots
+                if b.process is not None and b.process.returncode is None]
 
     # -- instances ---------------------------------------------------------------------------
 

@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instances", type=int, default=1,
                    help="nombre d'instances qui servent ce bot (webhook derrière un répartiteur) : "
                    "chacune respecte 1/N des limites d'envoi de Telegram (défaut : 1)")
+    p.add_argument("--sans-limiteur", action="store_true",
+                   help="n'applique pas les limites d'envoi de Telegram (serveur Bot API local "
+                   "uniquement : mesures de performance)")
     p.set_defaults(handler=_run)
 
 
@@ -70,7 +73,8 @@ def _run(args: argparse.Namespace) -> int:
         secret_token=args.secret_token,
         public_url=args.download_url,
         staff_chat_id=args.staff_chat_id,
-        **rate_share(args.instances),
+        **(dict(overall_max_rate=0, group_max_rate=0) if args.sans_limiteur
+           else rate_share(args.instances)),
     )
     core = Core.from_url(args.database_url)
     prepare_database(core)
