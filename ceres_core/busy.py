@@ -15,6 +15,8 @@ architecture asks) may be retried this way.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -33,6 +35,8 @@ T = TypeVar("T")
 
 #: attempts in all (the first one included) before giving up.
 ATTEMPTS = 4
+#: at most this many seconds (random) before the second attempt.
+FIRST_PAUSE = 0.05
 
 BUSY_MESSAGE = (
     "La base de données est momentanément occupée : rien n'a été enregistré. "
@@ -59,9 +63,17 @@ def retry_when_locked(
     fn: Callable[..., T], *args: Any, attempts: int = ATTEMPTS, max_wait: float = 1.0, **kwargs: Any
 ) -> T:
     """``fn(*args, **kwargs)``, run again while the database is locked; then :class:`DatabaseBusy`."""
+    try:  # the usual case first, without the retry machinery (it runs on every query)
+        return fn(*args, **kwargs)
+    except OperationalError as exc:
+        if not is_database_locked(exc):
+            raise
+        if attempts <= 1:
+            raise DatabaseBusy() from exc
+    time.sleep(random.uniform(0, FIRST_PAUSE))  # the other writer is still at work
     retrying = Retrying(
         retry=retry_if_exception(is_database_locked),
-        stop=stop_after_attempt(attempts),
+        stop=stop_after_attempt(attempts - 1),  # the first attempt was made above
         wait=wait_random_exponential(multiplier=0.05, max=max_wait),
         reraise=False,
     )

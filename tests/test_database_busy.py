@@ -102,3 +102,11 @@ async def test_run_sync_turns_a_lasting_lock_into_database_busy() -> None:
 
     with pytest.raises(DatabaseBusy):
         await run_sync(work)
+
+
+def test_a_single_attempt_still_ends_in_database_busy() -> None:
+    def work() -> None:
+        raise locked()
+
+    with pytest.raises(DatabaseBusy):
+        retry_when_locked(work, attempts=1)
