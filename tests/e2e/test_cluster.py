@@ -2,7 +2,9 @@
 webhook mode on PostgreSQL behind HAProxy, the local Bot API server delivering to
 the balancer. Many chats ask questions, each waiting for its answer like a person,
 while one instance is killed with ``kill -9`` and restarted: every update is
-answered, exactly once; HAProxy takes the dead instance out and puts it back.
+answered, exactly once; HAProxy takes the dead instance out and puts it back. And
+the background work (helpdesk outbox) moves to the other instance when the one that
+runs it is killed: a staff reply is still delivered, once.
 
 Runs when PostgreSQL (``CERES_TEST_POSTGRES_URL``, a server where a database may be
 created) and HAProxy (Debian's ``haproxy``) are there; skipped otherwise, saying which
@@ -70,8 +72,9 @@ def cluster_database() -> Iterator[str]:
 
 @pytest.fixture
 async def cluster(cluster_database: str, tmp_path: Path) -> AsyncIterator[LocalCluster]:
+    # INFO: the instances log when they take the background lease (bot.leader).
     c = LocalCluster(cluster_database, instances=2, workdir=tmp_path / "cluster",
-                     dashboard_port=None, chat_page=False, log_level="WARNING")
+                     dashboard_port=None, chat_page=False, log_level="INFO")
     try:
         await c.start()
         yield c
@@ -163,3 +166,48 @@ async def test_every_update_answered_exactly_once_while_an_instance_is_killed(
           f"max latency {max(latencies):.2f} s" if latencies else "no answer")
     if lost:
         raise LostUpdates(f"{len(lost)} of {CHATS * ROUNDS} updates lost:\n" + "\n".join(lost))
+
+
+def lease_holders(cluster: LocalCluster) -> list[int]:
+    """The instances whose log says they took the background lease (in order of the logs)."""
+    return [b.number for b in cluster.bots
+            if "lease ceres-assist:bot-background taken"
+            in (cluster.workdir / f"bot{b.number}.log").read_text(encoding="utf-8", errors="replace")]
+
+
+async def test_staff_replies_still_delivered_once_when_the_background_instance_is_killed(
+    cluster: LocalCluster,
+) -> None:
+    from ceres_core.core import Core
+    from tests.e2e.harness import Chat
+    from tests.e2e.test_tickets import eventually, only_ticket, open_from_none
+    from tickets import services as ts
+
+    core = Core.from_url(cluster.database_url)
+    try:
+        ts.add_staff(core, "agent.cluster", "Agent Grappe", "mot-de-passe-solide", ["assistance"])
+        chat = Chat(cluster.api, cluster.token, 4242)
+        await open_from_none(chat)
+        ticket = only_ticket(core, chat.chat_id)
+        holders = await eventually(lambda: lease_holders(cluster), timeout=10)
+        assert len(holders) == 1, holders  # one instance runs the background work
+        leader = holders[0]
+
+        cluster.kill(leader)
+        ts.staff_reply(core, "agent.cluster", ticket.id, "Voici la marche à suivre : …")
+
+        def delivered() -> int:
+            return sum("marche à suivre" in (m.get("text") or "")
+                       for m in cluster.api.chat_messages(cluster.token, chat.chat_id))
+
+        # The other instance takes the lease (PostgreSQL released it with the dead
+        # session) and sends the reply.
+        await eventually(delivered, timeout=20)
+        other = 2 if leader == 1 else 1
+        assert other in lease_holders(cluster)
+        await cluster.start_instance(leader)
+        await cluster.wait_balanced()
+        await asyncio.sleep(3)  # the restarted instance must not send it again
+        assert delivered() == 1
+    finally:
+        core.engine.dispose()
