@@ -28,7 +28,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     text = texts.ERROR.format(ref=html.escape(ref))
     if isinstance(context.error, CeresError):  # a refusal no handler caught (DatabaseBusy…)
-        text = html.escape(context.error.message)
+        text = context.error.message  # plain text: sent without parse_mode
     try:
         if update.callback_query is not None:
             with contextlib.suppress(TelegramError):  # already answered
