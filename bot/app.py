@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from functools import partial
 from typing import Any
@@ -30,7 +29,9 @@ from bot.delivery_worker import DeliveryWorker
 from bot.handlers import callbacks, errors, operations, procedures, questions, staff_relay, start
 from bot.handlers import reminders as reminder_handlers
 from bot.handlers import tickets as ticket_handlers
+from bot.leader import AdvisoryLease, LeaderGate
 from bot.runtime import Services, optional, run_sync
+from bot.webhook_input import NotAnUpdate, read_update
 
 log = logging.getLogger("bot")
 
@@ -142,10 +143,16 @@ async def _post_init(app: Application) -> None:
     await optional(app.bot.set_my_commands(bot_commands(svc)), "setMyCommands")
     # The helpdesk outbox (staff replies, status announcements) → the chats.
     interval = svc.config.delivery_interval if svc.config else 2.0
-    app.bot_data["delivery_worker"] = DeliveryWorker(app.bot, svc, interval=interval).start()
+    # Background work runs on the one instance that holds the lease (bot.leader).
+    worker = app.bot_data["delivery_worker"] = DeliveryWorker(app.bot, svc, interval=interval)
+    app.bot_data["leader_gate"] = LeaderGate(AdvisoryLease(svc.core.engine), worker.start,
+                                             worker.stop).open()
 
 
 async def _post_stop(app: Application) -> None:
+    gate = app.bot_data.pop("leader_gate", None)
+    if gate is not None:
+        await gate.close()
     worker = app.bot_data.pop("delivery_worker", None)
     if worker is not None:
         await worker.stop()
@@ -226,9 +233,9 @@ class BotRunner:
         if not hmac.compare_digest(given.encode(), self.config.secret_token.encode()):
             return web.Response(status=403, text="Forbidden")
         try:
-            data = await request.json()
-            update = Update.de_json(data, self.app.bot)
-        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+            update = await read_update(request, self.app.bot)  # bot.webhook_input
+        except NotAnUpdate as exc:
+            log.info("webhook: 400 for a body that is not an update (%s)", str(exc)[:200])
             return web.Response(status=400, text="Bad Request")
         await self.app.update_queue.put(update)
         return web.Response(status=200)

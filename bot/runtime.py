@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes
 from bot.config import BotConfig
 from bot.formatting import split_html
 from bot.state import StateStore
+from ceres_core.busy import retry_when_locked
 from ceres_core.core import Core
 from knowledge.articles import Article
 from knowledge.matcher import Matcher
@@ -70,8 +71,9 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
 
 
 async def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a blocking (database) call in a worker thread."""
-    return await asyncio.to_thread(partial(fn, *args, **kwargs))
+    """Run a blocking (database) call in a worker thread; run it again while SQLite
+    says « database is locked », then raise :class:`ceres_core.busy.DatabaseBusy`."""
+    return await asyncio.to_thread(retry_when_locked, partial(fn, *args, **kwargs))
 
 
 async def send_html(

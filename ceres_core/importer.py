@@ -40,6 +40,11 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TITLE_CODE = re.compile(r"^TP-\d{5}$")
 
 
+def login_key(login: str) -> str:
+    """What makes two logins the same: compared without regard to case."""
+    return login.casefold()
+
+
 class ImportErrors(InvalidInput):
     """All the problems found in a file (at most :data:`MAX_REPORTED` listed)."""
 
@@ -118,12 +123,24 @@ class _Checker:
             return []
         return value
 
-    def unique(self, seen: set, value: str | None, path: str, what: str) -> None:
+    def unique(self, seen: set, value: str | None, path: str, what: str,
+               key: Callable[[str], Any] = lambda v: v) -> None:
         if value is None:
             return
-        if value in seen:
+        if key(value) in seen:
             self.error(path, f"{what} « {value} » apparaît deux fois dans le fichier.")
-        seen.add(value)
+        seen.add(key(value))
+
+    def siret(self, row: dict, key: str, path: str, *, allow_reprise: bool = False) -> str | None:
+        """A SIRET (R-SITE-2), written as a string: a JSON number loses leading zeros."""
+        value = row.get(key)
+        if value is None:
+            value = ""  # missing: normalize_siret says it is empty
+        if not isinstance(value, str):
+            self.error(f"{path}.{key}", f"le SIRET doit être écrit entre guillemets, comme "
+                       f"« \"{value}\" » (un nombre perdrait les zéros de tête).")
+            return None
+        return self.run(lambda: normalize_siret(value, allow_reprise=allow_reprise), f"{path}.{key}")
 
     def run(self, check: Callable[[], Any], path: str) -> Any:
         try:
@@ -139,7 +156,8 @@ def _validate(data: Any) -> dict[str, list[dict[str, Any]]]:
         raise ImportErrors(["(racine) : un objet JSON { … } est attendu."])
     if data.get("format") != FORMAT_NAME:
         c.error("format", f"« {FORMAT_NAME} » est attendu.")
-    if data.get("version") != FORMAT_VERSION:
+    version = data.get("version")
+    if type(version) is not int or version != FORMAT_VERSION:  # true == 1 in Python
         c.error("version", f"la version {FORMAT_VERSION} est attendue.")
     unknown = sorted(set(data) - {"format", "version", *SECTIONS})
     for key in unknown:
@@ -151,7 +169,7 @@ def _validate(data: Any) -> dict[str, list[dict[str, Any]]]:
         path = f"centres[{i}]"
         if (row := c.obj(raw, path)) is None:
             continue
-        siret = c.run(lambda row=row: normalize_siret(str(row.get("siret", ""))), f"{path}.siret")
+        siret = c.siret(row, "siret", path)
         c.unique(sirets, siret, f"{path}.siret", "Le SIRET")
         out["centres"].append({
             "siret": siret,
@@ -172,9 +190,7 @@ def _validate(data: Any) -> dict[str, list[dict[str, Any]]]:
         c.unique(site_codes, code, f"{path}.code", "Le code de site")
         dep = c.run(lambda row=row: geography.departement(str(row.get("departement", ""))).code,
                     f"{path}.departement")
-        centre_siret = c.run(lambda row=row: normalize_siret(str(row.get("centre_siret", "")),
-                                                          allow_reprise=True),
-                             f"{path}.centre_siret")
+        centre_siret = c.siret(row, "centre_siret", path, allow_reprise=True)
         out["sites"].append({
             "code": code, "departement_code": dep, "centre_siret": centre_siret,
             "name": c.text(row, "name", path),
@@ -262,7 +278,8 @@ def _validate(data: Any) -> dict[str, list[dict[str, Any]]]:
         if (row := c.obj(raw, path)) is None:
             continue
         login = c.text(row, "login", path, max_len=64)
-        c.unique(logins, login, f"{path}.login", "L'identifiant")
+        # Logins are compared without regard to case: « ADMIN » is « admin ».
+        c.unique(logins, login, f"{path}.login", "L'identifiant", key=login_key)
         email = c.text(row, "email", path, required=False, max_len=254)
         if email and not _EMAIL.match(email):
             c.error(f"{path}.email", f"« {email} » n'est pas une adresse électronique valide.")
@@ -281,9 +298,7 @@ def _validate(data: Any) -> dict[str, list[dict[str, Any]]]:
                 continue
             p: dict[str, Any] = {"role": Role(role)}
             if role == Role.CENTRE:
-                p["centre_siret"] = c.run(
-                    lambda prof=prof: normalize_siret(str(prof.get("centre_siret", ""))),
-                    f"{ppath}.centre_siret")
+                p["centre_siret"] = c.siret(prof, "centre_siret", ppath)
             elif role == Role.UD:
                 p["departement_code"] = c.run(
                     lambda prof=prof: geography.departement(str(prof.get("departement", ""))).code,
@@ -374,9 +389,9 @@ def _write(db: Session, data: dict[str, list[dict[str, Any]]], now) -> dict[str,
         values = {k: v for k, v in row.items() if k not in ("site", "title")}
         db.add(Agrement(site=site, title=title, **values))
 
-    known_logins = set(db.scalars(select(User.login)))
+    known_logins = {login_key(login) for login in db.scalars(select(User.login))}
     for i, row in enumerate(data["users"]):
-        if row["login"] in known_logins:
+        if login_key(row["login"]) in known_logins:
             problems.append(f"users[{i}].login : l'identifiant « {row['login']} » existe déjà.")
             continue
         profiles = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from ceres_core.db import make_engine
 from ceres_core.errors import InvalidInput
 from ceres_core.models.base import Base
 from knowledge.feedback import (
+    EMAIL_PLACEHOLDER,
+    normalised_key,
     record_unanswered,
     record_unhelpful,
     scrub,
@@ -139,3 +142,21 @@ def test_cli_ask_without_table_still_answers(
 def test_cli_kb_unanswered_empty(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--database-url", db_url, "kb", "unanswered"]) == 0
     assert "Aucune question" in capsys.readouterr().out
+
+
+# Runs of the characters an e-mail or a phone number is made of, without a complete
+# one: the worst case of a backtracking search (issue 12, item 6).
+@pytest.mark.parametrize("unit", ["a", "a.", "1", "é", "a-", "+3", "0 ", "a@", "a@b-", "06 12 34 "])
+def test_scrub_is_linear_on_200000_characters(unit: str) -> None:
+    text = (unit * (200_000 // len(unit) + 1))[:200_000]
+    started = time.perf_counter()
+    scrub(text)
+    normalised_key(text)
+    # ~0.1 s here; the quadratic version took ~100 s on the first cases.
+    assert time.perf_counter() - started < 2.0
+
+
+def test_scrub_finds_addresses_after_long_runs() -> None:
+    text = "x" * 50_000 + " jean.dupont@travail.gouv.fr " + "y." * 20_000
+    assert scrub(text).count(EMAIL_PLACEHOLDER) == 1
+    assert scrub("écrire à a.b+c@d-e.fr, merci") == "écrire à [e-mail], merci"

@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot",  # bot
     "demo",  # demo
     "serve",  # serve (staff dashboard)
+    "deploy",  # deploy-local (N instances behind HAProxy)
 )
 
 

@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 
 from bot.config import BotConfig
+from ceres_core.errors import InvalidInput
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +35,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "fichiers ; défaut : CERES_PUBLIC_URL)")
     p.add_argument("--download-port", type=int, default=8081,
                    help="port d'écoute du serveur de téléchargement, sur l'adresse --listen (8081)")
+    p.add_argument("--instances", type=int, default=1,
+                   help="nombre d'instances qui servent ce bot (webhook derrière un répartiteur) : "
+                   "chacune respecte 1/N des limites d'envoi de Telegram (défaut : 1)")
+    p.add_argument("--sans-limiteur", action="store_true",
+                   help="n'applique pas les limites d'envoi de Telegram (serveur Bot API local "
+                   "uniquement : mesures de performance)")
     p.set_defaults(handler=_run)
+
+
+def rate_share(instances: int) -> dict[str, float]:
+    """Each of ``instances`` bot processes keeps to its share of Telegram's limits
+    (30 messages a second for the bot, 20 a minute in a group: BotConfig's defaults)."""
+    if instances < 1:
+        raise InvalidInput("Le nombre d'instances (--instances) doit être au moins 1.")
+    return {"overall_max_rate": BotConfig.overall_max_rate / instances,
+            "group_max_rate": BotConfig.group_max_rate / instances}
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -42,7 +59,9 @@ def _run(args: argparse.Namespace) -> int:
     from bot.runtime import Services
     from ceres_core.core import Core
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = os.environ.get("CERES_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     config = BotConfig.from_env(
         token=args.token,
@@ -54,6 +73,8 @@ def _run(args: argparse.Namespace) -> int:
         secret_token=args.secret_token,
         public_url=args.download_url,
         staff_chat_id=args.staff_chat_id,
+        **(dict(overall_max_rate=0, group_max_rate=0) if args.sans_limiteur
+           else rate_share(args.instances)),
     )
     core = Core.from_url(args.database_url)
     prepare_database(core)

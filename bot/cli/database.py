@@ -108,17 +108,29 @@ def _import(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     try:
-        raw = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte order mark at the start (as some editors write) is skipped.
+        raw = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InvalidInput(f"Le fichier « {path} » est introuvable.") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"« {path} » est un dossier : indiquez un fichier JSON.") from None
+    except PermissionError:
+        raise InvalidInput(f"Le fichier « {path} » ne peut pas être lu (droits d'accès).") from None
     except UnicodeDecodeError:
         raise InvalidInput(f"Le fichier « {path} » n'est pas encodé en UTF-8.") from None
+    except OSError as exc:
+        raise InvalidInput(f"Le fichier « {path} » ne peut pas être lu ({exc.strerror}).") from None
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise InvalidInput(
             f"Le fichier « {path} » n'est pas un JSON valide : ligne {exc.lineno}, "
             f"colonne {exc.colno}."
+        ) from None
+    except RecursionError:
+        raise InvalidInput(
+            f"Le fichier « {path} » n'est pas un référentiel : ses données sont imbriquées "
+            "trop profondément (voir docs/import-format.md)."
         ) from None
     core = _core(args)
     prepare_database(core)

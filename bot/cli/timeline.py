@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from ceres_core.calendar import parse_iso_date, parse_iso_datetime
 from ceres_core.clock import PARIS, FixedClock, SystemClock
 from ceres_core.dte_timeline import dte_timeline, order_window, parse_kind, render_timeline_fr
 from ceres_core.errors import InvalidInput
 from ceres_core.values import parse_date
+
+#: The years the calculator works on: months and days are added to and taken from the
+#: dates given, which must stay inside the calendar (years 1 to 9999).
+YEARS = range(1900, 2201)
+
+
+def _in_range(value: date, text: str, what: str):
+    if value.year not in YEARS:
+        raise InvalidInput(
+            f"{what} « {text.strip()} » est hors de la période que le calendrier sait "
+            f"calculer (années {YEARS.start} à {YEARS.stop - 1})."
+        )
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,11 +78,14 @@ def handle_dte_timeline(args: argparse.Namespace) -> int:
             "(par exemple --start 2027-03-15 ou --start 15/03/2027)."
         )
     kind = parse_kind(args.kind)
-    start = parse_date(args.start, "La date de début")
+    start = _in_range(parse_date(args.start, "La date de début"), args.start, "La date de début")
     ordered_at = (
-        parse_iso_datetime(args.ordered_at, "La date de commande") if args.ordered_at else None
+        _in_range(parse_iso_datetime(args.ordered_at, "La date de commande"), args.ordered_at,
+                  "La date de commande")
+        if args.ordered_at else None
     )
-    today = parse_iso_date(args.today, "La date du jour") if args.today else SystemClock().today()
+    today = (_in_range(parse_iso_date(args.today, "La date du jour"), args.today, "La date du jour")
+             if args.today else SystemClock().today())
 
     timeline = dte_timeline(kind, start, args.departement, ordered_at=ordered_at)
     window = order_window(start, FixedClock(datetime.combine(today, time(12, 0), tzinfo=PARIS)))

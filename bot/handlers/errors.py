@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import texts
+from ceres_core.errors import CeresError
 
 log = logging.getLogger("bot.errors")
 
@@ -26,6 +27,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(update, Update):
         return
     text = texts.ERROR.format(ref=html.escape(ref))
+    if isinstance(context.error, CeresError):  # a refusal no handler caught (DatabaseBusy…)
+        text = context.error.message  # plain text: sent without parse_mode
     try:
         if update.callback_query is not None:
             with contextlib.suppress(TelegramError):  # already answered
