@@ -63,3 +63,6 @@ WAITING_HEADER = "⏳ <b>Sessions en attente de validation ({count})</b>"
 WAITING_NONE = "Aucune session de votre périmètre n'est en attente de validation."
 WAITING_LINE = "• <b>{ref}</b> – {label} – {site} – du {start}, clôturée le {closed}"
 CLOSED_UNKNOWN = "?"
+
+#: The article one tap away (``{title}``: the article's title).
+BUTTON_SEE_ARTICLE = "📄 Voir la fiche : {title}"
