@@ -315,10 +315,13 @@ def _find_candidates(core: Any, login: str, ents: Entities) -> list[candidates_s
     return found
 
 
-def _candidate(core: Any, login: str, ents: Entities, topic: str, today: date) -> LiveAnswer:
+def _candidate(core: Any, login: str, ents: Entities, topic: str,
+               today: date) -> LiveAnswer | None:
     found = _find_candidates(core, login, ents)
     name = ents.person or ", ".join(ents.ceres_ids)
     if not found:
+        if not ents.ceres_ids and len((ents.person or "").split()) < 2:
+            return None  # one loose word (« un candidat de Lyon »): the article answers
         return LiveAnswer(T.CANDIDATE_NOT_FOUND.format(name=esc(name)), None, topic)
     if len(found) > MAX_CANDIDATES:
         return LiveAnswer(T.CANDIDATE_MANY.format(name=esc(name)), None, topic)

@@ -162,6 +162,10 @@ def test_dreets_does_not_see_a_candidate_of_another_region(svc):
     assert answer.text.startswith("Je ne trouve pas de candidat « Julie Martin » dans votre périmètre")
 
 
+def test_a_loose_word_taken_for_a_name_leaves_the_article(svc):
+    assert ask(svc, "ud75", "comment demander un duplicata pour un candidat de Lyon ?", "ud") is None
+
+
 def test_unknown_place_says_so(svc):
     answer = ask(svc, "dreets.bretagne", "quand envoyer les convocations de la session de Lyon ?")
     assert answer is not None and answer.text.startswith("Je ne trouve aucune session à venir « Lyon »")
