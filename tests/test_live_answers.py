@@ -122,6 +122,14 @@ def test_ud_pnd_shows_the_returned_mail_and_offers_the_new_address(svc):
     assert answer.action == ("enregistrer_pnd", {"session": TP_VALIDATED, "candidate": DUPONT})
 
 
+def test_ud_attestation_for_an_admitted_candidate(svc):
+    answer = ask(svc, "ud75", "attestation de réussite pour Julie Martin", "ud")
+    assert answer is not None and answer.article_id == "attestation-reussite"
+    assert "Une attestation de réussite peut être téléchargée (R-PRT-5)" in answer.text
+    assert answer.action == ("telecharger_attestation",
+                             {"session": TP_VALIDATED, "candidate": MARTIN})
+
+
 def test_ud_sessions_waiting_for_validation(svc):
     answer = ask(svc, "ud75", "mes sessions en attente de validation", "ud")
     assert answer is not None

@@ -95,3 +95,21 @@ async def test_ud_sessions_waiting_for_validation_and_unlinked_user(harness: Bot
     reply = await stranger.ask("impressions à faire dans mon département")
     assert "Impressions à demander" not in reply.text
     assert reply.text.startswith("Suivre les sessions validées")
+
+
+async def test_ud_attestation_button_sends_the_document(services, demo):
+    h = BotHarness(services, documents=True)
+    await h.start()
+    try:
+        chat = await linked(h, demo, "ud75")
+        reply = await run_dialogue(chat, [
+            ("attestation de réussite pour Julie Martin",
+             [f"Julie Martin (n° {MARTIN})",
+              "Une attestation de réussite peut être téléchargée (R-PRT-5)"]),
+        ])
+        await chat.press(reply.button("Attestation de réussite"))
+        events = await chat.collect(1, kinds=("document",))
+        document = next(e for e in events if e["type"] == "document")["message"]
+        assert document["document"]["mime_type"] == "application/pdf"
+    finally:
+        await h.stop()
