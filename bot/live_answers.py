@@ -72,6 +72,9 @@ class LiveAnswer:
     article_id: str | None = None
     #: what was read, for tests and logs (session refs, CERES IDs).
     subjects: tuple[str, ...] = field(default=())
+    #: the question without the person's name or ID: the context of a follow-up
+    #: (« et pour Thomas Nguyen ? »), kept by the front end as the conversation's turn.
+    question: str = ""
 
 
 def live_answer(
@@ -97,10 +100,13 @@ def live_answer(
         answer = _answer(core, matcher, actor_login, roles, topics, ents, text, today)
     except CeresError:
         return None  # out of scope or unreadable: the article answers
-    if answer is not None and answer.action is not None and not _can_start(
-            core, actor_login, answer.action):
+    if answer is None:
+        return None
+    if answer.action is not None and not _can_start(core, actor_login, answer.action):
         answer = replace(answer, action=None)
-    return answer
+    turn = getattr(understanding, "turn", None)
+    read = turn.question if turn is not None else text  # with a follow-up's context
+    return replace(answer, question=without_entities(read, ents.person, ents.ceres_ids))
 
 
 def _answer(core: Any, matcher: Any, login: str, roles: set[str], topics: list[str],

@@ -130,6 +130,12 @@ def test_ud_attestation_for_an_admitted_candidate(svc):
                              {"session": TP_VALIDATED, "candidate": MARTIN})
 
 
+def test_the_question_kept_for_a_follow_up_has_no_name(svc):
+    answer = ask(svc, "ud75", "où en est le duplicata de Julie Martin ?", "ud")
+    assert answer is not None and "Martin" not in answer.question
+    assert "duplicata" in answer.question
+
+
 def test_ud_sessions_waiting_for_validation(svc):
     answer = ask(svc, "ud75", "mes sessions en attente de validation", "ud")
     assert answer is not None

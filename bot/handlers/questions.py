@@ -129,6 +129,8 @@ async def _send_live(update: Update, context: ContextTypes.DEFAULT_TYPE, underst
     live = await run_sync(live_answer, svc, login, understood, question, svc.core.clock.now())
     if live is None:
         return False
+    if live.article_id and context.chat_data is not None:  # « et pour Thomas Nguyen ? »
+        context.chat_data[TURN_KEY] = Turn(live.question, (live.article_id,)).to_dict()
     markup = await run_sync(keyboards.build, svc.store, chat_id, _live_rows(svc, live, question))
     await send_html(context.bot, chat_id, live.text, markup)
     return True

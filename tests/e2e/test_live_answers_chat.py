@@ -84,6 +84,18 @@ async def test_ud_asks_for_its_prints_and_a_candidate_duplicate(harness: BotHarn
     assert result.text.startswith("✅ Duplicata (l'ensemble des documents) demandé le 22/11/2026")
 
 
+async def test_ud_follow_up_on_another_candidate(harness: BotHarness, demo):
+    chat = await linked(harness, demo, "ud75")
+    await run_dialogue(chat, [
+        ("où en est le duplicata de Julie Martin ?", [f"Julie Martin (n° {MARTIN})"]),
+        ("et pour Thomas Nguyen ?",
+         ["Thomas Nguyen (n° C260000002)",
+          "Un duplicata pourra être demandé à partir du jeudi 26 novembre 2026 (R-PRT-6)"]),
+        ("et pour C260000006 ?",
+         ["Marie-Hélène Dupont (n° C260000006)", "Pli non distribuable signalé le 14 novembre 2026"]),
+    ])
+
+
 async def test_ud_sessions_waiting_for_validation_and_unlinked_user(harness: BotHarness, demo):
     chat = await linked(harness, demo, "ud75")
     await run_dialogue(chat, [
