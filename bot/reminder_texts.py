@@ -22,6 +22,8 @@ ACTION_LABELS: dict[str, str] = {
     "valider_sessions": "Voir mes sessions",
     "demander_duplicata": "Demander un duplicata",
     "enregistrer_pnd": "Enregistrer la nouvelle adresse",
+    "traiter_impressions": "Envoyer pour impression",
+    "telecharger_attestation": "Attestation de réussite",
 }
 
 SNOOZED = "C'est noté : je vous rappellerai « {kind} » le {day}."

@@ -102,7 +102,15 @@ def operation_payload(action: Action | None) -> dict[str, Any] | None:
     if action.operation == "valider_sessions":
         return {"do": "run", "op": "list_sessions", "params": {}}
     if action.operation == "demander_duplicata":
-        return {"do": "run", "op": "request_duplicate", "params": {"session": session}}
+        params = {"session": session}
+        if p.get("candidate"):  # a live answer names the candidate (bot.live_answers)
+            params["candidate"] = p["candidate"]
+        return {"do": "run", "op": "request_duplicate", "params": params}
+    if action.operation == "traiter_impressions" and session:  # one session's prints
+        return {"do": "run", "op": "request_print", "params": {"session": session}}
+    if action.operation == "telecharger_attestation":
+        return {"do": "run", "op": "attestation_reussite",
+                "params": {"session": session, "candidate": p.get("candidate", "")}}
     if action.operation == "enregistrer_pnd":
         return {"do": "run", "op": "record_pnd",
                 "params": {"session": session, "candidate": p.get("candidate", "")}}

@@ -11,11 +11,12 @@ import re
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot import accounts, keyboards, texts
+from bot import accounts, keyboards, live_texts, texts
 from bot.formatting import esc, markdown_to_html
 from bot.handlers import procedures, tickets
+from bot.live_answers import LiveAnswer, live_answer
 from bot.runtime import Services, run_sync, send_html, services
-from bot.state import Press
+from bot.state import ButtonSpec, Press
 from knowledge.articles import Article
 from knowledge.conversation import Conversation, Turn
 
@@ -25,6 +26,8 @@ _RULES_LINE = re.compile(r"^\s*R[èe]gles?\s*:.*$", re.MULTILINE | re.IGNORECASE
 MAX_RELATED = 3
 #: the chat's last answered question, for follow-ups (``chat_data``, this process).
 TURN_KEY = "kb_turn"
+#: Button kind: the next action of an answer from live data (bot.live_answers).
+LIVE_ACTION = "live_act"
 
 
 def article_html(article: Article) -> str:
@@ -87,6 +90,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         return
     if understood.turn is not None:  # follow-ups (« et pour un CCP ? ») read it
         chat_data[TURN_KEY] = understood.turn.to_dict()
+    if await _send_live(update, context, understood, question):
+        return
     if understood.kind == "none":
         await _record(svc, "unanswered", question)
         result = understood.result
@@ -109,6 +114,56 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         # Buttons (feedback, ticket) carry what the user typed: the part, if several.
         typed = answer.text if several else question
         await send_article(update, context, answer.article, typed, alternatives)
+
+
+async def _send_live(update: Update, context: ContextTypes.DEFAULT_TYPE, understood, question: str) -> bool:
+    """A linked user's question about their own objects: the answer from the core first,
+    with the next action and the article one tap away (:mod:`bot.live_answers`)."""
+    svc = services(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    if len(understood.answers) > 1:
+        return False
+    login = await run_sync(accounts.linked_login, svc.core, chat_id)
+    if login is None:
+        return False
+    live = await run_sync(live_answer, svc, login, understood, question, svc.core.clock.now())
+    if live is None:
+        return False
+    if live.article_id and context.chat_data is not None:  # « et pour Thomas Nguyen ? »
+        context.chat_data[TURN_KEY] = Turn(live.question, (live.article_id,)).to_dict()
+    markup = await run_sync(keyboards.build, svc.store, chat_id, _live_rows(svc, live, question))
+    await send_html(context.bot, chat_id, live.text, markup)
+    return True
+
+
+def _live_rows(svc: Services, live: LiveAnswer, question: str) -> list[list[ButtonSpec]]:
+    from bot.reminders import action_label
+    from ceres_core.reminders import Action
+
+    rows: list[list[ButtonSpec]] = []
+    if live.action is not None:
+        name, params = live.action
+        label = action_label(Action(name, params))
+        if label:
+            rows.append([ButtonSpec("▶️ " + label, LIVE_ACTION, {"a": name, "p": params})])
+    article = svc.article(live.article_id) if live.article_id else None
+    if article is not None:
+        rows.append([keyboards.topic_button(
+            article.id, live_texts.BUTTON_SEE_ARTICLE.format(title=article.title), question)])
+    rows.append([keyboards.ticket_button({"src": "answer", "topic": live.article_id or "",
+                                          "q": question[:500]})])
+    return rows
+
+
+async def on_live_action(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    """The live answer's action, started as the reminders start theirs."""
+    from bot.reminders import start_action
+    from ceres_core.reminders import Action
+
+    p = press.payload
+    action = Action(str(p.get("a")), {str(k): str(v) for k, v in dict(p.get("p") or {}).items()})
+    if not await start_action(update, context, action, press.token):
+        await update.callback_query.answer(texts.BUTTON_EXPIRED)  # type: ignore[union-attr]
 
 
 async def _record(svc: Services, what: str, question: str, topic: str | None = None) -> None:
@@ -175,6 +230,7 @@ CALLBACKS = {
     keyboards.FEEDBACK: on_feedback,
     keyboards.TOPIC: on_topic,
     keyboards.REPHRASE: on_rephrase,
+    LIVE_ACTION: on_live_action,
 }
 
 
