@@ -77,6 +77,7 @@ def desk(core, clock):
     add_staff(core, "alice", "Alice GEV", PASSWORD, ["gev-btp"])
     add_staff(core, "bob", "Bob GEV", PASSWORD, ["gev-btp", "gev-ccp"])
     add_staff(core, "carol", "Carol DREETS", PASSWORD, ["dreets-53"])
+    add_staff(core, "dora", "Dora Assistance", PASSWORD, ["assistance"])
     return core
 
 

@@ -30,6 +30,7 @@ from tickets.models import (
     Priority,
     Queue,
     StaffAccount,
+    StaffQueue,
     Ticket,
     TicketEvent,
     TicketMessage,
@@ -123,6 +124,17 @@ def _new_queue(spec: QueueSpec) -> Queue:
         reopen_days=targets.reopen_days,
         active=True,
     )
+
+
+def staffed_queue_codes(db: Session) -> frozenset[str]:
+    """Codes of the queues with at least one active staff member."""
+    return frozenset(db.scalars(
+        select(Queue.code)
+        .join(StaffQueue, StaffQueue.queue_id == Queue.id)
+        .join(StaffAccount, StaffAccount.id == StaffQueue.staff_id)
+        .where(StaffAccount.active.is_(True))
+        .distinct()
+    ))
 
 
 def schedule_of(queue: Queue) -> Schedule:
@@ -405,8 +417,8 @@ BLOCKED_ERROR = "blocked"
 
 def announce(db: Session, ticket: Ticket, now: datetime, template: str, **values: Any) -> None:
     """A public system message to the requester (status change, hand-back…)."""
-    text = template.format(number=ticket.number, queue=ticket.queue.name,
-                           reopen_days=ticket.queue.reopen_days, **values)
+    text = template.format(number=ticket.number, reopen_days=ticket.queue.reopen_days,
+                           **texts.queue_values(ticket.queue.kind, ticket.queue.name), **values)
     add_message(db, ticket, now, text, author_kind=AuthorKind.SYSTEM)
 
 
@@ -441,6 +453,10 @@ class TicketSummary:
     handled_by_human: bool
     requester_away: bool
     requester_blocked: bool
+    #: Until when the requester's answer reopens it (a *résolu* ticket), else ``None``.
+    reopen_until: datetime | None = None
+    #: Login of the assigned staff member (``None``: nobody).
+    assignee_login: str | None = None
 
 
 @dataclass(frozen=True)
@@ -529,7 +545,16 @@ def summary(ticket: Ticket) -> TicketSummary:
         handled_by_human=ticket.handled_by_human,
         requester_away=ticket.requester_away,
         requester_blocked=ticket.requester_blocked,
+        reopen_until=reopen_until(ticket),
+        assignee_login=ticket.assignee.login if ticket.assignee else None,
     )
+
+
+def reopen_until(ticket: Ticket) -> datetime | None:
+    """The end of the reopening delay of a *résolu* ticket (``Queue.reopen_days``)."""
+    if ticket.status is not TicketStatus.RESOLU or ticket.resolved_at is None:
+        return None
+    return ticket.resolved_at + timedelta(days=ticket.queue.reopen_days)
 
 
 def sla_view(ticket: Ticket, queue: Queue, now: datetime) -> SlaView:

@@ -49,6 +49,7 @@ from tickets._common import (
     schedule_of,
     sla_view,
     staff_queue_ids,
+    staffed_queue_codes,
     summary,
 )
 from tickets.hours import due_at
@@ -68,6 +69,7 @@ from tickets.models import (
     TicketMessage,
     TicketStatus,
 )
+from tickets.search import ticket_search_conditions
 
 
 @dataclass(frozen=True)
@@ -147,8 +149,11 @@ def assign(core: Core, staff: str, ticket_id: int | str, assignee: str | None) -
         add_event(db, ticket, now, "assignee", actor=actor, old=old, new=new)
         if target is not None:
             ticket.handled_by_human = True
+            ticket.requester_away = False
             if ticket.status is TicketStatus.NOUVEAU:
                 _change_status(db, ticket, actor, TicketStatus.EN_COURS, now, announce_it=False)
+            if old is None:  # as when claimed: the requester learns a person has it
+                announce(db, ticket, now, texts.TAKEN_OVER)
         else:
             ticket.handled_by_human = False
         return summary(ticket)
@@ -276,6 +281,8 @@ def move_to_queue(
         target = queue_by_code(db, queue)
         if target.id == ticket.queue_id:
             return summary(ticket)
+        if target.code not in staffed_queue_codes(db):
+            raise CeresError(texts.ERR_QUEUE_UNSTAFFED.format(queue=target.name))
         old = ticket.queue.code
         ticket.queue_id = target.id
         ticket.queue = target
@@ -371,6 +378,13 @@ def _status_filter(status: TicketStatus | str | None | list) -> list[TicketStatu
 UNASSIGNED = "aucun"
 
 _PRIORITY_ORDER = case({p.value: rank for p, rank in PRIORITY_RANK.items()}, value=Ticket.priority)
+#: The due date the queue page shows (:func:`tickets._common.sla_view`): the first
+#: response's until it is given, then the resolution's; none while the clock is paused.
+_NEXT_DUE = case(
+    (Ticket.status.not_in(RUNNING_STATUSES), None),
+    (Ticket.first_response_at.is_(None), Ticket.first_response_due),
+    else_=Ticket.resolution_due,
+)
 
 
 def list_queue(
@@ -385,8 +399,9 @@ def list_queue(
     priority: Priority | str | None = None,
     assignee: str | None = None,
 ) -> QueuePage:
-    """One page of a queue, most urgent first (priority, then SLA due date), with the
-    SLA countdown of each row. Open tickets by default; ``status="tous"`` for all.
+    """One page of a queue, most urgent first — priority, then the due date shown
+    (first response until given, then resolution; paused ones last) — with the SLA
+    countdown of each row. Open tickets by default; ``status="tous"`` for all.
 
     ``priority`` keeps one priority; ``assignee`` keeps the tickets of one staff
     login, or the unassigned ones with :data:`UNASSIGNED`.
@@ -414,8 +429,7 @@ def list_queue(
         rows = db.scalars(
             select(Ticket)
             .where(*conditions)
-            .order_by(_PRIORITY_ORDER.desc(), Ticket.resolution_due.is_(None),
-                      Ticket.resolution_due, Ticket.id)
+            .order_by(_PRIORITY_ORDER.desc(), _NEXT_DUE.is_(None), _NEXT_DUE, Ticket.id)
             .offset((page - 1) * page_size)
             .limit(page_size)
         ).all()
@@ -424,18 +438,7 @@ def list_queue(
 
 
 def _search_conditions(search: str | None) -> list:
-    text = (search or "").strip()
-    if not text:
-        return []
-    pattern = f"%{text.replace('%', '').replace('_', ' ')}%"
-    return [
-        or_(
-            Ticket.subject.ilike(pattern),
-            Ticket.number.ilike(pattern),
-            Ticket.requester_name.ilike(pattern),
-            Ticket.requester_login.ilike(pattern),
-        )
-    ]
+    return ticket_search_conditions(search)
 
 
 def list_tickets(

@@ -20,11 +20,13 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ceres_core.models._types import enum_type
 from ceres_core.models.base import Base
+from tickets.search import folded_default
 
 
 class TicketStatus(StrEnum):
@@ -160,6 +162,8 @@ class Ticket(Base):
     requester_chat_id: Mapped[int] = mapped_column(BigInteger)
     requester_name: Mapped[str] = mapped_column(String(120))
     requester_login: Mapped[str | None] = mapped_column(String(64))
+    #: Subject, requester name and login, folded (:func:`tickets.search.fold`).
+    search_folded: Mapped[str] = mapped_column(Text, default=lambda ctx: _ticket_folded(ctx))
     #: Transcript so far, article / procedure step, objects concerned, routing.
     context: Mapped[dict[str, Any]] = mapped_column(JSON)
     routing_explanation: Mapped[str] = mapped_column(Text)
@@ -195,7 +199,11 @@ class TicketMessage(Base):
     """A message on a ticket: public (the requester sees it) or an internal note."""
 
     __tablename__ = "helpdesk_messages"
-    __table_args__ = (Index("ix_helpdesk_messages_ticket", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_helpdesk_messages_ticket", "ticket_id", "id"),
+        Index("ix_helpdesk_messages_text_trgm", "text_folded", postgresql_using="gin",
+              postgresql_ops={"text_folded": "gin_trgm_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("helpdesk_tickets.id", ondelete="CASCADE"))
@@ -203,6 +211,8 @@ class TicketMessage(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_staff.id"))
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(Text)
+    #: ``text`` folded for accent-insensitive search (trigram index on PostgreSQL).
+    text_folded: Mapped[str] = mapped_column(Text, default=folded_default("text"))
     created_at: Mapped[datetime]
 
     staff: Mapped[StaffAccount | None] = relationship(lazy="joined")
@@ -274,8 +284,51 @@ class TicketEvent(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+def _ticket_folded(context) -> str:
+    from tickets.search import fold
+
+    params = context.get_current_parameters()
+    return fold(" ".join(str(params.get(k) or "") for k in
+                         ("subject", "requester_name", "requester_login")))
+
+
+@event.listens_for(TicketMessage.__table__, "before_create")
+def _trigram_extension(target, connection, **kw) -> None:
+    """The trigram index needs ``pg_trgm`` (created by the migration in production)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+
+
+class ChatMessageLink(Base):
+    """A Telegram message the requester received about a ticket: a reply to it
+    (``reply_to_message``) is threaded to that ticket
+    (:func:`tickets.services.resolve_requester_target`)."""
+
+    __tablename__ = "helpdesk_chat_messages"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    telegram_message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("helpdesk_tickets.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+
+
+class UsedFormToken(Base):
+    """A dashboard form token already spent: the same form sent twice (Back + resend,
+    double click) does nothing the second time."""
+
+    __tablename__ = "helpdesk_used_form_tokens"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_staff.id", ondelete="CASCADE"))
+    used_at: Mapped[datetime] = mapped_column(index=True)
+    #: Where the first submission led (the second one is sent there too).
+    outcome_path: Mapped[str | None] = mapped_column(String(300))
+
+
 __all__ = [
-    "AuthorKind", "Delivery", "DeliveryStatus", "OPEN_STATUSES", "PRIORITY_LABELS",
+    "AuthorKind", "ChatMessageLink", "Delivery", "UsedFormToken", "DeliveryStatus", "OPEN_STATUSES", "PRIORITY_LABELS",
     "PRIORITY_RANK", "Priority", "Queue", "RUNNING_STATUSES", "Rating", "STATUS_LABELS",
     "StaffAccount", "StaffQueue", "Ticket", "TicketEvent", "TicketMessage", "TicketStatus",
 ]

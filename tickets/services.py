@@ -33,8 +33,13 @@ from tickets.delivery import (
     pending_deliveries,
 )
 from tickets.escalation import (
+    TARGET_AMBIGUOUS,
+    TARGET_NONE,
+    TARGET_REPLY,
+    TARGET_SINGLE,
     Requester,
     RequesterMessageResult,
+    RequesterTarget,
     TicketContext,
     conversation_owner,
     get_my_ticket,
@@ -42,7 +47,9 @@ from tickets.escalation import (
     list_my_tickets,
     open_ticket,
     rate,
+    remember_chat_message,
     requester_message,
+    resolve_requester_target,
     resume_ticket_mode,
 )
 from tickets.handling import (
@@ -77,6 +84,8 @@ from tickets.staff import (
 )
 
 __all__ = [
+    "TARGET_AMBIGUOUS", "TARGET_NONE", "TARGET_REPLY", "TARGET_SINGLE", "RequesterTarget",
+    "remember_chat_message", "resolve_requester_target",
     "AT_RISK_MINUTES", "UNASSIGNED", "QueueOverview", "queue_members", "queue_overview",
     "OPERATOR", "AdviceFirst", "Category", "DeliveryItem", "EventView", "MessageView",
     "Operator", "QueuePage", "QueueRow", "ReplyResult", "Report", "ReportRow", "Requester",
