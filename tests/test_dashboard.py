@@ -36,6 +36,7 @@ from tickets.services import (
     staff_reply,
 )
 from tickets.web import create_app
+from tickets.web.canned import plain_text
 from tickets.web.formatting import countdown, duration, fr_datetime
 from tickets.web.security import LoginLimiter, SessionCodec, WebSession
 
@@ -81,10 +82,28 @@ def desk(core, clock):
     return core
 
 
+_FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+class FormClient(TestClient):
+    """A test client that, like a browser, posts a ticket's forms with the one-time
+    form token of the page it was on (the ticket page, fetched just before)."""
+
+    async def post(self, path, **kwargs):
+        data = kwargs.get("data")
+        if (isinstance(data, dict) and str(path).startswith("/demandes/") and data.get("csrf_token")
+                and "form_token" not in data):
+            page = await self.get("/".join(str(path).split("/")[:3]))
+            found = _FORM_TOKEN.search(await page.text())
+            if found:
+                kwargs["data"] = {**data, "form_token": found[1]}
+        return await super().post(path, **kwargs)
+
+
 @pytest.fixture
 async def client(desk):
     app = create_app(desk, secret=SECRET, articles=articles(), limiter=LoginLimiter())
-    async with TestClient(TestServer(app)) as c:
+    async with FormClient(TestServer(app)) as c:
         yield c
 
 
@@ -330,15 +349,17 @@ async def test_claim_assign_status_priority_hand_back_and_move(client, desk, clo
     # claimed by someone else meanwhile: the page says who
     other = dte_ticket(desk, "Autre DTE")
     claim(desk, "bob", other.ticket_id)
+    # (defect 6: after losing a claim, back on the ticket's page, not on /prendre)
     resp = await client.post(f"/demandes/{other.number}/prendre", data={"csrf_token": token})
-    assert resp.status == 409 and "Bob GEV" in await resp.text()
+    assert resp.status == 200 and resp.url.path == f"/demandes/{other.number}"
+    assert "vient d&#39;être prise en charge par Bob GEV" in await resp.text()
 
     page = await (await client.post(f"/demandes/{number}/attribuer",
                                     data={"csrf_token": token, "assignee": "bob"})).text()
     assert "Demande attribuée à Bob GEV." in page
     resp = await client.post(f"/demandes/{number}/attribuer",
                              data={"csrf_token": token, "assignee": "carol"})
-    assert resp.status == 409 and "ne fait pas partie" in await resp.text()
+    assert resp.url.path == f"/demandes/{number}" and "ne fait pas partie" in await resp.text()
 
     page = await (await client.post(f"/demandes/{number}/priorite",
                                     data={"csrf_token": token, "priority": "urgente"})).text()
@@ -349,7 +370,7 @@ async def test_claim_assign_status_priority_hand_back_and_move(client, desk, clo
     assert "Statut changé : en attente du demandeur." in page
     resp = await client.post(f"/demandes/{number}/statut",
                              data={"csrf_token": token, "status": "en_attente"})
-    assert resp.status == 409 and "déjà au statut" in await resp.text()
+    assert resp.url.path == f"/demandes/{number}" and "déjà au statut" in await resp.text()
     set_status(desk, "alice", number, "en cours")
 
     page = await (await client.post(f"/demandes/{number}/rendre", data={"csrf_token": token})).text()
@@ -382,7 +403,8 @@ async def test_refusals_show_the_page_again_with_the_text_kept(client, desk):
     set_status(desk, "alice", opened.number, "clos")
     resp = await client.post(f"/demandes/{opened.number}/repondre",
                              data={"csrf_token": token, "text": "Encore ?"})
-    assert resp.status == 409 and "est close" in await resp.text()
+    # a closed ticket's page has no form (hence no form token): refused, page shown again
+    assert resp.status == 400 and "est close" in await resp.text()
     page = await (await client.get(f"/demandes/{opened.number}")).text()
     assert "Envoyer la réponse" not in page and "Cette demande est close" in page
 
@@ -414,7 +436,9 @@ async def test_canned_reply_cites_an_article_without_javascript(client, desk):
                                    params={"modele": "article", "article": article.id})).text()
     textarea = unescape(re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', html, re.S)[1])
     assert textarea.startswith("Bonjour Jeanne Centre,")
-    assert f"{article.title}\n{article.answer}" in textarea
+    # defect 6: the article is cited in plain text, never raw Markdown
+    assert f"{article.title}\n{plain_text(article.answer)}" in textarea
+    assert "**" not in textarea and "2 semaines avant la date de certification" in textarea
     html = await (await client.get(f"/demandes/{opened.number}", params={"modele": "precisions"})).text()
     assert opened.number in re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', html, re.S)[1]
 
@@ -594,3 +618,87 @@ def test_session_codec_needs_a_real_secret():
     with pytest.raises(ValueError):
         SessionCodec("court")
     assert timedelta(hours=10).total_seconds() >= 3600
+
+
+# -- issue 11, defects 3, 5, 6, 7 on the dashboard --------------------------------------------
+
+
+def _form_token(html: str) -> str:
+    return _FORM_TOKEN.search(html)[1]
+
+
+async def test_defect_3_same_form_sent_twice_is_carried_out_once(client, desk):
+    opened = dte_ticket(desk)
+    token = await logged_in(client, "alice")
+    page = await (await client.get(f"/demandes/{opened.number}")).text()
+    form = {"csrf_token": token, "form_token": _form_token(page), "text": "Une seule fois."}
+    first = await client.post(f"/demandes/{opened.number}/repondre", data=form, allow_redirects=False)
+    assert first.status == 303
+    # Back + resend: the same form again
+    again = await client.post(f"/demandes/{opened.number}/repondre", data=form)
+    assert again.status == 200 and again.url.path == f"/demandes/{opened.number}"
+    assert "déjà été envoyé : l&#39;action n&#39;a pas été refaite" in await again.text()
+    # a double click: two identical posts at once
+    page = await (await client.get(f"/demandes/{opened.number}")).text()
+    form = {"csrf_token": token, "form_token": _form_token(page), "text": "Double clic."}
+    import asyncio
+
+    await asyncio.gather(*(client.post(f"/demandes/{opened.number}/repondre", data=form)
+                           for _ in range(3)))
+    with desk.transaction() as db:
+        texts = [m.text for m in db.scalars(select(TicketMessage).where(
+            TicketMessage.ticket_id == opened.ticket_id, TicketMessage.author_kind == "staff"))]
+    assert texts.count("Une seule fois.") == 1 and texts.count("Double clic.") == 1
+    # a made-up or another session's token does nothing
+    resp = await client.post(f"/demandes/{opened.number}/repondre",
+                             data={**form, "form_token": "abc.9999999999.0123", "text": "Faux"})
+    assert resp.status == 400 and "a expiré" in await resp.text()
+    # a refused form (empty) gives its token back: the same form, corrected, goes through
+    page = await (await client.get(f"/demandes/{opened.number}")).text()
+    form = {"csrf_token": token, "form_token": _form_token(page), "text": "  "}
+    assert (await client.post(f"/demandes/{opened.number}/repondre", data=form)).status == 409
+    resp = await client.post(f"/demandes/{opened.number}/repondre", data={**form, "text": "Corrigé"},
+                             allow_redirects=False)
+    assert resp.status == 303
+
+
+async def test_defect_5_transfer_to_a_queue_without_staff_warned_and_refused(client, desk):
+    opened = dte_ticket(desk)
+    token = await logged_in(client, "alice")
+    html = await (await client.get(f"/demandes/{opened.number}")).text()
+    assert re.search(r'<option value="afpa-impression" disabled>[^<]*\(aucun membre\)', html)
+    assert '<option value="assistance">' in html
+    resp = await client.post(f"/demandes/{opened.number}/transferer",
+                             data={"csrf_token": token, "queue_code": "ud-29", "reason": "UD"})
+    assert resp.status == 409 and "aucun membre actif" in await resp.text()
+    with desk.transaction() as db:
+        assert db.get(Ticket, opened.ticket_id).queue.code == "gev-btp"
+
+
+async def test_defect_6_canned_reply_inserted_after_the_typed_text(client, desk):
+    opened = dte_ticket(desk, requester=Requester(1001, "Sophie Bernard (Formapro Paris)", "sb"))
+    token = await logged_in(client, "alice")
+    page = await (await client.get(f"/demandes/{opened.number}")).text()
+    resp = await client.post(f"/demandes/{opened.number}/inserer", data={
+        "csrf_token": token, "form_token": _form_token(page), "text": "Ce que j'avais tapé.",
+        "modele": "precisions", "article": ""})
+    assert resp.status == 200
+    html = await resp.text()
+    textarea = unescape(re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', html, re.S)[1])
+    # defect 7: the person's name, not « Bonjour Sophie Bernard (Formapro Paris), »
+    assert textarea.startswith("Ce que j'avais tapé.\n\nBonjour Sophie Bernard,\n")
+    with desk.transaction() as db:  # inserting sends nothing
+        assert db.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
+async def test_defect_6_assign_sends_taken_over_and_search_finds_accented_names(client, desk):
+    opened = dte_ticket(desk, requester=Requester(1001, "Hélène Lefèvre", "hl"))
+    token = await logged_in(client, "alice")
+    await client.post(f"/demandes/{opened.number}/attribuer",
+                      data={"csrf_token": token, "assignee": "bob"})
+    with desk.transaction() as db:
+        texts = [d.text for d in db.scalars(select(Delivery))]
+    assert any(t.startswith("Une personne du GEV BTP a pris en charge") for t in texts), texts
+    for query in ("helene", "HÉLÈNE", "Lefevre", "colis de dte"):
+        assert linked(await (await client.get("/files/gev-btp", params={"q": query})).text()) == {
+            opened.number}, query

@@ -478,6 +478,13 @@ def staff_queues(core: Core, staff: str) -> list[tuple[str, str]]:
         return sorted((q.code, q.name) for q in actor.queues)
 
 
+def staffed_queues(core: Core) -> frozenset[str]:
+    """Codes of the queues that have at least one active staff member (a ticket is
+    never routed nor moved to another one: nobody would see it)."""
+    with core.transaction() as db:
+        return staffed_queue_codes(db)
+
+
 def queue_info(core: Core, code: str) -> Queue:
     with core.transaction() as db:
         return queue_by_code(db, code)

@@ -71,6 +71,7 @@ from tickets.handling import (
     set_status,
     staff_queues,
     staff_reply,
+    staffed_queues,
 )
 from tickets.reporting import Report, ReportRow, report
 from tickets.routing import AdviceFirst, Category, Route, RoutingInput, route
@@ -98,5 +99,5 @@ __all__ = [
     "mark_requester_blocked", "move_to_queue", "open_ticket", "parse_priority", "parse_status",
     "parse_ticket_ref", "pending_deliveries", "rate", "report", "requester_message",
     "resume_ticket_mode", "route", "set_priority", "set_staff_queues", "set_status",
-    "staff_queues", "staff_reply",
+    "staff_queues", "staff_reply", "staffed_queues",
 ]

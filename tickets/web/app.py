@@ -27,7 +27,9 @@ from tickets.web import formatting
 from tickets.web.security import (
     COOKIE_NAME,
     CSRF_FIELD,
+    FORM_TOKEN_FIELD,
     SESSION_SECONDS,
+    FormTokens,
     LoginLimiter,
     SessionCodec,
     WebSession,
@@ -45,6 +47,7 @@ LIMITER = web.AppKey("limiter", LoginLimiter)
 JINJA = web.AppKey("jinja", jinja2.Environment)
 ARTICLES = web.AppKey("articles", list)
 SETTINGS = web.AppKey("settings", dict)
+FORM_TOKENS = web.AppKey("form_tokens", FormTokens)
 
 #: Request keys (``web.RequestKey`` from aiohttp 3.13, plain strings before).
 _RequestKey = getattr(web, "RequestKey", None)
@@ -87,6 +90,7 @@ def create_app(
     )
     app[CORE] = core
     app[CODEC] = SessionCodec(secret)
+    app[FORM_TOKENS] = FormTokens(secret)
     app[LIMITER] = limiter or LoginLimiter()
     app[ARTICLES] = list(articles) if articles is not None else _default_articles()
     app[SETTINGS] = {"secure_cookies": secure_cookies, "unanswered_limit": unanswered_limit}
@@ -151,22 +155,26 @@ def url_for(request: web.Request, name: str, query: dict[str, Any] | None = None
 
 
 def redirect(request: web.Request, name: str, query: dict[str, Any] | None = None,
-             flash: str | None = None, **parts: str) -> web.HTTPSeeOther:
+             flash: str | None = None, *, flash_kind: str = "ok", **parts: str) -> web.HTTPSeeOther:
     if flash:
-        session_of(request).set_flash(flash)
+        session_of(request).set_flash(flash, flash_kind)
     return web.HTTPSeeOther(url_for(request, name, query, **parts))
 
 
 def render(request: web.Request, template: str, context: dict[str, Any] | None = None,
            status: int = 200) -> web.Response:
     session = session_of(request)
+    flash, flash_kind = session.pop_flash()
     values = {
         "csrf_field": CSRF_FIELD,
         "csrf_token": session.csrf,
+        "form_token_field": FORM_TOKEN_FIELD,
+        "form_token": request.app[FORM_TOKENS].issue(session.csrf),
         "staff_login": session.login,
         "staff_name": session.name,
         "my_queues": request.get(MY_QUEUES, []),
-        "flash": session.pop_flash(),
+        "flash": flash,
+        "flash_kind": flash_kind,
         "url": partial(url_for, request),
         "path": request.path,
         "error": None,
@@ -195,6 +203,46 @@ def staff_view(handler: Handler) -> Handler:
         return await handler(request)
 
     return wrapper
+
+
+MSG_FORM_SENT_TWICE = (
+    "Ce formulaire avait déjà été envoyé : l'action n'a pas été refaite. Voici l'état actuel."
+)
+MSG_FORM_EXPIRED = (
+    "Ce formulaire a expiré (page trop ancienne) : rien n'a été fait. Rechargez la page et "
+    "recommencez."
+)
+
+
+class FormSpent(Exception):
+    """A one-time form sent a second time."""
+
+
+class FormExpired(CeresError):
+    """A form without a valid one-time token (too old, or not from this session)."""
+
+
+async def spend_form(request: web.Request, form) -> str:
+    """Check and spend the form's one-time token; returns its nonce.
+
+    Raises :class:`FormSpent` when it was spent already (the caller redirects without
+    acting) and :class:`FormExpired` when it is missing, forged or expired.
+    """
+    from tickets.dashboard_store import spend_form_token
+
+    session = session_of(request)
+    nonce = request.app[FORM_TOKENS].check(session.csrf, form.get(FORM_TOKEN_FIELD))
+    if nonce is None:
+        raise FormExpired(MSG_FORM_EXPIRED)
+    if not await call(request, spend_form_token, nonce, session.login):
+        raise FormSpent()
+    return nonce
+
+
+async def release_form(request: web.Request, nonce: str) -> None:
+    from tickets.dashboard_store import release_form_token
+
+    await call(request, release_form_token, nonce)
 
 
 # -- middlewares ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ and/or an article; the page is rendered again with the reply text filled in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -57,10 +58,31 @@ def canned_reply(reply_id: str | None) -> CannedReply | None:
     return next((c for c in CANNED_REPLIES if c.id == reply_id), None)
 
 
+_BOLD = re.compile(r"(\*\*|__)(.+?)\1", re.S)
+_ITALIC = re.compile(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])", re.S)
+_CODE = re.compile(r"`([^`]+)`")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
+_BULLET = re.compile(r"^(\s*)[-*+]\s+", re.M)
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown as the chat shows plain text: no ``**``, ``_``, backquotes or ``#``;
+    a link becomes « text (address) »; list items start with « • »."""
+    text = _LINK.sub(lambda m: m[1] if m[1] == m[2] else f"{m[1]} ({m[2]})", markdown or "")
+    text = _CODE.sub(r"\1", text)
+    text = _BOLD.sub(r"\2", text)
+    text = _ITALIC.sub(r"\2", text)
+    text = _HEADING.sub("", text)
+    text = _BULLET.sub(r"\1• ", text)
+    return text.strip()
+
+
 def article_citation(article) -> str:
-    """The article's title and its short answer, ready to paste in a reply."""
-    answer = (getattr(article, "answer", "") or "").strip()
-    return f"{article.title}\n{answer}" if answer else article.title
+    """The article's title and its short answer in plain text, ready for a reply."""
+    answer = plain_text(getattr(article, "answer", "") or "")
+    title = plain_text(article.title)
+    return f"{title}\n{answer}" if answer else title
 
 
 def compose_reply(

@@ -52,6 +52,8 @@ class WebSession:
     issued: int = field(default_factory=lambda: int(time.time()))
     expires: int = field(default_factory=lambda: int(time.time()) + SESSION_SECONDS)
     flash: str | None = None
+    #: ``ok`` or ``error``: how the flash message is shown.
+    flash_kind: str = "ok"
     #: Set when the cookie must be (re)written in the response.
     changed: bool = False
 
@@ -68,15 +70,17 @@ class WebSession:
         self.csrf = new_token()
         self.changed = True
 
-    def set_flash(self, message: str) -> None:
+    def set_flash(self, message: str, kind: str = "ok") -> None:
         self.flash = message
+        self.flash_kind = kind
         self.changed = True
 
-    def pop_flash(self) -> str | None:
-        message, self.flash = self.flash, None
+    def pop_flash(self) -> tuple[str | None, str]:
+        message, kind = self.flash, self.flash_kind
+        self.flash, self.flash_kind = None, "ok"
         if message:
             self.changed = True
-        return message
+        return message, kind
 
     def csrf_ok(self, submitted: str | None) -> bool:
         if not submitted or not self.csrf:
@@ -98,7 +102,8 @@ class SessionCodec:
 
     def dumps(self, session: WebSession) -> str:
         data = {"c": session.csrf, "l": session.login, "n": session.name,
-                "i": session.issued, "e": session.expires, "f": session.flash}
+                "i": session.issued, "e": session.expires, "f": session.flash,
+                "k": session.flash_kind}
         payload = base64.urlsafe_b64encode(
             json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
         ).rstrip(b"=")
@@ -115,12 +120,51 @@ class SessionCodec:
             data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
             session = WebSession(csrf=str(data["c"]), login=data.get("l"), name=data.get("n"),
                                  issued=int(data["i"]), expires=int(data["e"]),
-                                 flash=data.get("f"))
+                                 flash=data.get("f"), flash_kind=str(data.get("k") or "ok"))
         except (ValueError, KeyError, TypeError):
             return None
         if session.expires <= (time.time() if now is None else now):
             return None
         return session
+
+
+FORM_TOKEN_FIELD = "form_token"
+
+
+class FormTokens:
+    """One-time form tokens: ``nonce.expiry.signature``, signed under the app's secret
+    and bound to the session (its CSRF token), so that a token cannot be made up nor
+    used in another session. Spending one is recorded in the database
+    (:func:`tickets.dashboard_store.spend_form_token`)."""
+
+    def __init__(self, secret: str | bytes, lifetime: int = SESSION_SECONDS) -> None:
+        raw = secret.encode() if isinstance(secret, str) else bytes(secret)
+        self._key = hashlib.sha256(b"ceres-assist/form-token\0" + raw).digest()
+        self.lifetime = lifetime
+
+    def _sign(self, binding: str, nonce: str, expiry: int) -> str:
+        message = f"{binding}|{nonce}|{expiry}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]
+
+    def issue(self, binding: str, now: float | None = None) -> str:
+        nonce = secrets.token_urlsafe(18)
+        expiry = int(time.time() if now is None else now) + self.lifetime
+        return f"{nonce}.{expiry}.{self._sign(binding, nonce, expiry)}"
+
+    def check(self, binding: str, token: object, now: float | None = None) -> str | None:
+        """The token's nonce if it is genuine, of this session and not expired."""
+        if not isinstance(token, str) or token.count(".") != 2 or len(token) > 200:
+            return None
+        nonce, expiry_text, signature = token.split(".")
+        try:
+            expiry = int(expiry_text)
+        except ValueError:
+            return None
+        if not hmac.compare_digest(self._sign(binding, nonce, expiry), signature):
+            return None
+        if expiry <= (time.time() if now is None else now):
+            return None
+        return nonce
 
 
 class LoginLimiter:

@@ -21,9 +21,23 @@ from tickets.services import (
     set_priority,
     set_status,
     staff_reply,
+    staffed_queues,
 )
-from tickets.texts import EVENT_LABELS, event_value
-from tickets.web.app import ARTICLES, MY_QUEUES, call, redirect, render, session_of, staff_view
+from tickets.texts import EVENT_LABELS, event_value, person_name
+from tickets.web.app import (
+    ARTICLES,
+    MSG_FORM_SENT_TWICE,
+    MY_QUEUES,
+    FormExpired,
+    FormSpent,
+    call,
+    redirect,
+    release_form,
+    render,
+    session_of,
+    spend_form,
+    staff_view,
+)
 from tickets.web.canned import CANNED_REPLIES, compose_reply
 
 #: Context keys shown in the "objets concernés" box, with their French labels.
@@ -40,12 +54,18 @@ NOBODY = "-"
 
 def setup(app: web.Application) -> None:
     app.router.add_get("/demandes/{number}", ticket_page, name="ticket")
+    app.router.add_post("/demandes/{number}/inserer", insert_canned, name="ticket-inserer")
     for slug, handler in ACTIONS.items():
         app.router.add_post(f"/demandes/{{number}}/{slug}", handler, name=f"ticket-{slug}")
 
 
-def _queue_choices(current: str) -> list[tuple[str, str]]:
-    return [(code, queue_spec(code).name) for code in standard_queue_codes() if code != current]
+def _queue_choices(current: str, staffed: frozenset[str]) -> list[tuple[str, str, bool]]:
+    """(code, name, has staff) of the queues a ticket may be moved to; the staffed ones
+    and the UD queues that have staff, then the others (shown disabled)."""
+    codes = [c for c in standard_queue_codes() if c != current]
+    codes += sorted(c for c in staffed if c not in codes and c != current)
+    choices = [(code, queue_spec(code).name, code in staffed) for code in codes]
+    return sorted(choices, key=lambda c: not c[2])
 
 
 async def _page(request: web.Request, *, status: int = 200, error: str | None = None,
@@ -54,13 +74,14 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
     number = request.match_info["number"]
     detail = await call(request, get_ticket_detail, login, number)
     members = await call(request, queue_members, login, detail.ticket.queue)
+    staffed = await call(request, staffed_queues)
     articles = request.app[ARTICLES]
     forms = dict(forms or {})
     template_id = request.query.get("modele") or ""
     article_id = request.query.get("article") or ""
     if "reply" not in forms and (template_id or article_id):
         forms["reply"] = compose_reply(
-            template_id, article_id, articles, requester=detail.ticket.requester_name,
+            template_id, article_id, articles, requester=person_name(detail.ticket.requester_name),
             number=detail.ticket.number, agent=session_of(request).name or "",
         )
     assignee_login = next((m[0] for m in members if m[1] == detail.ticket.assignee), "")
@@ -97,7 +118,7 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
         "delivery_failed": any(e.action == "delivery_failed" for e in detail.events),
         "statuses": [(s.value, STATUS_LABELS[s]) for s in TicketStatus],
         "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority],
-        "queue_choices": _queue_choices(detail.ticket.queue),
+        "queue_choices": _queue_choices(detail.ticket.queue, staffed),
         "canned": CANNED_REPLIES,
         "articles": articles,
         "template_id": template_id,
@@ -118,10 +139,14 @@ Action = Callable[[web.Request, str, str, Any], Awaitable[str]]
 
 
 def _action(form_key: str | None = None, field: str = "text") -> Callable[[Action], Callable]:
-    """A ticket form: call the service, then redirect to the ticket with a message.
+    """A ticket form: spend its one-time token, call the service, then redirect to the
+    ticket with a message.
 
-    A refusal (empty text, same status, claimed meanwhile…) shows the page again
-    with the message and what was typed; no right on the ticket → 403, unknown → 404.
+    The same form sent twice (Back then resend, double click) is not carried out
+    again: the second one is redirected to the ticket with a notice. A refusal
+    (empty text, same status, claimed meanwhile…) gives the token back; a form with
+    typed text is shown again with the message and the text, the others redirect to
+    the ticket page with the message. No right on the ticket, or unknown → 404.
     """
 
     def decorate(fn: Action) -> Callable:
@@ -129,13 +154,27 @@ def _action(form_key: str | None = None, field: str = "text") -> Callable[[Actio
         async def handler(request: web.Request) -> web.StreamResponse:
             form = await request.post()
             number = request.match_info["number"]
+            nonce = None
             try:
+                nonce = await spend_form(request, form)
                 message = await fn(request, session_of(request).login, number, form)
+            except FormSpent:
+                raise redirect(request, "ticket", flash=MSG_FORM_SENT_TWICE, number=number) from None
+            except FormExpired as exc:  # the page again (access checked there), text kept
+                kept = {form_key: str(form.get(field, ""))} if form_key else {}
+                return await _page(request, status=400, error=exc.message, forms=kept)
             except (NotFound, RuleViolation):
+                if nonce:
+                    await release_form(request, nonce)
                 raise
             except CeresError as exc:
-                kept = {form_key: str(form.get(field, ""))} if form_key else {}
-                return await _page(request, status=409, error=exc.message, forms=kept)
+                if nonce:
+                    await release_form(request, nonce)
+                if form_key:
+                    kept = {form_key: str(form.get(field, ""))}
+                    return await _page(request, status=409, error=exc.message, forms=kept)
+                raise redirect(request, "ticket", flash=exc.message, flash_kind="error",
+                               number=number) from None
             if isinstance(message, web.StreamResponse):
                 return message
             raise redirect(request, "ticket", flash=message, number=number)
@@ -144,6 +183,23 @@ def _action(form_key: str | None = None, field: str = "text") -> Callable[[Actio
         return handler
 
     return decorate
+
+
+@staff_view
+async def insert_canned(request: web.Request) -> web.StreamResponse:
+    """« Insérer dans la réponse »: the page again, with the template and/or the article
+    added after what was typed (nothing is sent; works without JavaScript)."""
+    form = await request.post()
+    typed = str(form.get("text", "")).rstrip()
+    detail = await call(request, get_ticket_detail, session_of(request).login,
+                        request.match_info["number"])
+    inserted = compose_reply(
+        str(form.get("modele", "")), str(form.get("article", "")), request.app[ARTICLES],
+        requester=person_name(detail.ticket.requester_name), number=detail.ticket.number,
+        agent=session_of(request).name or "",
+    )
+    text = "\n\n".join(part for part in (typed, inserted) if part)
+    return await _page(request, forms={"reply": text})
 
 
 @_action("reply")
