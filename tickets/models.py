@@ -327,8 +327,46 @@ class UsedFormToken(Base):
     outcome_path: Mapped[str | None] = mapped_column(String(300))
 
 
+class StaffSession(Base):
+    """A staff member's dashboard session, server-side and revocable.
+
+    The browser holds a random token; only its SHA-256 is stored (a database leak gives
+    no usable cookie). Revoked at logout, when the password changes and when the
+    account is deactivated; a new one at every login (rotation).
+    """
+
+    __tablename__ = "helpdesk_staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("helpdesk_staff.id", ondelete="CASCADE"), index=True
+    )
+    #: The session's CSRF token (sent back by every form).
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    #: Why it ended: ``logout``, ``password``, ``deactivated``, ``rotated``.
+    revoked_reason: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginThrottle(Base):
+    """Login attempts counted per account and per address over a window, shared by
+    every instance; taken atomically *before* the password hash is checked."""
+
+    __tablename__ = "helpdesk_login_throttle"
+
+    #: ``compte:<login>`` or ``adresse:<ip>``.
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime]
+
+
 __all__ = [
-    "AuthorKind", "ChatMessageLink", "Delivery", "UsedFormToken", "DeliveryStatus", "OPEN_STATUSES", "PRIORITY_LABELS",
+    "AuthorKind", "ChatMessageLink", "Delivery", "LoginThrottle", "StaffSession",
+    "UsedFormToken", "DeliveryStatus", "OPEN_STATUSES", "PRIORITY_LABELS",
     "PRIORITY_RANK", "Priority", "Queue", "RUNNING_STATUSES", "Rating", "STATUS_LABELS",
     "StaffAccount", "StaffQueue", "Ticket", "TicketEvent", "TicketMessage", "TicketStatus",
 ]

@@ -79,14 +79,17 @@ from tickets.staff import (
     StaffInfo,
     add_staff,
     authenticate,
+    deactivate_staff,
     link_staff_chat,
     list_staff,
+    set_staff_password,
     set_staff_queues,
 )
 
 __all__ = [
     "TARGET_AMBIGUOUS", "TARGET_NONE", "TARGET_REPLY", "TARGET_SINGLE", "RequesterTarget",
-    "remember_chat_message", "resolve_requester_target",
+    "remember_chat_message", "resolve_requester_target", "deactivate_staff",
+    "set_staff_password",
     "AT_RISK_MINUTES", "UNASSIGNED", "QueueOverview", "queue_members", "queue_overview",
     "OPERATOR", "AdviceFirst", "Category", "DeliveryItem", "EventView", "MessageView",
     "Operator", "QueuePage", "QueueRow", "ReplyResult", "Report", "ReportRow", "Requester",

@@ -7,7 +7,7 @@ from aiohttp import web
 from ceres_core.errors import InvalidInput
 from tickets.models import PRIORITY_LABELS, STATUS_LABELS, Priority, TicketStatus
 from tickets.services import UNASSIGNED, list_queue, queue_members, queue_overview
-from tickets.web.app import call, render, session_of, staff_view
+from tickets.web.helpers import call, render, session_of, staff_view
 
 PAGE_SIZE = 50
 
@@ -20,9 +20,6 @@ STATUS_FILTERS: dict[str, tuple[str, str | None]] = {
 MINE = "moi"
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/", overview, name="home")
-    app.router.add_get("/files/{code}", queue_page, name="queue")
 
 
 @staff_view

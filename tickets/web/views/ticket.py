@@ -24,10 +24,9 @@ from tickets.services import (
     staffed_queues,
 )
 from tickets.texts import EVENT_LABELS, event_value, person_name
-from tickets.web.app import (
-    ARTICLES,
+from tickets.web.canned import CANNED_REPLIES, compose_reply
+from tickets.web.helpers import (
     MSG_FORM_SENT_TWICE,
-    MY_QUEUES,
     FormExpired,
     FormSpent,
     call,
@@ -38,7 +37,7 @@ from tickets.web.app import (
     spend_form,
     staff_view,
 )
-from tickets.web.canned import CANNED_REPLIES, compose_reply
+from tickets.web.keys import ARTICLES, MY_QUEUES
 
 #: Context keys shown in the "objets concernés" box, with their French labels.
 CONTEXT_LABELS: tuple[tuple[str, str], ...] = (
@@ -52,11 +51,6 @@ CONTEXT_LABELS: tuple[tuple[str, str], ...] = (
 NOBODY = "-"
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/demandes/{number}", ticket_page, name="ticket")
-    app.router.add_post("/demandes/{number}/inserer", insert_canned, name="ticket-inserer")
-    for slug, handler in ACTIONS.items():
-        app.router.add_post(f"/demandes/{{number}}/{slug}", handler, name=f"ticket-{slug}")
 
 
 def _queue_choices(current: str, staffed: frozenset[str]) -> list[tuple[str, str, bool]]:

@@ -1,0 +1,27 @@
+"""The dashboard's URLs → views (the views themselves know nothing of their URLs)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from tickets.web.views import auth, queues, report, ticket
+
+STATIC_NAME = "static"
+
+
+def setup_routes(app: web.Application, static_dir) -> None:
+    r = app.router
+    r.add_get("/connexion", auth.login_page, name="login")
+    r.add_post("/connexion", auth.login_submit)
+    r.add_post("/deconnexion", auth.logout, name="logout")
+
+    r.add_get("/", queues.overview, name="home")
+    r.add_get("/files/{code}", queues.queue_page, name="queue")
+
+    r.add_get("/demandes/{number}", ticket.ticket_page, name="ticket")
+    r.add_post("/demandes/{number}/inserer", ticket.insert_canned, name="ticket-inserer")
+    for slug, handler in ticket.ACTIONS.items():
+        r.add_post(f"/demandes/{{number}}/{slug}", handler, name=f"ticket-{slug}")
+
+    r.add_get("/rapport", report.report_page, name="report")
+    r.add_static("/static/", static_dir, name=STATIC_NAME, append_version=True)
