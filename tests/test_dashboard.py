@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from ceres_core.clock import PARIS
 from tickets.dashboard_store import LoginLimits, login_succeeded, take_login_attempt
+from tickets.macros import plain_text
 from tickets.models import Delivery, Ticket, TicketEvent, TicketMessage
 from tickets.services import (
     UNASSIGNED,
@@ -37,7 +38,6 @@ from tickets.services import (
     staff_reply,
 )
 from tickets.web import create_app
-from tickets.web.canned import plain_text
 from tickets.web.formatting import countdown, duration, fr_datetime
 from tickets.web.security import SessionCodec, WebSession
 

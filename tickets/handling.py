@@ -163,18 +163,23 @@ def assign(core: Core, staff: str, ticket_id: int | str, assignee: str | None) -
 
 
 def staff_reply(
-    core: Core, staff: str, ticket_id: int | str, text: str, *, internal: bool = False
+    core: Core, staff: str, ticket_id: int | str, text: str, *, internal: bool = False,
+    status: TicketStatus | str | None = None,
 ) -> ReplyResult:
     """A public reply (queued for the requester's chat) or an internal note.
 
     The first public reply records the first-response time; replying to an
-    unassigned ticket takes it (if nobody took it meanwhile).
+    unassigned ticket takes it (if nobody took it meanwhile). ``status``: then change
+    the ticket's status in the same transaction (a macro's « puis résolu »), the
+    requester being told after the reply.
     """
     body = clean_text(text)
-    return retry_if_locked(lambda: _staff_reply(core, staff, ticket_id, body, internal))
+    new_status = parse_status(status) if status else None
+    return retry_if_locked(lambda: _staff_reply(core, staff, ticket_id, body, internal, new_status))
 
 
-def _staff_reply(core: Core, staff: str, ticket_id: int | str, body: str, internal: bool) -> ReplyResult:
+def _staff_reply(core: Core, staff: str, ticket_id: int | str, body: str, internal: bool,
+                 new_status: TicketStatus | None = None) -> ReplyResult:
     now = core.clock.now()
     with _open_ticket_for(core, staff, ticket_id) as (db, actor, ticket):
         if internal:
@@ -202,6 +207,8 @@ def _staff_reply(core: Core, staff: str, ticket_id: int | str, body: str, intern
         message, delivery = add_message(db, ticket, now, body, author_kind=AuthorKind.STAFF,
                                         staff=actor, deliver_text=deliver)
         add_event(db, ticket, now, "reply", actor=actor, new=f"message {message.id}")
+        if new_status is not None and new_status is not ticket.status:
+            _change_status(db, ticket, actor, new_status, now)
         db.flush()
         return ReplyResult(summary(ticket), message.id, delivery.id if delivery else None)
 

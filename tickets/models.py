@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -327,6 +328,29 @@ class UsedFormToken(Base):
     outcome_path: Mapped[str | None] = mapped_column(String(300))
 
 
+class Macro(Base):
+    """A reply template of a queue, editable on the dashboard: a text with placeholders
+    (``{demandeur}``, ``{numero}``, ``{agent}``, ``{file}``), an optional article cited
+    and an optional status to set when the reply is sent."""
+
+    __tablename__ = "helpdesk_macros"
+    __table_args__ = (UniqueConstraint("queue_id", "code", name="uq_helpdesk_macros_queue_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("helpdesk_queues.id", ondelete="CASCADE"),
+                                          index=True)
+    #: The standard macros' code (``prise-en-charge``…), ``None`` for the team's own.
+    code: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    article_id: Mapped[str | None] = mapped_column(String(80))
+    set_status: Mapped[TicketStatus | None] = mapped_column(enum_type(TicketStatus), nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
 class StaffSession(Base):
     """A staff member's dashboard session, server-side and revocable.
 
@@ -365,7 +389,7 @@ class LoginThrottle(Base):
 
 
 __all__ = [
-    "AuthorKind", "ChatMessageLink", "Delivery", "LoginThrottle", "StaffSession",
+    "AuthorKind", "ChatMessageLink", "Delivery", "LoginThrottle", "Macro", "StaffSession",
     "UsedFormToken", "DeliveryStatus", "OPEN_STATUSES", "PRIORITY_LABELS",
     "PRIORITY_RANK", "Priority", "Queue", "RUNNING_STATUSES", "Rating", "STATUS_LABELS",
     "StaffAccount", "StaffQueue", "Ticket", "TicketEvent", "TicketMessage", "TicketStatus",

@@ -73,6 +73,13 @@ from tickets.handling import (
     staff_reply,
     staffed_queues,
 )
+from tickets.macros import (
+    PLACEHOLDERS,
+    MacroView,
+    delete_macro,
+    list_macros,
+    save_macro,
+)
 from tickets.reporting import Report, ReportRow, report
 from tickets.routing import AdviceFirst, Category, Route, RoutingInput, route
 from tickets.staff import (
@@ -87,6 +94,7 @@ from tickets.staff import (
 )
 
 __all__ = [
+    "PLACEHOLDERS", "MacroView", "delete_macro", "list_macros", "save_macro",
     "TARGET_AMBIGUOUS", "TARGET_NONE", "TARGET_REPLY", "TARGET_SINGLE", "RequesterTarget",
     "remember_chat_message", "resolve_requester_target", "deactivate_staff",
     "set_staff_password",

@@ -141,6 +141,15 @@ ERR_QUEUE_UNSTAFFED = (
     "La file « {queue} » n'a aucun membre actif : personne ne verrait la demande. "
     "Choisissez une autre file, ou demandez à l'administrateur d'y rattacher quelqu'un."
 )
+ERR_MACRO_EMPTY = "Le texte du modèle est vide."
+ERR_MACRO_TITLE = "Donnez un titre au modèle."
+ERR_MACRO_UNKNOWN = "Ce modèle de réponse n'existe pas (ou plus) dans cette file."
+ERR_MACRO_BRACES = (
+    "Le texte du modèle contient une accolade seule : les champs s'écrivent entre "
+    "accolades, p. ex. {demandeur}."
+)
+ERR_MACRO_PLACEHOLDER = "Champ inconnu dans le modèle : {{{name}}}. Champs possibles : {known}."
+ERR_MACRO_STATUS = "Un modèle ne peut pas remettre une demande au statut « nouveau »."
 ERR_ASSIGNEE_NOT_MEMBER = "{staff} ne fait pas partie de la file « {queue} »."
 ERR_STATUS_UNKNOWN = (
     "Statut inconnu : « {value} ». Statuts possibles : nouveau, en cours, en attente du "

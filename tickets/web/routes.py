@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from tickets.web.views import auth, queues, report, ticket
+from tickets.web.views import auth, macros, queues, report, ticket
 
 STATIC_NAME = "static"
 
@@ -17,6 +17,10 @@ def setup_routes(app: web.Application, static_dir) -> None:
 
     r.add_get("/", queues.overview, name="home")
     r.add_get("/files/{code}", queues.queue_page, name="queue")
+    r.add_get("/files/{code}/modeles", macros.macros_page, name="macros")
+    r.add_post("/files/{code}/modeles", macros.macro_save, name="macro-save")
+    r.add_post("/files/{code}/modeles/{macro_id:\\d+}/supprimer", macros.macro_delete,
+               name="macro-delete")
 
     r.add_get("/demandes/{number}", ticket.ticket_page, name="ticket")
     r.add_post("/demandes/{number}/inserer", ticket.insert_canned, name="ticket-inserer")

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from ceres_core.errors import CeresError, NotFound, RuleViolation
+from tickets.macros import compose, find_macro
 from tickets.models import PRIORITY_LABELS, STATUS_LABELS, Priority, TicketStatus
 from tickets.queues import queue_spec, standard_queue_codes
 from tickets.routing import CATEGORY_LABELS, Category
@@ -16,6 +17,7 @@ from tickets.services import (
     claim,
     get_ticket_detail,
     hand_back_to_bot,
+    list_macros,
     move_to_queue,
     queue_members,
     set_priority,
@@ -23,8 +25,7 @@ from tickets.services import (
     staff_reply,
     staffed_queues,
 )
-from tickets.texts import EVENT_LABELS, event_value, person_name
-from tickets.web.canned import CANNED_REPLIES, compose_reply
+from tickets.texts import EVENT_LABELS, event_value
 from tickets.web.helpers import (
     MSG_FORM_SENT_TWICE,
     FormExpired,
@@ -71,13 +72,18 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
     staffed = await call(request, staffed_queues)
     articles = request.app[ARTICLES]
     forms = dict(forms or {})
-    template_id = request.query.get("modele") or ""
-    article_id = request.query.get("article") or ""
+    macros = await call(request, list_macros, login, detail.ticket.queue)
+    template_id = forms.pop("macro", None) or request.query.get("modele") or ""
+    article_id = forms.pop("article", None) or request.query.get("article") or ""
     if "reply" not in forms and (template_id or article_id):
-        forms["reply"] = compose_reply(
-            template_id, article_id, articles, requester=person_name(detail.ticket.requester_name),
+        macro = find_macro(macros, template_id)
+        forms["reply"] = compose(
+            macro, article_id, articles, requester=detail.ticket.requester_name,
             number=detail.ticket.number, agent=session_of(request).name or "",
+            queue=detail.ticket.queue,
         )
+        if macro is not None and macro.set_status:
+            forms.setdefault("then_status", macro.set_status)
     assignee_login = next((m[0] for m in members if m[1] == detail.ticket.assignee), "")
     events = [
         {"at": e.at, "actor": e.actor, "action": EVENT_LABELS.get(e.action, e.action),
@@ -113,7 +119,9 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
         "statuses": [(s.value, STATUS_LABELS[s]) for s in TicketStatus],
         "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority],
         "queue_choices": _queue_choices(detail.ticket.queue, staffed),
-        "canned": CANNED_REPLIES,
+        "macros": macros,
+        "then_statuses": [(s.value, STATUS_LABELS[s]) for s in TicketStatus
+                          if s is not TicketStatus.NOUVEAU],
         "articles": articles,
         "template_id": template_id,
         "article_id": article_id,
@@ -181,25 +189,38 @@ def _action(form_key: str | None = None, field: str = "text") -> Callable[[Actio
 
 @staff_view
 async def insert_canned(request: web.Request) -> web.StreamResponse:
-    """« Insérer dans la réponse »: the page again, with the template and/or the article
-    added after what was typed (nothing is sent; works without JavaScript)."""
+    """« Insérer dans la réponse »: the page again, with the macro and/or the article
+    added after what was typed, and the macro's status proposed (nothing is sent;
+    works without JavaScript)."""
     form = await request.post()
+    login = session_of(request).login
     typed = str(form.get("text", "")).rstrip()
-    detail = await call(request, get_ticket_detail, session_of(request).login,
-                        request.match_info["number"])
-    inserted = compose_reply(
-        str(form.get("modele", "")), str(form.get("article", "")), request.app[ARTICLES],
-        requester=person_name(detail.ticket.requester_name), number=detail.ticket.number,
-        agent=session_of(request).name or "",
+    detail = await call(request, get_ticket_detail, login, request.match_info["number"])
+    macros = await call(request, list_macros, login, detail.ticket.queue)
+    macro = find_macro(macros, str(form.get("modele", "")))
+    article_id = str(form.get("article", ""))
+    inserted = compose(
+        macro, article_id, request.app[ARTICLES], requester=detail.ticket.requester_name,
+        number=detail.ticket.number, agent=session_of(request).name or "",
+        queue=detail.ticket.queue,
     )
     text = "\n\n".join(part for part in (typed, inserted) if part)
-    return await _page(request, forms={"reply": text})
+    then_status = (macro.set_status if macro and macro.set_status
+                   else str(form.get("then_status", "")))
+    return await _page(request, forms={"reply": text, "then_status": then_status,
+                                       "macro": macro.key if macro else "",
+                                       "article": article_id})
 
 
 @_action("reply")
 async def reply(request, login, number, form):
-    await call(request, staff_reply, login, number, str(form.get("text", "")))
-    return "Réponse enregistrée : elle est envoyée au demandeur dans sa conversation."
+    then = str(form.get("then_status", "")).strip() or None
+    result = await call(request, staff_reply, login, number, str(form.get("text", "")),
+                        status=then)
+    message = "Réponse enregistrée : elle est envoyée au demandeur dans sa conversation."
+    if then:
+        message += f" Statut : {result.ticket.status_label}."
+    return message
 
 
 @_action("note")
