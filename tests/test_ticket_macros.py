@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ceres_core.clock import PARIS
 from ceres_core.errors import InvalidInput, NotFound, RuleViolation
+from tests.test_dashboard import FormClient, articles, logged_in
 from tickets.macros import STANDARD_MACROS, compose, fill, find_macro
 from tickets.models import Delivery, Ticket
 from tickets.services import (
@@ -26,7 +27,6 @@ from tickets.services import (
     save_macro,
 )
 from tickets.web import create_app
-from tests.test_dashboard import FormClient, articles, logged_in
 
 PASSWORD = "un-mot-de-passe-long"
 SECRET = "secret-de-test-pour-les-sessions"
