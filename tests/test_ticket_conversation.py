@@ -288,3 +288,35 @@ def test_defect_7_relayed_texts_in_correct_french(desk):
     assert any(t.startswith("Une personne du service impression de l'Afpa") for t in texts), texts
     assert any("pour que le service impression de l'Afpa puisse poursuivre" in t for t in texts)
     assert not any(" de Assistance" in t or "que Afpa" in t for t in texts)
+
+
+# -- beyond the fixes: the requester's context on the ticket page ------------------------------------
+
+
+def test_requester_context_other_tickets_centre_and_ceres_objects(desk, world):
+    from ceres_core.models import Profile, Role, User
+    from tickets.services import requester_context
+
+    with desk.transaction() as db:  # a colleague of centre A
+        colleague = User(login="centre_a2", display_name="Luc Martin", active=True,
+                         created_at=desk.clock.now())
+        colleague.profiles = [Profile(role=Role.CENTRE, centre_id=world.centres["A"])]
+        db.add(colleague)
+    centre = Requester(1001, "Sophie Bernard (Formapro Paris)", "centre_a")
+    main = open_ticket(desk, centre, "DTE non reçu",
+                       TicketContext(session_ref="TITRE_A_2027_000001"),
+                       RoutingInput(topic="dte-non-recu"))
+    mine = open_ticket(desk, centre, "Autre question", None, RoutingInput(category="utilisation"))
+    elsewhere = open_ticket(desk, centre, "Transfert", None,
+                            RoutingInput(category="transfert_site", region="11"))
+    colleague_ticket = open_ticket(desk, Requester(1002, "Luc Martin", "centre_a2"), "Plis",
+                                   None, RoutingInput(topic="dte-non-recu", sector="btp"))
+    around = requester_context(desk, "gev", main.number)
+    assert [t.number for t in around.requester_tickets] == []  # the others are not in gev-btp
+    assert around.hidden_elsewhere == 2
+    assert [t.number for t in around.centre_tickets] == [colleague_ticket.number]
+    labels = dict(around.objects)
+    assert labels["Session"].startswith("TITRE_A_2027_000001 – TP Ouvrier du paysage")
+    assert "Formapro Paris" in labels["Centre du demandeur"]
+    around = requester_context(desk, "assist", mine.number)
+    assert around.hidden_elsewhere == 2 and elsewhere.queue == "dreets-11"

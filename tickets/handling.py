@@ -360,6 +360,50 @@ def get_ticket_detail(core: Core, staff: StaffRef, ticket_id: int | str) -> Tick
         )
 
 
+@dataclass(frozen=True)
+class RequesterContext:
+    """Around a ticket, for staff: the requester's other tickets and their centre's
+    (in the staff member's queues), how many more are in other queues, and the CERES
+    objects concerned as they are now."""
+
+    requester_tickets: list[TicketSummary]
+    centre_tickets: list[TicketSummary]
+    hidden_elsewhere: int
+    objects: list[tuple[str, str]]
+
+
+def requester_context(core: Core, staff: StaffRef, ticket_id: int | str,
+                      limit: int = 10) -> RequesterContext:
+    """The ticket's requester context (R-ACT-2: only tickets of the member's queues are
+    shown; the others are only counted)."""
+    from tickets.core_facts import centre_logins, objects_state
+
+    with core.transaction() as db:
+        actor = resolve_actor(db, staff)
+        ticket = get_ticket(db, ticket_id)
+        require_ticket_access(actor, ticket)
+        allowed = staff_queue_ids(actor)
+        mine = or_(Ticket.requester_chat_id == ticket.requester_chat_id,
+                   and_(Ticket.requester_login.is_not(None),
+                        Ticket.requester_login == ticket.requester_login))
+        others = select(Ticket).where(mine, Ticket.id != ticket.id)
+        visible = others if allowed is None else others.where(Ticket.queue_id.in_(allowed or [-1]))
+        requester_rows = db.scalars(visible.order_by(Ticket.id.desc()).limit(limit)).all()
+        total = db.scalar(select(func.count()).select_from(others.subquery())) or 0
+        shown_total = db.scalar(select(func.count()).select_from(visible.subquery())) or 0
+        colleagues = [x for x in centre_logins(db, ticket.requester_login) if x != ticket.requester_login]
+        centre_rows = []
+        if colleagues:
+            stmt = select(Ticket).where(Ticket.requester_login.in_(colleagues), ~mine)
+            if allowed is not None:
+                stmt = stmt.where(Ticket.queue_id.in_(allowed or [-1]))
+            centre_rows = db.scalars(stmt.order_by(Ticket.id.desc()).limit(limit)).all()
+        return RequesterContext(
+            [summary(t) for t in requester_rows], [summary(t) for t in centre_rows],
+            total - shown_total, objects_state(db, dict(ticket.context or {}), ticket.requester_login),
+        )
+
+
 def _staff_view(m: TicketMessage, ticket: Ticket) -> MessageView:
     if m.author_kind is AuthorKind.REQUESTER:
         author = ticket.requester_name

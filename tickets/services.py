@@ -67,6 +67,7 @@ from tickets.handling import (
     move_to_queue,
     queue_members,
     queue_overview,
+    requester_context,
     set_priority,
     set_status,
     staff_queues,
@@ -94,6 +95,7 @@ from tickets.staff import (
 )
 
 __all__ = [
+    "requester_context",
     "PLACEHOLDERS", "MacroView", "delete_macro", "list_macros", "save_macro",
     "TARGET_AMBIGUOUS", "TARGET_NONE", "TARGET_REPLY", "TARGET_SINGLE", "RequesterTarget",
     "remember_chat_message", "resolve_requester_target", "deactivate_staff",

@@ -20,6 +20,7 @@ from tickets.services import (
     list_macros,
     move_to_queue,
     queue_members,
+    requester_context,
     set_priority,
     set_status,
     staff_reply,
@@ -73,6 +74,7 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
     articles = request.app[ARTICLES]
     forms = dict(forms or {})
     macros = await call(request, list_macros, login, detail.ticket.queue)
+    around = await call(request, requester_context, login, number)
     template_id = forms.pop("macro", None) or request.query.get("modele") or ""
     article_id = forms.pop("article", None) or request.query.get("article") or ""
     if "reply" not in forms and (template_id or article_id):
@@ -120,6 +122,7 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
         "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority],
         "queue_choices": _queue_choices(detail.ticket.queue, staffed),
         "macros": macros,
+        "around": around,
         "then_statuses": [(s.value, STATUS_LABELS[s]) for s in TicketStatus
                           if s is not TicketStatus.NOUVEAU],
         "articles": articles,
