@@ -457,6 +457,8 @@ class TicketSummary:
     reopen_until: datetime | None = None
     #: Login of the assigned staff member (``None``: nobody).
     assignee_login: str | None = None
+    #: The requester wrote since the last public reply (« le demandeur a répondu »).
+    requester_replied: bool = False
 
 
 @dataclass(frozen=True)
@@ -477,6 +479,8 @@ class SlaView:
 class QueueRow:
     ticket: TicketSummary
     sla: SlaView
+    #: Changed since the staff member last opened it (or never opened).
+    unread: bool = False
 
 
 @dataclass(frozen=True)
@@ -547,6 +551,7 @@ def summary(ticket: Ticket) -> TicketSummary:
         requester_blocked=ticket.requester_blocked,
         reopen_until=reopen_until(ticket),
         assignee_login=ticket.assignee.login if ticket.assignee else None,
+        requester_replied=ticket.requester_replied_at is not None,
     )
 
 

@@ -234,6 +234,9 @@ def requester_message(core: Core, chat_id: int, ticket_id: int | str, text: str)
                       old=old.value, new=ticket.status.value,
                       detail="réponse du demandeur")
         message, _ = add_message(db, ticket, now, body, author_kind=AuthorKind.REQUESTER)
+        ticket.requester_replied_at = now
+        add_event(db, ticket, now, "requester_reply", actor_kind=AuthorKind.REQUESTER,
+                  new=f"message {message.id}")
         return RequesterMessageResult(summary(ticket), message.id, reopened=reopened)
 
 

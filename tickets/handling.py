@@ -8,11 +8,12 @@ belongs to one of their queues (R-ACT-2); the command line may act as
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ceres_core.core import Core
@@ -67,6 +68,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
     TicketMessage,
+    TicketRead,
     TicketStatus,
 )
 from tickets.search import ticket_search_conditions
@@ -203,6 +205,7 @@ def _staff_reply(core: Core, staff: str, ticket_id: int | str, body: str, intern
         if ticket.status is TicketStatus.NOUVEAU:
             _change_status(db, ticket, actor, TicketStatus.EN_COURS, now, announce_it=False)
         record_first_response(ticket, ticket.queue, now)
+        ticket.requester_replied_at = None
         deliver = texts.STAFF_REPLY.format(number=ticket.number, text=body, staff=actor.display_name)
         message, delivery = add_message(db, ticket, now, body, author_kind=AuthorKind.STAFF,
                                         staff=actor, deliver_text=deliver)
@@ -484,8 +487,91 @@ def list_queue(
             .offset((page - 1) * page_size)
             .limit(page_size)
         ).all()
-        items = [QueueRow(summary(t), sla_view(t, q, now)) for t in rows]
+        items = _rows(db, actor, rows, now)
         return QueuePage(q.code, q.name, items, total, page, page_size)
+
+
+def _rows(db: Session, actor, tickets, now) -> list[QueueRow]:
+    """Queue rows with their SLA countdown and, for a staff member, the unread marker
+    (changed since they last opened it, or never opened)."""
+    seen: dict[int, datetime] = {}
+    if isinstance(actor, StaffAccount) and tickets:
+        seen = dict(db.execute(
+            select(TicketRead.ticket_id, TicketRead.seen_at)
+            .where(TicketRead.staff_id == actor.id,
+                   TicketRead.ticket_id.in_([t.id for t in tickets]))
+        ).all())
+    return [
+        QueueRow(summary(t), sla_view(t, t.queue, now),
+                 unread=isinstance(actor, StaffAccount)
+                 and (t.id not in seen or t.updated_at > seen[t.id]))
+        for t in tickets
+    ]
+
+
+def mark_seen(core: Core, staff: str, ticket_id: int | str) -> None:
+    """The staff member opened the ticket: it is no longer unread for them."""
+    now = core.clock.now()
+
+    def run() -> None:
+        with core.transaction() as db:
+            actor = load_staff(db, staff)
+            ticket = get_ticket(db, ticket_id)
+            require_ticket_access(actor, ticket)
+            row = db.get(TicketRead, (actor.id, ticket.id))
+            if row is None:
+                db.add(TicketRead(staff_id=actor.id, ticket_id=ticket.id, seen_at=now))
+            else:
+                row.seen_at = max(row.seen_at, now)
+
+    with suppress(IntegrityError):  # the same page opened twice at once: one row is enough
+        retry_if_locked(run)
+
+
+def my_work(core: Core, staff: str, limit: int = 200) -> list[QueueRow]:
+    """« Mon travail »: the open tickets assigned to the staff member across their
+    queues, most urgent first (priority, then the due date shown), with markers."""
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        rows = db.scalars(
+            select(Ticket)
+            .where(Ticket.assignee_id == actor.id, Ticket.status.in_(OPEN_STATUSES),
+                   Ticket.queue_id.in_(staff_queue_ids(actor) or [-1]))
+            .order_by(_PRIORITY_ORDER.desc(), _NEXT_DUE.is_(None), _NEXT_DUE, Ticket.id)
+            .limit(limit)
+        ).all()
+        return _rows(db, actor, rows, now)
+
+
+@dataclass(frozen=True)
+class Change:
+    """Something happened to a ticket (an audit event), for the live pages."""
+
+    event_id: int
+    ticket_number: str
+    queue: str
+    action: str
+
+
+def changes_since(core: Core, after_event_id: int | None, limit: int = 500) -> tuple[int, list[Change]]:
+    """The audit events after ``after_event_id`` (``None``: none, just the last id),
+    with their ticket's number and queue — what the live queue pages listen to. Any
+    instance sees every change: they are read from the database."""
+    with core.transaction() as db:
+        last = db.scalar(select(func.max(TicketEvent.id))) or 0
+        if after_event_id is None or after_event_id >= last:
+            return last, []
+        rows = db.execute(
+            select(TicketEvent.id, Ticket.number, Queue.code, TicketEvent.action)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .join(Queue, Queue.id == Ticket.queue_id)
+            .where(TicketEvent.id > after_event_id)
+            .order_by(TicketEvent.id)
+            .limit(limit)
+        ).all()
+        changes = [Change(i, n or "", q, a) for i, n, q, a in rows]
+        return (changes[-1].event_id if changes else last), changes
 
 
 def _search_conditions(search: str | None) -> list:

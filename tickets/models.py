@@ -176,6 +176,9 @@ class Ticket(Base):
     #: The requester left ticket mode (talks to the bot meanwhile).
     requester_away: Mapped[bool] = mapped_column(Boolean, default=False)
     requester_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The requester wrote and no staff member has answered publicly since (queue marker
+    #: « le demandeur a répondu »).
+    requester_replied_at: Mapped[datetime | None]
 
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -351,6 +354,20 @@ class Macro(Base):
     updated_by: Mapped[str | None] = mapped_column(String(64))
 
 
+class TicketRead(Base):
+    """When a staff member last opened a ticket (unread marker on the queue pages)."""
+
+    __tablename__ = "helpdesk_ticket_reads"
+
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("helpdesk_staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("helpdesk_tickets.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    seen_at: Mapped[datetime]
+
+
 class StaffSession(Base):
     """A staff member's dashboard session, server-side and revocable.
 
@@ -390,6 +407,7 @@ class LoginThrottle(Base):
 
 __all__ = [
     "AuthorKind", "ChatMessageLink", "Delivery", "LoginThrottle", "Macro", "StaffSession",
+    "TicketRead",
     "UsedFormToken", "DeliveryStatus", "OPEN_STATUSES", "PRIORITY_LABELS",
     "PRIORITY_RANK", "Priority", "Queue", "RUNNING_STATUSES", "Rating", "STATUS_LABELS",
     "StaffAccount", "StaffQueue", "Ticket", "TicketEvent", "TicketMessage", "TicketStatus",

@@ -55,16 +55,20 @@ from tickets.escalation import (
 from tickets.handling import (
     AT_RISK_MINUTES,
     UNASSIGNED,
+    Change,
     QueueOverview,
     ReplyResult,
     assign,
+    changes_since,
     claim,
     close_expired_resolved,
     get_ticket_detail,
     hand_back_to_bot,
     list_queue,
     list_tickets,
+    mark_seen,
     move_to_queue,
+    my_work,
     queue_members,
     queue_overview,
     requester_context,
@@ -95,7 +99,7 @@ from tickets.staff import (
 )
 
 __all__ = [
-    "requester_context",
+    "requester_context", "Change", "changes_since", "mark_seen", "my_work",
     "PLACEHOLDERS", "MacroView", "delete_macro", "list_macros", "save_macro",
     "TARGET_AMBIGUOUS", "TARGET_NONE", "TARGET_REPLY", "TARGET_SINGLE", "RequesterTarget",
     "remember_chat_message", "resolve_requester_target", "deactivate_staff",

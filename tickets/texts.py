@@ -191,6 +191,7 @@ EVENT_LABELS: dict[str, str] = {
     "rating": "note de satisfaction",
     "follow_up": "suite ouverte",
     "delivery_failed": "échec d'envoi",
+    "requester_reply": "message du demandeur",
 }
 
 

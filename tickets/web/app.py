@@ -25,7 +25,7 @@ from aiohttp import web
 
 from ceres_core.core import Core
 from tickets.dashboard_store import LoginLimits
-from tickets.web import formatting
+from tickets.web import formatting, live
 from tickets.web.keys import (
     ARTICLES,
     CODEC,
@@ -62,6 +62,7 @@ def create_app(
     secure_cookies: bool = False,
     login_limits: LoginLimits | None = None,
     unanswered_limit: int = 10,
+    live_interval: float = 1.0,
 ) -> web.Application:
     """The dashboard for ``core``.
 
@@ -71,6 +72,7 @@ def create_app(
     ``secure_cookies``: mark the cookie ``Secure`` even when the request does not look
     like https (dashboard behind a TLS-terminating proxy). ``login_limits``: login
     attempts allowed per account and per address (:class:`LoginLimits`).
+    ``live_interval``: seconds between two looks for changes (live pages).
     """
     app = web.Application(
         middlewares=[session_middleware, headers_middleware, error_middleware, csrf_middleware],
@@ -84,6 +86,7 @@ def create_app(
     app[SETTINGS] = {"secure_cookies": secure_cookies, "unanswered_limit": unanswered_limit}
     app[JINJA] = _jinja_env()
     app.cleanup_ctx.append(_worker_threads)
+    live.install(app, core, live_interval)
     setup_routes(app, STATIC_DIR)
     return app
 

@@ -68,6 +68,8 @@ def render(request: web.Request, template: str, context: dict[str, Any] | None =
         "url": partial(url_for, request),
         "path": request.path,
         "error": None,
+        "live_url": None,
+        "show_queue": False,
     }
     values.update(context or {})
     html = request.app[JINJA].get_template(template).render(values)

@@ -38,7 +38,7 @@ def secure_cookies(request: web.Request) -> bool:
 
 def _store_session(request: web.Request, response: web.StreamResponse) -> None:
     session: WebSession | None = request.get(SESSION)
-    if session is None or not session.changed:
+    if session is None or not session.changed or response.prepared:
         return
     response.set_cookie(
         COOKIE_NAME,
@@ -93,6 +93,8 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 def _secure_headers(response: web.StreamResponse) -> None:
+    if response.prepared:  # an event stream: its headers are already sent
+        return
     response.headers.setdefault("Content-Security-Policy", _CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

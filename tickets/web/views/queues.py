@@ -6,8 +6,10 @@ from aiohttp import web
 
 from ceres_core.errors import InvalidInput
 from tickets.models import PRIORITY_LABELS, STATUS_LABELS, Priority, TicketStatus
-from tickets.services import UNASSIGNED, list_queue, queue_members, queue_overview
-from tickets.web.helpers import call, render, session_of, staff_view
+from tickets.services import UNASSIGNED, list_queue, my_work, queue_members, queue_overview
+from tickets.web import live
+from tickets.web.helpers import call, render, session_of, staff_view, url_for
+from tickets.web.keys import MY_QUEUES
 
 PAGE_SIZE = 50
 
@@ -69,4 +71,25 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
         "mine_filter": MINE,
         "unassigned": UNASSIGNED,
         "code": code,
+        "live_url": url_for(request, "queue-stream", code=code),
     })
+
+
+@staff_view
+async def queue_stream(request: web.Request) -> web.StreamResponse:
+    """The queue's changes as server-sent events (for ``live.js``)."""
+    code = request.match_info["code"]
+    if code not in {c for c, _ in request[MY_QUEUES]}:
+        raise web.HTTPForbidden()
+    return await live.stream(request, [code])
+
+
+@staff_view
+async def my_work_page(request: web.Request) -> web.StreamResponse:
+    rows = await call(request, my_work, session_of(request).login)
+    return render(request, "my_work.html", {"rows": rows, "live_url": url_for(request, "my-work-stream")})
+
+
+@staff_view
+async def my_work_stream(request: web.Request) -> web.StreamResponse:
+    return await live.stream(request, [c for c, _ in request[MY_QUEUES]])

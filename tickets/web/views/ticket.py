@@ -18,6 +18,7 @@ from tickets.services import (
     get_ticket_detail,
     hand_back_to_bot,
     list_macros,
+    mark_seen,
     move_to_queue,
     queue_members,
     requester_context,
@@ -27,6 +28,7 @@ from tickets.services import (
     staffed_queues,
 )
 from tickets.texts import EVENT_LABELS, event_value
+from tickets.web import live
 from tickets.web.helpers import (
     MSG_FORM_SENT_TWICE,
     FormExpired,
@@ -38,6 +40,7 @@ from tickets.web.helpers import (
     session_of,
     spend_form,
     staff_view,
+    url_for,
 )
 from tickets.web.keys import ARTICLES, MY_QUEUES
 
@@ -123,6 +126,7 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
         "queue_choices": _queue_choices(detail.ticket.queue, staffed),
         "macros": macros,
         "around": around,
+        "live_url": url_for(request, "ticket-stream", number=detail.ticket.number),
         "then_statuses": [(s.value, STATUS_LABELS[s]) for s in TicketStatus
                           if s is not TicketStatus.NOUVEAU],
         "articles": articles,
@@ -137,7 +141,17 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
 
 @staff_view
 async def ticket_page(request: web.Request) -> web.StreamResponse:
-    return await _page(request)
+    response = await _page(request)
+    await call(request, mark_seen, session_of(request).login, request.match_info["number"])
+    return response
+
+
+@staff_view
+async def ticket_stream(request: web.Request) -> web.StreamResponse:
+    """The ticket's changes as server-sent events (access checked first)."""
+    detail = await call(request, get_ticket_detail, session_of(request).login,
+                        request.match_info["number"])
+    return await live.stream(request, [detail.ticket.queue], ticket_number=detail.ticket.number)
 
 
 Action = Callable[[web.Request, str, str, Any], Awaitable[str]]
