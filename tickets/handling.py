@@ -311,6 +311,82 @@ def move_to_queue(
         return summary(ticket)
 
 
+def merge_tickets(core: Core, staff: str, duplicate: int | str, into: int | str) -> TicketSummary:
+    """Merge a duplicate into another ticket of the same requester: the duplicate is
+    closed (its messages stay on it, a copy goes to the kept ticket as an internal
+    note), replies to its messages in the chat now thread to the kept ticket, and
+    the requester is told. Both must be in the staff member's queues."""
+    from tickets.models import ChatMessageLink
+
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        source = get_ticket(db, duplicate, for_update=True)
+        target = get_ticket(db, into, for_update=True)
+        for t in (source, target):
+            require_ticket_access(actor, t)
+            require_open(t)
+        if source.id == target.id:
+            raise CeresError(texts.ERR_MERGE_SAME.format(number=source.number))
+        if source.requester_chat_id != target.requester_chat_id:
+            raise CeresError(texts.ERR_MERGE_REQUESTER.format(source=source.number,
+                                                              target=target.number))
+        public = db.scalars(select(TicketMessage).where(
+            TicketMessage.ticket_id == source.id, TicketMessage.internal.is_(False))
+            .order_by(TicketMessage.id)).all()
+        lines = [texts.NOTE_MERGED_INTO.format(source=source.number, subject=source.subject)]
+        for m in public:
+            who = {"requester": source.requester_name, "system": "CERES Assist"}.get(
+                m.author_kind.value) or (m.staff.display_name if m.staff else "Support")
+            lines.append(f"[{m.created_at:%d/%m/%Y %H:%M}] {who} : {m.text}")
+        add_message(db, target, now, "\n".join(lines)[:20000], author_kind=AuthorKind.SYSTEM,
+                    internal=True)
+        add_event(db, target, now, "merge", actor=actor, old=source.number, new=target.number)
+        db.execute(update(ChatMessageLink).where(ChatMessageLink.ticket_id == source.id)
+                   .values(ticket_id=target.id).execution_options(synchronize_session=False))
+        announce(db, source, now, texts.MERGED, target=target.number)
+        source.context = {**dict(source.context or {}), "merged_into": target.number}
+        _change_status(db, source, actor, TicketStatus.CLOS, now, announce_it=False)
+        add_event(db, source, now, "merge", actor=actor, old=source.number, new=target.number,
+                  detail="doublon fusionné")
+        return summary(target)
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What a bulk action did: the tickets changed, and those refused with why."""
+
+    done: list[str]
+    refused: list[tuple[str, str]]
+
+
+def bulk_update(
+    core: Core, staff: str, numbers: list[str], *, assignee: str | None = None,
+    status: TicketStatus | str | None = None, queue: str | None = None,
+) -> BulkResult:
+    """One action on several tickets (assign — ``"-"`` for nobody —, status, or queue),
+    each through the same service as alone, each in its own transaction: a refused
+    one (not in the member's queues, same status…) does not stop the others."""
+    actions = [a for a in (assignee, status, queue) if a]
+    if len(actions) != 1:
+        raise InvalidInput(texts.ERR_BULK_ONE_ACTION)
+    done: list[str] = []
+    refused: list[tuple[str, str]] = []
+    for number in dict.fromkeys(n.strip() for n in numbers if n and n.strip()):
+        try:
+            if assignee:
+                assign(core, staff, number, None if assignee == "-" else assignee)
+            elif status:
+                set_status(core, staff, number, status)
+            else:
+                move_to_queue(core, staff, number, queue or "")
+        except CeresError as exc:
+            refused.append((number, exc.message))
+        else:
+            done.append(number)
+    return BulkResult(done, refused)
+
+
 def close_expired_resolved(core: Core) -> list[str]:
     """Close the tickets resolved for longer than their queue's reopening delay
     (a periodic job); returns their numbers."""

@@ -55,10 +55,12 @@ from tickets.escalation import (
 from tickets.handling import (
     AT_RISK_MINUTES,
     UNASSIGNED,
+    BulkResult,
     Change,
     QueueOverview,
     ReplyResult,
     assign,
+    bulk_update,
     changes_since,
     claim,
     close_expired_resolved,
@@ -67,6 +69,7 @@ from tickets.handling import (
     list_queue,
     list_tickets,
     mark_seen,
+    merge_tickets,
     move_to_queue,
     my_work,
     queue_members,
@@ -99,7 +102,7 @@ from tickets.staff import (
 )
 
 __all__ = [
-    "requester_context", "Change", "changes_since", "mark_seen", "my_work",
+    "requester_context", "BulkResult", "bulk_update", "merge_tickets", "Change", "changes_since", "mark_seen", "my_work",
     "PLACEHOLDERS", "MacroView", "delete_macro", "list_macros", "save_macro",
     "TARGET_AMBIGUOUS", "TARGET_NONE", "TARGET_REPLY", "TARGET_SINGLE", "RequesterTarget",
     "remember_chat_message", "resolve_requester_target", "deactivate_staff",

@@ -96,6 +96,10 @@ TAKEN_OVER = (
     "Une personne {de_queue} a pris en charge votre demande {number} : vos messages "
     "dans cette conversation lui sont transmis. " + REPLY_HINT
 )
+MERGED = (
+    "Votre demande {number} a été regroupée avec votre demande {target}, qui porte sur le "
+    "même sujet : la suite se passe sur {target}."
+)
 MOVED = "Votre demande {number} a été transmise à une autre équipe : {queue_subject}."
 
 #: Routing explanation when the natural queue has nobody (R-ASS-2 reading).
@@ -115,6 +119,7 @@ NOTE_DELIVERY_FAILED = (
     "⚠ Le message n° {message_id} n'a pas pu être remis au demandeur après {attempts} "
     "essais ({error})."
 )
+NOTE_MERGED_INTO = "Demande {source} (« {subject} ») fusionnée dans celle-ci. Ses échanges :"
 NOTE_REOPENED = "Le demandeur a répondu dans le délai : la demande est rouverte."
 NOTE_FOLLOW_UP = "Suite de la demande {number}, close ou résolue depuis plus de {days} jours."
 
@@ -150,6 +155,13 @@ ERR_MACRO_BRACES = (
 )
 ERR_MACRO_PLACEHOLDER = "Champ inconnu dans le modèle : {{{name}}}. Champs possibles : {known}."
 ERR_MACRO_STATUS = "Un modèle ne peut pas remettre une demande au statut « nouveau »."
+ERR_MERGE_SAME = "Une demande ne peut pas être fusionnée avec elle-même ({number})."
+ERR_MERGE_REQUESTER = (
+    "Les demandes {source} et {target} n'ont pas le même demandeur : elles ne peuvent pas "
+    "être fusionnées."
+)
+ERR_BULK_ONE_ACTION = "Choisissez une action (attribuer, statut ou transfert) pour les demandes cochées."
+ERR_BULK_NONE = "Cochez au moins une demande."
 ERR_ASSIGNEE_NOT_MEMBER = "{staff} ne fait pas partie de la file « {queue} »."
 ERR_STATUS_UNKNOWN = (
     "Statut inconnu : « {value} ». Statuts possibles : nouveau, en cours, en attente du "
@@ -192,6 +204,7 @@ EVENT_LABELS: dict[str, str] = {
     "follow_up": "suite ouverte",
     "delivery_failed": "échec d'envoi",
     "requester_reply": "message du demandeur",
+    "merge": "fusion",
 }
 
 

@@ -18,6 +18,7 @@ def setup_routes(app: web.Application, static_dir) -> None:
     r.add_get("/", queues.overview, name="home")
     r.add_get("/files/{code}", queues.queue_page, name="queue")
     r.add_get("/files/{code}/flux", queues.queue_stream, name="queue-stream")
+    r.add_post("/files/{code}/lot", queues.queue_bulk, name="queue-bulk")
     r.add_get("/files/{code}/modeles", macros.macros_page, name="macros")
     r.add_post("/files/{code}/modeles", macros.macro_save, name="macro-save")
     r.add_post("/files/{code}/modeles/{macro_id:\\d+}/supprimer", macros.macro_delete,

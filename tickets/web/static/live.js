@@ -13,6 +13,11 @@
 
   function refresh(note) {
     if (busy) { pending = note; return; }
+    if (document.querySelector("[data-live-region] input:checked")) {
+      // tickets are being selected: do not pull the rows from under the agent
+      say(note + " — rechargez la page après votre action pour voir les changements.");
+      return;
+    }
     busy = true;
     fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) { return response.ok ? response.text() : null; })

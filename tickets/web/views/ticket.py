@@ -19,6 +19,7 @@ from tickets.services import (
     hand_back_to_bot,
     list_macros,
     mark_seen,
+    merge_tickets,
     move_to_queue,
     queue_members,
     requester_context,
@@ -58,7 +59,7 @@ NOBODY = "-"
 
 
 
-def _queue_choices(current: str, staffed: frozenset[str]) -> list[tuple[str, str, bool]]:
+def queue_choices(current: str, staffed: frozenset[str]) -> list[tuple[str, str, bool]]:
     """(code, name, has staff) of the queues a ticket may be moved to; the staffed ones
     and the UD queues that have staff, then the others (shown disabled)."""
     codes = [c for c in standard_queue_codes() if c != current]
@@ -123,7 +124,7 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
         "delivery_failed": any(e.action == "delivery_failed" for e in detail.events),
         "statuses": [(s.value, STATUS_LABELS[s]) for s in TicketStatus],
         "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority],
-        "queue_choices": _queue_choices(detail.ticket.queue, staffed),
+        "queue_choices": queue_choices(detail.ticket.queue, staffed),
         "macros": macros,
         "around": around,
         "live_url": url_for(request, "ticket-stream", number=detail.ticket.number),
@@ -292,6 +293,17 @@ async def move(request, login, number, form):
     raise redirect(request, "home", flash=message)
 
 
+@_action()
+async def merge(request, login, number, form):
+    into = str(form.get("into", "")).strip()
+    if not into:
+        raise CeresError("Indiquez le numéro de la demande à garder.")
+    kept = await call(request, merge_tickets, login, number, into)
+    raise redirect(request, "ticket", flash=(
+        f"Demande {number} fusionnée dans {kept.number} : le demandeur en est informé, "
+        "ses échanges sont repris en note interne."), number=kept.number)
+
+
 ACTIONS: dict[str, Callable] = {
     "repondre": reply,
     "note": note,
@@ -301,4 +313,5 @@ ACTIONS: dict[str, Callable] = {
     "priorite": priority,
     "rendre": hand_back,
     "transferer": move,
+    "fusionner": merge,
 }
