@@ -70,6 +70,7 @@ def render(request: web.Request, template: str, context: dict[str, Any] | None =
         "error": None,
         "live_url": None,
         "show_queue": False,
+        "bulk": False,
     }
     values.update(context or {})
     html = request.app[JINJA].get_template(template).render(values)
