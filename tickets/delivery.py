@@ -55,6 +55,8 @@ class DeliveryItem:
     idempotency_key: str
     attempt: int
     lease_token: str
+    #: A file to send with the text, as a document (:func:`tickets.services.delivery_file`).
+    attachment_id: int | None = None
 
 
 def _claimable(now):
@@ -101,7 +103,7 @@ def _pending(core: Core, limit: int, lease_seconds: int) -> list[DeliveryItem]:
             d = db.get(Delivery, delivery_id, populate_existing=True)
             ticket = db.get(Ticket, d.ticket_id)
             items.append(DeliveryItem(d.id, d.ticket_id, ticket.number or "", d.chat_id, d.text,
-                                      d.idempotency_key, d.attempts, token))
+                                      d.idempotency_key, d.attempts, token, d.attachment_id))
             if len(items) >= limit:
                 break
     return items

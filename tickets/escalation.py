@@ -128,6 +128,8 @@ class RequesterMessageResult:
     message_id: int
     reopened: bool = False
     follow_up: TicketOpened | None = None
+    #: The file stored with the message (:func:`tickets.attachments.add_requester_attachment`).
+    attachment_id: int | None = None
 
 
 def open_ticket(

@@ -53,6 +53,7 @@ from tickets._common import (
     staffed_queue_codes,
     summary,
 )
+from tickets.attachments import new_attachment, ticket_attachments
 from tickets.hours import due_at
 from tickets.models import (
     OPEN_STATUSES,
@@ -166,27 +167,31 @@ def assign(core: Core, staff: str, ticket_id: int | str, assignee: str | None) -
 
 def staff_reply(
     core: Core, staff: str, ticket_id: int | str, text: str, *, internal: bool = False,
-    status: TicketStatus | str | None = None,
+    status: TicketStatus | str | None = None, file=None,
 ) -> ReplyResult:
     """A public reply (queued for the requester's chat) or an internal note.
 
     The first public reply records the first-response time; replying to an
     unassigned ticket takes it (if nobody took it meanwhile). ``status``: then change
     the ticket's status in the same transaction (a macro's « puis résolu »), the
-    requester being told after the reply.
+    requester being told after the reply. ``file``: a ``(CheckedFile, storage key)``
+    stored with the message (:func:`tickets.attachments.staff_reply_with_file`).
     """
     body = clean_text(text)
     new_status = parse_status(status) if status else None
-    return retry_if_locked(lambda: _staff_reply(core, staff, ticket_id, body, internal, new_status))
+    return retry_if_locked(lambda: _staff_reply(core, staff, ticket_id, body, internal, new_status,
+                                                file))
 
 
 def _staff_reply(core: Core, staff: str, ticket_id: int | str, body: str, internal: bool,
-                 new_status: TicketStatus | None = None) -> ReplyResult:
+                 new_status: TicketStatus | None = None, file=None) -> ReplyResult:
     now = core.clock.now()
     with _open_ticket_for(core, staff, ticket_id) as (db, actor, ticket):
         if internal:
             message, _ = add_message(db, ticket, now, body, author_kind=AuthorKind.STAFF,
                                      staff=actor, internal=True)
+            if file is not None:
+                new_attachment(db, ticket.id, message.id, "staff", file[0], file[1], now, actor.id)
             add_event(db, ticket, now, "note", actor=actor, new=f"message {message.id}")
             return ReplyResult(summary(ticket), message.id, None)
         if ticket.assignee_id is None:
@@ -209,6 +214,10 @@ def _staff_reply(core: Core, staff: str, ticket_id: int | str, body: str, intern
         deliver = texts.STAFF_REPLY.format(number=ticket.number, text=body, staff=actor.display_name)
         message, delivery = add_message(db, ticket, now, body, author_kind=AuthorKind.STAFF,
                                         staff=actor, deliver_text=deliver)
+        if file is not None:
+            row = new_attachment(db, ticket.id, message.id, "staff", file[0], file[1], now, actor.id)
+            if delivery is not None:
+                delivery.attachment_id = row.id
         add_event(db, ticket, now, "reply", actor=actor, new=f"message {message.id}")
         if new_status is not None and new_status is not ticket.status:
             _change_status(db, ticket, actor, new_status, now)
@@ -423,6 +432,7 @@ def get_ticket_detail(core: Core, staff: StaffRef, ticket_id: int | str) -> Tick
         ).all()
         rating = db.scalar(select(Rating).where(Rating.ticket_id == ticket.id))
         parent = db.get(Ticket, ticket.parent_id) if ticket.parent_id else None
+        files = ticket_attachments(db, ticket.id)
         return TicketDetail(
             ticket=summary(ticket),
             sla=sla_view(ticket, ticket.queue, now),
@@ -431,7 +441,7 @@ def get_ticket_detail(core: Core, staff: StaffRef, ticket_id: int | str) -> Tick
             context=dict(ticket.context or {}),
             requester_login=ticket.requester_login,
             parent_number=parent.number if parent else None,
-            messages=[_staff_view(m, ticket) for m in messages],
+            messages=[_staff_view(m, ticket, files.get(m.id, ())) for m in messages],
             events=[EventView(e.at, e.actor_label, e.action, e.old_value, e.new_value, e.detail)
                     for e in events],
             rating=rating.score if rating else None,
@@ -483,14 +493,15 @@ def requester_context(core: Core, staff: StaffRef, ticket_id: int | str,
         )
 
 
-def _staff_view(m: TicketMessage, ticket: Ticket) -> MessageView:
+def _staff_view(m: TicketMessage, ticket: Ticket, files=()) -> MessageView:
     if m.author_kind is AuthorKind.REQUESTER:
         author = ticket.requester_name
     elif m.author_kind is AuthorKind.SYSTEM:
         author = "CERES Assist"
     else:
         author = m.staff.display_name if m.staff else "Support"
-    return MessageView(m.id, m.author_kind.value, author, m.internal, m.text, m.created_at)
+    return MessageView(m.id, m.author_kind.value, author, m.internal, m.text, m.created_at,
+                       tuple(files))
 
 
 def _status_filter(status: TicketStatus | str | None | list) -> list[TicketStatus] | None:

@@ -250,8 +250,39 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: A file sent with the message (a document in the chat).
+    attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("helpdesk_attachments.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class Attachment(Base):
+    """A file of a ticket: sent by the requester in the chat, or by staff with a reply.
+
+    The bytes are stored outside the web root (:class:`tickets.attachments.AttachmentStore`)
+    under a random name; only staff of the ticket's queue can download it.
+    """
+
+    __tablename__ = "helpdesk_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("helpdesk_tickets.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("helpdesk_messages.id", ondelete="SET NULL")
+    )
+    #: ``requester`` or ``staff``.
+    direction: Mapped[str] = mapped_column(String(10))
+    filename: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_staff.id"))
+    created_at: Mapped[datetime]
 
 
 class Rating(Base):
@@ -406,7 +437,7 @@ class LoginThrottle(Base):
 
 
 __all__ = [
-    "AuthorKind", "ChatMessageLink", "Delivery", "LoginThrottle", "Macro", "StaffSession",
+    "Attachment", "AuthorKind", "ChatMessageLink", "Delivery", "LoginThrottle", "Macro", "StaffSession",
     "TicketRead",
     "UsedFormToken", "DeliveryStatus", "OPEN_STATUSES", "PRIORITY_LABELS",
     "PRIORITY_RANK", "Priority", "Queue", "RUNNING_STATUSES", "Rating", "STATUS_LABELS",

@@ -25,6 +25,16 @@ from tickets._common import (
     parse_status,
     parse_ticket_ref,
 )
+from tickets.attachments import (
+    MAX_BYTES,
+    AttachmentStore,
+    AttachmentView,
+    add_requester_attachment,
+    check_file,
+    delivery_file,
+    open_attachment,
+    staff_reply_with_file,
+)
 from tickets.delivery import (
     DeliveryItem,
     mark_delivered,
@@ -102,6 +112,8 @@ from tickets.staff import (
 )
 
 __all__ = [
+    "MAX_BYTES", "AttachmentStore", "AttachmentView", "add_requester_attachment", "check_file",
+    "delivery_file", "open_attachment", "staff_reply_with_file",
     "requester_context", "BulkResult", "bulk_update", "merge_tickets", "Change", "changes_since", "mark_seen", "my_work",
     "PLACEHOLDERS", "MacroView", "delete_macro", "list_macros", "save_macro",
     "TARGET_AMBIGUOUS", "TARGET_NONE", "TARGET_REPLY", "TARGET_SINGLE", "RequesterTarget",

@@ -108,6 +108,10 @@ UNSTAFFED_FALLBACK = (
     "CERES Assist, l'assistance la lui transmettra"
 )
 
+#: The message stored for a file sent without text, and the caption of a staff file.
+ATTACHMENT_MESSAGE = "(pièce jointe : {name})"
+ATTACHMENT_CAPTION = "Pièce jointe – demande {number} : {name}"
+
 # -- to staff (internal notes written by the system) ------------------------------------
 
 NOTE_BLOCKED = (
@@ -162,6 +166,10 @@ ERR_MERGE_REQUESTER = (
 )
 ERR_BULK_ONE_ACTION = "Choisissez une action (attribuer, statut ou transfert) pour les demandes cochées."
 ERR_BULK_NONE = "Cochez au moins une demande."
+ERR_ATTACHMENT_EMPTY = "Le fichier est vide."
+ERR_ATTACHMENT_TOO_BIG = "Le fichier est trop volumineux ({size} Mo, {limit} Mo au plus)."
+ERR_ATTACHMENT_TYPE = "Ce type de fichier n'est pas accepté : envoyez un fichier {accepted}."
+ERR_ATTACHMENT_UNKNOWN = "Cette pièce jointe est introuvable."
 ERR_ASSIGNEE_NOT_MEMBER = "{staff} ne fait pas partie de la file « {queue} »."
 ERR_STATUS_UNKNOWN = (
     "Statut inconnu : « {value} ». Statuts possibles : nouveau, en cours, en attente du "

@@ -102,6 +102,8 @@ class MessageView:
     internal: bool
     text: str
     created_at: datetime
+    #: Files of the message (:class:`tickets.attachments.AttachmentView`).
+    attachments: tuple = ()
 
 
 

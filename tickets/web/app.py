@@ -24,10 +24,12 @@ import jinja2
 from aiohttp import web
 
 from ceres_core.core import Core
+from tickets.attachments import MAX_BYTES, AttachmentStore
 from tickets.dashboard_store import LoginLimits
 from tickets.web import formatting, live
 from tickets.web.keys import (
     ARTICLES,
+    ATTACHMENTS,
     CODEC,
     CORE,
     EXECUTOR,
@@ -63,6 +65,7 @@ def create_app(
     login_limits: LoginLimits | None = None,
     unanswered_limit: int = 10,
     live_interval: float = 1.0,
+    attachments: AttachmentStore | None = None,
 ) -> web.Application:
     """The dashboard for ``core``.
 
@@ -73,10 +76,11 @@ def create_app(
     like https (dashboard behind a TLS-terminating proxy). ``login_limits``: login
     attempts allowed per account and per address (:class:`LoginLimits`).
     ``live_interval``: seconds between two looks for changes (live pages).
+    ``attachments``: where ticket files are stored (default ``CERES_ATTACHMENTS_DIR``).
     """
     app = web.Application(
         middlewares=[session_middleware, headers_middleware, error_middleware, csrf_middleware],
-        client_max_size=256 * 1024,
+        client_max_size=MAX_BYTES + 256 * 1024,  # a reply with its file
     )
     app[CORE] = core
     app[CODEC] = SessionCodec(secret)
@@ -85,6 +89,7 @@ def create_app(
     app[ARTICLES] = list(articles) if articles is not None else _default_articles()
     app[SETTINGS] = {"secure_cookies": secure_cookies, "unanswered_limit": unanswered_limit}
     app[JINJA] = _jinja_env()
+    app[ATTACHMENTS] = attachments or AttachmentStore.from_env()
     app.cleanup_ctx.append(_worker_threads)
     live.install(app, core, live_interval)
     setup_routes(app, STATIC_DIR)

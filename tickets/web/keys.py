@@ -11,6 +11,7 @@ import jinja2
 from aiohttp import web
 
 from ceres_core.core import Core
+from tickets.attachments import AttachmentStore
 from tickets.dashboard_store import LoginLimits
 from tickets.web.security import FormTokens, SessionCodec, WebSession
 
@@ -21,6 +22,7 @@ LOGIN_LIMITS = web.AppKey("login_limits", LoginLimits)
 JINJA = web.AppKey("jinja", jinja2.Environment)
 ARTICLES = web.AppKey("articles", list)
 SETTINGS = web.AppKey("settings", dict)
+ATTACHMENTS = web.AppKey("attachments", AttachmentStore)
 #: Worker threads running the (blocking) services; shut down by the app's cleanup context.
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
 

@@ -28,6 +28,7 @@ def setup_routes(app: web.Application, static_dir) -> None:
     r.add_get("/mon-travail/flux", queues.my_work_stream, name="my-work-stream")
     r.add_get("/demandes/{number}", ticket.ticket_page, name="ticket")
     r.add_get("/demandes/{number}/flux", ticket.ticket_stream, name="ticket-stream")
+    r.add_get("/pieces-jointes/{attachment_id}", ticket.download, name="attachment")
     r.add_post("/demandes/{number}/inserer", ticket.insert_canned, name="ticket-inserer")
     for slug, handler in ticket.ACTIONS.items():
         r.add_post(f"/demandes/{{number}}/{slug}", handler, name=f"ticket-{slug}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -21,11 +22,13 @@ from tickets.services import (
     mark_seen,
     merge_tickets,
     move_to_queue,
+    open_attachment,
     queue_members,
     requester_context,
     set_priority,
     set_status,
     staff_reply,
+    staff_reply_with_file,
     staffed_queues,
 )
 from tickets.texts import EVENT_LABELS, event_value
@@ -43,7 +46,7 @@ from tickets.web.helpers import (
     staff_view,
     url_for,
 )
-from tickets.web.keys import ARTICLES, MY_QUEUES
+from tickets.web.keys import ARTICLES, ATTACHMENTS, MY_QUEUES
 
 #: Context keys shown in the "objets concernés" box, with their French labels.
 CONTEXT_LABELS: tuple[tuple[str, str], ...] = (
@@ -148,6 +151,21 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
 
 
 @staff_view
+async def download(request: web.Request) -> web.StreamResponse:
+    """A ticket's file, for staff of its queue only, always as a download."""
+    try:
+        attachment_id = int(request.match_info["attachment_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    view, data = await call(request, open_attachment, request.app[ATTACHMENTS],
+                            session_of(request).login, attachment_id)
+    disposition = f"attachment; filename*=UTF-8''{quote(view.filename)}"
+    return web.Response(body=data, content_type=view.content_type, headers={
+        "Content-Disposition": disposition, "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
+@staff_view
 async def ticket_stream(request: web.Request) -> web.StreamResponse:
     """The ticket's changes as server-sent events (access checked first)."""
     detail = await call(request, get_ticket_detail, session_of(request).login,
@@ -230,11 +248,25 @@ async def insert_canned(request: web.Request) -> web.StreamResponse:
                                        "article": article_id})
 
 
+def _uploaded(form) -> tuple[str, bytes] | None:
+    """The file joined to a form (``fichier``), if one was chosen."""
+    field = form.get("fichier")
+    if field is None or isinstance(field, str) or not getattr(field, "filename", None):
+        return None
+    data = field.file.read()
+    return (field.filename, data) if data or field.filename else None
+
+
 @_action("reply")
 async def reply(request, login, number, form):
     then = str(form.get("then_status", "")).strip() or None
-    result = await call(request, staff_reply, login, number, str(form.get("text", "")),
-                        status=then)
+    upload = _uploaded(form)
+    if upload is not None:
+        result = await call(request, staff_reply_with_file, request.app[ATTACHMENTS], login,
+                            number, str(form.get("text", "")), upload[0], upload[1], status=then)
+    else:
+        result = await call(request, staff_reply, login, number, str(form.get("text", "")),
+                            status=then)
     message = "Réponse enregistrée : elle est envoyée au demandeur dans sa conversation."
     if then:
         message += f" Statut : {result.ticket.status_label}."
