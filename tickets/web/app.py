@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
@@ -88,7 +89,7 @@ def create_app(
     app[LOGIN_LIMITS] = login_limits or LoginLimits()
     app[ARTICLES] = list(articles) if articles is not None else _default_articles()
     app[SETTINGS] = {"secure_cookies": secure_cookies, "unanswered_limit": unanswered_limit}
-    app[JINJA] = _jinja_env()
+    _setup_templates(app)
     app[ATTACHMENTS] = attachments or AttachmentStore.from_env()
     app.cleanup_ctx.append(_worker_threads)
     live.install(app, core, live_interval)
@@ -116,20 +117,23 @@ def _default_articles() -> list:
         return []
 
 
-def _jinja_env() -> jinja2.Environment:
-    env = jinja2.Environment(
+def _setup_templates(app: web.Application) -> jinja2.Environment:
+    """Jinja2 through aiohttp-jinja2 (autoescaped, strict about undefined names)."""
+    env = aiohttp_jinja2.setup(
+        app,
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        filters={
+            "dt": formatting.fr_datetime,
+            "d": formatting.fr_date,
+            "duration": formatting.duration,
+            "pct": formatting.percent,
+            "dec": formatting.decimal,
+            "countdown": formatting.countdown,
+        },
     )
-    env.filters.update(
-        dt=formatting.fr_datetime,
-        d=formatting.fr_date,
-        duration=formatting.duration,
-        pct=formatting.percent,
-        dec=formatting.decimal,
-        countdown=formatting.countdown,
-    )
+    app[JINJA] = env
     return env

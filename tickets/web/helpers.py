@@ -8,10 +8,11 @@ from collections.abc import Awaitable, Callable
 from functools import partial, wraps
 from typing import Any
 
+import aiohttp_jinja2
 from aiohttp import web
 
 from ceres_core.errors import CeresError, NotFound
-from tickets.web.keys import CORE, EXECUTOR, FORM_TOKENS, JINJA, MY_QUEUES, SESSION
+from tickets.web.keys import CORE, EXECUTOR, FORM_TOKENS, MY_QUEUES, SESSION
 from tickets.web.security import CSRF_FIELD, FORM_TOKEN_FIELD, WebSession
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -73,8 +74,7 @@ def render(request: web.Request, template: str, context: dict[str, Any] | None =
         "bulk": False,
     }
     values.update(context or {})
-    html = request.app[JINJA].get_template(template).render(values)
-    return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
+    return aiohttp_jinja2.render_template(template, request, values, status=status)
 
 
 def staff_view(handler: Handler) -> Handler:
