@@ -706,3 +706,15 @@ async def test_defect_6_assign_sends_taken_over_and_search_finds_accented_names(
     for query in ("helene", "HÉLÈNE", "Lefevre", "colis de dte"):
         assert linked(await (await client.get("/files/gev-btp", params={"q": query})).text()) == {
             opened.number}, query
+
+
+async def test_defect_6_after_losing_a_claim_back_on_the_ticket_page(client, desk):
+    opened = dte_ticket(desk)
+    token = await logged_in(client, "alice")
+    page = await (await client.get(f"/demandes/{opened.number}")).text()
+    claim(desk, "bob", opened.number)  # Bob was quicker
+    resp = await client.post(f"/demandes/{opened.number}/prendre", allow_redirects=False,
+                             data={"csrf_token": token, "form_token": _form_token(page)})
+    assert resp.status == 303 and resp.headers["Location"] == f"/demandes/{opened.number}"
+    html = await (await client.get(resp.headers["Location"])).text()
+    assert 'role="alert"' in html and "prise en charge par Bob GEV" in html
