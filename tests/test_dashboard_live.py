@@ -106,3 +106,19 @@ async def test_unread_and_requester_replied_markers_and_my_work(desk):
                           data={"csrf_token": token, "text": "Nous relançons."})
         html = await (await client.get("/files/gev-btp")).text()
         assert "le demandeur a répondu" not in html  # answered since
+
+
+async def test_a_colleague_on_the_same_ticket_is_shown(desk, clock):
+    from tickets.services import mark_seen, ticket_viewers
+
+    opened = dte(desk)
+    mark_seen(desk, "bob", opened.number)
+    assert [name for name, _ in ticket_viewers(desk, "alice", opened.number)] == ["Bob GEV"]
+    assert ticket_viewers(desk, "bob", opened.number) == []  # not oneself
+    app = create_app(desk, secret=SECRET, articles=[])
+    async with FormClient(TestServer(app)) as client:
+        await logged_in(client, "alice")
+        html = await (await client.get(f"/demandes/{opened.number}")).text()
+        assert "Bob GEV a ouvert cette demande il y a moins de 10 minutes" in html
+    clock.advance(minutes=11)
+    assert ticket_viewers(desk, "alice", opened.number) == []

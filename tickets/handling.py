@@ -615,6 +615,29 @@ def mark_seen(core: Core, staff: str, ticket_id: int | str) -> None:
         retry_if_locked(run)
 
 
+#: A colleague who opened a ticket this recently is shown as working on it.
+VIEWER_MINUTES = 10
+
+
+def ticket_viewers(core: Core, staff: str, ticket_id: int | str) -> list[tuple[str, datetime]]:
+    """(name, since) of the colleagues who opened this ticket in the last
+    :data:`VIEWER_MINUTES` minutes: a warning that someone else may be answering."""
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        ticket = get_ticket(db, ticket_id)
+        require_ticket_access(actor, ticket)
+        rows = db.execute(
+            select(StaffAccount.display_name, TicketRead.seen_at)
+            .join(TicketRead, TicketRead.staff_id == StaffAccount.id)
+            .where(TicketRead.ticket_id == ticket.id, StaffAccount.id != actor.id,
+                   StaffAccount.active.is_(True),
+                   TicketRead.seen_at >= now - timedelta(minutes=VIEWER_MINUTES))
+            .order_by(TicketRead.seen_at.desc())
+        ).all()
+        return [(name, seen) for name, seen in rows]
+
+
 def my_work(core: Core, staff: str, limit: int = 200) -> list[QueueRow]:
     """« Mon travail »: the open tickets assigned to the staff member across their
     queues, most urgent first (priority, then the due date shown), with markers."""

@@ -90,6 +90,7 @@ from tickets.handling import (
     staff_queues,
     staff_reply,
     staffed_queues,
+    ticket_viewers,
 )
 from tickets.macros import (
     PLACEHOLDERS,
@@ -114,7 +115,7 @@ from tickets.staff import (
 __all__ = [
     "MAX_BYTES", "AttachmentStore", "AttachmentView", "add_requester_attachment", "check_file",
     "delivery_file", "open_attachment", "staff_reply_with_file",
-    "requester_context", "BulkResult", "bulk_update", "merge_tickets", "Change", "changes_since", "mark_seen", "my_work",
+    "requester_context", "ticket_viewers", "BulkResult", "bulk_update", "merge_tickets", "Change", "changes_since", "mark_seen", "my_work",
     "PLACEHOLDERS", "MacroView", "delete_macro", "list_macros", "save_macro",
     "TARGET_AMBIGUOUS", "TARGET_NONE", "TARGET_REPLY", "TARGET_SINGLE", "RequesterTarget",
     "remember_chat_message", "resolve_requester_target", "deactivate_staff",

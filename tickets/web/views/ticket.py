@@ -30,6 +30,7 @@ from tickets.services import (
     staff_reply,
     staff_reply_with_file,
     staffed_queues,
+    ticket_viewers,
 )
 from tickets.texts import EVENT_LABELS, event_value
 from tickets.web import live
@@ -82,6 +83,7 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
     forms = dict(forms or {})
     macros = await call(request, list_macros, login, detail.ticket.queue)
     around = await call(request, requester_context, login, number)
+    viewers = await call(request, ticket_viewers, login, number)
     template_id = forms.pop("macro", None) or request.query.get("modele") or ""
     article_id = forms.pop("article", None) or request.query.get("article") or ""
     if "reply" not in forms and (template_id or article_id):
@@ -130,6 +132,7 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
         "queue_choices": queue_choices(detail.ticket.queue, staffed),
         "macros": macros,
         "around": around,
+        "viewers": viewers,
         "live_url": url_for(request, "ticket-stream", number=detail.ticket.number),
         "then_statuses": [(s.value, STATUS_LABELS[s]) for s in TicketStatus
                           if s is not TicketStatus.NOUVEAU],
