@@ -184,6 +184,7 @@ async def test_queue_page_updates_itself_while_another_agent_works(dashboard, co
                 open_ticket, core, Requester(2001, "Centre Nouveau"), "Colis abîmé", None,
                 RoutingInput(topic="dte-non-recu", sector="btp", session_kind="TP"))
             await expect(rows).to_have_count(4, timeout=10_000)
+            await expect(page.locator("#live-count")).to_have_text("4 demandes")
             await expect(page.locator("[data-live-status]")).to_contain_text(
                 f"Nouvelle demande : {opened.number}")
             await asyncio.to_thread(claim, core, "bob", numbers[1])

@@ -108,7 +108,7 @@ async def queue_bulk(request: web.Request) -> web.StreamResponse:
     try:
         if not numbers:
             raise CeresError(texts.ERR_BULK_NONE)
-        if action not in fields:
+        if action not in fields or not str(form.get(fields[action], "")).strip():
             raise CeresError(texts.ERR_BULK_ONE_ACTION)
         await spend_form(request, form)
     except FormSpent:
