@@ -198,6 +198,10 @@ def _take(core: Core, login: str, address: str, limits: LoginLimits) -> bool:
                 },
             ).returning(LoginThrottle.attempts)
             counts[key] = db.execute(stmt).scalar_one()
+    # forget the windows that ended (indexed; keeps the table small under a spray), in a
+    # transaction of its own so that it never holds the counters' rows
+    with core.transaction() as db:
+        db.execute(delete(LoginThrottle).where(LoginThrottle.window_start < horizon))
     return counts[account_key] <= limits.per_account and counts[address_key] <= limits.per_address
 
 

@@ -433,7 +433,7 @@ class LoginThrottle(Base):
     #: ``compte:<login>`` or ``adresse:<ip>``.
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     attempts: Mapped[int] = mapped_column(Integer)
-    window_start: Mapped[datetime]
+    window_start: Mapped[datetime] = mapped_column(index=True)
 
 
 __all__ = [

@@ -27,6 +27,8 @@ def upgrade() -> None:
     sa.Column('window_start', ceres_core.models.base.AwareDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_helpdesk_login_throttle'))
     )
+    with op.batch_alter_table('helpdesk_login_throttle', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_helpdesk_login_throttle_window_start'), ['window_start'], unique=False)
     op.create_table('helpdesk_staff_sessions',
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('staff_id', sa.Integer(), nullable=False),
@@ -52,5 +54,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_helpdesk_staff_sessions_staff_id'))
 
     op.drop_table('helpdesk_staff_sessions')
+    with op.batch_alter_table('helpdesk_login_throttle', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_helpdesk_login_throttle_window_start'))
     op.drop_table('helpdesk_login_throttle')
     # ### end Alembic commands ###
