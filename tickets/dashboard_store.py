@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ceres_core.core import Core
+from ceres_core.errors import CeresError
 from tickets._common import retry_if_locked
 from tickets.models import LoginThrottle, StaffAccount, StaffSession, UsedFormToken
 
@@ -173,7 +175,13 @@ def take_login_attempt(core: Core, login: str, address: str,
                        limits: LoginLimits = LoginLimits()) -> bool:
     """Count one login attempt for the account and the address (atomically, before
     any password check); ``False`` when either is over its limit: refuse at once."""
-    return retry_if_locked(lambda: _take(core, login, address, limits))
+    allowed = retry_if_locked(lambda: _take(core, login, address, limits))
+    # Forget the windows that ended (indexed; keeps the table small under a spray), in a
+    # transaction of its own so that it never holds the counters' rows; best effort.
+    horizon = core.clock.now() - timedelta(seconds=limits.window_seconds)
+    with suppress(CeresError, OperationalError), core.transaction() as db:
+        db.execute(delete(LoginThrottle).where(LoginThrottle.window_start < horizon))
+    return allowed
 
 
 def _keys(login: str, address: str) -> tuple[str, str]:
@@ -198,10 +206,6 @@ def _take(core: Core, login: str, address: str, limits: LoginLimits) -> bool:
                 },
             ).returning(LoginThrottle.attempts)
             counts[key] = db.execute(stmt).scalar_one()
-    # forget the windows that ended (indexed; keeps the table small under a spray), in a
-    # transaction of its own so that it never holds the counters' rows
-    with core.transaction() as db:
-        db.execute(delete(LoginThrottle).where(LoginThrottle.window_start < horizon))
     return counts[account_key] <= limits.per_account and counts[address_key] <= limits.per_address
 
 
