@@ -13,7 +13,8 @@ server, logs in like a browser and times full page renders (HTTP GET → 200, HT
 read) of:
 
 * the queue page of the busiest queue, first page: default (open tickets), every
-  status, filters (priority + assignee), search by requester name and by number;
+  status, filters (priority + assignee), search by requester name and by number,
+  accent-insensitive search across the message texts (a town, a session number);
 * the report page over one month and over one year;
 * the queues overview;
 
@@ -103,6 +104,11 @@ class FillReport:
     seconds: float
     busiest_total: int
     busiest_open: int
+
+
+#: Towns named in the requesters' messages (searched accent-insensitively).
+CITIES = ["Évry", "Besançon", "Nîmes", "Orléans", "Saint-Étienne", "Angoulême", "Pointe-à-Pitre",
+          "Montbéliard", "Béziers", "Créteil", "Lyon", "Rennes", "Brest", "Caen", "Metz"]
 
 
 def _weights(codes: list[str]) -> list[float]:
@@ -211,7 +217,8 @@ def fill(core: Core, n_tickets: int, seed: int = 7) -> FillReport:
         message_id += 1
         messages.append({"id": message_id, "ticket_id": ticket_id, "author_kind": "requester",
                          "staff_id": None, "internal": False, "created_at": created,
-                         "text": f"{subject}. La session commence bientôt, merci de votre aide."})
+                         "text": f"{subject}. Session {rng.randrange(10**6):06d} à "
+                                 f"{rng.choice(CITIES)} : elle commence bientôt, merci de votre aide."})
         if fr_at is not None:
             message_id += 1
             messages.append({"id": message_id, "ticket_id": ticket_id, "author_kind": "staff",
@@ -303,6 +310,11 @@ async def time_pages(core: Core, repeat: int, log) -> list[Timing]:
         ("file : recherche « dupont » (ouvertes)", member, f"/files/{BUSIEST}?q=dupont"),
         ("file : recherche « dupont » (toutes)", member, f"/files/{BUSIEST}?q=dupont&statut=toutes"),
         ("file : recherche d'un numéro (toutes)", member, f"/files/{BUSIEST}?q={sample}&statut=toutes"),
+        # accent-insensitive search across message texts (trigram index on PostgreSQL)
+        ("file : recherche dans les messages « evry » (toutes)", member,
+         f"/files/{BUSIEST}?q=evry&statut=toutes"),
+        ("file : recherche dans les messages « 12345 » (toutes)", member,
+         f"/files/{BUSIEST}?q=12345&statut=toutes"),
         ("rapport : un mois", member, "/rapport?du=2026-10-01&au=2026-10-31"),
         ("rapport : un an", member, "/rapport?du=2025-11-01&au=2026-10-31"),
         ("rapport : un mois", "national", "/rapport?du=2026-10-01&au=2026-10-31"),

@@ -5,7 +5,10 @@ An asyncio task started in the Application's ``post_init`` and stopped with the 
 batch, the oldest unsent message of each chat first) and for each entry:
 
 * sends it (plain text: the outbox holds no markup); the *résolu* announcement gets
-  the 1–5 rating buttons;
+  the 1–5 rating buttons; an entry with a file (a staff attachment) is sent as a
+  document, the text as its caption (or before it, when longer than Telegram's
+  caption limit). Every message sent is recorded with its ticket by
+  ``mark_delivered``, so that a Telegram reply to it is threaded to that ticket;
 * writes ``bot_sent_delivery`` right after Telegram's success, then calls
   ``mark_delivered``. If the worker stops between the two (crash, database error),
   the entry comes back when its lease expires and the stored row says it was sent:
@@ -40,6 +43,7 @@ from bot.state import ButtonSpec
 from ceres_core.core import Core
 from ceres_core.errors import CeresError
 from tickets import services as ticket_services
+from tickets import texts as ticket_texts
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,8 @@ BATCH = 20
 LEASE_SECONDS = 60
 #: seconds between two closings of the expired resolved tickets.
 CLOSE_INTERVAL = 600.0
+#: Telegram's limit on a document's caption (characters).
+CAPTION_LIMIT = 1024
 
 
 def sent_message_id(core: Core, key: str) -> int | None | bool:
@@ -92,7 +98,8 @@ class DeliveryWorker:
     """Sends the outbox; :meth:`run_once` does one pass (tests call it directly)."""
 
     def __init__(self, bot: Bot, svc: Services, *, interval: float = 2.0, batch: int = BATCH,
-                 lease_seconds: int = LEASE_SECONDS, close_interval: float = CLOSE_INTERVAL) -> None:
+                 lease_seconds: int = LEASE_SECONDS, close_interval: float = CLOSE_INTERVAL,
+                 store: ticket_services.AttachmentStore | None = None) -> None:
         self.bot = bot
         self.svc = svc
         self.interval = interval
@@ -102,6 +109,8 @@ class DeliveryWorker:
         self._next_close = 0.0  # loop time of the next closing (at start: now)
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
+        #: Where staff attachments are read from (``CERES_ATTACHMENTS_DIR``).
+        self.store = store or ticket_services.AttachmentStore.from_env()
 
     @property
     def core(self) -> Core:
@@ -181,7 +190,7 @@ class DeliveryWorker:
             markup = await run_sync(keyboards.build, self.svc.store, item.chat_id,
                                     rating_rows(item.ticket_id))
         try:
-            message = await self.bot.send_message(item.chat_id, item.text, reply_markup=markup)
+            message = await self.send(item, markup)
         except Forbidden as exc:
             log.info("chat %s blocked the bot (%s)", item.chat_id, exc)
             numbers = await run_sync(ticket_services.mark_requester_blocked, self.core, item.chat_id)
@@ -193,6 +202,24 @@ class DeliveryWorker:
             return
         await run_sync(remember_sent, self.core, item, message.message_id)
         await run_sync(ticket_services.mark_delivered, self.core, item.id, message.message_id)
+
+
+    async def send(self, item: ticket_services.DeliveryItem, markup):
+        """The entry's text, or its file as a document with the text as caption."""
+        if item.attachment_id is None:
+            return await self.bot.send_message(item.chat_id, item.text, reply_markup=markup)
+        try:
+            name, data = await run_sync(ticket_services.delivery_file, self.core, self.store,
+                                        item.attachment_id)
+        except CeresError:  # the file is gone: the text still goes, with a word about it
+            log.warning("attachment %s of delivery %s missing", item.attachment_id, item.id)
+            return await self.bot.send_message(item.chat_id, item.text, reply_markup=markup)
+        caption = item.text
+        if len(caption) > CAPTION_LIMIT:
+            await self.bot.send_message(item.chat_id, item.text)
+            caption = ticket_texts.ATTACHMENT_CAPTION.format(number=item.ticket_number, name=name)
+        return await self.bot.send_document(item.chat_id, document=data, filename=name,
+                                            caption=caption, reply_markup=markup)
 
 
 def worker_of(app) -> DeliveryWorker | None:

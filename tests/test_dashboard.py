@@ -15,6 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from ceres_core.clock import PARIS
+from tickets.dashboard_store import LoginLimits, login_succeeded, take_login_attempt
+from tickets.macros import plain_text
 from tickets.models import Delivery, Ticket, TicketEvent, TicketMessage
 from tickets.services import (
     UNASSIGNED,
@@ -37,7 +39,7 @@ from tickets.services import (
 )
 from tickets.web import create_app
 from tickets.web.formatting import countdown, duration, fr_datetime
-from tickets.web.security import LoginLimiter, SessionCodec, WebSession
+from tickets.web.security import SessionCodec, WebSession
 
 PASSWORD = "un-mot-de-passe-long"
 SECRET = "secret-de-test-pour-les-sessions"
@@ -77,13 +79,32 @@ def desk(core, clock):
     add_staff(core, "alice", "Alice GEV", PASSWORD, ["gev-btp"])
     add_staff(core, "bob", "Bob GEV", PASSWORD, ["gev-btp", "gev-ccp"])
     add_staff(core, "carol", "Carol DREETS", PASSWORD, ["dreets-53"])
+    add_staff(core, "dora", "Dora Assistance", PASSWORD, ["assistance"])
     return core
+
+
+_FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+class FormClient(TestClient):
+    """A test client that, like a browser, posts a ticket's forms with the one-time
+    form token of the page it was on (the ticket page, fetched just before)."""
+
+    async def post(self, path, **kwargs):
+        data = kwargs.get("data")
+        if (isinstance(data, dict) and str(path).startswith("/demandes/") and data.get("csrf_token")
+                and "form_token" not in data):
+            page = await self.get("/".join(str(path).split("/")[:3]))
+            found = _FORM_TOKEN.search(await page.text())
+            if found:
+                kwargs["data"] = {**data, "form_token": found[1]}
+        return await super().post(path, **kwargs)
 
 
 @pytest.fixture
 async def client(desk):
-    app = create_app(desk, secret=SECRET, articles=articles(), limiter=LoginLimiter())
-    async with TestClient(TestServer(app)) as c:
+    app = create_app(desk, secret=SECRET, articles=articles())
+    async with FormClient(TestServer(app)) as c:
         yield c
 
 
@@ -190,17 +211,16 @@ async def test_login_goes_back_to_the_page_asked_but_never_elsewhere(client, des
         assert resp.headers["Location"] == "/"
 
 
-async def test_failed_logins_are_limited_per_login_and_address(desk):
-    ticks = [0.0]
-    limiter = LoginLimiter(max_failures=3, window=600, clock=lambda: ticks[0])
-    app = create_app(desk, secret=SECRET, articles=[], limiter=limiter)
+async def test_failed_logins_are_limited_per_login_and_address(desk, clock):
+    limits = LoginLimits(per_account=3, per_address=100, window_seconds=600)
+    app = create_app(desk, secret=SECRET, articles=[], login_limits=limits)
     async with TestClient(TestServer(app)) as c:
         for _ in range(3):
             assert (await login(c, "alice", "faux-mot-de-passe")).status == 401
         resp = await login(c, "alice")  # even the right password, for now
         assert resp.status == 429 and "Trop de tentatives" in await resp.text()
         assert (await login(c, "bob")).status == 303  # another login is not affected
-        ticks[0] = 601.0
+        clock.advance(seconds=601)
         assert (await login(c, "alice")).status == 303
 
 
@@ -215,10 +235,10 @@ async def test_a_forged_or_expired_session_cookie_is_ignored(client):
     assert (await client.get("/", allow_redirects=False)).status == 303
 
     codec = SessionCodec(SECRET)
-    old = WebSession(login="alice", name="Alice GEV", expires=1)
+    old = WebSession(token="t", expires=1)
     assert codec.loads(codec.dumps(old)) is None
-    good = WebSession(login="alice", name="Alice GEV")
-    assert codec.loads(codec.dumps(good)).login == "alice"
+    good = WebSession(token="t")
+    assert codec.loads(codec.dumps(good)).token == "t"
     assert SessionCodec("une-autre-cle-assez-longue").loads(codec.dumps(good)) is None
 
 
@@ -233,16 +253,20 @@ async def test_staff_see_and_change_only_their_queues(client, desk):
     home = await (await client.get("/")).text()
     assert "DREETS" in home and "GEV BTP" not in home
     assert (await client.get("/files/gev-btp")).status == 403
+    # issue 12: « not yours » answers exactly like « does not exist »
     resp = await client.get(f"/demandes/{btp.number}")
-    assert resp.status == 403
+    assert resp.status == 404
     html = await resp.text()
-    assert "Accès refusé" in html and "DTE non reçu" not in html
-    assert (await client.get("/demandes/T-2026-999999")).status == 404
+    assert f"La demande « {btp.number} » est introuvable." in unescape(html)
+    assert "DTE non reçu" not in html and "GEV" not in html.split("<main", 1)[1]
+    missing = await client.get("/demandes/T-2026-999999")
+    assert missing.status == 404
+    assert unescape(await missing.text()).replace("T-2026-999999", btp.number) == unescape(html)
 
     before = snapshot(desk, btp.ticket_id)
     for path, data in ticket_forms(btp.number).items():
         resp = await client.post(path, data={"csrf_token": token, **data})
-        assert resp.status == 403, path
+        assert resp.status == 404, path
         assert "DTE non reçu" not in await resp.text()
     assert snapshot(desk, btp.ticket_id) == before
 
@@ -329,15 +353,17 @@ async def test_claim_assign_status_priority_hand_back_and_move(client, desk, clo
     # claimed by someone else meanwhile: the page says who
     other = dte_ticket(desk, "Autre DTE")
     claim(desk, "bob", other.ticket_id)
+    # (defect 6: after losing a claim, back on the ticket's page, not on /prendre)
     resp = await client.post(f"/demandes/{other.number}/prendre", data={"csrf_token": token})
-    assert resp.status == 409 and "Bob GEV" in await resp.text()
+    assert resp.status == 200 and resp.url.path == f"/demandes/{other.number}"
+    assert "vient d&#39;être prise en charge par Bob GEV" in await resp.text()
 
     page = await (await client.post(f"/demandes/{number}/attribuer",
                                     data={"csrf_token": token, "assignee": "bob"})).text()
     assert "Demande attribuée à Bob GEV." in page
     resp = await client.post(f"/demandes/{number}/attribuer",
                              data={"csrf_token": token, "assignee": "carol"})
-    assert resp.status == 409 and "ne fait pas partie" in await resp.text()
+    assert resp.url.path == f"/demandes/{number}" and "ne fait pas partie" in await resp.text()
 
     page = await (await client.post(f"/demandes/{number}/priorite",
                                     data={"csrf_token": token, "priority": "urgente"})).text()
@@ -348,7 +374,7 @@ async def test_claim_assign_status_priority_hand_back_and_move(client, desk, clo
     assert "Statut changé : en attente du demandeur." in page
     resp = await client.post(f"/demandes/{number}/statut",
                              data={"csrf_token": token, "status": "en_attente"})
-    assert resp.status == 409 and "déjà au statut" in await resp.text()
+    assert resp.url.path == f"/demandes/{number}" and "déjà au statut" in await resp.text()
     set_status(desk, "alice", number, "en cours")
 
     page = await (await client.post(f"/demandes/{number}/rendre", data={"csrf_token": token})).text()
@@ -359,7 +385,7 @@ async def test_claim_assign_status_priority_hand_back_and_move(client, desk, clo
                                    "reason": "Question d'utilisation"})
     assert resp.status == 303 and resp.headers["Location"] == "/"
     assert "transférée à « Assistance des ministères (CERES) »" in await (await client.get("/")).text()
-    assert (await client.get(f"/demandes/{number}")).status == 403  # no longer her queue
+    assert (await client.get(f"/demandes/{number}")).status == 404  # no longer her queue
     with desk.transaction() as db:
         t = db.get(Ticket, opened.ticket_id)
         assert (t.queue.code, t.priority.value, t.assignee_id) == ("assistance", "urgente", None)
@@ -381,7 +407,8 @@ async def test_refusals_show_the_page_again_with_the_text_kept(client, desk):
     set_status(desk, "alice", opened.number, "clos")
     resp = await client.post(f"/demandes/{opened.number}/repondre",
                              data={"csrf_token": token, "text": "Encore ?"})
-    assert resp.status == 409 and "est close" in await resp.text()
+    # a closed ticket's page has no form (hence no form token): refused, page shown again
+    assert resp.status == 400 and "est close" in await resp.text()
     page = await (await client.get(f"/demandes/{opened.number}")).text()
     assert "Envoyer la réponse" not in page and "Cette demande est close" in page
 
@@ -413,7 +440,9 @@ async def test_canned_reply_cites_an_article_without_javascript(client, desk):
                                    params={"modele": "article", "article": article.id})).text()
     textarea = unescape(re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', html, re.S)[1])
     assert textarea.startswith("Bonjour Jeanne Centre,")
-    assert f"{article.title}\n{article.answer}" in textarea
+    # defect 6: the article is cited in plain text, never raw Markdown
+    assert f"{article.title}\n{plain_text(article.answer)}" in textarea
+    assert "**" not in textarea and "2 semaines avant la date de certification" in textarea
     html = await (await client.get(f"/demandes/{opened.number}", params={"modele": "precisions"})).text()
     assert opened.number in re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', html, re.S)[1]
 
@@ -574,22 +603,118 @@ def test_formatting():
     assert countdown(Sla(None, paused=True)) == ("en pause", "none")
 
 
-def test_login_limiter_window():
-    now = [0.0]
-    limiter = LoginLimiter(max_failures=2, window=60, clock=lambda: now[0])
-    limiter.failed("Alice", "1.2.3.4")
-    limiter.failed("alice", "1.2.3.4")
-    assert limiter.blocked("alice", "1.2.3.4")
-    assert not limiter.blocked("alice", "5.6.7.8")
-    now[0] = 61
-    assert not limiter.blocked("alice", "1.2.3.4")
-    limiter.failed("alice", "1.2.3.4")
-    limiter.succeeded("alice", "1.2.3.4")
-    limiter.failed("alice", "1.2.3.4")
-    assert not limiter.blocked("alice", "1.2.3.4")
+def test_login_attempts_counted_per_account_and_address_in_the_database(desk, clock):
+    limits = LoginLimits(per_account=2, per_address=3, window_seconds=60)
+    assert take_login_attempt(desk, "Alice", "1.2.3.4", limits)
+    assert take_login_attempt(desk, "alice", "1.2.3.4", limits)
+    assert not take_login_attempt(desk, "alice", "5.6.7.8", limits)  # the account's limit
+    assert take_login_attempt(desk, "bob", "1.2.3.4", limits)  # 3rd from the address
+    assert take_login_attempt(desk, "carol", "1.2.3.4", limits) is False  # the address's limit
+    assert take_login_attempt(desk, "bob", "9.9.9.9", limits)
+    clock.advance(seconds=61)
+    assert take_login_attempt(desk, "alice", "1.2.3.4", limits)  # a new window
+    login_succeeded(desk, "alice", "1.2.3.4")
+    assert take_login_attempt(desk, "alice", "1.2.3.4", limits)
+    assert take_login_attempt(desk, "alice", "1.2.3.4", limits)
 
 
 def test_session_codec_needs_a_real_secret():
     with pytest.raises(ValueError):
         SessionCodec("court")
     assert timedelta(hours=10).total_seconds() >= 3600
+
+
+# -- issue 11, defects 3, 5, 6, 7 on the dashboard --------------------------------------------
+
+
+def _form_token(html: str) -> str:
+    return _FORM_TOKEN.search(html)[1]
+
+
+async def test_defect_3_same_form_sent_twice_is_carried_out_once(client, desk):
+    opened = dte_ticket(desk)
+    token = await logged_in(client, "alice")
+    page = await (await client.get(f"/demandes/{opened.number}")).text()
+    form = {"csrf_token": token, "form_token": _form_token(page), "text": "Une seule fois."}
+    first = await client.post(f"/demandes/{opened.number}/repondre", data=form, allow_redirects=False)
+    assert first.status == 303
+    # Back + resend: the same form again
+    again = await client.post(f"/demandes/{opened.number}/repondre", data=form)
+    assert again.status == 200 and again.url.path == f"/demandes/{opened.number}"
+    assert "déjà été envoyé : l&#39;action n&#39;a pas été refaite" in await again.text()
+    # a double click: two identical posts at once
+    page = await (await client.get(f"/demandes/{opened.number}")).text()
+    form = {"csrf_token": token, "form_token": _form_token(page), "text": "Double clic."}
+    import asyncio
+
+    await asyncio.gather(*(client.post(f"/demandes/{opened.number}/repondre", data=form)
+                           for _ in range(3)))
+    with desk.transaction() as db:
+        texts = [m.text for m in db.scalars(select(TicketMessage).where(
+            TicketMessage.ticket_id == opened.ticket_id, TicketMessage.author_kind == "staff"))]
+    assert texts.count("Une seule fois.") == 1 and texts.count("Double clic.") == 1
+    # a made-up or another session's token does nothing
+    resp = await client.post(f"/demandes/{opened.number}/repondre",
+                             data={**form, "form_token": "abc.9999999999.0123", "text": "Faux"})
+    assert resp.status == 400 and "a expiré" in await resp.text()
+    # a refused form (empty) gives its token back: the same form, corrected, goes through
+    page = await (await client.get(f"/demandes/{opened.number}")).text()
+    form = {"csrf_token": token, "form_token": _form_token(page), "text": "  "}
+    assert (await client.post(f"/demandes/{opened.number}/repondre", data=form)).status == 409
+    resp = await client.post(f"/demandes/{opened.number}/repondre", data={**form, "text": "Corrigé"},
+                             allow_redirects=False)
+    assert resp.status == 303
+
+
+async def test_defect_5_transfer_to_a_queue_without_staff_warned_and_refused(client, desk):
+    opened = dte_ticket(desk)
+    token = await logged_in(client, "alice")
+    html = await (await client.get(f"/demandes/{opened.number}")).text()
+    assert re.search(r'<option value="afpa-impression" disabled>[^<]*\(aucun membre\)', html)
+    assert '<option value="assistance">' in html
+    resp = await client.post(f"/demandes/{opened.number}/transferer",
+                             data={"csrf_token": token, "queue_code": "ud-29", "reason": "UD"})
+    assert resp.status == 409 and "aucun membre actif" in await resp.text()
+    with desk.transaction() as db:
+        assert db.get(Ticket, opened.ticket_id).queue.code == "gev-btp"
+
+
+async def test_defect_6_canned_reply_inserted_after_the_typed_text(client, desk):
+    opened = dte_ticket(desk, requester=Requester(1001, "Sophie Bernard (Formapro Paris)", "sb"))
+    token = await logged_in(client, "alice")
+    page = await (await client.get(f"/demandes/{opened.number}")).text()
+    resp = await client.post(f"/demandes/{opened.number}/inserer", data={
+        "csrf_token": token, "form_token": _form_token(page), "text": "Ce que j'avais tapé.",
+        "modele": "precisions", "article": ""})
+    assert resp.status == 200
+    html = await resp.text()
+    textarea = unescape(re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', html, re.S)[1])
+    # defect 7: the person's name, not « Bonjour Sophie Bernard (Formapro Paris), »
+    assert textarea.startswith("Ce que j'avais tapé.\n\nBonjour Sophie Bernard,\n")
+    with desk.transaction() as db:  # inserting sends nothing
+        assert db.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
+async def test_defect_6_assign_sends_taken_over_and_search_finds_accented_names(client, desk):
+    opened = dte_ticket(desk, requester=Requester(1001, "Hélène Lefèvre", "hl"))
+    token = await logged_in(client, "alice")
+    await client.post(f"/demandes/{opened.number}/attribuer",
+                      data={"csrf_token": token, "assignee": "bob"})
+    with desk.transaction() as db:
+        texts = [d.text for d in db.scalars(select(Delivery))]
+    assert any(t.startswith("Une personne du GEV BTP a pris en charge") for t in texts), texts
+    for query in ("helene", "HÉLÈNE", "Lefevre", "colis de dte"):
+        assert linked(await (await client.get("/files/gev-btp", params={"q": query})).text()) == {
+            opened.number}, query
+
+
+async def test_defect_6_after_losing_a_claim_back_on_the_ticket_page(client, desk):
+    opened = dte_ticket(desk)
+    token = await logged_in(client, "alice")
+    page = await (await client.get(f"/demandes/{opened.number}")).text()
+    claim(desk, "bob", opened.number)  # Bob was quicker
+    resp = await client.post(f"/demandes/{opened.number}/prendre", allow_redirects=False,
+                             data={"csrf_token": token, "form_token": _form_token(page)})
+    assert resp.status == 303 and resp.headers["Location"] == f"/demandes/{opened.number}"
+    html = await (await client.get(resp.headers["Location"])).text()
+    assert 'role="alert"' in html and "prise en charge par Bob GEV" in html

@@ -37,6 +37,7 @@ from ceres_core.core import Core
 from ceres_core.errors import NotFound
 from tickets import texts
 from tickets._common import BLOCKED_ERROR, add_event, add_message, retry_if_locked
+from tickets.escalation import link_chat_message
 from tickets.models import OPEN_STATUSES, AuthorKind, Delivery, DeliveryStatus, Ticket, TicketStatus
 
 MAX_ATTEMPTS = 6
@@ -54,6 +55,8 @@ class DeliveryItem:
     idempotency_key: str
     attempt: int
     lease_token: str
+    #: A file to send with the text, as a document (:func:`tickets.services.delivery_file`).
+    attachment_id: int | None = None
 
 
 def _claimable(now):
@@ -100,7 +103,7 @@ def _pending(core: Core, limit: int, lease_seconds: int) -> list[DeliveryItem]:
             d = db.get(Delivery, delivery_id, populate_existing=True)
             ticket = db.get(Ticket, d.ticket_id)
             items.append(DeliveryItem(d.id, d.ticket_id, ticket.number or "", d.chat_id, d.text,
-                                      d.idempotency_key, d.attempts, token))
+                                      d.idempotency_key, d.attempts, token, d.attachment_id))
             if len(items) >= limit:
                 break
     return items
@@ -117,8 +120,12 @@ def mark_delivered(core: Core, delivery_id: int, telegram_message_id: int | None
                     lease_until=None, last_error=None)
             .execution_options(synchronize_session=False)
         ).rowcount == 1
-        if not done and db.get(Delivery, delivery_id) is None:
+        delivery = db.get(Delivery, delivery_id)
+        if delivery is None:
             raise NotFound(texts.ERR_DELIVERY_UNKNOWN.format(id=delivery_id))
+        if telegram_message_id is not None:
+            # A Telegram reply to this message is threaded to its ticket.
+            link_chat_message(db, delivery.chat_id, telegram_message_id, delivery.ticket_id, now)
         return done
 
 

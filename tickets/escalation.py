@@ -10,7 +10,6 @@ is stored.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, is_dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -34,15 +33,19 @@ from tickets._common import (
     get_requester_ticket,
     parse_priority,
     queue_by_code,
+    reopen_until,
     resume_sla,
     sla_view,
+    staffed_queue_codes,
     start_sla,
     summary,
     ticket_number,
 )
+from tickets.core_facts import enrich
 from tickets.models import (
     OPEN_STATUSES,
     AuthorKind,
+    ChatMessageLink,
     Delivery,
     DeliveryStatus,
     Priority,
@@ -125,6 +128,8 @@ class RequesterMessageResult:
     message_id: int
     reopened: bool = False
     follow_up: TicketOpened | None = None
+    #: The file stored with the message (:func:`tickets.attachments.add_requester_attachment`).
+    attachment_id: int | None = None
 
 
 def open_ticket(
@@ -141,7 +146,10 @@ def open_ticket(
     Returns :class:`AdviceFirst` instead (nothing stored) when a connection problem
     must first get the R-ASS-1 browser advice.
     """
-    decision = route(routing_input)
+    with core.transaction() as db:
+        routing_input = enrich(db, routing_input, _context_dict(context))
+        staffed = staffed_queue_codes(db)
+    decision = route(routing_input, staffed)
     if isinstance(decision, AdviceFirst):
         return decision
     subject_text = " ".join(clean_text(subject, MAX_TEXT).split())
@@ -209,10 +217,7 @@ def requester_message(core: Core, chat_id: int, ticket_id: int | str, text: str)
         if ticket.requester_blocked:
             _unblock(db, ticket, now)
         queue = ticket.queue
-        too_late = ticket.status is TicketStatus.RESOLU and (
-            ticket.resolved_at is None
-            or now > ticket.resolved_at + timedelta(days=queue.reopen_days)
-        )
+        too_late = ticket.status is TicketStatus.RESOLU and not _writable(ticket, now)
         if ticket.status is TicketStatus.CLOS or too_late:
             return _follow_up(db, ticket, now, body)
         reopened = False
@@ -231,6 +236,9 @@ def requester_message(core: Core, chat_id: int, ticket_id: int | str, text: str)
                       old=old.value, new=ticket.status.value,
                       detail="réponse du demandeur")
         message, _ = add_message(db, ticket, now, body, author_kind=AuthorKind.REQUESTER)
+        ticket.requester_replied_at = now
+        add_event(db, ticket, now, "requester_reply", actor_kind=AuthorKind.REQUESTER,
+                  new=f"message {message.id}")
         return RequesterMessageResult(summary(ticket), message.id, reopened=reopened)
 
 
@@ -416,19 +424,30 @@ def leave_ticket_mode(core: Core, chat_id: int) -> TicketSummary | None:
         return summary(ticket)
 
 
+def _writable(ticket: Ticket, now) -> bool:
+    """The requester's message goes to this ticket: it is open, or *résolu* within the
+    reopening delay (the message then reopens it)."""
+    if ticket.status in OPEN_STATUSES:
+        return True
+    until = reopen_until(ticket)
+    return until is not None and now <= until
+
+
 def resume_ticket_mode(core: Core, chat_id: int, ticket_id: int | str) -> TicketSummary:
-    """The user's messages go to this ticket again (it must be handled by a person)."""
+    """The user's messages go to this ticket again (« Écrire » in the list of their
+    tickets): an open ticket handled by a person, or a *résolu* one within the
+    reopening delay (the next message reopens it). Their other tickets are left."""
     now = core.clock.now()
     with core.transaction() as db:
         ticket = get_requester_ticket(db, chat_id, ticket_id)
-        if ticket.status not in OPEN_STATUSES or not ticket.handled_by_human:
+        resolved = ticket.status is TicketStatus.RESOLU and _writable(ticket, now)
+        if not resolved and (ticket.status not in OPEN_STATUSES or not ticket.handled_by_human):
             raise CeresError(texts.ERR_NOT_HANDLED.format(number=ticket.number))
         others = db.scalars(
             select(Ticket).where(
                 Ticket.requester_chat_id == chat_id,
                 Ticket.id != ticket.id,
-                Ticket.status.in_(OPEN_STATUSES),
-                Ticket.handled_by_human.is_(True),
+                Ticket.status.in_((*OPEN_STATUSES, TicketStatus.RESOLU)),
                 Ticket.requester_away.is_(False),
             )
         ).all()
@@ -441,3 +460,113 @@ def resume_ticket_mode(core: Core, chat_id: int, ticket_id: int | str) -> Ticket
             add_event(db, ticket, now, "requester_mode", actor_kind=AuthorKind.REQUESTER,
                       old="assistant", new="demande")
         return summary(ticket)
+
+
+# -- threading: which ticket a requester's message belongs to -------------------------------
+
+#: :attr:`RequesterTarget.kind`: the message answers a relayed message of a ticket.
+TARGET_REPLY = "reply"
+#: Exactly one ticket is waiting for the requester's words.
+TARGET_SINGLE = "single"
+#: Several are: ask which one (:attr:`RequesterTarget.candidates`, e.g. with buttons).
+TARGET_AMBIGUOUS = "ambiguous"
+#: None: the message is for the assistant (a question).
+TARGET_NONE = "none"
+
+
+@dataclass(frozen=True)
+class RequesterTarget:
+    """Where a requester's message goes (:func:`resolve_requester_target`).
+
+    ``ticket`` is set for ``reply`` and ``single``; ``candidates`` lists, for
+    ``ambiguous``, the tickets to choose from (most recently updated first).
+    ``reopens``: writing there reopens a *résolu* ticket (the bot may confirm first);
+    ``follow_up``: the ticket is closed (or resolved too long ago), so the message
+    will open a new ticket linked to it (:func:`requester_message` does it).
+    """
+
+    kind: str
+    ticket: TicketSummary | None = None
+    candidates: tuple[TicketSummary, ...] = ()
+    reopens: bool = False
+    follow_up: bool = False
+
+
+def _target(kind: str, ticket: Ticket, now) -> RequesterTarget:
+    writable = _writable(ticket, now)
+    return RequesterTarget(
+        kind, summary(ticket),
+        reopens=writable and ticket.status is TicketStatus.RESOLU,
+        follow_up=not writable,
+    )
+
+
+def resolve_requester_target(
+    core: Core, chat_id: int, reply_to_message_id: int | None = None
+) -> RequesterTarget:
+    """The ticket a requester's message belongs to.
+
+    1. The message is a Telegram reply to a message the requester received about a
+       ticket (a staff reply, an announcement: :func:`remember_chat_message`, recorded
+       for every delivery): that ticket, whatever its state (a closed one gets a
+       linked follow-up).
+    2. Else the tickets waiting for the requester's words: open and held by a person
+       (or *en attente du demandeur*), or *résolu* within the reopening delay, and not
+       left by the requester (:func:`leave_ticket_mode`). One → that ticket; several →
+       ``ambiguous`` with the candidates, so that the bot asks which one.
+    3. None → ``none``: the message is for the assistant.
+    """
+    now = core.clock.now()
+    with core.transaction() as db:
+        if reply_to_message_id is not None:
+            link = db.get(ChatMessageLink, (chat_id, int(reply_to_message_id)))
+            if link is not None:
+                ticket = db.get(Ticket, link.ticket_id)
+                if ticket is not None and ticket.requester_chat_id == chat_id:
+                    return _target(TARGET_REPLY, ticket, now)
+        rows = db.scalars(
+            select(Ticket)
+            .where(
+                Ticket.requester_chat_id == chat_id,
+                Ticket.requester_away.is_(False),
+                Ticket.status.in_((*OPEN_STATUSES, TicketStatus.RESOLU)),
+            )
+            .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+            .limit(50)
+        ).all()
+        candidates = [
+            t for t in rows
+            if (t.status is TicketStatus.RESOLU and _writable(t, now))
+            or (t.status in OPEN_STATUSES
+                and (t.handled_by_human or t.status is TicketStatus.EN_ATTENTE))
+        ]
+        if not candidates:
+            return RequesterTarget(TARGET_NONE)
+        if len(candidates) == 1:
+            return _target(TARGET_SINGLE, candidates[0], now)
+        return RequesterTarget(TARGET_AMBIGUOUS, candidates=tuple(summary(t) for t in candidates))
+
+
+def remember_chat_message(core: Core, chat_id: int, telegram_message_id: int,
+                          ticket_id: int | str) -> None:
+    """Record that the chat's message ``telegram_message_id`` is about this ticket (the
+    bot calls it for the messages it sends itself about a ticket, e.g. « Demande
+    T-… envoyée »; the delivery outbox records its own). Idempotent."""
+    with core.transaction() as db:
+        ticket = get_requester_ticket(db, chat_id, ticket_id)
+        link_chat_message(db, chat_id, telegram_message_id, ticket.id, core.clock.now())
+
+
+def link_chat_message(db, chat_id: int, telegram_message_id: int, ticket_id: int, now) -> None:
+    """Insert the message → ticket mapping unless it exists (same transaction)."""
+    key = (int(chat_id), int(telegram_message_id))
+    existing = db.get(ChatMessageLink, key)
+    if existing is not None:
+        existing.ticket_id = ticket_id
+        return
+    try:  # another worker recording the same message at once: keep its row
+        with db.begin_nested():
+            db.add(ChatMessageLink(chat_id=key[0], telegram_message_id=key[1],
+                                   ticket_id=ticket_id, created_at=now))
+    except IntegrityError:
+        pass

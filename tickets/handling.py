@@ -8,11 +8,12 @@ belongs to one of their queues (R-ACT-2); the command line may act as
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ceres_core.core import Core
@@ -49,8 +50,10 @@ from tickets._common import (
     schedule_of,
     sla_view,
     staff_queue_ids,
+    staffed_queue_codes,
     summary,
 )
+from tickets.attachments import new_attachment, ticket_attachments
 from tickets.hours import due_at
 from tickets.models import (
     OPEN_STATUSES,
@@ -66,8 +69,10 @@ from tickets.models import (
     Ticket,
     TicketEvent,
     TicketMessage,
+    TicketRead,
     TicketStatus,
 )
+from tickets.search import ticket_search_conditions
 
 
 @dataclass(frozen=True)
@@ -147,8 +152,11 @@ def assign(core: Core, staff: str, ticket_id: int | str, assignee: str | None) -
         add_event(db, ticket, now, "assignee", actor=actor, old=old, new=new)
         if target is not None:
             ticket.handled_by_human = True
+            ticket.requester_away = False
             if ticket.status is TicketStatus.NOUVEAU:
                 _change_status(db, ticket, actor, TicketStatus.EN_COURS, now, announce_it=False)
+            if old is None:  # as when claimed: the requester learns a person has it
+                announce(db, ticket, now, texts.TAKEN_OVER)
         else:
             ticket.handled_by_human = False
         return summary(ticket)
@@ -158,23 +166,32 @@ def assign(core: Core, staff: str, ticket_id: int | str, assignee: str | None) -
 
 
 def staff_reply(
-    core: Core, staff: str, ticket_id: int | str, text: str, *, internal: bool = False
+    core: Core, staff: str, ticket_id: int | str, text: str, *, internal: bool = False,
+    status: TicketStatus | str | None = None, file=None,
 ) -> ReplyResult:
     """A public reply (queued for the requester's chat) or an internal note.
 
     The first public reply records the first-response time; replying to an
-    unassigned ticket takes it (if nobody took it meanwhile).
+    unassigned ticket takes it (if nobody took it meanwhile). ``status``: then change
+    the ticket's status in the same transaction (a macro's « puis résolu »), the
+    requester being told after the reply. ``file``: a ``(CheckedFile, storage key)``
+    stored with the message (:func:`tickets.attachments.staff_reply_with_file`).
     """
     body = clean_text(text)
-    return retry_if_locked(lambda: _staff_reply(core, staff, ticket_id, body, internal))
+    new_status = parse_status(status) if status else None
+    return retry_if_locked(lambda: _staff_reply(core, staff, ticket_id, body, internal, new_status,
+                                                file))
 
 
-def _staff_reply(core: Core, staff: str, ticket_id: int | str, body: str, internal: bool) -> ReplyResult:
+def _staff_reply(core: Core, staff: str, ticket_id: int | str, body: str, internal: bool,
+                 new_status: TicketStatus | None = None, file=None) -> ReplyResult:
     now = core.clock.now()
     with _open_ticket_for(core, staff, ticket_id) as (db, actor, ticket):
         if internal:
             message, _ = add_message(db, ticket, now, body, author_kind=AuthorKind.STAFF,
                                      staff=actor, internal=True)
+            if file is not None:
+                new_attachment(db, ticket.id, message.id, "staff", file[0], file[1], now, actor.id)
             add_event(db, ticket, now, "note", actor=actor, new=f"message {message.id}")
             return ReplyResult(summary(ticket), message.id, None)
         if ticket.assignee_id is None:
@@ -193,10 +210,17 @@ def _staff_reply(core: Core, staff: str, ticket_id: int | str, body: str, intern
         if ticket.status is TicketStatus.NOUVEAU:
             _change_status(db, ticket, actor, TicketStatus.EN_COURS, now, announce_it=False)
         record_first_response(ticket, ticket.queue, now)
+        ticket.requester_replied_at = None
         deliver = texts.STAFF_REPLY.format(number=ticket.number, text=body, staff=actor.display_name)
         message, delivery = add_message(db, ticket, now, body, author_kind=AuthorKind.STAFF,
                                         staff=actor, deliver_text=deliver)
+        if file is not None:
+            row = new_attachment(db, ticket.id, message.id, "staff", file[0], file[1], now, actor.id)
+            if delivery is not None:
+                delivery.attachment_id = row.id
         add_event(db, ticket, now, "reply", actor=actor, new=f"message {message.id}")
+        if new_status is not None and new_status is not ticket.status:
+            _change_status(db, ticket, actor, new_status, now)
         db.flush()
         return ReplyResult(summary(ticket), message.id, delivery.id if delivery else None)
 
@@ -276,6 +300,8 @@ def move_to_queue(
         target = queue_by_code(db, queue)
         if target.id == ticket.queue_id:
             return summary(ticket)
+        if target.code not in staffed_queue_codes(db):
+            raise CeresError(texts.ERR_QUEUE_UNSTAFFED.format(queue=target.name))
         old = ticket.queue.code
         ticket.queue_id = target.id
         ticket.queue = target
@@ -292,6 +318,82 @@ def move_to_queue(
                         author_kind=AuthorKind.STAFF, staff=actor, internal=True)
         announce(db, ticket, now, texts.MOVED)
         return summary(ticket)
+
+
+def merge_tickets(core: Core, staff: str, duplicate: int | str, into: int | str) -> TicketSummary:
+    """Merge a duplicate into another ticket of the same requester: the duplicate is
+    closed (its messages stay on it, a copy goes to the kept ticket as an internal
+    note), replies to its messages in the chat now thread to the kept ticket, and
+    the requester is told. Both must be in the staff member's queues."""
+    from tickets.models import ChatMessageLink
+
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        source = get_ticket(db, duplicate, for_update=True)
+        target = get_ticket(db, into, for_update=True)
+        for t in (source, target):
+            require_ticket_access(actor, t)
+            require_open(t)
+        if source.id == target.id:
+            raise CeresError(texts.ERR_MERGE_SAME.format(number=source.number))
+        if source.requester_chat_id != target.requester_chat_id:
+            raise CeresError(texts.ERR_MERGE_REQUESTER.format(source=source.number,
+                                                              target=target.number))
+        public = db.scalars(select(TicketMessage).where(
+            TicketMessage.ticket_id == source.id, TicketMessage.internal.is_(False))
+            .order_by(TicketMessage.id)).all()
+        lines = [texts.NOTE_MERGED_INTO.format(source=source.number, subject=source.subject)]
+        for m in public:
+            who = {"requester": source.requester_name, "system": "CERES Assist"}.get(
+                m.author_kind.value) or (m.staff.display_name if m.staff else "Support")
+            lines.append(f"[{m.created_at:%d/%m/%Y %H:%M}] {who} : {m.text}")
+        add_message(db, target, now, "\n".join(lines)[:20000], author_kind=AuthorKind.SYSTEM,
+                    internal=True)
+        add_event(db, target, now, "merge", actor=actor, old=source.number, new=target.number)
+        db.execute(update(ChatMessageLink).where(ChatMessageLink.ticket_id == source.id)
+                   .values(ticket_id=target.id).execution_options(synchronize_session=False))
+        announce(db, source, now, texts.MERGED, target=target.number)
+        source.context = {**dict(source.context or {}), "merged_into": target.number}
+        _change_status(db, source, actor, TicketStatus.CLOS, now, announce_it=False)
+        add_event(db, source, now, "merge", actor=actor, old=source.number, new=target.number,
+                  detail="doublon fusionné")
+        return summary(target)
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What a bulk action did: the tickets changed, and those refused with why."""
+
+    done: list[str]
+    refused: list[tuple[str, str]]
+
+
+def bulk_update(
+    core: Core, staff: str, numbers: list[str], *, assignee: str | None = None,
+    status: TicketStatus | str | None = None, queue: str | None = None,
+) -> BulkResult:
+    """One action on several tickets (assign — ``"-"`` for nobody —, status, or queue),
+    each through the same service as alone, each in its own transaction: a refused
+    one (not in the member's queues, same status…) does not stop the others."""
+    actions = [a for a in (assignee, status, queue) if a]
+    if len(actions) != 1:
+        raise InvalidInput(texts.ERR_BULK_ONE_ACTION)
+    done: list[str] = []
+    refused: list[tuple[str, str]] = []
+    for number in dict.fromkeys(n.strip() for n in numbers if n and n.strip()):
+        try:
+            if assignee:
+                assign(core, staff, number, None if assignee == "-" else assignee)
+            elif status:
+                set_status(core, staff, number, status)
+            else:
+                move_to_queue(core, staff, number, queue or "")
+        except CeresError as exc:
+            refused.append((number, exc.message))
+        else:
+            done.append(number)
+    return BulkResult(done, refused)
 
 
 def close_expired_resolved(core: Core) -> list[str]:
@@ -330,6 +432,7 @@ def get_ticket_detail(core: Core, staff: StaffRef, ticket_id: int | str) -> Tick
         ).all()
         rating = db.scalar(select(Rating).where(Rating.ticket_id == ticket.id))
         parent = db.get(Ticket, ticket.parent_id) if ticket.parent_id else None
+        files = ticket_attachments(db, ticket.id)
         return TicketDetail(
             ticket=summary(ticket),
             sla=sla_view(ticket, ticket.queue, now),
@@ -338,7 +441,7 @@ def get_ticket_detail(core: Core, staff: StaffRef, ticket_id: int | str) -> Tick
             context=dict(ticket.context or {}),
             requester_login=ticket.requester_login,
             parent_number=parent.number if parent else None,
-            messages=[_staff_view(m, ticket) for m in messages],
+            messages=[_staff_view(m, ticket, files.get(m.id, ())) for m in messages],
             events=[EventView(e.at, e.actor_label, e.action, e.old_value, e.new_value, e.detail)
                     for e in events],
             rating=rating.score if rating else None,
@@ -346,14 +449,59 @@ def get_ticket_detail(core: Core, staff: StaffRef, ticket_id: int | str) -> Tick
         )
 
 
-def _staff_view(m: TicketMessage, ticket: Ticket) -> MessageView:
+@dataclass(frozen=True)
+class RequesterContext:
+    """Around a ticket, for staff: the requester's other tickets and their centre's
+    (in the staff member's queues), how many more are in other queues, and the CERES
+    objects concerned as they are now."""
+
+    requester_tickets: list[TicketSummary]
+    centre_tickets: list[TicketSummary]
+    hidden_elsewhere: int
+    objects: list[tuple[str, str]]
+
+
+def requester_context(core: Core, staff: StaffRef, ticket_id: int | str,
+                      limit: int = 10) -> RequesterContext:
+    """The ticket's requester context (R-ACT-2: only tickets of the member's queues are
+    shown; the others are only counted)."""
+    from tickets.core_facts import centre_logins, objects_state
+
+    with core.transaction() as db:
+        actor = resolve_actor(db, staff)
+        ticket = get_ticket(db, ticket_id)
+        require_ticket_access(actor, ticket)
+        allowed = staff_queue_ids(actor)
+        mine = or_(Ticket.requester_chat_id == ticket.requester_chat_id,
+                   and_(Ticket.requester_login.is_not(None),
+                        Ticket.requester_login == ticket.requester_login))
+        others = select(Ticket).where(mine, Ticket.id != ticket.id)
+        visible = others if allowed is None else others.where(Ticket.queue_id.in_(allowed or [-1]))
+        requester_rows = db.scalars(visible.order_by(Ticket.id.desc()).limit(limit)).all()
+        total = db.scalar(select(func.count()).select_from(others.subquery())) or 0
+        shown_total = db.scalar(select(func.count()).select_from(visible.subquery())) or 0
+        colleagues = [x for x in centre_logins(db, ticket.requester_login) if x != ticket.requester_login]
+        centre_rows = []
+        if colleagues:
+            stmt = select(Ticket).where(Ticket.requester_login.in_(colleagues), ~mine)
+            if allowed is not None:
+                stmt = stmt.where(Ticket.queue_id.in_(allowed or [-1]))
+            centre_rows = db.scalars(stmt.order_by(Ticket.id.desc()).limit(limit)).all()
+        return RequesterContext(
+            [summary(t) for t in requester_rows], [summary(t) for t in centre_rows],
+            total - shown_total, objects_state(db, dict(ticket.context or {}), ticket.requester_login),
+        )
+
+
+def _staff_view(m: TicketMessage, ticket: Ticket, files=()) -> MessageView:
     if m.author_kind is AuthorKind.REQUESTER:
         author = ticket.requester_name
     elif m.author_kind is AuthorKind.SYSTEM:
         author = "CERES Assist"
     else:
         author = m.staff.display_name if m.staff else "Support"
-    return MessageView(m.id, m.author_kind.value, author, m.internal, m.text, m.created_at)
+    return MessageView(m.id, m.author_kind.value, author, m.internal, m.text, m.created_at,
+                       tuple(files))
 
 
 def _status_filter(status: TicketStatus | str | None | list) -> list[TicketStatus] | None:
@@ -371,6 +519,13 @@ def _status_filter(status: TicketStatus | str | None | list) -> list[TicketStatu
 UNASSIGNED = "aucun"
 
 _PRIORITY_ORDER = case({p.value: rank for p, rank in PRIORITY_RANK.items()}, value=Ticket.priority)
+#: The due date the queue page shows (:func:`tickets._common.sla_view`): the first
+#: response's until it is given, then the resolution's; none while the clock is paused.
+_NEXT_DUE = case(
+    (Ticket.status.not_in(RUNNING_STATUSES), None),
+    (Ticket.first_response_at.is_(None), Ticket.first_response_due),
+    else_=Ticket.resolution_due,
+)
 
 
 def list_queue(
@@ -385,8 +540,9 @@ def list_queue(
     priority: Priority | str | None = None,
     assignee: str | None = None,
 ) -> QueuePage:
-    """One page of a queue, most urgent first (priority, then SLA due date), with the
-    SLA countdown of each row. Open tickets by default; ``status="tous"`` for all.
+    """One page of a queue, most urgent first — priority, then the due date shown
+    (first response until given, then resolution; paused ones last) — with the SLA
+    countdown of each row. Open tickets by default; ``status="tous"`` for all.
 
     ``priority`` keeps one priority; ``assignee`` keeps the tickets of one staff
     login, or the unassigned ones with :data:`UNASSIGNED`.
@@ -414,28 +570,122 @@ def list_queue(
         rows = db.scalars(
             select(Ticket)
             .where(*conditions)
-            .order_by(_PRIORITY_ORDER.desc(), Ticket.resolution_due.is_(None),
-                      Ticket.resolution_due, Ticket.id)
+            .order_by(_PRIORITY_ORDER.desc(), _NEXT_DUE.is_(None), _NEXT_DUE, Ticket.id)
             .offset((page - 1) * page_size)
             .limit(page_size)
         ).all()
-        items = [QueueRow(summary(t), sla_view(t, q, now)) for t in rows]
+        items = _rows(db, actor, rows, now)
         return QueuePage(q.code, q.name, items, total, page, page_size)
 
 
-def _search_conditions(search: str | None) -> list:
-    text = (search or "").strip()
-    if not text:
-        return []
-    pattern = f"%{text.replace('%', '').replace('_', ' ')}%"
+def _rows(db: Session, actor, tickets, now) -> list[QueueRow]:
+    """Queue rows with their SLA countdown and, for a staff member, the unread marker
+    (changed since they last opened it, or never opened)."""
+    seen: dict[int, datetime] = {}
+    if isinstance(actor, StaffAccount) and tickets:
+        seen = dict(db.execute(
+            select(TicketRead.ticket_id, TicketRead.seen_at)
+            .where(TicketRead.staff_id == actor.id,
+                   TicketRead.ticket_id.in_([t.id for t in tickets]))
+        ).all())
     return [
-        or_(
-            Ticket.subject.ilike(pattern),
-            Ticket.number.ilike(pattern),
-            Ticket.requester_name.ilike(pattern),
-            Ticket.requester_login.ilike(pattern),
-        )
+        QueueRow(summary(t), sla_view(t, t.queue, now),
+                 unread=isinstance(actor, StaffAccount)
+                 and (t.id not in seen or t.updated_at > seen[t.id]))
+        for t in tickets
     ]
+
+
+def mark_seen(core: Core, staff: str, ticket_id: int | str) -> None:
+    """The staff member opened the ticket: it is no longer unread for them."""
+    now = core.clock.now()
+
+    def run() -> None:
+        with core.transaction() as db:
+            actor = load_staff(db, staff)
+            ticket = get_ticket(db, ticket_id)
+            require_ticket_access(actor, ticket)
+            row = db.get(TicketRead, (actor.id, ticket.id))
+            if row is None:
+                db.add(TicketRead(staff_id=actor.id, ticket_id=ticket.id, seen_at=now))
+            else:
+                row.seen_at = max(row.seen_at, now)
+
+    with suppress(IntegrityError):  # the same page opened twice at once: one row is enough
+        retry_if_locked(run)
+
+
+#: A colleague who opened a ticket this recently is shown as working on it.
+VIEWER_MINUTES = 10
+
+
+def ticket_viewers(core: Core, staff: str, ticket_id: int | str) -> list[tuple[str, datetime]]:
+    """(name, since) of the colleagues who opened this ticket in the last
+    :data:`VIEWER_MINUTES` minutes: a warning that someone else may be answering."""
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        ticket = get_ticket(db, ticket_id)
+        require_ticket_access(actor, ticket)
+        rows = db.execute(
+            select(StaffAccount.display_name, TicketRead.seen_at)
+            .join(TicketRead, TicketRead.staff_id == StaffAccount.id)
+            .where(TicketRead.ticket_id == ticket.id, StaffAccount.id != actor.id,
+                   StaffAccount.active.is_(True),
+                   TicketRead.seen_at >= now - timedelta(minutes=VIEWER_MINUTES))
+            .order_by(TicketRead.seen_at.desc())
+        ).all()
+        return [(name, seen) for name, seen in rows]
+
+
+def my_work(core: Core, staff: str, limit: int = 200) -> list[QueueRow]:
+    """« Mon travail »: the open tickets assigned to the staff member across their
+    queues, most urgent first (priority, then the due date shown), with markers."""
+    now = core.clock.now()
+    with core.transaction() as db:
+        actor = load_staff(db, staff)
+        rows = db.scalars(
+            select(Ticket)
+            .where(Ticket.assignee_id == actor.id, Ticket.status.in_(OPEN_STATUSES),
+                   Ticket.queue_id.in_(staff_queue_ids(actor) or [-1]))
+            .order_by(_PRIORITY_ORDER.desc(), _NEXT_DUE.is_(None), _NEXT_DUE, Ticket.id)
+            .limit(limit)
+        ).all()
+        return _rows(db, actor, rows, now)
+
+
+@dataclass(frozen=True)
+class Change:
+    """Something happened to a ticket (an audit event), for the live pages."""
+
+    event_id: int
+    ticket_number: str
+    queue: str
+    action: str
+
+
+def changes_since(core: Core, after_event_id: int | None, limit: int = 500) -> tuple[int, list[Change]]:
+    """The audit events after ``after_event_id`` (``None``: none, just the last id),
+    with their ticket's number and queue — what the live queue pages listen to. Any
+    instance sees every change: they are read from the database."""
+    with core.transaction() as db:
+        last = db.scalar(select(func.max(TicketEvent.id))) or 0
+        if after_event_id is None or after_event_id >= last:
+            return last, []
+        rows = db.execute(
+            select(TicketEvent.id, Ticket.number, Queue.code, TicketEvent.action)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .join(Queue, Queue.id == Ticket.queue_id)
+            .where(TicketEvent.id > after_event_id)
+            .order_by(TicketEvent.id)
+            .limit(limit)
+        ).all()
+        changes = [Change(i, n or "", q, a) for i, n, q, a in rows]
+        return (changes[-1].event_id if changes else last), changes
+
+
+def _search_conditions(search: str | None) -> list:
+    return ticket_search_conditions(search)
 
 
 def list_tickets(
@@ -473,6 +723,13 @@ def staff_queues(core: Core, staff: str) -> list[tuple[str, str]]:
     with core.transaction() as db:
         actor = load_staff(db, staff)
         return sorted((q.code, q.name) for q in actor.queues)
+
+
+def staffed_queues(core: Core) -> frozenset[str]:
+    """Codes of the queues that have at least one active staff member (a ticket is
+    never routed nor moved to another one: nobody would see it)."""
+    with core.transaction() as db:
+        return staffed_queue_codes(db)
 
 
 def queue_info(core: Core, code: str) -> Queue:

@@ -20,11 +20,14 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ceres_core.models._types import enum_type
 from ceres_core.models.base import Base
+from tickets.search import folded_default
 
 
 class TicketStatus(StrEnum):
@@ -160,6 +163,8 @@ class Ticket(Base):
     requester_chat_id: Mapped[int] = mapped_column(BigInteger)
     requester_name: Mapped[str] = mapped_column(String(120))
     requester_login: Mapped[str | None] = mapped_column(String(64))
+    #: Subject, requester name and login, folded (:func:`tickets.search.fold`).
+    search_folded: Mapped[str] = mapped_column(Text, default=lambda ctx: _ticket_folded(ctx))
     #: Transcript so far, article / procedure step, objects concerned, routing.
     context: Mapped[dict[str, Any]] = mapped_column(JSON)
     routing_explanation: Mapped[str] = mapped_column(Text)
@@ -171,6 +176,9 @@ class Ticket(Base):
     #: The requester left ticket mode (talks to the bot meanwhile).
     requester_away: Mapped[bool] = mapped_column(Boolean, default=False)
     requester_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The requester wrote and no staff member has answered publicly since (queue marker
+    #: « le demandeur a répondu »).
+    requester_replied_at: Mapped[datetime | None]
 
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -195,7 +203,11 @@ class TicketMessage(Base):
     """A message on a ticket: public (the requester sees it) or an internal note."""
 
     __tablename__ = "helpdesk_messages"
-    __table_args__ = (Index("ix_helpdesk_messages_ticket", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_helpdesk_messages_ticket", "ticket_id", "id"),
+        Index("ix_helpdesk_messages_text_trgm", "text_folded", postgresql_using="gin",
+              postgresql_ops={"text_folded": "gin_trgm_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("helpdesk_tickets.id", ondelete="CASCADE"))
@@ -203,6 +215,8 @@ class TicketMessage(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_staff.id"))
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(Text)
+    #: ``text`` folded for accent-insensitive search (trigram index on PostgreSQL).
+    text_folded: Mapped[str] = mapped_column(Text, default=folded_default("text"))
     created_at: Mapped[datetime]
 
     staff: Mapped[StaffAccount | None] = relationship(lazy="joined")
@@ -236,8 +250,39 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: A file sent with the message (a document in the chat).
+    attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("helpdesk_attachments.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class Attachment(Base):
+    """A file of a ticket: sent by the requester in the chat, or by staff with a reply.
+
+    The bytes are stored outside the web root (:class:`tickets.attachments.AttachmentStore`)
+    under a random name; only staff of the ticket's queue can download it.
+    """
+
+    __tablename__ = "helpdesk_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("helpdesk_tickets.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("helpdesk_messages.id", ondelete="SET NULL")
+    )
+    #: ``requester`` or ``staff``.
+    direction: Mapped[str] = mapped_column(String(10))
+    filename: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_staff.id"))
+    created_at: Mapped[datetime]
 
 
 class Rating(Base):
@@ -274,8 +319,127 @@ class TicketEvent(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+def _ticket_folded(context) -> str:
+    from tickets.search import fold
+
+    params = context.get_current_parameters()
+    return fold(" ".join(str(params.get(k) or "") for k in
+                         ("subject", "requester_name", "requester_login")))
+
+
+@event.listens_for(TicketMessage.__table__, "before_create")
+def _trigram_extension(target, connection, **kw) -> None:
+    """The trigram index needs ``pg_trgm`` (created by the migration in production)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+
+
+class ChatMessageLink(Base):
+    """A Telegram message the requester received about a ticket: a reply to it
+    (``reply_to_message``) is threaded to that ticket
+    (:func:`tickets.services.resolve_requester_target`)."""
+
+    __tablename__ = "helpdesk_chat_messages"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    telegram_message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("helpdesk_tickets.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+
+
+class UsedFormToken(Base):
+    """A dashboard form token already spent: the same form sent twice (Back + resend,
+    double click) does nothing the second time."""
+
+    __tablename__ = "helpdesk_used_form_tokens"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_staff.id", ondelete="CASCADE"))
+    used_at: Mapped[datetime] = mapped_column(index=True)
+    #: Where the first submission led (the second one is sent there too).
+    outcome_path: Mapped[str | None] = mapped_column(String(300))
+
+
+class Macro(Base):
+    """A reply template of a queue, editable on the dashboard: a text with placeholders
+    (``{demandeur}``, ``{numero}``, ``{agent}``, ``{file}``), an optional article cited
+    and an optional status to set when the reply is sent."""
+
+    __tablename__ = "helpdesk_macros"
+    __table_args__ = (UniqueConstraint("queue_id", "code", name="uq_helpdesk_macros_queue_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("helpdesk_queues.id", ondelete="CASCADE"),
+                                          index=True)
+    #: The standard macros' code (``prise-en-charge``…), ``None`` for the team's own.
+    code: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    article_id: Mapped[str | None] = mapped_column(String(80))
+    set_status: Mapped[TicketStatus | None] = mapped_column(enum_type(TicketStatus), nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class TicketRead(Base):
+    """When a staff member last opened a ticket (unread marker on the queue pages)."""
+
+    __tablename__ = "helpdesk_ticket_reads"
+
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("helpdesk_staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("helpdesk_tickets.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    seen_at: Mapped[datetime]
+
+
+class StaffSession(Base):
+    """A staff member's dashboard session, server-side and revocable.
+
+    The browser holds a random token; only its SHA-256 is stored (a database leak gives
+    no usable cookie). Revoked at logout, when the password changes and when the
+    account is deactivated; a new one at every login (rotation).
+    """
+
+    __tablename__ = "helpdesk_staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("helpdesk_staff.id", ondelete="CASCADE"), index=True
+    )
+    #: The session's CSRF token (sent back by every form).
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    #: Why it ended: ``logout``, ``password``, ``deactivated``, ``rotated``.
+    revoked_reason: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginThrottle(Base):
+    """Login attempts counted per account and per address over a window, shared by
+    every instance; taken atomically *before* the password hash is checked."""
+
+    __tablename__ = "helpdesk_login_throttle"
+
+    #: ``compte:<login>`` or ``adresse:<ip>``.
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(index=True)
+
+
 __all__ = [
-    "AuthorKind", "Delivery", "DeliveryStatus", "OPEN_STATUSES", "PRIORITY_LABELS",
+    "Attachment", "AuthorKind", "ChatMessageLink", "Delivery", "LoginThrottle", "Macro", "StaffSession",
+    "TicketRead",
+    "UsedFormToken", "DeliveryStatus", "OPEN_STATUSES", "PRIORITY_LABELS",
     "PRIORITY_RANK", "Priority", "Queue", "RUNNING_STATUSES", "Rating", "STATUS_LABELS",
     "StaffAccount", "StaffQueue", "Ticket", "TicketEvent", "TicketMessage", "TicketStatus",
 ]

@@ -105,15 +105,11 @@ class QueueSpec:
     @property
     def destination(self) -> str:
         """``"au GEV BTP"``, ``"à la DREETS Bretagne"``: completes "Transmis …"."""
+        from tickets.texts import contract, queue_phrase
+
         if self.kind == "assistance":
             return "à l'assistance des ministères"
-        if self.kind == "gev":
-            return f"au {self.name}"
-        if self.kind == "afpa":
-            return "au service impression de l'Afpa"
-        if self.name.startswith("UD "):
-            return f"à l'{self.name}"
-        return f"à la {self.name}"
+        return contract("à", queue_phrase(self.kind, self.name))
 
     @property
     def targets(self) -> Targets:

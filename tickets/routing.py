@@ -140,6 +140,12 @@ class RoutingInput:
     :data:`TOPIC_CATEGORIES`); ``procedure_step`` is informative. ``sector`` is the
     title's (``btp``, ``industrie``, ``tertiaire``), ``session_kind`` ``TP``/``CCP``/
     ``CCS``; ``requester_kind`` is ``centre`` or a State service (``ud``, ``dreets``…).
+
+    What the conversation knows of CERES objects — ``session_ref`` (or ``session_id``),
+    ``site_code`` (or ``site_id``), ``centre_siret`` (or ``centre_id``), and the linked
+    account's ``account_departement`` / ``account_region`` — is turned into sector,
+    session kind and département by :func:`tickets.services.open_ticket`, which reads
+    them from the core (:func:`tickets.core_facts.enrich`) before calling :func:`route`.
     """
 
     category: Category | str | None = None
@@ -151,6 +157,14 @@ class RoutingInput:
     departement: str | None = None
     requester_kind: str | None = None
     browser_advice_shown: bool = False
+    session_ref: str | None = None
+    session_id: int | None = None
+    site_code: str | None = None
+    site_id: int | None = None
+    centre_siret: str | None = None
+    centre_id: int | None = None
+    account_departement: str | None = None
+    account_region: str | None = None
 
     def resolved_category(self) -> Category:
         if self.category:
@@ -191,30 +205,58 @@ def _to(queue: str, category: Category, why: str) -> Route:
 
 
 def _region_code(data: RoutingInput) -> str | None:
-    if data.region:
-        try:
-            return _region(data.region).code
-        except InvalidInput:
-            return None
-    if data.departement:
-        try:
-            return _departement(data.departement).region_code
-        except InvalidInput:
-            return None
+    """The region of the objects concerned, else of the requester's account."""
+    for region, departement in ((data.region, data.departement),
+                                (data.account_region, data.account_departement)):
+        if region:
+            try:
+                return _region(region).code
+            except InvalidInput:
+                pass
+        if departement:
+            try:
+                return _departement(departement).region_code
+            except InvalidInput:
+                pass
     return None
 
 
 def _departement_code(data: RoutingInput) -> str | None:
-    if not data.departement:
-        return None
-    try:
-        return _departement(data.departement).code
-    except InvalidInput:
-        return None
+    """The département of the objects concerned (session, site, centre), else the
+    requester's account's."""
+    for value in (data.departement, data.account_departement):
+        if value:
+            try:
+                return _departement(value).code
+            except InvalidInput:
+                pass
+    return None
 
 
-def route(data: RoutingInput) -> Route | AdviceFirst:
-    """The queue for an escalation, with a French explanation (see the module table)."""
+def route(data: RoutingInput, staffed: frozenset[str] | set[str] | None = None) -> Route | AdviceFirst:
+    """The queue for an escalation, with a French explanation (see the module table).
+
+    ``staffed``: the codes of the queues that have at least one active staff member.
+    A queue outside it is never chosen: the ticket goes to the assistance instead,
+    and the explanation says why (nobody would see it there).
+    """
+    decision = _route(data)
+    if (staffed is None or isinstance(decision, AdviceFirst) or decision.queue in staffed
+            or decision.queue == ASSISTANCE):
+        return decision
+    from tickets.texts import UNSTAFFED_FALLBACK, queue_phrase
+
+    spec = queue_spec(decision.queue)
+    about = CATEGORY_LABELS[decision.category]
+    why = UNSTAFFED_FALLBACK.format(about=about, queue_subject=queue_phrase(spec.kind, spec.name))
+    return _to(ASSISTANCE, decision.category, why)
+
+
+#: The queue of last resort (it triages and may move the ticket).
+ASSISTANCE = "assistance"
+
+
+def _route(data: RoutingInput) -> Route | AdviceFirst:
     category = data.resolved_category()
     about = CATEGORY_LABELS[category]
 

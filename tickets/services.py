@@ -25,6 +25,16 @@ from tickets._common import (
     parse_status,
     parse_ticket_ref,
 )
+from tickets.attachments import (
+    MAX_BYTES,
+    AttachmentStore,
+    AttachmentView,
+    add_requester_attachment,
+    check_file,
+    delivery_file,
+    open_attachment,
+    staff_reply_with_file,
+)
 from tickets.delivery import (
     DeliveryItem,
     mark_delivered,
@@ -33,8 +43,13 @@ from tickets.delivery import (
     pending_deliveries,
 )
 from tickets.escalation import (
+    TARGET_AMBIGUOUS,
+    TARGET_NONE,
+    TARGET_REPLY,
+    TARGET_SINGLE,
     Requester,
     RequesterMessageResult,
+    RequesterTarget,
     TicketContext,
     conversation_owner,
     get_my_ticket,
@@ -42,28 +57,47 @@ from tickets.escalation import (
     list_my_tickets,
     open_ticket,
     rate,
+    remember_chat_message,
     requester_message,
+    resolve_requester_target,
     resume_ticket_mode,
 )
 from tickets.handling import (
     AT_RISK_MINUTES,
     UNASSIGNED,
+    BulkResult,
+    Change,
     QueueOverview,
     ReplyResult,
     assign,
+    bulk_update,
+    changes_since,
     claim,
     close_expired_resolved,
     get_ticket_detail,
     hand_back_to_bot,
     list_queue,
     list_tickets,
+    mark_seen,
+    merge_tickets,
     move_to_queue,
+    my_work,
     queue_members,
     queue_overview,
+    requester_context,
     set_priority,
     set_status,
     staff_queues,
     staff_reply,
+    staffed_queues,
+    ticket_viewers,
+)
+from tickets.macros import (
+    PLACEHOLDERS,
+    MacroView,
+    delete_macro,
+    list_macros,
+    save_macro,
 )
 from tickets.reporting import Report, ReportRow, report
 from tickets.routing import AdviceFirst, Category, Route, RoutingInput, route
@@ -71,12 +105,21 @@ from tickets.staff import (
     StaffInfo,
     add_staff,
     authenticate,
+    deactivate_staff,
     link_staff_chat,
     list_staff,
+    set_staff_password,
     set_staff_queues,
 )
 
 __all__ = [
+    "MAX_BYTES", "AttachmentStore", "AttachmentView", "add_requester_attachment", "check_file",
+    "delivery_file", "open_attachment", "staff_reply_with_file",
+    "requester_context", "ticket_viewers", "BulkResult", "bulk_update", "merge_tickets", "Change", "changes_since", "mark_seen", "my_work",
+    "PLACEHOLDERS", "MacroView", "delete_macro", "list_macros", "save_macro",
+    "TARGET_AMBIGUOUS", "TARGET_NONE", "TARGET_REPLY", "TARGET_SINGLE", "RequesterTarget",
+    "remember_chat_message", "resolve_requester_target", "deactivate_staff",
+    "set_staff_password",
     "AT_RISK_MINUTES", "UNASSIGNED", "QueueOverview", "queue_members", "queue_overview",
     "OPERATOR", "AdviceFirst", "Category", "DeliveryItem", "EventView", "MessageView",
     "Operator", "QueuePage", "QueueRow", "ReplyResult", "Report", "ReportRow", "Requester",
@@ -89,5 +132,5 @@ __all__ = [
     "mark_requester_blocked", "move_to_queue", "open_ticket", "parse_priority", "parse_status",
     "parse_ticket_ref", "pending_deliveries", "rate", "report", "requester_message",
     "resume_ticket_mode", "route", "set_priority", "set_staff_queues", "set_status",
-    "staff_queues", "staff_reply",
+    "staff_queues", "staff_reply", "staffed_queues",
 ]

@@ -99,6 +99,42 @@ def authenticate(core: Core, login: str, password: str) -> StaffInfo | None:
         return _info(staff)
 
 
+def set_staff_password(core: Core, login: str, password: str) -> StaffInfo:
+    """Change a staff member's password; every open dashboard session of the account
+    ends (a stolen session does not survive the change)."""
+    from tickets._common import load_staff
+    from tickets.dashboard_store import revoke_staff_sessions
+
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(texts.ERR_PASSWORD_SHORT.format(n=MIN_PASSWORD_LENGTH))
+    password_hash = _hasher.hash(password)
+    with core.transaction() as db:
+        staff = load_staff(db, login)
+        staff.password_hash = password_hash
+        revoke_staff_sessions(db, staff.id, core.clock.now(), "password")
+        return _info(staff)
+
+
+def deactivate_staff(core: Core, login: str) -> StaffInfo:
+    """Remove a staff member from the support: the account can no longer log in, its
+    sessions end at once, its Telegram link is dropped; its tickets keep their history
+    (the tickets assigned to it are left unassigned, in their queue)."""
+    from sqlalchemy import update
+
+    from tickets._common import load_staff
+    from tickets.dashboard_store import revoke_staff_sessions
+    from tickets.models import Ticket
+
+    with core.transaction() as db:
+        staff = load_staff(db, login)
+        staff.active = False
+        staff.chat_id = None
+        revoke_staff_sessions(db, staff.id, core.clock.now(), "deactivated")
+        db.execute(update(Ticket).where(Ticket.assignee_id == staff.id)
+                   .values(assignee_id=None).execution_options(synchronize_session=False))
+        return _info(staff)
+
+
 def list_staff(core: Core) -> list[StaffInfo]:
     with core.transaction() as db:
         return [_info(s) for s in db.scalars(select(StaffAccount).order_by(StaffAccount.login))]

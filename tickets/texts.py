@@ -6,21 +6,81 @@ Placeholders use ``str.format`` names.
 
 from __future__ import annotations
 
+import re
+
 from tickets.models import STATUS_LABELS, TicketStatus
+
+# -- queue names in a sentence (articles, elision, contraction) -----------------------------
+
+#: Queues whose name does not take a plain article: the noun phrase to use instead.
+_QUEUE_PHRASES = {"afpa": "le service impression de l'Afpa"}
+#: Grammatical gender of a queue's name by kind (« le GEV BTP », « la DREETS Bretagne »).
+_MASCULINE_KINDS = frozenset({"gev"})
+_VOWEL = re.compile(r"^[aeiouyhàâäéèêëîïôöùûü]", re.IGNORECASE)
+
+
+def elide(article: str, noun: str) -> str:
+    """``elide("la", "UD de la DRIEETS")`` → ``"l'UD de la DRIEETS"``; ``"le GEV"``."""
+    if article in ("le", "la") and _VOWEL.match(noun):
+        return f"l'{noun}"
+    return f"{article} {noun}"
+
+
+def contract(preposition: str, phrase: str) -> str:
+    """A preposition before a noun phrase with its article: ``de`` + ``le GEV BTP`` →
+    ``du GEV BTP``, ``à`` + ``le …`` → ``au …``, ``de`` + ``l'Assistance`` → ``de
+    l'Assistance``, ``de`` + ``les …`` → ``des …``."""
+    for article, merged in (("le ", {"de": "du ", "à": "au "}), ("les ", {"de": "des ", "à": "aux "})):
+        if phrase.startswith(article) and preposition in merged:
+            return merged[preposition] + phrase[len(article):]
+    return f"{preposition} {phrase}"
+
+
+def queue_phrase(kind: str | None, name: str) -> str:
+    """A queue as the subject of a sentence: « l'Assistance des ministères (CERES) »,
+    « le GEV BTP », « la DREETS Bretagne », « l'UD de la DRIEETS (75 – Paris) »,
+    « le service impression de l'Afpa »."""
+    if kind in _QUEUE_PHRASES:
+        return _QUEUE_PHRASES[kind]
+    return elide("le" if kind in _MASCULINE_KINDS else "la", name)
+
+
+def queue_values(kind: str | None, name: str) -> dict[str, str]:
+    """The placeholders a text about a queue may use: ``{queue}`` (the name),
+    ``{queue_subject}`` (with its article), ``{de_queue}``, ``{par_queue}``, ``{a_queue}``."""
+    phrase = queue_phrase(kind, name)
+    return {"queue": name, "queue_subject": phrase, "de_queue": contract("de", phrase),
+            "par_queue": contract("par", phrase), "a_queue": contract("à", phrase)}
+
+
+_PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def person_name(requester_name: str | None) -> str:
+    """The person's name for a greeting: « Sophie Bernard (Formapro Paris) » →
+    « Sophie Bernard » (the organisation in brackets is dropped)."""
+    name = " ".join((requester_name or "").split())
+    stripped = _PARENTHESIS.sub("", name).strip()
+    return stripped or name
+
 
 # -- to the requester (through the delivery outbox) --------------------------------------
 
-STAFF_REPLY = "Réponse du support – demande {number}\n\n{text}\n\n— {staff}"
+#: Every message relayed to the requester names its ticket; this line tells how to
+#: answer on that ticket (a Telegram reply to the message is threaded to it).
+REPLY_HINT = "Pour répondre sur cette demande, répondez à ce message."
+
+STAFF_REPLY = "Réponse du support – demande {number}\n\n{text}\n\n— {staff}\n\n" + REPLY_HINT
 
 STATUS_ANNOUNCES: dict[TicketStatus, str] = {
-    TicketStatus.EN_COURS: "Votre demande {number} est en cours de traitement par {queue}.",
+    TicketStatus.EN_COURS: "Votre demande {number} est en cours de traitement par {queue_subject}.",
     TicketStatus.EN_ATTENTE: (
-        "Votre demande {number} est en attente de votre réponse : répondez dans cette "
-        "conversation pour que {queue} puisse poursuivre."
+        "Votre demande {number} est en attente de votre réponse : répondez à ce message "
+        "pour que {queue_subject} puisse poursuivre."
     ),
     TicketStatus.RESOLU: (
-        "Votre demande {number} est résolue. Si ce n'est pas le cas, répondez dans les "
-        "{reopen_days} jours pour la rouvrir. Vous pouvez noter la réponse reçue, de 1 "
+        "Votre demande {number} est résolue. Si ce n'est pas le cas, répondez à ce message "
+        "dans les {reopen_days} jours pour la rouvrir. Vous pouvez noter la réponse reçue, de 1 "
         "(pas du tout satisfait) à 5 (très satisfait)."
     ),
     TicketStatus.CLOS: "Votre demande {number} est close.",
@@ -33,10 +93,24 @@ HANDED_BACK = (
     "reprenez-la depuis la liste de vos demandes."
 )
 TAKEN_OVER = (
-    "Une personne de {queue} a pris en charge votre demande {number} : vos messages "
-    "dans cette conversation lui sont transmis."
+    "Une personne {de_queue} a pris en charge votre demande {number} : vos messages "
+    "dans cette conversation lui sont transmis. " + REPLY_HINT
 )
-MOVED = "Votre demande {number} a été transmise à une autre équipe : {queue}."
+MERGED = (
+    "Votre demande {number} a été regroupée avec votre demande {target}, qui porte sur le "
+    "même sujet : la suite se passe sur {target}."
+)
+MOVED = "Votre demande {number} a été transmise à une autre équipe : {queue_subject}."
+
+#: Routing explanation when the natural queue has nobody (R-ASS-2 reading).
+UNSTAFFED_FALLBACK = (
+    "{about} ; {queue_subject} n'a encore personne pour traiter les demandes sur "
+    "CERES Assist, l'assistance la lui transmettra"
+)
+
+#: The message stored for a file sent without text, and the caption of a staff file.
+ATTACHMENT_MESSAGE = "(pièce jointe : {name})"
+ATTACHMENT_CAPTION = "Pièce jointe – demande {number} : {name}"
 
 # -- to staff (internal notes written by the system) ------------------------------------
 
@@ -49,6 +123,7 @@ NOTE_DELIVERY_FAILED = (
     "⚠ Le message n° {message_id} n'a pas pu être remis au demandeur après {attempts} "
     "essais ({error})."
 )
+NOTE_MERGED_INTO = "Demande {source} (« {subject} ») fusionnée dans celle-ci. Ses échanges :"
 NOTE_REOPENED = "Le demandeur a répondu dans le délai : la demande est rouverte."
 NOTE_FOLLOW_UP = "Suite de la demande {number}, close ou résolue depuis plus de {days} jours."
 
@@ -71,6 +146,30 @@ ERR_RATING_DONE = "La demande {number} a déjà été notée : merci !"
 ERR_NOT_HANDLED = (
     "Personne ne suit la demande {number} en ce moment : vos messages vont à l'assistant."
 )
+ERR_QUEUE_UNSTAFFED = (
+    "La file « {queue} » n'a aucun membre actif : personne ne verrait la demande. "
+    "Choisissez une autre file, ou demandez à l'administrateur d'y rattacher quelqu'un."
+)
+ERR_MACRO_EMPTY = "Le texte du modèle est vide."
+ERR_MACRO_TITLE = "Donnez un titre au modèle."
+ERR_MACRO_UNKNOWN = "Ce modèle de réponse n'existe pas (ou plus) dans cette file."
+ERR_MACRO_BRACES = (
+    "Le texte du modèle contient une accolade seule : les champs s'écrivent entre "
+    "accolades, p. ex. {demandeur}."
+)
+ERR_MACRO_PLACEHOLDER = "Champ inconnu dans le modèle : {{{name}}}. Champs possibles : {known}."
+ERR_MACRO_STATUS = "Un modèle ne peut pas remettre une demande au statut « nouveau »."
+ERR_MERGE_SAME = "Une demande ne peut pas être fusionnée avec elle-même ({number})."
+ERR_MERGE_REQUESTER = (
+    "Les demandes {source} et {target} n'ont pas le même demandeur : elles ne peuvent pas "
+    "être fusionnées."
+)
+ERR_BULK_ONE_ACTION = "Choisissez une action (attribuer, statut ou transfert) pour les demandes cochées."
+ERR_BULK_NONE = "Cochez au moins une demande."
+ERR_ATTACHMENT_EMPTY = "Le fichier est vide."
+ERR_ATTACHMENT_TOO_BIG = "Le fichier est trop volumineux ({size} Mo, {limit} Mo au plus)."
+ERR_ATTACHMENT_TYPE = "Ce type de fichier n'est pas accepté : envoyez un fichier {accepted}."
+ERR_ATTACHMENT_UNKNOWN = "Cette pièce jointe est introuvable."
 ERR_ASSIGNEE_NOT_MEMBER = "{staff} ne fait pas partie de la file « {queue} »."
 ERR_STATUS_UNKNOWN = (
     "Statut inconnu : « {value} ». Statuts possibles : nouveau, en cours, en attente du "
@@ -112,6 +211,8 @@ EVENT_LABELS: dict[str, str] = {
     "rating": "note de satisfaction",
     "follow_up": "suite ouverte",
     "delivery_failed": "échec d'envoi",
+    "requester_reply": "message du demandeur",
+    "merge": "fusion",
 }
 
 

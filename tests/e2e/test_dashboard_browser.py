@@ -150,3 +150,81 @@ async def test_log_in_open_a_queue_and_a_ticket_reply_and_change_status(dashboar
         texts = [d.text for d in db.scalars(select(Delivery).where(Delivery.ticket_id == ticket.id))]
     assert any("nous relançons le transporteur" in t for t in texts)
     assert not any("Transporteur appelé" in t for t in texts)
+
+
+async def _log_in(page, url: str, who: str) -> None:
+    await page.goto(url)
+    await page.get_by_label("Identifiant").fill(who)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                    reason="Chromium absent (/usr/bin/chromium) : apt-get install chromium")
+async def test_queue_page_updates_itself_while_another_agent_works(dashboard, core):
+    """Live queues: with JavaScript, a new ticket and a colleague's claim appear on the
+    open queue page without reloading it (server-sent events)."""
+    import asyncio
+
+    from playwright.async_api import async_playwright, expect
+
+    from tickets.services import Requester, RoutingInput, claim, open_ticket
+
+    url, numbers = dashboard
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await (await browser.new_context(locale="fr-FR")).new_page()
+            await _log_in(page, url, "alice")
+            await page.get_by_role("link", name="GEV BTP").click()
+            rows = page.locator("table.queue tbody tr")
+            await expect(rows).to_have_count(3)
+            await page.wait_for_timeout(1500)  # the stream is open
+            opened = await asyncio.to_thread(
+                open_ticket, core, Requester(2001, "Centre Nouveau"), "Colis abîmé", None,
+                RoutingInput(topic="dte-non-recu", sector="btp", session_kind="TP"))
+            await expect(rows).to_have_count(4, timeout=10_000)
+            await expect(page.locator("#live-count")).to_have_text("4 demandes")
+            await expect(page.locator("[data-live-status]")).to_contain_text(
+                f"Nouvelle demande : {opened.number}")
+            await asyncio.to_thread(claim, core, "bob", numbers[1])
+            await expect(page.locator("table.queue tbody tr", has_text=numbers[1])).to_contain_text(
+                "Bruno Petit", timeout=10_000)
+            await _shot(page, "06-file-en-direct")
+        finally:
+            await browser.close()
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                    reason="Chromium absent (/usr/bin/chromium) : apt-get install chromium")
+async def test_defect_6_inserting_a_macro_keeps_the_typed_text_and_double_click_sends_once(dashboard, core):
+    """Without JavaScript: « Insérer » keeps what was typed; a double click on « Envoyer »
+    (defect 3) stores and sends the reply once."""
+    from playwright.async_api import async_playwright, expect
+    from sqlalchemy import select
+
+    from tickets.models import Delivery, Ticket
+
+    url, numbers = dashboard
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(java_script_enabled=False, locale="fr-FR")
+            page = await context.new_page()
+            await _log_in(page, url, "alice")
+            await page.goto(f"{url}/demandes/{numbers[2]}")
+            await page.locator("#reply-text").fill("Nous avons vérifié la fiche.")
+            await page.get_by_label("Modèle de réponse").select_option("resolution")
+            await page.get_by_role("button", name="Insérer dans la réponse").click()
+            await expect(page.locator("#reply-text")).to_have_value(
+                re.compile(r"^Nous avons vérifié la fiche\.\n\nBonjour Centre 3,\n", re.S))
+            await expect(page.locator("#then-status")).to_have_value("resolu")
+            await page.get_by_role("button", name="Envoyer la réponse").dblclick()
+            await expect(page.get_by_role("status")).to_contain_text("Statut : résolu.")
+        finally:
+            await browser.close()
+    with core.transaction() as db:
+        ticket = db.scalar(select(Ticket).where(Ticket.number == numbers[2]))
+        texts = [d.text for d in db.scalars(select(Delivery).where(Delivery.ticket_id == ticket.id))]
+    assert sum("Nous avons vérifié la fiche." in t for t in texts) == 1
+    assert ticket.status.value == "resolu"

@@ -106,6 +106,8 @@ async def test_ticket_with_details_and_a_changed_subject(harness: BotHarness, co
 
 
 async def test_ticket_from_a_procedure_leaf_goes_to_the_gev(harness: BotHarness, core):
+    # the GEV BTP has staff (a queue without any is never chosen: issue 11, defect 5)
+    ts.add_staff(core, "agent.gev", "Agent GEV", "mot-de-passe-solide", ["gev-btp"])
     chat = harness.chat()
     reply = await chat.ask("/dte")
     reply = await chat.click(reply, "rien n'est arrivé")

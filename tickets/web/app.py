@@ -1,68 +1,60 @@
-"""The staff dashboard's aiohttp application: factory, middlewares, rendering.
+"""The staff dashboard's aiohttp application: the factory.
 
 Views (``tickets/web/views/``) only read the request, call one ``tickets`` (or
 ``knowledge``) service per operation with the logged-in staff member, and render
-the result; the services check the member's rights (R-ACT-2).
+the result; the services check the member's rights (R-ACT-2). URLs are in
+:mod:`tickets.web.routes`, the app's keys in :mod:`tickets.web.keys`, what views share
+in :mod:`tickets.web.helpers`, the middlewares in :mod:`tickets.web.middlewares`.
 
 The app can be served alone (``ceres-assist serve``) or mounted in another one
 (``parent.add_subapp("/support/", create_app(core, secret=...))``): every link is
 built from the route names, and the session cookie's path is the app's prefix.
+Its resources (the worker threads of the services) are opened and closed by a
+``cleanup_ctx``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
-from functools import partial, wraps
+from collections.abc import AsyncIterator, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
+import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
 from ceres_core.core import Core
-from ceres_core.errors import CeresError, NotFound, RuleViolation
-from tickets.web import formatting
-from tickets.web.security import (
-    COOKIE_NAME,
-    CSRF_FIELD,
-    SESSION_SECONDS,
-    LoginLimiter,
-    SessionCodec,
-    WebSession,
+from tickets.attachments import MAX_BYTES, AttachmentStore
+from tickets.dashboard_store import LoginLimits
+from tickets.web import formatting, live
+from tickets.web.keys import (
+    ARTICLES,
+    ATTACHMENTS,
+    CODEC,
+    CORE,
+    EXECUTOR,
+    FORM_TOKENS,
+    JINJA,
+    LOGIN_LIMITS,
+    SETTINGS,
 )
+from tickets.web.middlewares import (
+    csrf_middleware,
+    error_middleware,
+    headers_middleware,
+    session_middleware,
+)
+from tickets.web.routes import setup_routes
+from tickets.web.security import FormTokens, SessionCodec
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
-
-CORE = web.AppKey("core", Core)
-CODEC = web.AppKey("codec", SessionCodec)
-LIMITER = web.AppKey("limiter", LoginLimiter)
-JINJA = web.AppKey("jinja", jinja2.Environment)
-ARTICLES = web.AppKey("articles", list)
-SETTINGS = web.AppKey("settings", dict)
-
-#: Request keys (``web.RequestKey`` from aiohttp 3.13, plain strings before).
-_RequestKey = getattr(web, "RequestKey", None)
-SESSION: Any = _RequestKey("ceres_session", WebSession) if _RequestKey else "ceres_session"
-MY_QUEUES: Any = _RequestKey("ceres_queues", list) if _RequestKey else "ceres_queues"
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class CsrfRefused(Exception):
-    """A POST without the session's CSRF token."""
-
-
-MSG_CSRF = (
-    "La vérification de sécurité du formulaire a échoué (formulaire expiré ou envoyé "
-    "depuis un autre site). Rechargez la page et recommencez."
-)
-MSG_SESSION_EXPIRED = "Votre session a expiré : reconnectez-vous."
+#: Threads running the blocking services (database) for the dashboard's requests.
+WORKER_THREADS = 8
 
 
 def create_app(
@@ -71,35 +63,48 @@ def create_app(
     secret: str | bytes,
     articles: Iterable | None = None,
     secure_cookies: bool = False,
-    limiter: LoginLimiter | None = None,
+    login_limits: LoginLimits | None = None,
     unanswered_limit: int = 10,
+    live_interval: float = 1.0,
+    attachments: AttachmentStore | None = None,
 ) -> web.Application:
     """The dashboard for ``core``.
 
-    ``secret`` signs the session cookies (at least 16 characters; the same on every
-    instance behind a load balancer). ``articles``: the knowledge articles canned
+    ``secret`` signs the cookies and form tokens (at least 16 characters; the same on
+    every instance behind a load balancer). ``articles``: the knowledge articles canned
     replies can cite (default: :func:`knowledge.articles.load_articles`).
-    ``secure_cookies``: mark the cookie ``Secure`` (dashboard served over https).
+    ``secure_cookies``: mark the cookie ``Secure`` even when the request does not look
+    like https (dashboard behind a TLS-terminating proxy). ``login_limits``: login
+    attempts allowed per account and per address (:class:`LoginLimits`).
+    ``live_interval``: seconds between two looks for changes (live pages).
+    ``attachments``: where ticket files are stored (default ``CERES_ATTACHMENTS_DIR``).
     """
     app = web.Application(
         middlewares=[session_middleware, headers_middleware, error_middleware, csrf_middleware],
-        client_max_size=256 * 1024,
+        client_max_size=MAX_BYTES + 256 * 1024,  # a reply with its file
     )
     app[CORE] = core
     app[CODEC] = SessionCodec(secret)
-    app[LIMITER] = limiter or LoginLimiter()
+    app[FORM_TOKENS] = FormTokens(secret)
+    app[LOGIN_LIMITS] = login_limits or LoginLimits()
     app[ARTICLES] = list(articles) if articles is not None else _default_articles()
     app[SETTINGS] = {"secure_cookies": secure_cookies, "unanswered_limit": unanswered_limit}
-    app[JINJA] = _jinja_env()
-
-    from tickets.web.views import auth, queues, report, ticket
-
-    auth.setup(app)
-    queues.setup(app)
-    ticket.setup(app)
-    report.setup(app)
-    app.router.add_static("/static/", STATIC_DIR, name="static", append_version=True)
+    _setup_templates(app)
+    app[ATTACHMENTS] = attachments or AttachmentStore.from_env()
+    app.cleanup_ctx.append(_worker_threads)
+    live.install(app, core, live_interval)
+    setup_routes(app, STATIC_DIR)
     return app
+
+
+async def _worker_threads(app: web.Application) -> AsyncIterator[None]:
+    """The services' worker threads, for the app's lifetime (shut down at cleanup)."""
+    executor = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="dashboard")
+    app[EXECUTOR] = executor
+    try:
+        yield
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _default_articles() -> list:
@@ -112,209 +117,23 @@ def _default_articles() -> list:
         return []
 
 
-def _jinja_env() -> jinja2.Environment:
-    env = jinja2.Environment(
+def _setup_templates(app: web.Application) -> jinja2.Environment:
+    """Jinja2 through aiohttp-jinja2 (autoescaped, strict about undefined names)."""
+    env = aiohttp_jinja2.setup(
+        app,
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        filters={
+            "dt": formatting.fr_datetime,
+            "d": formatting.fr_date,
+            "duration": formatting.duration,
+            "pct": formatting.percent,
+            "dec": formatting.decimal,
+            "countdown": formatting.countdown,
+        },
     )
-    env.filters.update(
-        dt=formatting.fr_datetime,
-        d=formatting.fr_date,
-        duration=formatting.duration,
-        pct=formatting.percent,
-        dec=formatting.decimal,
-        countdown=formatting.countdown,
-    )
+    app[JINJA] = env
     return env
-
-
-# -- helpers for the views --------------------------------------------------------------------
-
-
-async def call(request: web.Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a (blocking) service with the app's core in a worker thread."""
-    return await asyncio.to_thread(partial(fn, request.app[CORE], *args, **kwargs))
-
-
-def session_of(request: web.Request) -> WebSession:
-    return request[SESSION]
-
-
-def url_for(request: web.Request, name: str, query: dict[str, Any] | None = None, **parts: str) -> str:
-    url = request.app.router[name].url_for(**{k: str(v) for k, v in parts.items()})
-    if query:
-        url = url.with_query({k: str(v) for k, v in query.items() if v not in (None, "")})
-    return str(url)
-
-
-def redirect(request: web.Request, name: str, query: dict[str, Any] | None = None,
-             flash: str | None = None, **parts: str) -> web.HTTPSeeOther:
-    if flash:
-        session_of(request).set_flash(flash)
-    return web.HTTPSeeOther(url_for(request, name, query, **parts))
-
-
-def render(request: web.Request, template: str, context: dict[str, Any] | None = None,
-           status: int = 200) -> web.Response:
-    session = session_of(request)
-    values = {
-        "csrf_field": CSRF_FIELD,
-        "csrf_token": session.csrf,
-        "staff_login": session.login,
-        "staff_name": session.name,
-        "my_queues": request.get(MY_QUEUES, []),
-        "flash": session.pop_flash(),
-        "url": partial(url_for, request),
-        "path": request.path,
-        "error": None,
-    }
-    values.update(context or {})
-    html = request.app[JINJA].get_template(template).render(values)
-    return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
-
-
-def staff_view(handler: Handler) -> Handler:
-    """Only for a logged-in, active staff member; loads their queues for the page."""
-    from tickets.services import staff_queues
-
-    @wraps(handler)
-    async def wrapper(request: web.Request) -> web.StreamResponse:
-        session = session_of(request)
-        if not session.login:
-            if request.method == "GET":
-                raise redirect(request, "login", {"suite": request.path_qs})
-            raise web.HTTPForbidden(reason=MSG_SESSION_EXPIRED)
-        try:
-            request[MY_QUEUES] = await call(request, staff_queues, session.login)
-        except NotFound:  # account deactivated or removed since login
-            session.log_out()
-            raise redirect(request, "login", flash=MSG_SESSION_EXPIRED) from None
-        return await handler(request)
-
-    return wrapper
-
-
-# -- middlewares ------------------------------------------------------------------------------
-
-
-def _cookie_path(request: web.Request) -> str:
-    return str(request.app.router["home"].url_for())
-
-
-def _store_session(request: web.Request, response: web.StreamResponse) -> None:
-    session: WebSession | None = request.get(SESSION)
-    if session is None or not session.changed:
-        return
-    response.set_cookie(
-        COOKIE_NAME,
-        request.app[CODEC].dumps(session),
-        max_age=SESSION_SECONDS,
-        path=_cookie_path(request),
-        httponly=True,
-        samesite="Lax",
-        secure=request.app[SETTINGS]["secure_cookies"],
-    )
-
-
-@web.middleware
-async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    session = request.app[CODEC].loads(request.cookies.get(COOKIE_NAME))
-    if session is None:
-        session = WebSession(changed=True)
-    request[SESSION] = session
-    try:
-        response = await handler(request)
-    except web.HTTPException as exc:
-        _store_session(request, exc)
-        raise
-    _store_session(request, response)
-    return response
-
-
-_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
-
-
-@web.middleware
-async def headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        response = await handler(request)
-    except web.HTTPException as exc:
-        _secure_headers(exc)
-        raise
-    _secure_headers(response)
-    return response
-
-
-def _secure_headers(response: web.StreamResponse) -> None:
-    response.headers.setdefault("Content-Security-Policy", _CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if (response.content_type or "").startswith("text/html"):
-        response.headers.setdefault("Cache-Control", "no-store")
-
-
-@web.middleware
-async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every POST must carry the session's token (constant-time comparison)."""
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        form = await request.post()
-        submitted = form.get(CSRF_FIELD)
-        if not isinstance(submitted, str) or not session_of(request).csrf_ok(submitted):
-            raise CsrfRefused()
-    return await handler(request)
-
-
-_STATUS_TITLES = {
-    400: "Demande incorrecte",
-    403: "Accès refusé",
-    404: "Page introuvable",
-    405: "Action non permise",
-    409: "Conflit",
-    413: "Envoi trop volumineux",
-    429: "Trop de tentatives",
-    500: "Erreur du serveur",
-}
-
-
-def error_page(request: web.Request, status: int, message: str) -> web.Response:
-    return render(request, "error.html",
-                  {"title": _STATUS_TITLES.get(status, "Erreur"), "message": message,
-                   "status": status}, status=status)
-
-
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """French error pages: CSRF and rights → 403, unknown → 404, refusals → 400."""
-    try:
-        return await handler(request)
-    except CsrfRefused:
-        return error_page(request, 403, MSG_CSRF)
-    except RuleViolation as exc:
-        return error_page(request, 403, exc.message)
-    except NotFound as exc:
-        return error_page(request, 404, exc.message)
-    except CeresError as exc:
-        return error_page(request, 400, exc.message)
-    except web.HTTPException as exc:
-        if exc.status < 400 or request.path.startswith(url_for(request, "home") + "static/"):
-            raise
-        messages = {
-            403: exc.reason if exc.reason == MSG_SESSION_EXPIRED else "Accès refusé.",
-            404: "Cette page n'existe pas.",
-            405: "Cette action n'est pas permise ici.",
-            413: "L'envoi est trop volumineux.",
-        }
-        return error_page(request, exc.status, messages.get(exc.status, "La demande a échoué."))
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("dashboard error on %s %s", request.method, request.path)
-        return error_page(request, 500, "Une erreur inattendue s'est produite. Réessayez dans "
-                          "un instant ; si elle persiste, prévenez l'administrateur.")

@@ -1,1 +1,1 @@
-"""The dashboard's pages, one module per page (each with ``setup(app)``)."""
+"""The dashboard's pages, one module per page (URLs in :mod:`tickets.web.routes`)."""

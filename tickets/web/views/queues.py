@@ -4,10 +4,32 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ceres_core.errors import InvalidInput
+from ceres_core.errors import CeresError, InvalidInput
+from tickets import texts
 from tickets.models import PRIORITY_LABELS, STATUS_LABELS, Priority, TicketStatus
-from tickets.services import UNASSIGNED, list_queue, queue_members, queue_overview
-from tickets.web.app import call, render, session_of, staff_view
+from tickets.services import (
+    UNASSIGNED,
+    bulk_update,
+    list_queue,
+    my_work,
+    queue_members,
+    queue_overview,
+    staffed_queues,
+)
+from tickets.web import live
+from tickets.web.helpers import (
+    MSG_FORM_SENT_TWICE,
+    FormSpent,
+    call,
+    redirect,
+    render,
+    session_of,
+    spend_form,
+    staff_view,
+    url_for,
+)
+from tickets.web.keys import MY_QUEUES
+from tickets.web.views.ticket import queue_choices
 
 PAGE_SIZE = 50
 
@@ -20,9 +42,6 @@ STATUS_FILTERS: dict[str, tuple[str, str | None]] = {
 MINE = "moi"
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/", overview, name="home")
-    app.router.add_get("/files/{code}", queue_page, name="queue")
 
 
 @staff_view
@@ -72,4 +91,57 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
         "mine_filter": MINE,
         "unassigned": UNASSIGNED,
         "code": code,
+        "live_url": url_for(request, "queue-stream", code=code),
+        "statuses": [(s.value, STATUS_LABELS[s]) for s in TicketStatus],
+        "queue_choices": queue_choices(code, await call(request, staffed_queues)),
     })
+
+
+@staff_view
+async def queue_bulk(request: web.Request) -> web.StreamResponse:
+    """One action on the checked tickets of the queue page (each checked on its own)."""
+    form = await request.post()
+    code = request.match_info["code"]
+    numbers = [str(n) for n in form.getall("numeros", [])]
+    action = str(form.get("action", ""))
+    fields = {"attribuer": "assignee", "statut": "status", "transferer": "queue"}
+    try:
+        if not numbers:
+            raise CeresError(texts.ERR_BULK_NONE)
+        if action not in fields or not str(form.get(fields[action], "")).strip():
+            raise CeresError(texts.ERR_BULK_ONE_ACTION)
+        await spend_form(request, form)
+    except FormSpent:
+        raise redirect(request, "queue", flash=MSG_FORM_SENT_TWICE, code=code) from None
+    except CeresError as exc:
+        raise redirect(request, "queue", flash=exc.message, flash_kind="error", code=code) from None
+    result = await call(request, bulk_update, session_of(request).login, numbers,
+                        **{fields[action]: str(form.get(fields[action], "")) or None})
+    parts = []
+    if result.done:
+        parts.append(f"{len(result.done)} demande{'s' if len(result.done) > 1 else ''} "
+                     f"modifiée{'s' if len(result.done) > 1 else ''} ({', '.join(result.done)}).")
+    for number, why in result.refused:
+        parts.append(f"{number} : {why}")
+    raise redirect(request, "queue", flash=" ".join(parts),
+                   flash_kind="error" if result.refused else "ok", code=code)
+
+
+@staff_view
+async def queue_stream(request: web.Request) -> web.StreamResponse:
+    """The queue's changes as server-sent events (for ``live.js``)."""
+    code = request.match_info["code"]
+    if code not in {c for c, _ in request[MY_QUEUES]}:
+        raise web.HTTPForbidden()
+    return await live.stream(request, [code])
+
+
+@staff_view
+async def my_work_page(request: web.Request) -> web.StreamResponse:
+    rows = await call(request, my_work, session_of(request).login)
+    return render(request, "my_work.html", {"rows": rows, "live_url": url_for(request, "my-work-stream")})
+
+
+@staff_view
+async def my_work_stream(request: web.Request) -> web.StreamResponse:
+    return await live.stream(request, [c for c, _ in request[MY_QUEUES]])

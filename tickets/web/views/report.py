@@ -10,7 +10,8 @@ from aiohttp import web
 from ceres_core.errors import InvalidInput
 from knowledge.feedback import top_unanswered
 from tickets.services import report
-from tickets.web.app import CORE, SETTINGS, call, render, session_of, staff_view
+from tickets.web.helpers import call, render, session_of, staff_view
+from tickets.web.keys import CORE, SETTINGS
 
 PRESETS = {
     "mois": "ce mois-ci",
@@ -20,8 +21,6 @@ PRESETS = {
 }
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/rapport", report_page, name="report")
 
 
 def _parse_date(value: str, label: str) -> date:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
 from ceres_core.errors import CeresError, NotFound, RuleViolation
+from tickets.macros import compose, find_macro
 from tickets.models import PRIORITY_LABELS, STATUS_LABELS, Priority, TicketStatus
 from tickets.queues import queue_spec, standard_queue_codes
 from tickets.routing import CATEGORY_LABELS, Category
@@ -16,15 +18,36 @@ from tickets.services import (
     claim,
     get_ticket_detail,
     hand_back_to_bot,
+    list_macros,
+    mark_seen,
+    merge_tickets,
     move_to_queue,
+    open_attachment,
     queue_members,
+    requester_context,
     set_priority,
     set_status,
     staff_reply,
+    staff_reply_with_file,
+    staffed_queues,
+    ticket_viewers,
 )
 from tickets.texts import EVENT_LABELS, event_value
-from tickets.web.app import ARTICLES, MY_QUEUES, call, redirect, render, session_of, staff_view
-from tickets.web.canned import CANNED_REPLIES, compose_reply
+from tickets.web import live
+from tickets.web.helpers import (
+    MSG_FORM_SENT_TWICE,
+    FormExpired,
+    FormSpent,
+    call,
+    redirect,
+    release_form,
+    render,
+    session_of,
+    spend_form,
+    staff_view,
+    url_for,
+)
+from tickets.web.keys import ARTICLES, ATTACHMENTS, MY_QUEUES
 
 #: Context keys shown in the "objets concernés" box, with their French labels.
 CONTEXT_LABELS: tuple[tuple[str, str], ...] = (
@@ -38,14 +61,15 @@ CONTEXT_LABELS: tuple[tuple[str, str], ...] = (
 NOBODY = "-"
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/demandes/{number}", ticket_page, name="ticket")
-    for slug, handler in ACTIONS.items():
-        app.router.add_post(f"/demandes/{{number}}/{slug}", handler, name=f"ticket-{slug}")
 
 
-def _queue_choices(current: str) -> list[tuple[str, str]]:
-    return [(code, queue_spec(code).name) for code in standard_queue_codes() if code != current]
+def queue_choices(current: str, staffed: frozenset[str]) -> list[tuple[str, str, bool]]:
+    """(code, name, has staff) of the queues a ticket may be moved to; the staffed ones
+    and the UD queues that have staff, then the others (shown disabled)."""
+    codes = [c for c in standard_queue_codes() if c != current]
+    codes += sorted(c for c in staffed if c not in codes and c != current)
+    choices = [(code, queue_spec(code).name, code in staffed) for code in codes]
+    return sorted(choices, key=lambda c: not c[2])
 
 
 async def _page(request: web.Request, *, status: int = 200, error: str | None = None,
@@ -54,15 +78,23 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
     number = request.match_info["number"]
     detail = await call(request, get_ticket_detail, login, number)
     members = await call(request, queue_members, login, detail.ticket.queue)
+    staffed = await call(request, staffed_queues)
     articles = request.app[ARTICLES]
     forms = dict(forms or {})
-    template_id = request.query.get("modele") or ""
-    article_id = request.query.get("article") or ""
+    macros = await call(request, list_macros, login, detail.ticket.queue)
+    around = await call(request, requester_context, login, number)
+    viewers = await call(request, ticket_viewers, login, number)
+    template_id = forms.pop("macro", None) or request.query.get("modele") or ""
+    article_id = forms.pop("article", None) or request.query.get("article") or ""
     if "reply" not in forms and (template_id or article_id):
-        forms["reply"] = compose_reply(
-            template_id, article_id, articles, requester=detail.ticket.requester_name,
+        macro = find_macro(macros, template_id)
+        forms["reply"] = compose(
+            macro, article_id, articles, requester=detail.ticket.requester_name,
             number=detail.ticket.number, agent=session_of(request).name or "",
+            queue=detail.ticket.queue,
         )
+        if macro is not None and macro.set_status:
+            forms.setdefault("then_status", macro.set_status)
     assignee_login = next((m[0] for m in members if m[1] == detail.ticket.assignee), "")
     events = [
         {"at": e.at, "actor": e.actor, "action": EVENT_LABELS.get(e.action, e.action),
@@ -97,8 +129,13 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
         "delivery_failed": any(e.action == "delivery_failed" for e in detail.events),
         "statuses": [(s.value, STATUS_LABELS[s]) for s in TicketStatus],
         "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority],
-        "queue_choices": _queue_choices(detail.ticket.queue),
-        "canned": CANNED_REPLIES,
+        "queue_choices": queue_choices(detail.ticket.queue, staffed),
+        "macros": macros,
+        "around": around,
+        "viewers": viewers,
+        "live_url": url_for(request, "ticket-stream", number=detail.ticket.number),
+        "then_statuses": [(s.value, STATUS_LABELS[s]) for s in TicketStatus
+                          if s is not TicketStatus.NOUVEAU],
         "articles": articles,
         "template_id": template_id,
         "article_id": article_id,
@@ -111,17 +148,46 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
 
 @staff_view
 async def ticket_page(request: web.Request) -> web.StreamResponse:
-    return await _page(request)
+    response = await _page(request)
+    await call(request, mark_seen, session_of(request).login, request.match_info["number"])
+    return response
+
+
+@staff_view
+async def download(request: web.Request) -> web.StreamResponse:
+    """A ticket's file, for staff of its queue only, always as a download."""
+    try:
+        attachment_id = int(request.match_info["attachment_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    view, data = await call(request, open_attachment, request.app[ATTACHMENTS],
+                            session_of(request).login, attachment_id)
+    disposition = f"attachment; filename*=UTF-8''{quote(view.filename)}"
+    return web.Response(body=data, content_type=view.content_type, headers={
+        "Content-Disposition": disposition, "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
+@staff_view
+async def ticket_stream(request: web.Request) -> web.StreamResponse:
+    """The ticket's changes as server-sent events (access checked first)."""
+    detail = await call(request, get_ticket_detail, session_of(request).login,
+                        request.match_info["number"])
+    return await live.stream(request, [detail.ticket.queue], ticket_number=detail.ticket.number)
 
 
 Action = Callable[[web.Request, str, str, Any], Awaitable[str]]
 
 
 def _action(form_key: str | None = None, field: str = "text") -> Callable[[Action], Callable]:
-    """A ticket form: call the service, then redirect to the ticket with a message.
+    """A ticket form: spend its one-time token, call the service, then redirect to the
+    ticket with a message.
 
-    A refusal (empty text, same status, claimed meanwhile…) shows the page again
-    with the message and what was typed; no right on the ticket → 403, unknown → 404.
+    The same form sent twice (Back then resend, double click) is not carried out
+    again: the second one is redirected to the ticket with a notice. A refusal
+    (empty text, same status, claimed meanwhile…) gives the token back; a form with
+    typed text is shown again with the message and the text, the others redirect to
+    the ticket page with the message. No right on the ticket, or unknown → 404.
     """
 
     def decorate(fn: Action) -> Callable:
@@ -129,13 +195,27 @@ def _action(form_key: str | None = None, field: str = "text") -> Callable[[Actio
         async def handler(request: web.Request) -> web.StreamResponse:
             form = await request.post()
             number = request.match_info["number"]
+            nonce = None
             try:
+                nonce = await spend_form(request, form)
                 message = await fn(request, session_of(request).login, number, form)
+            except FormSpent:
+                raise redirect(request, "ticket", flash=MSG_FORM_SENT_TWICE, number=number) from None
+            except FormExpired as exc:  # the page again (access checked there), text kept
+                kept = {form_key: str(form.get(field, ""))} if form_key else {}
+                return await _page(request, status=400, error=exc.message, forms=kept)
             except (NotFound, RuleViolation):
+                if nonce:
+                    await release_form(request, nonce)
                 raise
             except CeresError as exc:
-                kept = {form_key: str(form.get(field, ""))} if form_key else {}
-                return await _page(request, status=409, error=exc.message, forms=kept)
+                if nonce:
+                    await release_form(request, nonce)
+                if form_key:
+                    kept = {form_key: str(form.get(field, ""))}
+                    return await _page(request, status=409, error=exc.message, forms=kept)
+                raise redirect(request, "ticket", flash=exc.message, flash_kind="error",
+                               number=number) from None
             if isinstance(message, web.StreamResponse):
                 return message
             raise redirect(request, "ticket", flash=message, number=number)
@@ -146,10 +226,54 @@ def _action(form_key: str | None = None, field: str = "text") -> Callable[[Actio
     return decorate
 
 
+@staff_view
+async def insert_canned(request: web.Request) -> web.StreamResponse:
+    """« Insérer dans la réponse »: the page again, with the macro and/or the article
+    added after what was typed, and the macro's status proposed (nothing is sent;
+    works without JavaScript)."""
+    form = await request.post()
+    login = session_of(request).login
+    typed = str(form.get("text", "")).rstrip()
+    detail = await call(request, get_ticket_detail, login, request.match_info["number"])
+    macros = await call(request, list_macros, login, detail.ticket.queue)
+    macro = find_macro(macros, str(form.get("modele", "")))
+    article_id = str(form.get("article", ""))
+    inserted = compose(
+        macro, article_id, request.app[ARTICLES], requester=detail.ticket.requester_name,
+        number=detail.ticket.number, agent=session_of(request).name or "",
+        queue=detail.ticket.queue,
+    )
+    text = "\n\n".join(part for part in (typed, inserted) if part)
+    then_status = (macro.set_status if macro and macro.set_status
+                   else str(form.get("then_status", "")))
+    return await _page(request, forms={"reply": text, "then_status": then_status,
+                                       "macro": macro.key if macro else "",
+                                       "article": article_id})
+
+
+def _uploaded(form) -> tuple[str, bytes] | None:
+    """The file joined to a form (``fichier``), if one was chosen."""
+    field = form.get("fichier")
+    if field is None or isinstance(field, str) or not getattr(field, "filename", None):
+        return None
+    data = field.file.read()
+    return (field.filename, data) if data or field.filename else None
+
+
 @_action("reply")
 async def reply(request, login, number, form):
-    await call(request, staff_reply, login, number, str(form.get("text", "")))
-    return "Réponse enregistrée : elle est envoyée au demandeur dans sa conversation."
+    then = str(form.get("then_status", "")).strip() or None
+    upload = _uploaded(form)
+    if upload is not None:
+        result = await call(request, staff_reply_with_file, request.app[ATTACHMENTS], login,
+                            number, str(form.get("text", "")), upload[0], upload[1], status=then)
+    else:
+        result = await call(request, staff_reply, login, number, str(form.get("text", "")),
+                            status=then)
+    message = "Réponse enregistrée : elle est envoyée au demandeur dans sa conversation."
+    if then:
+        message += f" Statut : {result.ticket.status_label}."
+    return message
 
 
 @_action("note")
@@ -204,6 +328,17 @@ async def move(request, login, number, form):
     raise redirect(request, "home", flash=message)
 
 
+@_action()
+async def merge(request, login, number, form):
+    into = str(form.get("into", "")).strip()
+    if not into:
+        raise CeresError("Indiquez le numéro de la demande à garder.")
+    kept = await call(request, merge_tickets, login, number, into)
+    raise redirect(request, "ticket", flash=(
+        f"Demande {number} fusionnée dans {kept.number} : le demandeur en est informé, "
+        "ses échanges sont repris en note interne."), number=kept.number)
+
+
 ACTIONS: dict[str, Callable] = {
     "repondre": reply,
     "note": note,
@@ -213,4 +348,5 @@ ACTIONS: dict[str, Callable] = {
     "priorite": priority,
     "rendre": hand_back,
     "transferer": move,
+    "fusionner": merge,
 }
