@@ -301,50 +301,6 @@ def objects_lines(facts: ChatFacts) -> list[tuple[str, str]]:
     return [(label, v[var]) for var, label in labels if v.get(var)]
 
 
-# -- drafts (the ticket being prepared, or the ticket the next typed text is for) ----------------
-
-DRAFT_TTL_HOURS = 24
-
-
-@dataclass(frozen=True)
-class Draft:
-    data: dict[str, Any]
-    awaiting: str | None
-
-
-def load_draft(core: Core, chat_id: int) -> Draft | None:
-    from bot.models import TicketDraft
-
-    with core.transaction() as db:
-        row = db.get(TicketDraft, chat_id)
-        if row is None or row.expires_at <= core.clock.now():
-            return None
-        return Draft(dict(row.data), row.awaiting)
-
-
-def save_draft(core: Core, chat_id: int, data: dict[str, Any], awaiting: str | None) -> None:
-    from datetime import timedelta
-
-    from bot.models import TicketDraft
-
-    now = core.clock.now()
-    with core.transaction() as db:
-        row = db.get(TicketDraft, chat_id)
-        if row is None:
-            row = TicketDraft(chat_id=chat_id, created_at=now)
-            db.add(row)
-        row.data = data
-        row.awaiting = awaiting
-        row.expires_at = now + timedelta(hours=DRAFT_TTL_HOURS)
-
-
-def clear_draft(core: Core, chat_id: int) -> bool:
-    from bot.models import TicketDraft
-
-    with core.transaction() as db:
-        return bool(db.execute(delete(TicketDraft).where(TicketDraft.chat_id == chat_id)).rowcount)
-
-
 def facts_to_dict(facts: ChatFacts) -> dict[str, Any]:
     from dataclasses import asdict
 

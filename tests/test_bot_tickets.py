@@ -140,17 +140,6 @@ def test_transcript_keeps_the_last_lines_of_each_chat(core):
     assert [line["text"] for line in tc.recent(core, 2)] == ["autre chat"]
 
 
-def test_draft_saved_replaced_expired_and_cleared(core, clock):
-    assert tc.load_draft(core, 5) is None
-    tc.save_draft(core, 5, {"subject": "a"}, "details")
-    tc.save_draft(core, 5, {"subject": "b"}, None)
-    assert tc.load_draft(core, 5) == tc.Draft({"subject": "b"}, None)
-    clock.advance(hours=tc.DRAFT_TTL_HOURS + 1)
-    assert tc.load_draft(core, 5) is None
-    assert tc.clear_draft(core, 5) is True
-    assert tc.clear_draft(core, 5) is False
-
-
 def test_account_info_of_a_linked_chat(core):
     from bot.models import ChatLink
     from ceres_core.models import Profile, Role, User

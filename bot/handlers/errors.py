@@ -9,7 +9,7 @@ import secrets
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot import texts
 
@@ -34,7 +34,3 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:
         log.warning("could not tell the user about error %s", ref, exc_info=True)
-
-
-def register(app: Application) -> None:
-    app.add_error_handler(on_error)

@@ -6,34 +6,19 @@ Every answer (and the ``none`` answer) offers "Ouvrir un ticket" (bot.handlers.t
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
-from bot.formatting import esc, markdown_to_html
-from bot.handlers import procedures, tickets
+from bot.answers import article_html
 from bot.runtime import Services, run_sync, send_html, services
 from bot.state import Press
 from knowledge.articles import Article
 
 log = logging.getLogger(__name__)
 
-_RULES_LINE = re.compile(r"^\s*R[èe]gles?\s*:.*$", re.MULTILINE | re.IGNORECASE)
 MAX_RELATED = 3
-
-
-def article_html(article: Article) -> str:
-    """An article formatted for the chat: title, answer, steps, help, rules."""
-    parts = [f"<b>{esc(article.title)}</b>", markdown_to_html(_RULES_LINE.sub("", article.intro))]
-    if article.steps:
-        parts += [texts.STEPS_HEADING + "\n" + markdown_to_html(article.steps)]
-    if article.help:
-        parts += [texts.HELP_HEADING + "\n" + markdown_to_html(article.help)]
-    if article.rules:
-        parts.append(texts.ANSWER_RULES.format(rules=esc(", ".join(article.rules))))
-    return "\n\n".join(p for p in parts if p.strip())
 
 
 def _related(svc: Services, article: Article, exclude: set[str]) -> list[tuple[str, str]]:
@@ -103,10 +88,6 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or not message.text or update.effective_chat is None:
         return
-    if await tickets.handle_text(update, context):  # ticket mode, ticket being written
-        return
-    if await procedures.handle_text(update, context):
-        return
     await answer_question(update, context, message.text)
 
 
@@ -149,7 +130,3 @@ CALLBACKS = {
     keyboards.TOPIC: on_topic,
     keyboards.REPHRASE: on_rephrase,
 }
-
-
-def register(app: Application) -> None:
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))

@@ -27,13 +27,16 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CommandHandler, ContextTypes, TypeHandler
+from telegram.ext import ContextTypes
 
-from bot import keyboards, staff_group, texts
+from bot import conversation as conv
+from bot import keyboards, outbox, staff_group, texts
 from bot import ticket_context as tc
+from bot.exactly_once import finish_update_in, in_one_transaction
 from bot.formatting import esc, truncate, visible_text
 from bot.runtime import Services, optional, run_sync, send_html, services
 from bot.state import ButtonSpec, Press
+from bot.threads import TicketThreads
 from ceres_core.clock import PARIS
 from ceres_core.errors import CeresError
 from knowledge.procedure_engine import StaleStateError
@@ -44,6 +47,8 @@ log = logging.getLogger(__name__)
 SUBJECT_MAX = 120
 MAX_LISTED = 10
 OPEN_STATUSES = ("nouveau", "en_cours", "en_attente")
+#: « Écrire » is offered on these: a resolved one reopens (within the queue's delay).
+WRITABLE_STATUSES = (*OPEN_STATUSES, "resolu")
 #: Handler group of the transcript recorder (before the others' groups -2, -1, 0).
 TRANSCRIPT_GROUP = -100
 
@@ -88,10 +93,10 @@ def _facts_from_chat(svc: Services, chat_id: int) -> tc.ChatFacts:
     if facts.question:
         result = svc.matcher.match(facts.question)
         facts.topic = result.topic if result.found else None
-    slot = svc.store.load_procedure(chat_id)
-    if slot.data:
+    current = conv.load(svc.core, chat_id)
+    if current.mode is conv.Mode.PROCEDURE and current.data:
         try:
-            state = svc.procedures.restore(slot.data)
+            state = svc.procedures.restore(current.data)
         except StaleStateError:
             return facts
         step = svc.procedures.step(state)
@@ -130,7 +135,9 @@ def _facts_from_press(svc: Services, payload: dict[str, Any]) -> tuple[tc.ChatFa
 
 def _draft_rows(draft_id: str) -> list[list[ButtonSpec]]:
     def b(label: str, op: str) -> ButtonSpec:
-        return ButtonSpec(label, keyboards.TICKET_DRAFT, {"op": op, "d": draft_id})
+        # Reusable: the draft (its id, the chat's state version) is what a press spends,
+        # in the transaction that opens the ticket (a crash before it leaves them usable).
+        return ButtonSpec(label, keyboards.TICKET_DRAFT, {"op": op, "d": draft_id}, reusable=True)
 
     return [
         [b(texts.BUTTON_TICKET_SEND, "send")],
@@ -156,6 +163,14 @@ async def _show_draft(context: ContextTypes.DEFAULT_TYPE, chat_id: int, data: di
     await _send(context, chat_id, _draft_html(data), _draft_rows(data["id"]))
 
 
+def _save_draft(svc: Services, chat_id: int, data: dict[str, Any], awaiting: str | None,
+                version: int | None = None) -> int:
+    if version is None:
+        version = conv.load(svc.core, chat_id).version
+    return conv.save(svc.core, chat_id, conv.Mode.TICKET_DRAFT, {**data, "awaiting": awaiting},
+                     version)
+
+
 async def _start_draft(
     update: Update, context: ContextTypes.DEFAULT_TYPE, facts: tc.ChatFacts, subject: str
 ) -> None:
@@ -164,10 +179,10 @@ async def _start_draft(
     data = {"id": secrets.token_urlsafe(6), "facts": tc.facts_to_dict(facts),
             "subject": _subject(subject)}
     if not data["subject"]:
-        await run_sync(tc.save_draft, svc.core, chat_id, data, "subject")
+        await run_sync(_save_draft, svc, chat_id, data, "subject")
         await context.bot.send_message(chat_id, texts.TICKET_ASK_SUBJECT)
         return
-    await run_sync(tc.save_draft, svc.core, chat_id, data, None)
+    await run_sync(_save_draft, svc, chat_id, data, None)
     await _show_draft(context, chat_id, data)
 
 
@@ -184,12 +199,13 @@ async def ticket_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def cancel_draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not _is_private(update):
-        return
+    """/annuler_ticket: leave a ticket being written (/annuler leaves any mode)."""
     svc = services(context)
     chat_id = _chat_id(update)
-    done = await run_sync(tc.clear_draft, svc.core, chat_id)
-    await run_sync(svc.store.revoke_chat, chat_id, (keyboards.TICKET_DRAFT,))
+    state = await run_sync(conv.load, svc.core, chat_id)
+    done = state.mode is conv.Mode.TICKET_DRAFT
+    if done:
+        await run_sync(conv.reset, svc.core, chat_id)
     await context.bot.send_message(chat_id, texts.TICKET_CANCELLED if done else texts.TICKET_NO_DRAFT)
 
 
@@ -208,35 +224,40 @@ async def on_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pr
     chat_id = _chat_id(update)
     op = press.payload.get("op")
     async with svc.chat_lock(chat_id):
-        draft = await run_sync(tc.load_draft, svc.core, chat_id)
-        if draft is None or draft.data.get("id") != press.payload.get("d"):
+        state = await run_sync(conv.load, svc.core, chat_id)
+        if state.mode is not conv.Mode.TICKET_DRAFT or state.data.get("id") != press.payload.get("d"):
             await query.answer(texts.BUTTON_EXPIRED)
             return
         await query.answer()
         if query.message is not None:
             await optional(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
-        data = draft.data
+        data = {k: v for k, v in state.data.items() if k != "awaiting"}
         if op == "cancel":
-            await run_sync(tc.clear_draft, svc.core, chat_id)
+            await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, state.version)
             await context.bot.send_message(chat_id, texts.TICKET_CANCELLED)
         elif op == "details":
-            await run_sync(tc.save_draft, svc.core, chat_id, data, "details")
+            await run_sync(_save_draft, svc, chat_id, data, "details", state.version)
             await context.bot.send_message(chat_id, texts.TICKET_ASK_DETAILS)
         elif op == "subject":
-            await run_sync(tc.save_draft, svc.core, chat_id, data, "subject")
+            await run_sync(_save_draft, svc, chat_id, data, "subject", state.version)
             await context.bot.send_message(chat_id, texts.TICKET_ASK_SUBJECT)
         elif op == "tried":
             data["facts"]["browser_advice_shown"] = True
-            await _open(update, context, data)
+            await _open(update, context, data, state.version)
         elif op == "send":
-            await _open(update, context, data)
+            await _open(update, context, data, state.version)
         else:
             log.warning("unknown draft operation %r", op)
 
 
-async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, data: dict[str, Any]) -> None:
-    """Route and store the ticket (committed), then tell the user its number."""
-    from bot.handlers.questions import article_html
+class _StateChanged(Exception):
+    """The chat's state moved since it was read: the ticket is not opened twice."""
+
+
+async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, data: dict[str, Any],
+                version: int) -> None:
+    """Route and store the ticket, leave the draft and write the reply: one transaction."""
+    from bot.answers import article_html
 
     svc = services(context)
     core = svc.core
@@ -249,31 +270,44 @@ async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, data: dict[s
     requester = ticket_services.Requester(chat_id, _requester_name(update, account), login)
     if not facts.question:
         facts.question = data["subject"]
-    try:
-        result = await run_sync(
-            ticket_services.open_ticket, core, requester, data["subject"],
+
+    def work(db: Any, inner: Any) -> Any:
+        result = ticket_services.open_ticket(
+            inner, requester, data["subject"],
             tc.ticket_context(facts, transcript, account, session),
             tc.routing_input(facts, account, session),
         )
+        if isinstance(result, ticket_services.AdviceFirst):
+            return result
+        if not conv.save_in(db, chat_id, conv.Mode.IDLE, None, version, core.clock.now()):
+            raise _StateChanged
+        finish_update_in(db, core, update.update_id)
+        outbox.enqueue(db, core, chat_id, texts.TICKET_OPENED.format(
+            number=esc(result.number), explanation=esc(result.explanation)),
+            ticket_id=result.ticket_id)
+        return result
+
+    try:
+        result = await run_sync(in_one_transaction, core, work, lock=f"bot.chat:{chat_id}")
+    except _StateChanged:
+        return  # another press opened it: its reply is in the outbox
     except CeresError as exc:
-        await run_sync(tc.save_draft, core, chat_id, data, None)
         await _send(context, chat_id, texts.TICKET_OPEN_FAILED.format(message=esc(exc.message)),
                     _draft_rows(data["id"]))
         return
     if isinstance(result, ticket_services.AdviceFirst):
-        await run_sync(tc.save_draft, core, chat_id, data, None)
         article = svc.article(result.topic)
         body = texts.TICKET_ADVICE_FIRST.format(rule=esc(result.rule)) + "\n\n"
         body += article_html(article) if article is not None else esc(result.message)
         rows = [
-            [ButtonSpec(texts.BUTTON_TICKET_TRIED, keyboards.TICKET_DRAFT, {"op": "tried", "d": data["id"]})],
-            [ButtonSpec(texts.BUTTON_TICKET_CANCEL, keyboards.TICKET_DRAFT, {"op": "cancel", "d": data["id"]})],
+            [ButtonSpec(texts.BUTTON_TICKET_TRIED, keyboards.TICKET_DRAFT,
+                        {"op": "tried", "d": data["id"]}, reusable=True)],
+            [ButtonSpec(texts.BUTTON_TICKET_CANCEL, keyboards.TICKET_DRAFT,
+                        {"op": "cancel", "d": data["id"]}, reusable=True)],
         ]
         await _send(context, chat_id, body, rows)
         return
-    await run_sync(tc.clear_draft, core, chat_id)
-    await _send(context, chat_id, texts.TICKET_OPENED.format(
-        number=esc(result.number), explanation=esc(result.explanation)))
+    await outbox.flush(context.bot, svc, chat_id)
     await staff_group.post_new_ticket(
         context.bot, svc, ticket_id=result.ticket_id, number=result.number, subject=data["subject"],
         queue=result.queue_name, explanation=result.explanation,
@@ -285,59 +319,119 @@ async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, data: dict[s
 # -- typed text: the draft, a message for a ticket, ticket mode -----------------------------------
 
 
-async def handle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Free text meant for the helpdesk; False when the assistant should answer it."""
+async def on_draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                        state: conv.ChatState) -> None:
+    """Typed text while a ticket is being written: its subject or its details."""
+    svc = services(context)
+    chat_id = _chat_id(update)
+    text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
+    data = {k: v for k, v in state.data.items() if k != "awaiting"}
+    awaiting = state.data.get("awaiting")
+    if awaiting == "subject":
+        data["subject"] = _subject(text)
+        if not data["facts"].get("question"):
+            data["facts"]["question"] = text
+    elif awaiting == "details":
+        data["facts"]["details"] = truncate(text, 3000)
+    else:  # the draft waits for a button: the text becomes its details
+        data["facts"]["details"] = truncate(text, 3000)
+    await run_sync(_save_draft, svc, chat_id, data, None, state.version)
+    await _show_draft(context, chat_id, data)
+
+
+async def on_write_text(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                        state: conv.ChatState) -> None:
+    """The text after « Écrire »: for that ticket (reopening a resolved one)."""
+    text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
+    await to_ticket(update, context, int(state.data["ticket_id"]), text, in_mode=False,
+                    leave=(conv.Mode.TICKET_WRITE, state.version))
+
+
+async def route_idle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Free text in the idle mode that is for the support; False when it is a question.
+
+    The ticket is, in order: the one whose message the text replies to (a Telegram
+    reply); in ticket mode (a person handles a ticket of the chat), the only open
+    ticket handled by a person, else the bot asks which one with buttons.
+    """
     message = update.effective_message
-    if not _is_private(update) or message is None or not message.text:
+    if message is None or not message.text:
         return False
     svc = services(context)
     chat_id = _chat_id(update)
     text = message.text.strip()
-    draft = await run_sync(tc.load_draft, svc.core, chat_id)
-    if draft is not None and draft.awaiting in ("subject", "details"):
-        data = draft.data
-        if draft.awaiting == "subject":
-            data["subject"] = _subject(text)
-            facts = data["facts"]
-            if not facts.get("question"):
-                facts["question"] = text
-        else:
-            data["facts"]["details"] = truncate(text, 3000)
-        await run_sync(tc.save_draft, svc.core, chat_id, data, None)
-        await _show_draft(context, chat_id, data)
-        return True
-    if draft is not None and draft.awaiting == "write":
-        await run_sync(tc.clear_draft, svc.core, chat_id)
-        await _to_ticket(update, context, draft.data["ticket_id"], text, in_mode=False)
-        return True
+    threads = TicketThreads(svc.core)
+    replied = message.reply_to_message
+    if replied is not None:
+        ticket_id = await run_sync(threads.ticket_of_message, chat_id, replied.message_id)
+        if ticket_id is not None:
+            await to_ticket(update, context, ticket_id, text, in_mode=False)
+            return True
     owner = await run_sync(ticket_services.conversation_owner, svc.core, chat_id)
     if owner is None:
         return False
-    await _to_ticket(update, context, owner.id, text, in_mode=True)
+    handled = await run_sync(threads.handled_open_tickets, chat_id)
+    if len(handled) <= 1:
+        await to_ticket(update, context, owner.id, text, in_mode=True)
+        return True
+    rows = [[ButtonSpec(texts.BUTTON_TICKET_PICK.format(number=t.number, subject=t.subject),
+                        keyboards.TICKET_PICK, {"t": t.id, "x": text[:3000]})] for t in handled]
+    await _send(context, chat_id, texts.TICKET_WHICH, rows)
     return True
 
 
-async def _to_ticket(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, ticket_id: int, text: str, *, in_mode: bool
+async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    """The ticket chosen for a message sent while several were open."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    if query.message is not None:
+        await optional(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
+    await to_ticket(update, context, int(press.payload["t"]), str(press.payload.get("x") or ""),
+                    in_mode=False)
+
+
+async def to_ticket(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ticket_id: int, text: str, *,
+    in_mode: bool, leave: tuple[conv.Mode, int] | None = None,
 ) -> None:
+    """Store the message on the ticket and the reply in one transaction (a redelivered
+    update stores nothing twice: its ``update_id`` is marked done in it)."""
     svc = services(context)
+    core = svc.core
     chat_id = _chat_id(update)
+
+    def work(db: Any, inner: Any) -> Any:
+        result = ticket_services.requester_message(inner, chat_id, ticket_id, text)
+        if leave is not None:
+            conv.save_in(db, chat_id, conv.Mode.IDLE, None, leave[1], core.clock.now())
+        finish_update_in(db, core, update.update_id)
+        t = result.ticket
+        if result.follow_up is not None:
+            html = texts.TICKET_MESSAGE_FOLLOW_UP.format(
+                number=esc(result.follow_up.number), queue=esc(result.follow_up.queue_name))
+            target = result.follow_up.id
+        elif result.reopened:
+            html = texts.TICKET_MESSAGE_REOPENED.format(number=esc(t.number), queue=esc(t.queue_name))
+            target = t.id
+        else:
+            template = texts.TICKET_MESSAGE_SENT_MODE if in_mode else texts.TICKET_MESSAGE_SENT
+            html = template.format(number=esc(t.number), queue=esc(t.queue_name))
+            target = t.id
+        markup = None
+        if in_mode and result.follow_up is None and not result.reopened:
+            markup = keyboards.build_in(db, svc.store, chat_id, [[ButtonSpec(
+                texts.BUTTON_TICKET_LEAVE, keyboards.TICKET_LEAVE, {})]])
+        outbox.enqueue(db, core, chat_id, html, reply_markup=markup, ticket_id=target)
+        return result
+
     try:
-        result = await run_sync(ticket_services.requester_message, svc.core, chat_id, ticket_id, text)
+        result = await run_sync(in_one_transaction, core, work, lock=f"bot.chat:{chat_id}")
     except CeresError as exc:
-        await context.bot.send_message(chat_id, texts.TICKET_MESSAGE_FAILED.format(message=exc.message))
+        await context.bot.send_message(chat_id, texts.TICKET_MESSAGE_FAILED.format(message=esc(exc.message)))
         return
+    await outbox.flush(context.bot, svc, chat_id)
     t = result.ticket
-    if result.follow_up is not None:
-        await _send(context, chat_id, texts.TICKET_MESSAGE_FOLLOW_UP.format(
-            number=esc(result.follow_up.number), queue=esc(result.follow_up.queue_name)))
-    elif result.reopened:
-        await _send(context, chat_id, texts.TICKET_MESSAGE_REOPENED.format(
-            number=esc(t.number), queue=esc(t.queue_name)))
-    else:
-        template = texts.TICKET_MESSAGE_SENT_MODE if in_mode else texts.TICKET_MESSAGE_SENT
-        rows = [[ButtonSpec(texts.BUTTON_TICKET_LEAVE, keyboards.TICKET_LEAVE, {})]] if in_mode else None
-        await _send(context, chat_id, template.format(number=esc(t.number), queue=esc(t.queue_name)), rows)
     name = _requester_name(update, None)
     await staff_group.relay_requester_message(context.bot, svc, t.id, t.number, name, text)
 
@@ -350,12 +444,12 @@ def _list_rows(tickets: list[ticket_services.TicketSummary], owner_id: int | Non
     for t in tickets:
         row = [ButtonSpec(texts.BUTTON_TICKET_VIEW.format(number=t.number), keyboards.TICKET_VIEW,
                           {"t": t.id}, reusable=True)]
-        if t.status in OPEN_STATUSES:
+        if t.status in WRITABLE_STATUSES:  # a resolved ticket reopens when written to
             row.append(ButtonSpec(texts.BUTTON_TICKET_WRITE,
                                   keyboards.TICKET_WRITE, {"t": t.id}, reusable=True))
-            if t.handled_by_human and t.id != owner_id:
-                row.append(ButtonSpec(texts.BUTTON_TICKET_RESUME, keyboards.TICKET_RESUME,
-                                      {"t": t.id}, reusable=True))
+        if t.status in OPEN_STATUSES and t.handled_by_human and t.id != owner_id:
+            row.append(ButtonSpec(texts.BUTTON_TICKET_RESUME, keyboards.TICKET_RESUME,
+                                  {"t": t.id}, reusable=True))
         rows.append(row)
     if owner_id is not None:
         rows.append([ButtonSpec(texts.BUTTON_TICKET_LEAVE, keyboards.TICKET_LEAVE, {}, reusable=True)])
@@ -398,7 +492,7 @@ async def _pressed_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE, pr
         return await run_sync(ticket_services.get_my_ticket, services(context).core, chat_id,
                               press.payload.get("t"))
     except CeresError as exc:
-        await context.bot.send_message(chat_id, exc.message)
+        await context.bot.send_message(chat_id, esc(exc.message))
         return None
 
 
@@ -419,7 +513,7 @@ async def on_view(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pre
     if detail.rating is not None:
         parts.append(texts.TICKET_THREAD_RATING.format(score=detail.rating))
     rows = None
-    if t.status in OPEN_STATUSES:
+    if t.status in WRITABLE_STATUSES:
         rows = [[ButtonSpec(texts.BUTTON_TICKET_WRITE,
                             keyboards.TICKET_WRITE, {"t": t.id}, reusable=True)]]
     await _send(context, chat_id, "\n\n".join(parts), rows)
@@ -431,8 +525,9 @@ async def on_write(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pr
     detail = await _pressed_ticket(update, context, press)
     if detail is None:
         return
-    await run_sync(tc.save_draft, svc.core, chat_id,
-                   {"ticket_id": detail.ticket.id, "number": detail.ticket.number}, "write")
+    state = await run_sync(conv.load, svc.core, chat_id)
+    await run_sync(conv.save, svc.core, chat_id, conv.Mode.TICKET_WRITE,
+                   {"ticket_id": detail.ticket.id, "number": detail.ticket.number}, state.version)
     await context.bot.send_message(chat_id, texts.TICKET_WRITE_PROMPT.format(number=detail.ticket.number))
 
 
@@ -445,7 +540,7 @@ async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
     try:
         t = await run_sync(ticket_services.resume_ticket_mode, svc.core, chat_id, press.payload.get("t"))
     except CeresError as exc:
-        await context.bot.send_message(chat_id, exc.message)
+        await context.bot.send_message(chat_id, esc(exc.message))
         return
     await _send(context, chat_id, texts.TICKET_RESUMED.format(number=esc(t.number), queue=esc(t.queue_name)))
 
@@ -541,14 +636,5 @@ CALLBACKS = {
     keyboards.TICKET_RESUME: on_resume,
     keyboards.TICKET_LEAVE: on_leave,
     keyboards.TICKET_RATE: on_rate,
+    keyboards.TICKET_PICK: on_pick,
 }
-
-
-def register(app: Application) -> None:
-    # Its own group, before every other: it only records and never stops an update.
-    app.add_handler(TypeHandler(Update, record_update), group=TRANSCRIPT_GROUP)
-    app.add_handler(CommandHandler("ticket", ticket_command))
-    app.add_handler(CommandHandler("mes_tickets", my_tickets))
-    app.add_handler(CommandHandler("quitter_ticket", leave_command))
-    app.add_handler(CommandHandler("annuler_ticket", cancel_draft))
-

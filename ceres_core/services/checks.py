@@ -260,3 +260,19 @@ def check_dte_order_fields(core: Core, actor: str, session_ref: str, **given: An
     if given.get("rs_kind") and given["rs_kind"] != "autre" and not given.get("rs_name"):
         fields["rs_name"] = None
     dry_run(core, order_dte, actor, session_ref, comment=None, **fields)
+
+
+def check_site_transfer(core: Core, actor: str, site_code: str) -> None:
+    """The site step of a transfer: the DREETS competent for the site's location (R-SITE-6)."""
+    from sqlalchemy import select
+
+    from ceres_core.errors import NotFound
+    from ceres_core.models import Site
+    from ceres_core.services.centres import require_site_dreets
+
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        site = db.scalar(select(Site).where(Site.code == site_code))
+        if site is None:
+            raise NotFound(f"Le site « {site_code} » est introuvable.")
+        require_site_dreets(db, user, site, "transférer ce site")

@@ -1,13 +1,10 @@
-"""Operations in chat: procedure-leaf operation names + parameters → ``ceres_core``
-service calls, and their French rendering. The one place that knows both sides.
+"""What the operations of the catalogue (:mod:`bot.catalogue`) show: typed values
+parsed, sessions / candidates / sites looked up and offered as buttons, session and
+candidate cards, and the core's views rendered in French.
 
-Each operation of :data:`knowledge.procedure_engine.OPERATIONS` the bot can carry
-out is described by its parameters (:data:`PARAMS`, asked one by one by
-:mod:`bot.handlers.operations` when missing), the sentence that names exactly what
-will happen (:func:`confirmation`, read from the core's views) and the call itself
-(:func:`execute`). No rule of the domain is decided here: the core checks the
-actor's scope and every rule, and a refusal is a :class:`~ceres_core.errors.CeresError`
-whose French message the handlers show as is.
+No rule of the domain is decided here: the core checks the actor's scope and every
+rule, and a refusal is a :class:`~ceres_core.errors.CeresError` whose French message
+the handlers show as is.
 
 Every function is synchronous (database calls): handlers run them with
 :func:`bot.runtime.run_sync`. Everything returned is Telegram HTML with every value
@@ -23,37 +20,10 @@ from datetime import date
 from typing import Any
 
 from bot import texts
-from bot.formatting import esc, plural
+from bot.formatting import esc
 from bot.parsing import ParseError, parse_siret, parse_text
 from ceres_core.core import Core
-from ceres_core.errors import CeresError, InvalidInput
-
-#: Operations the bot carries out, with their parameters in the order they are asked.
-#: ``rs_name`` is asked only for a session manager who is not on the agrément.
-PARAMS: dict[str, tuple[str, ...]] = {
-    "list_sessions": (),
-    "request_print": ("session",),
-    "request_duplicate": ("candidate", "session"),
-    "record_pnd": ("candidate", "session", "address"),
-    "attestation_reussite": ("candidate", "session"),
-    "dte_timeline": ("session",),
-    "order_dte": (
-        "session", "candidates_count", "rs_kind", "rs_name", "contact_name", "contact_phone",
-        "contact_email", "delivery_address", "comment",
-    ),
-    "register_centre": ("siret",),
-    "transfer_site": ("site", "target_siret"),
-    "activation_letter": ("siret",),
-}
-
-#: Operations that change CERES: an explicit confirmation first.
-CONFIRM = frozenset(
-    {"request_print", "request_duplicate", "record_pnd", "order_dte", "register_centre",
-     "transfer_site"}
-)
-
-#: Operations whose result is a document (PDF).
-DOCUMENTS = frozenset({"attestation_reussite", "activation_letter"})
+from ceres_core.errors import CeresError
 
 #: Session manager choices of the DTE order form (values of ``rs_kind`` for the core).
 RS_CHOICES: tuple[tuple[str, str], ...] = (
@@ -62,72 +32,6 @@ RS_CHOICES: tuple[tuple[str, str], ...] = (
     ("autre", "Une autre personne"),
 )
 RS_LABELS = dict(RS_CHOICES)
-
-
-#: Who carries out an operation the user's role cannot: « {who} » of the sentences below.
-_DONE_BY = {
-    "request_print": "La demande d'impression est faite par l'UD/DDETS du département de la session",
-    "request_duplicate": "La demande de duplicata est faite par l'UD/DDETS du département de la "
-    "session",
-    "record_pnd": "Le pli non distribuable (nouvelle adresse) est enregistré par l'UD/DDETS du "
-    "département de la session",
-    "attestation_reussite": "L'attestation de réussite est établie par l'UD/DDETS du département "
-    "de la session",
-}
-
-
-def _operation_roles(operation: str) -> tuple[Any, ...] | None:
-    """The roles the core requires for ``operation`` (its own constants), when known."""
-    from ceres_core.services import printing
-
-    if operation in ("request_print", "request_duplicate", "record_pnd"):
-        return tuple(printing.PRINT_ROLES)
-    if operation == "attestation_reussite":
-        return tuple(printing.READ_ROLES)
-    return None
-
-
-def not_for_role(core: Core, login: str | None, operation: str) -> str | None:
-    """Why the linked user's profile cannot carry ``operation`` out (French), else ``None``.
-
-    Read from the roles the core requires: no rule is decided here. ``None`` too when
-    no account is linked (the button then says how to link it).
-    """
-    roles = _operation_roles(operation)
-    if login is None or roles is None or operation not in _DONE_BY:
-        return None
-    from bot.accounts import account_view
-
-    try:
-        mine = set(account_view(core, login).roles)
-    except CeresError:
-        return None
-    if mine & {r.value for r in roles}:
-        return None
-    return _DONE_BY[operation] + " : votre profil ne permet pas de le faire. Ouvrez une demande, "\
-        "elle lui sera transmise."
-
-
-def supports(operation: str) -> bool:
-    return operation in PARAMS
-
-
-def needs_confirmation(operation: str) -> bool:
-    return operation in CONFIRM
-
-
-def next_missing(operation: str, params: dict[str, Any]) -> str | None:
-    """The next parameter to ask for, or ``None`` when the operation can be prepared."""
-    for name in PARAMS[operation]:
-        if name == "rs_name" and params.get("rs_kind") != "autre":
-            continue
-        if name == "comment":
-            if "comment" not in params:
-                return name
-            continue
-        if not str(params.get(name) or "").strip():
-            return name
-    return None
 
 
 # --------------------------------------------------------------------------- parsing
@@ -240,6 +144,12 @@ def _natural(first: str, last: str) -> str:
 
 
 @dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What an operation gives back: HTML, and a document for the document operations."""
 
@@ -247,15 +157,16 @@ class Outcome:
     document: tuple[str, bytes] | None = None
     #: ``True`` when nothing was done (e.g. nothing left to print): no confirmation.
     nothing_to_do: bool = False
+    #: a list's entries, each a button to its session card
+    choices: list[Choice] = field(default_factory=list)
+    #: a « Retour à la session » button under the result
+    back_to_session: str | None = None
 
 
 # --------------------------------------------------------------------------- pickers
 
 
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
+
 
 
 _PICKER_STATES: dict[str, str | None] = {
@@ -281,18 +192,37 @@ def session_choices(core: Core, login: str, operation: str | None = None, limit:
     ]
 
 
+def session_choices_in(core: Core, login: str, states: tuple[str, ...] = (),
+                       limit: int = 12) -> list[Choice]:
+    """The session picker: sessions in ``states`` first (all when none is), newest first."""
+    from ceres_core.services.sessions import list_sessions
+
+    sessions = list_sessions(core, login, limit=200)
+    wanted = [s for s in sessions if s.state in states] if states else []
+    shown = sorted(wanted or sessions, key=lambda s: (s.start_date, s.ref), reverse=True)[:limit]
+    return [Choice(s.ref, f"{s.ref} – {short_title(s.title_label)} – {_fr(s.start_date)}")
+            for s in shown]
+
+
 def registration_choices(core: Core, login: str, session_ref: str) -> list[Choice]:
     from ceres_core.services.sessions import get_session
 
     view = get_session(core, login, session_ref)
-    return [Choice(r.ceres_id, f"{r.full_name} ({r.ceres_id})") for r in view.registrations]
+    return [Choice(r.ceres_id, f"{r.ceres_id} – {r.full_name}") for r in view.registrations]
 
 
 def candidate_search(core: Core, login: str, query: str, limit: int = 8) -> list[Choice]:
-    from ceres_core.services.candidates import search_candidates
+    from ceres_core.services.candidates import get_candidate, search_candidates
 
+    cid = normalise_candidate_id(query)
+    if cid:  # a CERES ID (as on the Afpa's notices): the record itself
+        c = get_candidate(core, login, cid)
+        return [Choice(c.ceres_id, f"{c.ceres_id} – {c.first_name} {c.last_name}, "
+                       f"{c.birth_date:%d/%m/%Y}")]
     hits = search_candidates(core, login, query, limit=limit)
-    return [Choice(h.candidate.ceres_id, h.candidate.label) for h in hits]
+    # The ID first: two records of the same name stay apart once the label is cut.
+    return [Choice(h.candidate.ceres_id, f"{h.candidate.ceres_id} – {h.candidate.first_name} "
+                   f"{h.candidate.last_name}, {h.candidate.birth_date:%d/%m/%Y}") for h in hits]
 
 
 def candidate_session_choices(core: Core, login: str, ceres_id: str) -> list[Choice]:
@@ -515,13 +445,13 @@ def _progress(s: Any) -> str:
 @dataclass(frozen=True)
 class Card:
     html: str
-    #: operations offered on the card: (operation, params, label)
-    actions: list[tuple[str, dict[str, str], str]] = field(default_factory=list)
+    #: the parameters the card's operations start with (bot.catalogue.card_operations)
+    params: dict[str, str] = field(default_factory=dict)
     candidates: list[Choice] = field(default_factory=list)
 
 
 def session_card(core: Core, login: str, ref: str) -> Card:
-    """One session: state, dates, print progress, DTE, and the operations available."""
+    """One session: state, dates, print progress, DTE (its operations: the catalogue's)."""
     from ceres_core.services.dte import dte_status
     from ceres_core.services.printing import documents_preview
     from ceres_core.services.sessions import get_session
@@ -535,7 +465,6 @@ def session_card(core: Core, login: str, ref: str) -> Card:
         f"État : {esc(s.state_label)}",
         f"Candidats inscrits : {s.registrations_count}",
     ]
-    actions: list[tuple[str, dict[str, str], str]] = []
     try:
         preview = documents_preview(core, login, ref)
     except CeresError:
@@ -543,23 +472,17 @@ def session_card(core: Core, login: str, ref: str) -> Card:
     if preview is not None:
         total = preview.sent_count + preview.to_send_count
         lines.append(f"Impression : {preview.sent_count}/{total} envoyés")
-        if preview.to_send_count:
-            actions.append(("request_print", {"session": s.ref},
-                            f"🖨️ Envoyer pour impression ({preview.to_send_count})"))
     try:
         dte = dte_status(core, login, ref)
         lines.append(f"DTE : {esc(dte.status_label)}")
-        actions.append(("dte_timeline", {"session": s.ref}, "📅 Calendrier du DTE"))
-        if dte.can_still_order:
-            actions.append(("order_dte", {"session": s.ref}, "📦 Commander le DTE"))
     except CeresError:
         lines.append(f"DTE : {esc(s.dte_status_label)}")
-    candidates = [Choice(r.ceres_id, f"👤 {r.full_name} ({r.ceres_id})") for r in s.registrations]
-    return Card("\n".join(lines), actions, candidates)
+    candidates = [Choice(r.ceres_id, f"👤 {r.ceres_id} – {r.full_name}") for r in s.registrations]
+    return Card("\n".join(lines), {"session": s.ref}, candidates)
 
 
 def candidate_card(core: Core, login: str, ref: str, ceres_id: str) -> Card:
-    """A candidate of a session: result, print history, and what can be done."""
+    """A candidate of a session: result, print history (its operations: the catalogue's)."""
     from ceres_core.services.printing import print_history
 
     h = print_history(core, login, ref, ceres_id)
@@ -574,192 +497,9 @@ def candidate_card(core: Core, login: str, ref: str, ceres_id: str) -> Card:
     lines += [f"⚠️ {esc(a)}" for a in c.alerts]
     for pnd in h.pnd_events:
         lines.append(f"Pli non distribuable signalé le {_fr(pnd.reported_on)}")
-    params = {"session": h.session_ref, "candidate": c.ceres_id}
-    actions: list[tuple[str, dict[str, str], str]] = []
     if h.next_duplicate_from is not None:
         lines.append(f"Duplicata possible à partir du {_fr(h.next_duplicate_from)}.")
-        actions.append(("request_duplicate", params, "📄 Demander un duplicata"))
-    if c.initial_request_on is not None:
-        actions.append(("record_pnd", params, "📮 Pli non distribuable : nouvelle adresse"))
-    if h.attestation_available:
-        actions.append(("attestation_reussite", params, "🎓 Attestation de réussite"))
-    return Card("\n".join(lines), actions)
-
-
-# --------------------------------------------------------------------------- confirmation
-
-
-def confirmation(core: Core, login: str, operation: str, params: dict[str, Any]) -> Outcome:
-    """The sentence naming exactly what will happen (HTML), read from the core's views.
-
-    Raises :class:`CeresError` when the core already refuses to show it (scope…).
-    ``nothing_to_do`` is set when there is nothing to confirm.
-    """
-    p = params
-    if operation == "request_print":
-        from ceres_core.services.printing import documents_preview
-
-        preview = documents_preview(core, login, p["session"])
-        todo = [c for c in preview.candidates if c.to_send]
-        where = (
-            f"de la session <b>{esc(preview.session_ref)}</b> "
-            f"({esc(short_title(preview.title_label))}, {_fr(preview.start_date)})"
-        )
-        if not todo:
-            return Outcome(
-                f"Aucun candidat {where} ne reste à envoyer pour impression "
-                f"({plural(preview.sent_count, 'déjà envoyé', 'déjà envoyés')}).",
-                nothing_to_do=True,
-            )
-        names = [_natural(c.first_name, c.last_name) for c in todo]
-        if len(todo) == 1:
-            head = f"Envoyer pour impression le candidat restant {where} : {_names(names)} ?"
-        else:
-            head = f"Envoyer pour impression les {len(todo)} candidats restants {where} : {_names(names)} ?"
-        return Outcome(
-            head
-            + "\n\nEn confirmant, vous attestez avoir vérifié leurs documents : la case "
-            "« Données vérifiées et conformes » sera cochée pour chacun, puis une demande "
-            "d'impression sera transmise candidat par candidat.\n"
-            + esc(preview.routing.label)
-        )
-    if operation in ("request_duplicate", "record_pnd"):
-        from ceres_core.services.printing import print_history
-
-        h = print_history(core, login, p["session"], p["candidate"])
-        c = h.candidate
-        who = f"{esc(_natural(c.first_name, c.last_name))} (n° {esc(c.ceres_id)})"
-        if operation == "request_duplicate":
-            return Outcome(
-                f"Demander un duplicata de l'ensemble des documents de {who}, session "
-                f"<b>{esc(h.session_ref)}</b> ?\n\nEn confirmant, vous attestez avoir vérifié "
-                "à nouveau ses données (« Données vérifiées et conformes »).\n"
-                f"{esc(c.status_line)}."
-            )
-        address = parse_postal_address(p["address"])
-        return Outcome(
-            f"Enregistrer le pli non distribuable de {who}, session <b>{esc(h.session_ref)}</b>, "
-            f"avec la nouvelle adresse « {esc(address.line)} » ?\n\n"
-            "L'adresse de sa fiche sera corrigée et l'Afpa sera informée pour renvoyer le "
-            "pli. Aucun duplicata ne sera demandé."
-        )
-    if operation == "order_dte":
-        from ceres_core.services.sessions import get_session
-
-        s = get_session(core, login, p["session"])
-        rs = RS_LABELS.get(p["rs_kind"], p["rs_kind"])
-        if p.get("rs_kind") == "autre":
-            rs = f"{rs} : {p.get('rs_name', '')}"
-        comment = p.get("comment") or "aucun"
-        return Outcome(
-            f"Commander le DTE de la session <b>{esc(s.ref)}</b> "
-            f"({esc(short_title(s.title_label))}, du {_fr(s.start_date)}) ?\n\n"
-            f"• Nombre de candidats : {esc(p['candidates_count'])}\n"
-            f"• Responsable de session : {esc(rs)}\n"
-            f"• Contact : {esc(p['contact_name'])}, {esc(p['contact_phone'])}, "
-            f"{esc(p['contact_email'])}\n"
-            f"• Adresse de livraison : {esc(p['delivery_address'])}\n"
-            f"• Commentaire : {esc(comment)}"
-        )
-    if operation == "register_centre":
-        from ceres_core.siret import format_siret
-
-        return Outcome(
-            f"Enregistrer dans CERES le centre de SIRET <b>{esc(format_siret(p['siret']))}</b> ?"
-            "\n\nSa raison sociale, son adresse et sa commune seront reprises du répertoire "
-            "des entreprises ; vous pourrez les modifier ensuite."
-        )
-    if operation == "transfer_site":
-        from ceres_core.services.sites import transfer_site
-
-        preview = transfer_site(core, login, p["site"], p["target_siret"], confirm=False)
-        sessions = ", ".join(preview.session_refs) or "aucune"
-        return Outcome(
-            f"{esc(preview.confirmation_question)}\n\n"
-            f"Site : {esc(preview.site_name)} ({esc(preview.site_code)})\n"
-            f"Centre actuel : {esc(preview.from_centre.label)}\n"
-            f"Nouveau centre : {esc(preview.to_centre.label)}\n"
-            f"Suivront le site : {plural(preview.agrements_moved, 'agrément')} et "
-            f"{plural(preview.sessions_moved, 'session')} ({esc(sessions)})."
-        )
-    raise ValueError(f"{operation} needs no confirmation")
-
-
-# --------------------------------------------------------------------------- execution
-
-
-def execute(core: Core, login: str, operation: str, params: dict[str, Any]) -> Outcome:
-    """Carry the operation out through its ``ceres_core`` service; render the result."""
-    p = params
-    if operation == "request_print":
-        from ceres_core.services.printing import request_print_for_session
-
-        return Outcome(render_batch(request_print_for_session(core, login, p["session"], verify_all=True)))
-    if operation == "request_duplicate":
-        from ceres_core.services.printing import request_duplicate
-
-        view = request_duplicate(core, login, p["session"], p["candidate"], data_verified=True)
-        return Outcome(render_print_request(view))
-    if operation == "record_pnd":
-        from ceres_core.services.printing import record_pnd
-
-        address = parse_postal_address(p["address"])
-        view = record_pnd(
-            core, login, p["session"], p["candidate"], new_address=address.street,
-            new_postal_code=address.postal_code, new_city=address.city,
-        )
-        return Outcome(render_pnd(view))
-    if operation == "attestation_reussite":
-        from ceres_core.services.printing import attestation_reussite
-
-        filename, pdf = attestation_reussite(core, login, p["session"], p["candidate"])
-        return Outcome(
-            f"Attestation de réussite – candidat n° {esc(p['candidate'])}, session "
-            f"{esc(p['session'])} : à imprimer, signer et envoyer au candidat.",
-            document=(filename, pdf),
-        )
-    if operation == "activation_letter":
-        from ceres_core.services.centres import activation_letter_pdf
-
-        pdf = activation_letter_pdf(core, login, p["siret"])
-        return Outcome(
-            f"Courrier d'activation du centre de SIRET {esc(p['siret'])} : à envoyer au centre "
-            "pour qu'il ouvre son compte.",
-            document=(f"courrier-activation-{p['siret']}.pdf", pdf),
-        )
-    if operation == "dte_timeline":
-        if p.get("session"):
-            from ceres_core.services.dte import dte_status
-
-            return Outcome(render_dte_status(dte_status(core, login, p["session"])))
-        return Outcome(timeline_html(core, p))
-    if operation == "order_dte":
-        from ceres_core.services.dte import order_dte
-
-        view = order_dte(
-            core, login, p["session"],
-            candidates_count=p.get("candidates_count"),
-            rs_kind=p.get("rs_kind"),
-            rs_name=p.get("rs_name") if p.get("rs_kind") == "autre" else None,
-            contact_name=p.get("contact_name"),
-            contact_phone=p.get("contact_phone"),
-            contact_email=p.get("contact_email"),
-            delivery_address=p.get("delivery_address"),
-            comment=p.get("comment") or None,
-        )
-        return Outcome(render_dte_order(view))
-    if operation == "register_centre":
-        from ceres_core.services.centres import register_centre
-
-        return Outcome(render_centre(register_centre(core, login, p["siret"])))
-    if operation == "transfer_site":
-        from ceres_core.services.sites import transfer_site
-
-        view = transfer_site(core, login, p["site"], p["target_siret"], confirm=True)
-        return Outcome(render_transfer(view))
-    if operation == "list_sessions":
-        return Outcome(sessions_html(core, login)[0])
-    raise InvalidInput(f"L'opération « {operation} » n'est pas disponible dans la conversation.")
+    return Card("\n".join(lines), {"session": h.session_ref, "candidate": c.ceres_id})
 
 
 def timeline_html(core: Core, params: dict[str, Any]) -> str:

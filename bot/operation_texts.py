@@ -1,0 +1,226 @@
+"""Every French sentence of the operations in chat (bot.catalogue): menu entries,
+prompts, confirmation sentences, results. Telegram HTML; values escaped by the caller."""
+
+from __future__ import annotations
+
+# -- menu (setMyCommands, /aide) and card buttons, by operation ------------------------------
+
+MENU: dict[str, str] = {
+    "list_sessions": "Mes sessions : état, impressions, DTE",
+    "sessions_to_validate": "Sessions en attente de validation",
+    "request_print": "Envoyer une session pour impression",
+    "request_duplicate": "Demander un duplicata",
+    "record_pnd": "Pli non distribuable : nouvelle adresse",
+    "attestation_reussite": "Attestation de réussite",
+    "dte_timeline": "Calendrier du DTE d'une session",
+    "order_dte": "Commander le DTE d'une session",
+    "register_centre": "Enregistrer un centre",
+    "transfer_site": "Transférer un site",
+    "activation_letter": "Courrier d'activation d'un centre",
+    "validate_session": "Valider une session",
+    "reopen_session": "Débloquer une session validée",
+    "cancel_session": "Annuler une session",
+    "close_session": "Clôturer une session au centre",
+    "issue_convocations": "Éditer les convocations d'une session",
+    "delete_session": "Supprimer une session",
+    "register_candidate": "Inscrire un candidat à une session",
+    "unregister_candidate": "Désinscrire un candidat d'une session",
+    "dte_orders_to_prepare": "Commandes de DTE à préparer (GEV)",
+    "acknowledge_dte": "Accuser réception d'une commande de DTE (GEV)",
+    "print_tracking": "Suivi des impressions de votre zone",
+    "export_jurors": "Liste des jurés (fichier CSV)",
+}
+
+CARD_LABEL: dict[str, str] = {
+    "request_print": "🖨️ Envoyer pour impression",
+    "request_duplicate": "📄 Demander un duplicata",
+    "record_pnd": "📮 Pli non distribuable : nouvelle adresse",
+    "attestation_reussite": "🎓 Attestation de réussite",
+    "dte_timeline": "📅 Calendrier du DTE",
+    "order_dte": "📦 Commander le DTE",
+    "validate_session": "✅ Valider la session",
+    "reopen_session": "🔓 Débloquer la session",
+    "cancel_session": "🚫 Annuler la session",
+    "close_session": "🏁 Clôturer la session",
+    "issue_convocations": "✉️ Éditer les convocations",
+    "delete_session": "🗑️ Supprimer la session",
+    "register_candidate": "➕ Inscrire un candidat",
+    "unregister_candidate": "➖ Désinscrire ce candidat",
+    "acknowledge_dte": "📬 Accuser réception de la commande",
+}
+
+# -- prompts, by parameter name (or "<operation>.<parameter>") ------------------------------
+
+ASK: dict[str, str] = {
+    "session": "Pour quelle session ? Choisissez-la ci-dessous ou écrivez son identifiant CERES "
+    "(par exemple TITRE_B_2026_470405).",
+    "session_of_candidate": "Pour quelle session de ce candidat ?",
+    "candidate": "Quel candidat ? Écrivez son nom ou son CERES ID (par exemple C260000001).",
+    "candidate_in_session": "Quel candidat ? Choisissez-le ci-dessous ou écrivez son nom ou "
+    "son CERES ID.",
+    "address": "Quelle est la nouvelle adresse complète du candidat ? Écrivez-la sur une ligne, "
+    "par exemple « 12 rue de la Roquette, 75011 Paris ».",
+    "candidates_count": "Commande du DTE – 1/7 : combien de candidats sont prévus ?",
+    "rs_kind": "2/7 : qui est le responsable de session (RS) ?",
+    "rs_name": "Nom et prénom du responsable de session :",
+    "contact_name": "3/7 : nom du contact au centre pour cette commande ?",
+    "contact_phone": "4/7 : téléphone du centre ?",
+    "contact_email": "5/7 : adresse e-mail où la GEV enverra les accusés et les liens ?",
+    "delivery_address": "6/7 : adresse postale de livraison (numéro, voie, code postal, "
+    "commune) ?",
+    "comment": "7/7 : un commentaire pour la GEV ? Écrivez-le, ou choisissez « Aucun "
+    "commentaire ».",
+    "siret": "Quel est le SIRET du centre (14 chiffres) ?",
+    "site": "Quel site faut-il transférer ? Choisissez-le ci-dessous ou écrivez son identifiant "
+    "CERES (par exemple S-930002).",
+    "target_siret": "Quel est le SIRET du centre cible (14 chiffres) ?",
+    "reason": "Quel est le motif ? (une phrase)",
+    "reopen_session.reason": "Pourquoi débloquer cette session ? (une phrase, facultatif : "
+    "choisissez « Sans motif » sinon)",
+    "ack_kind": "Quel accusé enregistrer ?",
+}
+
+#: What a parameter is called in the recap and its « Modifier » buttons.
+PARAM_LABEL: dict[str, str] = {
+    "session": "Session",
+    "candidate": "Candidat",
+    "address": "Nouvelle adresse",
+    "candidates_count": "Nombre de candidats",
+    "rs_kind": "Responsable de session",
+    "rs_name": "Nom du responsable",
+    "contact_name": "Contact",
+    "contact_phone": "Téléphone",
+    "contact_email": "E-mail",
+    "delivery_address": "Adresse de livraison",
+    "comment": "Commentaire",
+    "siret": "SIRET",
+    "site": "Site",
+    "target_siret": "SIRET du centre cible",
+    "reason": "Motif",
+    "ack_kind": "Accusé",
+}
+
+NO_COMMENT = "Aucun commentaire"
+NO_REASON = "Sans motif"
+ACK_KINDS = (("reception", "Accusé de réception de la commande"),
+             ("envoi", "Accusé d'envoi du DTE"))
+
+# -- the form ---------------------------------------------------------------------------------
+
+BUTTON_BACK = "◀️ Retour"
+BUTTON_EDIT = "✏️ {label}"
+RECAP_EDIT_HINT = "<i>Pour changer une valeur, choisissez-la ci-dessous.</i>"
+REFUSED_AT_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur, ou ◀️ Retour.</i>"
+NOT_FOR_PROFILE = "⛔ {message}\n\nOuvrez une demande : elle lui sera transmise."
+NOTHING_BEFORE = "C'est la première étape : il n'y a rien avant."
+FORM_CANCELLED = "D'accord, j'abandonne cette opération : rien n'a été modifié dans CERES."
+CONFIRM_CANCELLED = "Opération annulée : rien n'a été modifié dans CERES."
+SEARCH_NONE = "Aucun candidat ne correspond à « {query} ». Essayez un autre nom ou le CERES ID."
+SEARCH_RESULTS = "Candidats trouvés pour « {query} » : choisissez le bon."
+NO_SESSION_FOR_CANDIDATE = "Ce candidat n'est inscrit à aucune session de votre périmètre."
+CANDIDATES = "Candidats de la session {ref} :"
+NO_CANDIDATES = "Aucun candidat n'est inscrit à cette session."
+COUNT_NOT_A_NUMBER = "Indiquez le nombre de candidats en chiffres, par exemple 12."
+RS_USE_BUTTONS = "Choisissez le responsable de session avec l'un des boutons."
+CHOICE_USE_BUTTONS = "Choisissez l'une des réponses avec les boutons."
+BACK_TO_SESSION = "🗂️ Retour à la session"
+NOTHING_TO_LIST = "Rien à afficher pour l'instant."
+
+# -- confirmation sentences -------------------------------------------------------------------
+
+CONFIRM_PRINT_ONE = "Envoyer pour impression le candidat restant {where} : {names} ?"
+CONFIRM_PRINT_MANY = "Envoyer pour impression les {count} candidats restants {where} : {names} ?"
+CONFIRM_PRINT_WHERE = "de la session <b>{ref}</b> ({title}, {date})"
+CONFIRM_PRINT_NOTHING = "Aucun candidat {where} ne reste à envoyer pour impression ({sent})."
+CONFIRM_PRINT_ATTEST = (
+    "\n\nEn confirmant, vous attestez avoir vérifié leurs documents : la case « Données "
+    "vérifiées et conformes » sera cochée pour chacun, puis une demande d'impression sera "
+    "transmise candidat par candidat.\n{routing}"
+)
+CONFIRM_DUPLICATE = (
+    "Demander un duplicata de l'ensemble des documents de {who}, session <b>{ref}</b> ?\n\n"
+    "En confirmant, vous attestez avoir vérifié à nouveau ses données (« Données vérifiées et "
+    "conformes »).\n{status}."
+)
+CONFIRM_PND = (
+    "Enregistrer le pli non distribuable de {who}, session <b>{ref}</b>, avec la nouvelle "
+    "adresse « {address} » ?\n\nL'adresse de sa fiche sera corrigée et l'Afpa sera informée "
+    "pour renvoyer le pli. Aucun duplicata ne sera demandé."
+)
+CANDIDATE_WHO = "{name} (n° {ceres_id})"
+CONFIRM_DTE_ORDER = (
+    "Commander le DTE de la session <b>{ref}</b> ({title}, du {date}) ?\n\n"
+    "• Nombre de candidats : {count}\n"
+    "• Responsable de session : {rs}\n"
+    "• Contact : {contact}, {phone}, {email}\n"
+    "• Adresse de livraison : {address}\n"
+    "• Commentaire : {comment}"
+)
+NO_COMMENT_VALUE = "aucun"
+CONFIRM_REGISTER_CENTRE = (
+    "Enregistrer dans CERES le centre de SIRET <b>{siret}</b> ?\n\n"
+    "• Raison sociale : {name}\n• Adresse : {address}\n\n"
+    "Ces informations viennent du répertoire des entreprises ; vous pourrez les modifier "
+    "ensuite."
+)
+CONFIRM_TRANSFER = (
+    "{question}\n\nSite : {site} ({code})\nCentre actuel : {from_centre}\n"
+    "Nouveau centre : {to_centre}\nSuivront le site : {agrements} et {sessions} ({refs})."
+)
+NONE_FEM = "aucune"
+CONFIRM_SESSION_ACTION: dict[str, str] = {
+    "validate_session": "Valider la session <b>{ref}</b> ({title}, du {date}) ?",
+    "reopen_session": "Débloquer la session validée <b>{ref}</b> ({title}, du {date}) ?{reason}",
+    "cancel_session": "Annuler la session <b>{ref}</b> ({title}, du {date}) ?{reason}",
+    "close_session": "Clôturer au centre la session <b>{ref}</b> ({title}, du {date}) ?",
+    "issue_convocations": "Éditer les convocations de la session <b>{ref}</b> ({title}, du "
+    "{date}) pour ses {count} ?",
+    "delete_session": "Supprimer la session <b>{ref}</b> ({title}, du {date}) ? Elle "
+    "disparaîtra de CERES.",
+}
+REASON_LINE = "\nMotif : « {reason} »"
+CONFIRM_REGISTER_CANDIDATE = "Inscrire {who} à la session <b>{ref}</b> ({title}, du {date}) ?"
+CONFIRM_UNREGISTER_CANDIDATE = "Désinscrire {who} de la session <b>{ref}</b> ({title}, du {date}) ?"
+CONFIRM_ACK = "Enregistrer pour la session <b>{ref}</b> : {kind} ?"
+
+# -- results ----------------------------------------------------------------------------------
+
+DONE = "✅ {message}"
+SESSION_DONE: dict[str, str] = {
+    "validate_session": "✅ Session <b>{ref}</b> validée : {state}.",
+    "reopen_session": "✅ Session <b>{ref}</b> débloquée : {state}.",
+    "close_session": "✅ Session <b>{ref}</b> clôturée au centre : {state}.",
+}
+CANCELLED_SESSION = "✅ Session <b>{ref}</b> annulée."
+DELETED_SESSION = "✅ Session <b>{ref}</b> supprimée."
+CONVOCATIONS_DONE = "✅ Convocations de la session <b>{ref}</b> éditées ({count})."
+REGISTERED = "✅ {name} (n° {ceres_id}) est inscrit(e) à la session <b>{ref}</b>."
+UNREGISTERED = "✅ {name} (n° {ceres_id}) est désinscrit(e) de la session <b>{ref}</b>."
+ACK_DONE = "✅ Accusé enregistré pour la session <b>{ref}</b> : {status}."
+ATTESTATION_CAPTION = (
+    "Attestation de réussite – candidat n° {ceres_id}, session {ref} : à imprimer, signer et "
+    "envoyer au candidat."
+)
+ACTIVATION_CAPTION = (
+    "Courrier d'activation du centre de SIRET {siret} : à envoyer au centre pour qu'il ouvre "
+    "son compte."
+)
+JURORS_CAPTION = "Liste des jurés de votre centre (fichier CSV)."
+SESSIONS_TO_VALIDATE = "<b>Sessions en attente de validation</b> ({count})"
+SESSIONS_TO_VALIDATE_NONE = "Aucune session n'attend de validation dans votre périmètre."
+DTE_TO_PREPARE = "<b>Commandes de DTE à préparer</b> ({count})"
+DTE_TO_PREPARE_NONE = "Aucune commande de DTE n'attend d'être préparée."
+SESSION_LINE = "\n• <b>{ref}</b> – {title} – du {start} au {end}\n   {state} · {dte}"
+TRACKING = (
+    "<b>Suivi des impressions – {zone}</b>\n"
+    "• Sessions validées sans aucune demande d'impression : {none}\n"
+    "• Sessions validées dont une partie seulement des candidats est envoyée : {partial}"
+)
+CENTRE_REGISTERED = (
+    "✅ Centre enregistré dans CERES : <b>{name}</b> (SIRET {siret})\nAdresse : {address}\n"
+    "Vous pouvez maintenant lui transférer un site : /transfert_site"
+)
+SIRET_ALREADY_REGISTERED = (
+    "Le centre de SIRET {siret} est déjà enregistré dans CERES : il n'y a rien à faire. Pour "
+    "lui rattacher un site : /transfert_site."
+)
