@@ -701,7 +701,7 @@ def card_operations(core: Core, login: str, card: str, params: Params) -> list[C
     return out
 
 
-def role_table(core: Core) -> str:
+def role_table(core: Core | None = None) -> str:
     """The operation × role table (Markdown) from the catalogue and the core's roles."""
     from ceres_core.models import Role
 

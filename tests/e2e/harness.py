@@ -60,9 +60,10 @@ class Chat:
         account = self.api.bots[self.token]
         self.cursor = len(account.events)
 
-    async def send(self, text: str) -> None:
+    async def send(self, text: str, reply_to: int | None = None) -> dict[str, Any]:
         self._mark()
-        await self.api.user_message(self.token, self.chat_id, text, self.name)
+        return await self.api.user_message(self.token, self.chat_id, text, self.name,
+                                           reply_to=reply_to)
 
     async def press(self, data: str, message_id: int | None = None, strict: bool = True) -> None:
         if message_id is None:
