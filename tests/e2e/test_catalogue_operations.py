@@ -157,6 +157,7 @@ async def test_dte_order_checked_value_by_value_then_acknowledged_by_the_gev(
 async def test_candidate_found_by_ceres_id_and_buttons_show_the_id(harness: BotHarness, demo):
     chat = await linked(harness, demo, "ud75")
     asked = await chat.ask("/attestation")
+    assert asked.text == operation_texts.ASK["candidate"]
     sessions = await chat.ask("c260000001")  # the Afpa's notices print the CERES ID
     assert sessions.text == operation_texts.ASK["session_of_candidate"]
 
