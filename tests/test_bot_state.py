@@ -140,3 +140,12 @@ def test_migration_creates_the_bot_tables(tmp_path):
     assert {"bot_chat_link", "bot_link_code", "bot_conversation", "bot_callback_token",
             "bot_pending_operation"} <= tables
     prepare_database(core)  # idempotent
+
+
+def test_deep_link_links_in_one_tap():
+    link = accounts.deep_link("@ceres_assist_bot", "AB12 CD34EF")
+    assert link == "https://t.me/ceres_assist_bot?start=AB12CD34EF"  # Telegram sends /start CODE
+    with pytest.raises(ValueError):
+        accounts.deep_link("pas un nom", "AB12CD34EF")
+    with pytest.raises(ValueError):
+        accounts.deep_link("ceres_assist_bot", "code&autre=1")

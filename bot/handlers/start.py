@@ -2,8 +2,8 @@
 
 After linking, the command menu of that chat shows that user's operations only
 (``setMyCommands`` with a chat scope, from the catalogue and the core's access
-check); unlinking removes it. :func:`deep_link` is the link that links in one tap
-(``https://t.me/<bot>?start=CODE``).
+check); unlinking removes it. :func:`bot.accounts.deep_link` is the link that links in
+one tap (``https://t.me/<bot>?start=CODE``).
 """
 
 from __future__ import annotations
@@ -26,11 +26,6 @@ def _scopes(scopes: tuple[str, ...]) -> str:
     if not scopes:
         return texts.NO_SCOPE
     return "\n".join(texts.SCOPE_LINE.format(scope=esc(s)) for s in scopes)
-
-
-def deep_link(bot_username: str, code: str) -> str:
-    """The link that opens the bot and links the chat in one tap (``/start CODE``)."""
-    return f"https://t.me/{bot_username.lstrip('@')}?start={''.join(code.split())}"
 
 
 def operations_help(core, login: str | None) -> str:

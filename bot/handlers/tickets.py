@@ -89,6 +89,10 @@ def _facts_from_chat(svc: Services, chat_id: int) -> tc.ChatFacts:
     """``/ticket`` without a button: the last question asked, its topic, the procedure
     in progress (its step and the variables collected so far)."""
     transcript = tc.recent(svc.core, chat_id)
+    latest = ticket_services.list_my_tickets(svc.core, chat_id, limit=1)
+    if latest:  # what was said before the last ticket belongs to that ticket
+        since = latest[0].created_at.isoformat()
+        transcript = [line for line in transcript if line.get("at", "") > since]
     facts = tc.ChatFacts(question=tc.last_question(transcript))
     if facts.question:
         result = svc.matcher.match(facts.question)
