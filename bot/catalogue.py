@@ -294,6 +294,108 @@ def _run_print(core: Core, login: str, p: Params) -> Outcome:
         request_print_for_session(core, login, p["session"], verify_all=True)))
 
 
+def _print_line(core: Core, login: str, p: Params) -> Any:
+    from ceres_core.errors import NotFound
+    from ceres_core.services.printing import documents_preview
+
+    preview = documents_preview(core, login, p["session"])
+    line = next((c for c in preview.candidates if c.ceres_id == p["candidate"]), None)
+    if line is None:
+        raise NotFound(T.NOT_REGISTERED.format(ceres_id=p["candidate"], ref=p["session"]))
+    return preview, line
+
+
+def _confirm_print_candidate(core: Core, login: str, p: Params) -> Outcome:
+    """R-PRT-2: this candidate's documents summarised; the box ticked for them only."""
+    preview, c = _print_line(core, login, p)
+    docs = "\n".join(T.PRINT_DOCUMENT_LINE.format(label=esc(d.label)) for d in c.documents)
+    alerts = "".join(T.PRINT_ALERT_LINE.format(alert=esc(a)) for a in c.alerts)
+    return Outcome(T.CONFIRM_PRINT_CANDIDATE.format(
+        who=_who(c.first_name, c.last_name, c.ceres_id), ref=esc(preview.session_ref),
+        result=esc(c.result_label), documents=docs or T.PRINT_NO_DOCUMENT, alerts=alerts,
+        routing=esc(preview.routing.label)))
+
+
+def _run_print_candidate(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.printing import mark_data_verified, request_print
+
+    mark_data_verified(core, login, p["session"], p["candidate"], True)
+    return Outcome(views.render_print_request(
+        request_print(core, login, p["session"], p["candidate"])))
+
+
+def _print_candidate_check(core: Core, login: str, p: Params) -> None:
+    checks.dry_run(core, _verify_and_print, login, p["session"], p["candidate"])
+
+
+def _verify_and_print(core: Core, login: str, session: str, candidate: str) -> None:
+    from ceres_core.services.printing import mark_data_verified, request_print
+
+    mark_data_verified(core, login, session, candidate, True)
+    request_print(core, login, session, candidate)
+
+
+def _confirm_correct_record(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.candidates import get_candidate
+
+    c = get_candidate(core, login, p["candidate"])
+    field = dict(T.RECORD_FIELDS).get(p["field"], p["field"])
+    return Outcome(T.CONFIRM_CORRECT_RECORD.format(
+        who=_who(c.first_name, c.last_name, c.ceres_id), field=esc(field.lower()),
+        old=esc(getattr(c, p["field"], "") or "—"), new=esc(p["value"])))
+
+
+def _correct_record(core: Core, login: str, p: Params) -> list[str]:
+    """R-CAN-2: back to draft, the change, validated again (the alerts that keep it a
+    draft are returned, not raised)."""
+    from ceres_core.services.candidates import (
+        back_to_draft,
+        get_candidate,
+        update_candidate,
+        validate_candidate,
+    )
+
+    if get_candidate(core, login, p["candidate"]).state == "valide":
+        back_to_draft(core, login, p["candidate"])
+    update_candidate(core, login, p["candidate"], **{p["field"]: p["value"]})
+    try:
+        validate_candidate(core, login, p["candidate"])
+    except CeresError as exc:
+        return [exc.message]
+    return []
+
+
+def _run_correct_record(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.candidates import get_candidate
+
+    kept = _correct_record(core, login, p)
+    c = get_candidate(core, login, p["candidate"])
+    lines = [T.RECORD_CORRECTED.format(who=_who(c.first_name, c.last_name, c.ceres_id),
+                                       state=esc(c.state_label))]
+    lines += [T.PRINT_ALERT_LINE.format(alert=esc(a)).strip() for a in kept]
+    return Outcome("\n".join(lines))
+
+
+def _correct_record_check(core: Core, login: str, p: Params) -> None:
+    checks.dry_run(core, lambda c, actor: _correct_record(c, actor, p), login)
+
+
+def _run_duplicates(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.candidates import find_duplicates
+
+    pairs = find_duplicates(core, login)
+    if not pairs:
+        return Outcome(T.DUPLICATES_NONE)
+    lines = [T.DUPLICATES.format(count=len(pairs))]
+    for pair in pairs[:20]:
+        lines.append(T.DUPLICATE_LINE.format(
+            first=esc(f"{pair.first.ceres_id} – {pair.first.first_name} {pair.first.last_name}"),
+            second=esc(f"{pair.second.ceres_id} – {pair.second.first_name} "
+                       f"{pair.second.last_name}"),
+            reason=esc(pair.reason)))
+    return Outcome("\n".join(lines))
+
+
 def _confirm_duplicate(core: Core, login: str, p: Params) -> Outcome:
     from ceres_core.services.printing import print_history
 
@@ -592,6 +694,11 @@ CATALOGUE: tuple[Operation, ...] = (
               (_session(_dry("printing.request_print_for_session", "session", verify_all=True),
                         _VALIDATED),),
               _run_print, _confirm_print, card="session", card_check=_print_left),
+    Operation("request_print_candidate", "impression_candidat", "print.request_session",
+              (_session(_view_session, _VALIDATED),
+               Param("candidate", "candidate", check=_print_candidate_check)),
+              _run_print_candidate, _confirm_print_candidate, card="candidate",
+              card_check=_print_candidate_check),
     Operation("request_duplicate", "duplicata", "print.duplicate",
               (CANDIDATE, _session(_dry("printing.request_duplicate", "session", "candidate",
                                         data_verified=True))),
@@ -604,6 +711,13 @@ CATALOGUE: tuple[Operation, ...] = (
               (CANDIDATE, _session(_dry("printing.attestation_reussite", "session", "candidate"))),
               _run_attestation, result="document", card="candidate",
               card_check=_attestation_available),
+    Operation("correct_record", "corriger_fiche", "candidate.back_to_draft",
+              (CANDIDATE, Param("field", "choice", choices=T.RECORD_FIELDS),
+               Param("value", "text", check=_correct_record_check)),
+              _run_correct_record, _confirm_correct_record, card="candidate",
+              card_check=lambda core, login, p: checks.check_may_run(
+                  core, login, "candidate.back_to_draft")),
+    Operation("find_duplicates", "doublons", "candidate.find_duplicates", (), _run_duplicates),
     Operation("print_tracking", "suivi_impressions", "print.tracking", (), _run_tracking),
     Operation("dte_timeline", "calendrier_dte", "dte.status", (_session(),), _run_timeline,
               card="session"),

@@ -29,6 +29,9 @@ MENU: dict[str, str] = {
     "acknowledge_dte": "Accuser réception d'une commande de DTE (GEV)",
     "print_tracking": "Suivi des impressions de votre zone",
     "export_jurors": "Liste des jurés (fichier CSV)",
+    "request_print_candidate": "Envoyer un candidat pour impression (vérifié)",
+    "correct_record": "Corriger une fiche candidat",
+    "find_duplicates": "Fiches candidat en doublon probable",
 }
 
 CARD_LABEL: dict[str, str] = {
@@ -47,6 +50,8 @@ CARD_LABEL: dict[str, str] = {
     "register_candidate": "➕ Inscrire un candidat",
     "unregister_candidate": "➖ Désinscrire ce candidat",
     "acknowledge_dte": "📬 Accuser réception de la commande",
+    "request_print_candidate": "🖨️ Vérifier et envoyer pour impression",
+    "correct_record": "✏️ Corriger la fiche",
 }
 
 # -- prompts, by parameter name (or "<operation>.<parameter>") ------------------------------
@@ -78,6 +83,8 @@ ASK: dict[str, str] = {
     "reopen_session.reason": "Pourquoi débloquer cette session ? (une phrase, facultatif : "
     "choisissez « Sans motif » sinon)",
     "ack_kind": "Quel accusé enregistrer ?",
+    "field": "Quelle information de la fiche faut-il corriger ?",
+    "value": "Quelle est la valeur correcte ? (les dates : JJ/MM/AAAA)",
 }
 
 #: What a parameter is called in the recap and its « Modifier » buttons.
@@ -98,8 +105,19 @@ PARAM_LABEL: dict[str, str] = {
     "target_siret": "SIRET du centre cible",
     "reason": "Motif",
     "ack_kind": "Accusé",
+    "field": "Information",
+    "value": "Nouvelle valeur",
 }
 
+RECORD_FIELDS = (
+    ("last_name", "Nom de naissance"),
+    ("first_name", "Prénom"),
+    ("birth_date", "Date de naissance"),
+    ("birth_commune", "Commune de naissance"),
+    ("address", "Adresse (numéro et voie)"),
+    ("postal_code", "Code postal"),
+    ("city", "Commune de résidence"),
+)
 NO_COMMENT = "Aucun commentaire"
 NO_REASON = "Sans motif"
 ACK_KINDS = (("reception", "Accusé de réception de la commande"),
@@ -181,6 +199,22 @@ CONFIRM_SESSION_ACTION: dict[str, str] = {
 REASON_LINE = "\nMotif : « {reason} »"
 CONFIRM_REGISTER_CANDIDATE = "Inscrire {who} à la session <b>{ref}</b> ({title}, du {date}) ?"
 CONFIRM_UNREGISTER_CANDIDATE = "Désinscrire {who} de la session <b>{ref}</b> ({title}, du {date}) ?"
+CONFIRM_PRINT_CANDIDATE = (
+    "Envoyer pour impression les documents de {who}, session <b>{ref}</b> ?\n"
+    "Résultat : {result}\n{documents}{alerts}\n\n"
+    "En confirmant, vous attestez avoir vérifié les données de ce candidat : la case "
+    "« Données vérifiées et conformes » sera cochée pour lui seul, puis sa demande "
+    "d'impression transmise.\n{routing}"
+)
+PRINT_DOCUMENT_LINE = "• {label}"
+PRINT_NO_DOCUMENT = "• aucun document à imprimer"
+PRINT_ALERT_LINE = "\n⚠️ {alert}"
+NOT_REGISTERED = "Le candidat {ceres_id} n'est pas inscrit à la session {ref}."
+CONFIRM_CORRECT_RECORD = (
+    "Corriger la fiche de {who} : {field} « {old} » → « {new} » ?\n\n"
+    "La fiche repasse à l'état brouillon, est modifiée, puis validée à nouveau si aucune "
+    "alerte ne l'en empêche."
+)
 CONFIRM_ACK = "Enregistrer pour la session <b>{ref}</b> : {kind} ?"
 
 # -- results ----------------------------------------------------------------------------------
@@ -206,6 +240,10 @@ ACTIVATION_CAPTION = (
     "son compte."
 )
 JURORS_CAPTION = "Liste des jurés de votre centre (fichier CSV)."
+RECORD_CORRECTED = "✅ Fiche de {who} corrigée : {state}."
+DUPLICATES = "<b>Fiches candidat en doublon probable</b> ({count})"
+DUPLICATES_NONE = "Aucune fiche candidat en doublon probable dans votre périmètre."
+DUPLICATE_LINE = "\n• {first}\n  {second}\n  <i>{reason}</i>"
 SESSIONS_TO_VALIDATE = "<b>Sessions en attente de validation</b> ({count})"
 SESSIONS_TO_VALIDATE_NONE = "Aucune session n'attend de validation dans votre périmètre."
 DTE_TO_PREPARE = "<b>Commandes de DTE à préparer</b> ({count})"

@@ -170,3 +170,53 @@ async def test_annuler_cancels_a_pending_confirmation(harness: BotHarness, demo)
     await chat.press(recap.button("Confirmer"), recap.message_id, strict=False)
     await chat.collect(1, kinds=("callback_answer",))
     assert get_session(demo, "ud75", WAITING).state == "en_attente_validation"
+
+
+async def test_ud_prints_candidate_by_candidate_with_an_explicit_verification(
+        harness: BotHarness, demo):
+    from ceres_core.services.printing import documents_preview
+
+    chat = await linked(harness, demo, "ud75")
+    before = documents_preview(demo, "ud75", TP)
+    todo = [c for c in before.candidates if c.to_send and not c.alerts]
+    assert todo
+    c = todo[0]
+    recap = await chat.ask(f"/impression_candidat {TP} {c.ceres_id}")
+    text = plain(recap.text)
+    assert f"Envoyer pour impression les documents de {c.first_name} {c.last_name}" in text
+    assert "cochée pour lui seul" in text  # R-PRT-2: this candidate only
+    assert all(d.label in recap.text for d in c.documents)  # the documents summarised
+    done = await chat.click(recap, "Confirmer")
+    assert done.text.startswith("✅")
+    after = documents_preview(demo, "ud75", TP)
+    line = next(x for x in after.candidates if x.ceres_id == c.ceres_id)
+    assert line.data_verified and line.initial_request_on is not None
+    assert after.sent_count == before.sent_count + 1  # the others untouched
+    # A candidate with a blocking alert is refused at the candidate step (R-PRT-3).
+    blocked = [x for x in after.candidates if x.to_send and x.alerts]
+    if blocked:
+        await chat.send(f"/impression_candidat {TP} {blocked[0].ceres_id}")
+        refused, _ = await chat.replies(2)
+        assert refused.text.startswith("⛔")
+
+
+async def test_a_record_corrected_through_draft_and_validated_again(harness: BotHarness, demo):
+    from ceres_core.services.candidates import get_candidate
+
+    chat = await linked(harness, demo, "ud75")
+    asked = await chat.ask("/corriger_fiche C260000001")
+    assert asked.text == operation_texts.ASK["field"]
+    asked = await chat.click(asked, "Commune de résidence")
+    recap = await chat.ask("Vincennes")
+    assert "Corriger la fiche de Julie Martin (n° C260000001)" in plain(recap.text)
+    done = await chat.click(recap, "Confirmer")
+    assert done.text.startswith("✅ Fiche de Julie Martin")
+    record = get_candidate(demo, "ud75", "C260000001")
+    assert record.city == "Vincennes" and record.state == "valide"
+
+
+async def test_dreets_sees_likely_duplicate_records(harness: BotHarness, demo):
+    chat = await linked(harness, demo, "dreets.idf")
+    reply = await chat.ask("/doublons")
+    assert reply.text.startswith(("Fiches candidat en doublon probable",
+                                  "Aucune fiche candidat en doublon probable"))
