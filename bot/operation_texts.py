@@ -109,6 +109,11 @@ PARAM_LABEL: dict[str, str] = {
     "value": "Nouvelle valeur",
 }
 
+RS_CHOICES = (
+    ("titulaire", "RS titulaire de l'agrément"),
+    ("suppleant", "RS suppléant de l'agrément"),
+    ("autre", "Une autre personne"),
+)
 RECORD_FIELDS = (
     ("last_name", "Nom de naissance"),
     ("first_name", "Prénom"),
@@ -261,4 +266,63 @@ CENTRE_REGISTERED = (
 SIRET_ALREADY_REGISTERED = (
     "Le centre de SIRET {siret} est déjà enregistré dans CERES : il n'y a rien à faire. Pour "
     "lui rattacher un site : /transfert_site."
+)
+
+# -- typed values and look-ups (bot.operation_views) ------------------------------------------
+
+ADDRESS_HINT = "Écrivez-la sur une ligne, par exemple « 12 rue de la Roquette, 75011 Paris »."
+ADDRESS_NO_POSTAL_CODE = "Je ne trouve pas le code postal à 5 chiffres suivi de la commune."
+ADDRESS_NO_STREET = "Indiquez aussi le numéro et la voie."
+SESSION_PICK_OR_TYPE = ("Choisissez la session ci-dessous ou écrivez son identifiant CERES "
+                        "(par exemple TITRE_B_2026_470405).")
+SESSION_TYPE = "Écrivez son identifiant CERES (par exemple TITRE_B_2026_470405)."
+CANDIDATES_IN_SESSION_SEVERAL = ("Plusieurs candidats de la session {ref} correspondent à "
+                                 "« {query} » : choisissez le bon.")
+CANDIDATES_IN_SESSION_NONE = (
+    "Aucun candidat inscrit à la session {ref} ne correspond à « {query} ». Choisissez-le "
+    "ci-dessous ou écrivez son nom ou son CERES ID (par exemple C260000001).")
+CANDIDATES_SEVERAL = "Plusieurs candidats correspondent à « {query} » : choisissez le bon."
+CANDIDATES_NONE = ("Aucun candidat ne correspond à « {query} ». Écrivez son nom ou son CERES ID "
+                   "(par exemple C260000001).")
+SITES_SEVERAL = "Plusieurs sites correspondent à « {query} » : choisissez le bon."
+SITES_NONE = ("Aucun site de votre périmètre ne correspond à « {query} ». Écrivez son nom ou son "
+              "identifiant CERES (par exemple S-930002).")
+SITES_NONE_PICK = ("Aucun site de votre périmètre ne correspond à « {query} ». Écrivez son nom "
+                   "ou son identifiant CERES (par exemple S-930002), ou choisissez-le ci-dessous.")
+
+# -- cards and lists ------------------------------------------------------------------------
+
+NO_SESSION = "Aucune session dans votre périmètre."
+MY_SESSIONS = "<b>Vos sessions</b> ({count})"
+MORE_SESSIONS = "\n… et {count} autres : /sessions affiche les plus récentes."
+PRINT_PROGRESS = "impression : {sent}/{total} envoyés · "
+SESSION_CARD = (
+    "<b>Session {ref}</b>\n{kind} – {certification}\n"
+    "Site : {site} ({code}), centre {centre}\nDates : du {start} au {end}\n"
+    "État : {state}\nCandidats inscrits : {count}"
+)
+CARD_PRINTS = "Impression : {sent}/{total} envoyés"
+CARD_DTE = "DTE : {status}"
+CANDIDATE_CARD = "<b>{name}</b> (n° {ceres_id}) – session {ref}\nRésultat : {result}\n{status}"
+CARD_PND = "Pli non distribuable signalé le {date}"
+CARD_DUPLICATE_FROM = "Duplicata possible à partir du {date}."
+WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+DAY_HOLIDAY = "un jour férié ({name})"
+DAY_WEEKDAY = "un {name}"
+DAY_OFF_WARNING = "Le {date} est {day}, jour non ouvré : vérifiez la date de début de la session."
+
+# -- results rendered from the core's views ----------------------------------------------------
+
+BATCH_HEAD = "<b>Session {ref}</b> – {message}"
+BATCH_LINE = "{mark} {name} (n° {ceres_id})\n   {message}"
+PND_DONE = (
+    "✅ {message}\nCandidat : {name} (n° {ceres_id}), session {ref}\n"
+    "Nouvelle adresse : {address}\nAfpa informée le {date}.\n{note}"
+)
+DTE_STATUS = "<b>DTE de la session {ref}</b> ({kind}, {state})\nÉtat : {status}\n\n{timeline}"
+DTE_ORDERED = (
+    "✅ Commande du DTE enregistrée le {date} pour la session <b>{ref}</b>.\n"
+    "• Candidats : {count}\n• Responsable de session : {rs_kind} – {rs_name}\n"
+    "• Contact : {contact}, {phone}, {email}\n• Livraison : {address}\n"
+    "La GEV ({gev}) accusera réception de la commande par e-mail."
 )

@@ -19,18 +19,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot import operation_texts as T
 from bot import texts
 from bot.formatting import esc
-from bot.parsing import ParseError, parse_siret, parse_text
+from bot.parsing import ParseError, parse_text
 from ceres_core.core import Core
 from ceres_core.errors import CeresError
 
 #: Session manager choices of the DTE order form (values of ``rs_kind`` for the core).
-RS_CHOICES: tuple[tuple[str, str], ...] = (
-    ("titulaire", "RS titulaire de l'agrément"),
-    ("suppleant", "RS suppléant de l'agrément"),
-    ("autre", "Une autre personne"),
-)
+RS_CHOICES: tuple[tuple[str, str], ...] = T.RS_CHOICES
 RS_LABELS = dict(RS_CHOICES)
 
 
@@ -49,7 +46,6 @@ class PostalAddress:
 
 
 _POSTAL = re.compile(r"^(?P<street>.+?)[\s,]+(?P<cp>\d{5})\s+(?P<city>[^\d,].*)$")
-ADDRESS_HINT = "Écrivez-la sur une ligne, par exemple « 12 rue de la Roquette, 75011 Paris »."
 
 
 def parse_postal_address(text: str) -> PostalAddress:
@@ -57,12 +53,10 @@ def parse_postal_address(text: str) -> PostalAddress:
     clean = " ".join(text.split())
     m = _POSTAL.match(clean)
     if not clean or m is None:
-        raise ParseError(
-            "Je ne trouve pas le code postal à 5 chiffres suivi de la commune. " + ADDRESS_HINT
-        )
+        raise ParseError(T.ADDRESS_NO_POSTAL_CODE + " " + T.ADDRESS_HINT)
     street = m.group("street").strip(" ,")
     if not re.search(r"[^\W\d_]", street):
-        raise ParseError("Indiquez aussi le numéro et la voie. " + ADDRESS_HINT)
+        raise ParseError(T.ADDRESS_NO_STREET + " " + T.ADDRESS_HINT)
     return PostalAddress(street, m.group("cp"), m.group("city").strip(" ,"))
 
 
@@ -92,32 +86,6 @@ def normalise_candidate_id(text: str) -> str | None:
     """``" c260000001 "`` → ``"C260000001"``; ``None`` when it is not a CERES ID (a name)."""
     compact = "".join((text or "").split()).upper()
     return compact if _CANDIDATE_ID.fullmatch(compact) else None
-
-
-def parse_param(name: str, text: str) -> str:
-    """A typed value for parameter ``name``; :class:`ParseError` with a French message."""
-    if name in ("siret", "target_siret"):
-        return parse_siret(text)
-    if name == "session":
-        return normalise_session_ref(text)
-    if name == "site":
-        return normalise_site_code(text) or parse_text(text)
-    if name == "candidates_count":
-        value = text.strip()
-        if not value.isdigit():
-            raise ParseError("Indiquez le nombre de candidats en chiffres, par exemple 12.")
-        return str(int(value))
-    if name == "rs_kind":
-        folded = _fold(text)
-        for value, label in RS_CHOICES:
-            if folded in (value, _fold(label)) or folded == f"rs {value}":
-                return value
-        raise ParseError("Choisissez le responsable de session avec l'un des boutons.")
-    if name == "address":
-        return parse_postal_address(text).line
-    if name == "comment":
-        return " ".join(text.split())
-    return parse_text(text)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -335,11 +303,8 @@ def _resolve_session(core: Core, login: str | None, text: str, procedure: str | 
             choices = procedure_session_choices(core, login, procedure)
         except CeresError:
             choices = []
-        return Resolution(message=exc.message + (
-            " Choisissez la session ci-dessous ou écrivez son identifiant CERES "
-            "(par exemple TITRE_B_2026_470405)." if choices else
-            " Écrivez son identifiant CERES (par exemple TITRE_B_2026_470405)."
-        ), choices=choices)
+        return Resolution(message=exc.message + " " + (
+            T.SESSION_PICK_OR_TYPE if choices else T.SESSION_TYPE), choices=choices)
     return Resolution(view.ref, view.ref)
 
 
@@ -364,13 +329,10 @@ def _resolve_candidate(core: Core, login: str | None, text: str,
             if len(hits) == 1:
                 return Resolution(hits[0].value, hits[0].label)
             if hits:
-                return Resolution(
-                    message=f"Plusieurs candidats de la session {session} correspondent à "
-                    f"« {' '.join(text.split())} » : choisissez le bon.", choices=hits)
-            return Resolution(
-                message=f"Aucun candidat inscrit à la session {session} ne correspond à "
-                f"« {' '.join(text.split())} ». Choisissez-le ci-dessous ou écrivez son nom "
-                "ou son CERES ID (par exemple C260000001).", choices=choices)
+                return Resolution(message=T.CANDIDATES_IN_SESSION_SEVERAL.format(
+                    ref=session, query=" ".join(text.split())), choices=hits)
+            return Resolution(message=T.CANDIDATES_IN_SESSION_NONE.format(
+                ref=session, query=" ".join(text.split())), choices=choices)
     try:
         hits = candidate_search(core, login, text)
     except CeresError as exc:
@@ -380,10 +342,9 @@ def _resolve_candidate(core: Core, login: str | None, text: str,
     if len(hits) == 1:
         return Resolution(hits[0].value, hits[0].label)
     if hits:
-        return Resolution(message=f"Plusieurs candidats correspondent à « {' '.join(text.split())} » "
-                          ": choisissez le bon.", choices=hits)
-    return Resolution(message=f"Aucun candidat ne correspond à « {' '.join(text.split())} ». "
-                      "Écrivez son nom ou son CERES ID (par exemple C260000001).")
+        return Resolution(message=T.CANDIDATES_SEVERAL.format(query=" ".join(text.split())),
+                          choices=hits)
+    return Resolution(message=T.CANDIDATES_NONE.format(query=" ".join(text.split())))
 
 
 def _resolve_site(core: Core, login: str | None, text: str) -> Resolution:
@@ -401,15 +362,15 @@ def _resolve_site(core: Core, login: str | None, text: str) -> Resolution:
     if len(hits) == 1:
         return Resolution(hits[0].value, hits[0].label)
     if hits:
-        return Resolution(message=f"Plusieurs sites correspondent à « {' '.join(text.split())} » : "
-                          "choisissez le bon.", choices=hits)
+        return Resolution(message=T.SITES_SEVERAL.format(query=" ".join(text.split())),
+                          choices=hits)
     if code:  # a site out of the user's zone: the core says whether it exists
         return Resolution(code, code)
+    choices = site_choices(core, login)
     return Resolution(
-        message=f"Aucun site de votre périmètre ne correspond à « {' '.join(text.split())} ». "
-        "Écrivez son nom ou son identifiant CERES (par exemple S-930002)"
-        + (", ou choisissez-le ci-dessous." if site_choices(core, login) else "."),
-        choices=site_choices(core, login))
+        message=(T.SITES_NONE_PICK if choices else T.SITES_NONE).format(
+            query=" ".join(text.split())),
+        choices=choices)
 
 
 # --------------------------------------------------------------------------- views
@@ -421,24 +382,23 @@ def sessions_html(core: Core, login: str, limit: int = 30) -> tuple[str, list[Ch
 
     sessions = list_sessions(core, login, limit=200)
     if not sessions:
-        return "Aucune session dans votre périmètre.", []
+        return T.NO_SESSION, []
     shown = sorted(sessions, key=lambda s: (s.start_date, s.ref), reverse=True)[:limit]
-    lines = [f"<b>Vos sessions</b> ({len(sessions)})"]
+    lines = [T.MY_SESSIONS.format(count=len(sessions))]
     for s in shown:
-        lines.append(
-            f"\n• <b>{esc(s.ref)}</b> – {esc(short_title(s.title_label))} – "
-            f"du {_fr(s.start_date)} au {_fr(s.end_date)}\n"
-            f"   {esc(s.state_label)} · {esc(_progress(s))}{esc(s.dte_status_label)}"
-        )
+        lines.append(T.SESSION_LINE.format(
+            ref=esc(s.ref), title=esc(short_title(s.title_label)), start=_fr(s.start_date),
+            end=_fr(s.end_date), state=esc(s.state_label),
+            dte=esc(_progress(s)) + esc(s.dte_status_label)))
     if len(sessions) > len(shown):
-        lines.append(f"\n… et {len(sessions) - len(shown)} autres : /sessions affiche les plus récentes.")
+        lines.append(T.MORE_SESSIONS.format(count=len(sessions) - len(shown)))
     choices = [Choice(s.ref, f"{s.ref} – {short_title(s.title_label)}") for s in shown]
     return "\n".join(lines), choices
 
 
 def _progress(s: Any) -> str:
     if s.state in ("validee", "debloquee") and s.registrations_count:
-        return f"impression : {s.initial_print_count}/{s.registrations_count} envoyés · "
+        return T.PRINT_PROGRESS.format(sent=s.initial_print_count, total=s.registrations_count)
     return ""
 
 
@@ -457,26 +417,23 @@ def session_card(core: Core, login: str, ref: str) -> Card:
     from ceres_core.services.sessions import get_session
 
     s = get_session(core, login, ref)
-    lines = [
-        f"<b>Session {esc(s.ref)}</b>",
-        f"{esc(s.kind_label)} – {esc(s.certification_label)}",
-        f"Site : {esc(s.site_name)} ({esc(s.site_code)}), centre {esc(s.centre_name)}",
-        f"Dates : du {_fr(s.start_date)} au {_fr(s.end_date)}",
-        f"État : {esc(s.state_label)}",
-        f"Candidats inscrits : {s.registrations_count}",
-    ]
+    lines = [T.SESSION_CARD.format(
+        ref=esc(s.ref), kind=esc(s.kind_label), certification=esc(s.certification_label),
+        site=esc(s.site_name), code=esc(s.site_code), centre=esc(s.centre_name),
+        start=_fr(s.start_date), end=_fr(s.end_date), state=esc(s.state_label),
+        count=s.registrations_count)]
     try:
         preview = documents_preview(core, login, ref)
     except CeresError:
         preview = None
     if preview is not None:
         total = preview.sent_count + preview.to_send_count
-        lines.append(f"Impression : {preview.sent_count}/{total} envoyés")
+        lines.append(T.CARD_PRINTS.format(sent=preview.sent_count, total=total))
     try:
         dte = dte_status(core, login, ref)
-        lines.append(f"DTE : {esc(dte.status_label)}")
+        lines.append(T.CARD_DTE.format(status=esc(dte.status_label)))
     except CeresError:
-        lines.append(f"DTE : {esc(s.dte_status_label)}")
+        lines.append(T.CARD_DTE.format(status=esc(s.dte_status_label)))
     candidates = [Choice(r.ceres_id, f"👤 {r.ceres_id} – {r.full_name}") for r in s.registrations]
     return Card("\n".join(lines), {"session": s.ref}, candidates)
 
@@ -487,18 +444,15 @@ def candidate_card(core: Core, login: str, ref: str, ceres_id: str) -> Card:
 
     h = print_history(core, login, ref, ceres_id)
     c = h.candidate
-    lines = [
-        f"<b>{esc(_natural(c.first_name, c.last_name))}</b> (n° {esc(c.ceres_id)}) – "
-        f"session {esc(h.session_ref)}",
-        f"Résultat : {esc(c.result_label)}",
-        esc(c.status_line),
-    ]
+    lines = [T.CANDIDATE_CARD.format(
+        name=esc(_natural(c.first_name, c.last_name)), ceres_id=esc(c.ceres_id),
+        ref=esc(h.session_ref), result=esc(c.result_label), status=esc(c.status_line))]
     lines += [f"• {esc(line)}" for line in c.history_lines if line != c.status_line]
     lines += [f"⚠️ {esc(a)}" for a in c.alerts]
     for pnd in h.pnd_events:
-        lines.append(f"Pli non distribuable signalé le {_fr(pnd.reported_on)}")
+        lines.append(T.CARD_PND.format(date=_fr(pnd.reported_on)))
     if h.next_duplicate_from is not None:
-        lines.append(f"Duplicata possible à partir du {_fr(h.next_duplicate_from)}.")
+        lines.append(T.CARD_DUPLICATE_FROM.format(date=_fr(h.next_duplicate_from)))
     return Card("\n".join(lines), {"session": h.session_ref, "candidate": c.ceres_id})
 
 
@@ -519,7 +473,6 @@ def timeline_html(core: Core, params: dict[str, Any]) -> str:
     return f"⚠️ {esc(warning)}\n\n{html}" if warning else html
 
 
-_WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
 def start_day_warning(start: date, departement: str | None) -> str | None:
@@ -533,20 +486,20 @@ def start_day_warning(start: date, departement: str | None) -> str | None:
     if calendar.is_working_day(start):
         return None
     holiday = calendar.holiday_name(start)
-    day = f"un jour férié ({holiday})" if holiday else f"un {_WEEKDAY_NAMES[start.weekday()]}"
-    return (f"Le {_fr(start)} est {day}, jour non ouvré : vérifiez la date de début de la "
-            "session.")
+    day = (T.DAY_HOLIDAY.format(name=holiday) if holiday
+           else T.DAY_WEEKDAY.format(name=T.WEEKDAY_NAMES[start.weekday()]))
+    return T.DAY_OFF_WARNING.format(date=_fr(start), day=day)
 
 
 # --------------------------------------------------------------------------- rendering
 
 
 def render_batch(view: Any) -> str:
-    lines = [f"<b>Session {esc(view.session_ref)}</b> – {esc(view.message)}"]
+    lines = [T.BATCH_HEAD.format(ref=esc(view.session_ref), message=esc(view.message))]
     for o in view.outcomes:
-        mark = "✅" if o.sent else "⛔"
         # The core's sentence on its own line: it may name the candidate again.
-        lines.append(f"{mark} {esc(o.candidate_name)} (n° {esc(o.ceres_id)})\n   {esc(o.message)}")
+        lines.append(T.BATCH_LINE.format(mark="✅" if o.sent else "⛔", name=esc(o.candidate_name),
+                                         ceres_id=esc(o.ceres_id), message=esc(o.message)))
     if view.sent_count:
         lines.append(esc(view.routing.label))
     return "\n".join(lines)
@@ -559,24 +512,17 @@ def render_print_request(view: Any) -> str:
 
 
 def render_pnd(view: Any) -> str:
-    return (
-        f"✅ {esc(view.message)}\n"
-        f"Candidat : {esc(view.candidate_name)} (n° {esc(view.ceres_id)}), session "
-        f"{esc(view.session_ref)}\n"
-        f"Nouvelle adresse : {esc(view.new_address)}\n"
-        f"Afpa informée le {_fr(view.afpa_notified_on)}.\n"
-        f"{esc(view.record_note)}"
-    )
+    return T.PND_DONE.format(
+        message=esc(view.message), name=esc(view.candidate_name), ceres_id=esc(view.ceres_id),
+        ref=esc(view.session_ref), address=esc(view.new_address),
+        date=_fr(view.afpa_notified_on), note=esc(view.record_note))
 
 
 def render_dte_status(view: Any) -> str:
-    lines = [
-        f"<b>DTE de la session {esc(view.session_ref)}</b> ({esc(view.session_kind)}, "
-        f"{esc(view.session_state_label)})",
-        f"État : {esc(view.status_label)}",
-        "",
-        esc(view.timeline_text),
-    ]
+    lines = [T.DTE_STATUS.format(ref=esc(view.session_ref), kind=esc(view.session_kind),
+                                 state=esc(view.session_state_label),
+                                 status=esc(view.status_label),
+                                 timeline=esc(view.timeline_text))]
     if view.advice:
         lines.append("")
         lines += [f"👉 {esc(a)}" for a in view.advice]
@@ -584,26 +530,14 @@ def render_dte_status(view: Any) -> str:
 
 
 def render_dte_order(view: Any) -> str:
-    lines = [
-        f"✅ Commande du DTE enregistrée le {_fr(view.ordered_at.date())} pour la session "
-        f"<b>{esc(view.session_ref)}</b>.",
-        f"• Candidats : {view.candidates_count}",
-        f"• Responsable de session : {esc(view.rs_kind_label)} – {esc(view.rs_name)}",
-        f"• Contact : {esc(view.contact_name)}, {esc(view.contact_phone)}, {esc(view.contact_email)}",
-        f"• Livraison : {esc(view.delivery_address)}",
-        f"La GEV ({esc(view.gev_email)}) accusera réception de la commande par e-mail.",
-    ]
+    lines = [T.DTE_ORDERED.format(
+        date=_fr(view.ordered_at.date()), ref=esc(view.session_ref), count=view.candidates_count,
+        rs_kind=esc(view.rs_kind_label), rs_name=esc(view.rs_name),
+        contact=esc(view.contact_name), phone=esc(view.contact_phone),
+        email=esc(view.contact_email), address=esc(view.delivery_address),
+        gev=esc(view.gev_email))]
     lines += [f"⚠️ {esc(n)}" for n in view.notes]
     return "\n".join(lines)
-
-
-def render_centre(view: Any) -> str:
-    address = ", ".join(x for x in (view.address, view.commune_line) if x)
-    return (
-        f"✅ Centre enregistré dans CERES : <b>{esc(view.name)}</b> (SIRET "
-        f"{esc(view.siret_display)})\nAdresse : {esc(address or '—')}\n"
-        "Vous pouvez maintenant lui transférer un site : /transfert_site"
-    )
 
 
 def render_transfer(view: Any) -> str:
