@@ -56,6 +56,8 @@ class Param:
     when: Callable[[Params], bool] | None = None
     #: the session picker shows sessions in these states first
     session_states: tuple[str, ...] = ()
+    #: buttons read from the core when asked: ``options(core, login, params)``
+    options: Callable[[Core, str, Params], list[tuple[str, str]]] | None = None
 
     def asked(self, params: Params) -> bool:
         return self.when is None or self.when(params)
@@ -82,7 +84,7 @@ class Param:
             return str(int(value))
         if self.kind == "choice":
             folded = views._fold(text)
-            for value, label in self.choices:
+            for value, label in self.choices or ((text.strip(), text.strip()),):
                 if folded in (views._fold(value), views._fold(label)):
                     return value
             raise ParseError(T.CHOICE_USE_BUTTONS)
@@ -394,6 +396,58 @@ def _run_duplicates(core: Core, login: str, p: Params) -> Outcome:
                        f"{pair.second.last_name}"),
             reason=esc(pair.reason)))
     return Outcome("\n".join(lines))
+
+
+def _habilitations(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.juries import list_habilitations
+
+    return [(str(h.id), T.HABILITATION_OPTION.format(subject=h.subject_label,
+                                                      state=h.state_label))
+            for h in list_habilitations(core, login, int(p["juror"])) if h.allowed_actions]
+
+
+def _habilitation_actions(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.juries import list_habilitations
+
+    for h in list_habilitations(core, login, int(p["juror"])):
+        if str(h.id) == str(p["habilitation"]):
+            return list(zip(h.allowed_actions, h.allowed_action_labels, strict=True))
+    return []
+
+
+def _check_juror(core: Core, login: str, p: Params) -> None:
+    from ceres_core.errors import RuleViolation
+    from ceres_core.services.juries import list_habilitations
+
+    habs = list_habilitations(core, login, int(p["juror"]))
+    if not any(h.allowed_actions for h in habs):
+        raise RuleViolation("R-JUR-1", T.HABILITATION_NOTHING.format(
+            name=habs[0].juror_name if habs else p["juror"]))
+
+
+def _check_habilitation(core: Core, login: str, p: Params) -> None:
+    if not _habilitation_actions(core, login, p):
+        from ceres_core.errors import InvalidInput
+
+        raise InvalidInput(T.HABILITATION_UNKNOWN)
+
+
+def _confirm_habilitation(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.juries import list_habilitations
+
+    h = next(h for h in list_habilitations(core, login, int(p["juror"]))
+             if str(h.id) == str(p["habilitation"]))
+    label = dict(_habilitation_actions(core, login, p)).get(p["action"], p["action"])
+    return Outcome(T.CONFIRM_HABILITATION.format(
+        action=esc(label), subject=esc(h.subject_label), name=esc(h.juror_name),
+        state=esc(h.state_label)))
+
+
+def _run_habilitation(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.juries import habilitation_action
+
+    result = habilitation_action(core, login, int(p["habilitation"]), p["action"])
+    return Outcome(T.DONE.format(message=esc(result.message)))
 
 
 def _confirm_duplicate(core: Core, login: str, p: Params) -> Outcome:
@@ -717,6 +771,12 @@ CATALOGUE: tuple[Operation, ...] = (
               _run_correct_record, _confirm_correct_record, card="candidate",
               card_check=lambda core, login, p: checks.check_may_run(
                   core, login, "candidate.back_to_draft")),
+    Operation("habilitation", "habilitation", "jury.habilitation_action",
+              (Param("juror", "count", check=_check_juror),
+               Param("habilitation", "count", options=_habilitations, check=_check_habilitation),
+               Param("action", "choice", options=_habilitation_actions,
+                     check=_dry("juries.habilitation_action", "habilitation", "action"))),
+              _run_habilitation, _confirm_habilitation),
     Operation("find_duplicates", "doublons", "candidate.find_duplicates", (), _run_duplicates),
     Operation("print_tracking", "suivi_impressions", "print.tracking", (), _run_tracking),
     Operation("dte_timeline", "calendrier_dte", "dte.status", (_session(),), _run_timeline,

@@ -32,6 +32,7 @@ MENU: dict[str, str] = {
     "request_print_candidate": "Envoyer un candidat pour impression (vérifié)",
     "correct_record": "Corriger une fiche candidat",
     "find_duplicates": "Fiches candidat en doublon probable",
+    "habilitation": "Habilitations d'un juré : valider, suspendre, réactiver…",
 }
 
 CARD_LABEL: dict[str, str] = {
@@ -84,6 +85,9 @@ ASK: dict[str, str] = {
     "choisissez « Sans motif » sinon)",
     "ack_kind": "Quel accusé enregistrer ?",
     "field": "Quelle information de la fiche faut-il corriger ?",
+    "juror": "Quel est le numéro du juré ?",
+    "habilitation": "Quelle habilitation ? (celles sur lesquelles vous pouvez agir)",
+    "action": "Que faire de cette habilitation ?",
     "value": "Quelle est la valeur correcte ? (les dates : JJ/MM/AAAA)",
 }
 
@@ -106,6 +110,9 @@ PARAM_LABEL: dict[str, str] = {
     "reason": "Motif",
     "ack_kind": "Accusé",
     "field": "Information",
+    "juror": "Juré",
+    "habilitation": "Habilitation",
+    "action": "Action",
     "value": "Nouvelle valeur",
 }
 
@@ -220,6 +227,10 @@ CONFIRM_CORRECT_RECORD = (
     "La fiche repasse à l'état brouillon, est modifiée, puis validée à nouveau si aucune "
     "alerte ne l'en empêche."
 )
+HABILITATION_OPTION = "{subject} ({state})"
+HABILITATION_NOTHING = "Aucune habilitation de {name} ne peut être modifiée par vous aujourd'hui"
+HABILITATION_UNKNOWN = "Choisissez l'habilitation avec l'un des boutons."
+CONFIRM_HABILITATION = "{action} l'habilitation « {subject} » de {name} (aujourd'hui : {state}) ?"
 CONFIRM_ACK = "Enregistrer pour la session <b>{ref}</b> : {kind} ?"
 
 # -- results ----------------------------------------------------------------------------------

@@ -201,6 +201,9 @@ async def _ask(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op:
             choices = await run_sync(views.session_choices_in, svc.core, login, p.session_states)
         elif p.kind == "candidate" and params.get("session"):
             choices = await run_sync(views.registration_choices, svc.core, login, params["session"])
+        elif p.options is not None:  # read from the core now
+            found = await run_sync(p.options, svc.core, login, params)
+            choices = [views.Choice(v, label) for v, label in found]
         elif p.kind == "choice":
             choices = [views.Choice(v, label) for v, label in p.choices]
         elif p.kind == "site":

@@ -220,3 +220,21 @@ async def test_dreets_sees_likely_duplicate_records(harness: BotHarness, demo):
     reply = await chat.ask("/doublons")
     assert reply.text.startswith(("Fiches candidat en doublon probable",
                                   "Aucune fiche candidat en doublon probable"))
+
+
+async def test_dreets_suspends_an_habilitation(harness: BotHarness, demo):
+    from ceres_core.services.juries import list_habilitations
+
+    chat = await linked(harness, demo, "dreets.idf")
+    asked = await chat.ask("/habilitation")
+    assert asked.text == operation_texts.ASK["juror"]
+    habs = await chat.ask("1")  # M. Olivier Lambert
+    assert habs.text == operation_texts.ASK["habilitation"]
+    actions = await chat.click(habs, "TP-00463 Ouvrier du paysage")
+    assert actions.text == operation_texts.ASK["action"]
+    recap = await chat.click(actions, "Suspendre")
+    assert "l'habilitation « TP-00463 Ouvrier du paysage » de M. Olivier Lambert" in recap.text
+    done = await chat.click(recap, "Confirmer")
+    assert done.text.startswith("✅")
+    hab = next(h for h in list_habilitations(demo, "dreets.idf", 1) if h.id == 1)
+    assert hab.state == "suspendue"
