@@ -88,6 +88,19 @@ class Param:
                 if folded in (views._fold(value), views._fold(label)):
                     return value
             raise ParseError(T.CHOICE_USE_BUTTONS)
+        if self.kind == "date":
+            from datetime import date
+
+            from bot.parsing import parse_date
+
+            return parse_date(text, date.today()).isoformat()
+        if self.kind == "time":
+            from ceres_core.values import parse_time
+
+            try:
+                return parse_time(text, T.TIME_WHAT).strftime("%H:%M")
+            except CeresError as exc:
+                raise ParseError(exc.message) from None
         if self.kind == "address" and self.name == "address":
             return views.parse_postal_address(text).line
         if self.kind in ("address", "email", "phone", "text"):
@@ -396,6 +409,60 @@ def _run_duplicates(core: Core, login: str, p: Params) -> Outcome:
                        f"{pair.second.last_name}"),
             reason=esc(pair.reason)))
     return Outcome("\n".join(lines))
+
+
+def _agrements(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.agrements import list_centre_agrements
+
+    return [(str(a.id), T.AGREMENT_OPTION.format(code=a.title_code, site=a.site_code,
+                                                  label=a.title_label))
+            for a in list_centre_agrements(core, login)]
+
+
+def _ccps(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.agrements import list_centre_agrements
+
+    for a in list_centre_agrements(core, login):
+        if str(a.id) == str(p.get("agrement")):
+            return [(code, f"{code} {label}") for code, label in a.ccps]
+    return []
+
+
+def _is_ccp(p: Params) -> bool:
+    return p.get("kind") == "CCP"
+
+
+def _session_fields(p: Params) -> dict[str, Any]:
+    return {"ccp_code": p.get("ccp") if p.get("kind") == "CCP" else None}
+
+
+def _create_check(core: Core, login: str, p: Params) -> None:
+    """The service itself on what is known, the rest standing for valid values."""
+    from datetime import timedelta
+
+    from ceres_core.services.sessions import create_session
+
+    start = p.get("start_date") or (core.clock.today() + timedelta(days=120)).isoformat()
+    checks.dry_run(core, create_session, login, int(p["agrement"]), p.get("kind") or "TP",
+                   start, p.get("start_time") or "09:00", p.get("end_date") or start,
+                   **_session_fields(p))
+
+
+def _confirm_create_session(core: Core, login: str, p: Params) -> Outcome:
+    label = dict(_agrements(core, login, p)).get(str(p["agrement"]), p["agrement"])
+    kind = p["kind"] + (f" ({p['ccp']})" if _is_ccp(p) else "")
+    return Outcome(T.CONFIRM_CREATE_SESSION.format(
+        agrement=esc(label), kind=esc(kind), start=esc(p["start_date"]),
+        time=esc(p["start_time"]), end=esc(p["end_date"])))
+
+
+def _run_create_session(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.sessions import create_session
+
+    v = create_session(core, login, int(p["agrement"]), p["kind"], p["start_date"],
+                       p["start_time"], p["end_date"], **_session_fields(p))
+    return Outcome(T.SESSION_CREATED.format(ref=esc(v.ref), state=esc(v.state_label)),
+                   back_to_session=v.ref)
 
 
 def _habilitations(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
@@ -708,6 +775,14 @@ CATALOGUE: tuple[Operation, ...] = (
     Operation("list_sessions", "sessions", "session.list", (), _run_list_sessions, result="list"),
     Operation("sessions_to_validate", "a_valider", "session.validate", (),
               _run_sessions_to_validate, result="list"),
+    Operation("create_session", "creer_session", "session.create",
+              (Param("agrement", "count", options=_agrements, check=_create_check),
+               Param("kind", "choice", choices=T.SESSION_KINDS, check=_create_check),
+               Param("ccp", "choice", options=_ccps, when=_is_ccp, check=_create_check),
+               Param("start_date", "date", check=_create_check),
+               Param("start_time", "time", check=_create_check),
+               Param("end_date", "date", check=_create_check)),
+              _run_create_session, _confirm_create_session),
     Operation("validate_session", "valider", "session.validate",
               (_session(_dry("sessions.validate_session", "session"), ("en_attente_validation",)),),
               _run_session_state("validate_session", "validate_session"),

@@ -33,6 +33,7 @@ MENU: dict[str, str] = {
     "correct_record": "Corriger une fiche candidat",
     "find_duplicates": "Fiches candidat en doublon probable",
     "habilitation": "Habilitations d'un juré : valider, suspendre, réactiver…",
+    "create_session": "Créer une session à partir d'un agrément",
 }
 
 CARD_LABEL: dict[str, str] = {
@@ -86,6 +87,12 @@ ASK: dict[str, str] = {
     "ack_kind": "Quel accusé enregistrer ?",
     "field": "Quelle information de la fiche faut-il corriger ?",
     "juror": "Quel est le numéro du juré ?",
+    "agrement": "À partir de quel agrément ? (ceux de votre centre en vigueur)",
+    "kind": "Quel type de session ?",
+    "ccp": "Pour quel CCP ?",
+    "start_date": "Date de début de la session ? (par exemple 15/03/2027)",
+    "start_time": "Heure de début du premier jour ? (par exemple 9h00)",
+    "end_date": "Date de fin de la session ? (par exemple 17/03/2027)",
     "habilitation": "Quelle habilitation ? (celles sur lesquelles vous pouvez agir)",
     "action": "Que faire de cette habilitation ?",
     "value": "Quelle est la valeur correcte ? (les dates : JJ/MM/AAAA)",
@@ -111,6 +118,12 @@ PARAM_LABEL: dict[str, str] = {
     "ack_kind": "Accusé",
     "field": "Information",
     "juror": "Juré",
+    "agrement": "Agrément",
+    "kind": "Type",
+    "ccp": "CCP",
+    "start_date": "Début",
+    "start_time": "Heure",
+    "end_date": "Fin",
     "habilitation": "Habilitation",
     "action": "Action",
     "value": "Nouvelle valeur",
@@ -227,6 +240,14 @@ CONFIRM_CORRECT_RECORD = (
     "La fiche repasse à l'état brouillon, est modifiée, puis validée à nouveau si aucune "
     "alerte ne l'en empêche."
 )
+SESSION_KINDS = (("TP", "Titre professionnel complet (TP)"), ("CCP", "Un CCP"))
+AGREMENT_OPTION = "{code} – {site} – {label}"
+CONFIRM_CREATE_SESSION = (
+    "Créer une session {kind} sur l'agrément {agrement} ?\n"
+    "• Du {start} au {end}, premier jour à {time}"
+)
+TIME_WHAT = "L'heure de début"
+SESSION_CREATED = "✅ Session <b>{ref}</b> créée : {state}."
 HABILITATION_OPTION = "{subject} ({state})"
 HABILITATION_NOTHING = "Aucune habilitation de {name} ne peut être modifiée par vous aujourd'hui"
 HABILITATION_UNKNOWN = "Choisissez l'habilitation avec l'un des boutons."

@@ -238,3 +238,26 @@ async def test_dreets_suspends_an_habilitation(harness: BotHarness, demo):
     assert done.text.startswith("✅")
     hab = next(h for h in list_habilitations(demo, "dreets.idf", 1) if h.id == 1)
     assert hab.state == "suspendue"
+
+
+async def test_centre_creates_a_session_from_an_agrement(harness: BotHarness, demo):
+    from ceres_core.services.sessions import list_sessions
+
+    before = {s.ref for s in list_sessions(demo, "centre.formapro", limit=200)}
+    chat = await linked(harness, demo, "centre.formapro")
+    asked = await chat.ask("/creer_session")
+    assert asked.text == operation_texts.ASK["agrement"]
+    assert any("TP-00463" in label for label in asked.labels())
+    kind = await chat.click(asked, "TP-00463")
+    start = await chat.click(kind, "Titre professionnel complet")
+    assert start.text == operation_texts.ASK["start_date"]
+    assert (await chat.ask("15/06/2027")).text == operation_texts.ASK["start_time"]
+    assert (await chat.ask("9h")).text == operation_texts.ASK["end_date"]
+    refused = await chat.ask("14/06/2027")  # before the start: the core says so now
+    assert refused.text.startswith("⛔")
+    recap = await chat.ask("16/06/2027")
+    assert "Créer une session TP" in recap.text
+    done = await chat.click(recap, "Confirmer")
+    assert done.text.startswith("✅ Session")
+    after = {s.ref for s in list_sessions(demo, "centre.formapro", limit=200)}
+    assert len(after - before) == 1
