@@ -220,8 +220,11 @@ class BotRunner:
             return web.Response(status=403, text="Forbidden")
         try:
             data = await request.json()
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update")
             update = Update.de_json(data, self.app.bot)
-        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+        except (json.JSONDecodeError, ValueError, TypeError, KeyError, AttributeError,
+                RecursionError):  # anything that is not an update: 400, never a traceback
             return web.Response(status=400, text="Bad Request")
         await self.app.update_queue.put(update)
         return web.Response(status=200)

@@ -321,7 +321,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
     chat_id = _chat_id(update)
     p = press.payload
     action = p.get("do")
-    await query.answer()
+    await optional(query.answer(), "answerCallbackQuery")  # a late press still works
     if action == "abort":
         await run_sync(conv.reset, svc.core, chat_id)
         await run_sync(svc.store.cancel_pending_of_chat, chat_id)
@@ -411,16 +411,16 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
     try:
         pending_id = int(press.payload["pid"])
     except (KeyError, TypeError, ValueError):
-        await query.answer(texts.BUTTON_EXPIRED)
+        await optional(query.answer(texts.BUTTON_EXPIRED), "answerCallbackQuery")
         return
     if not press.payload.get("ok"):
         try:
             await run_sync(svc.store.cancel_pending, pending_id, chat_id, tg_user)
         except InvalidButton as exc:
             log.info("refused cancellation in chat %s: %s", chat_id, exc.reason)
-            await query.answer(texts.BUTTON_EXPIRED)
+            await optional(query.answer(texts.BUTTON_EXPIRED), "answerCallbackQuery")
             return
-        await query.answer(texts.BUTTON_DONE)
+        await optional(query.answer(texts.BUTTON_DONE), "answerCallbackQuery")
         await run_sync(conv.reset, svc.core, chat_id)
         await optional(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
         await context.bot.send_message(chat_id, T.CONFIRM_CANCELLED)
@@ -430,7 +430,7 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
     pending = await run_sync(svc.store.pending_by_id, pending_id)
     op = catalogue.by_name(pending.operation) if pending is not None else None
     if login is None or op is None:
-        await query.answer(texts.BUTTON_EXPIRED)
+        await optional(query.answer(texts.BUTTON_EXPIRED), "answerCallbackQuery")
         return
 
     def reply(db: Any, core: Any, outcome: Any, error: CeresError | None) -> int:
@@ -455,7 +455,7 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
                        login)
     except InvalidButton as exc:
         log.info("refused confirmation in chat %s: %s", chat_id, exc.reason)
-        await query.answer(texts.BUTTON_EXPIRED)
+        await optional(query.answer(texts.BUTTON_EXPIRED), "answerCallbackQuery")
         return
     await optional(query.answer(), "answerCallbackQuery")
     await optional(query.edit_message_reply_markup(None), "editMessageReplyMarkup")

@@ -354,14 +354,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
         try:
             state = svc.procedures.restore(slot.data) if slot.data else None
         except StaleStateError as exc:
-            await query.answer()
+            await optional(query.answer(), "answerCallbackQuery")
             await _restart_stale(update, context, exc, p.get("p"))
             return
         if state is None or _step_ref(state) != {"p": p.get("p"), "n": p.get("n"), "k": p.get("k")}:
-            await query.answer(texts.BUTTON_EXPIRED)
+            await optional(query.answer(texts.BUTTON_EXPIRED), "answerCallbackQuery")
             return
         op = p.get("op")
-        await query.answer()
+        await optional(query.answer(), "answerCallbackQuery")
         message = query.message
         try:
             if op == "cancel":
@@ -399,7 +399,7 @@ async def on_restart(update: Update, context: ContextTypes.DEFAULT_TYPE, press: 
     query = update.callback_query
     assert query is not None
     procedure = str(press.payload.get("p"))
-    await query.answer()
+    await optional(query.answer(), "answerCallbackQuery")
     if procedure in services(context).procedures:
         await start_procedure(update, context, procedure)
 

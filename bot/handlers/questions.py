@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
 from bot.answers import article_html
-from bot.runtime import Services, run_sync, send_html, services
+from bot.runtime import Services, optional, run_sync, send_html, services
 from bot.state import Press
 from knowledge.articles import Article
 
@@ -101,7 +101,7 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, press:
     helpful = press.payload.get("v") == "up"
     if not helpful:
         await _record(svc, "unhelpful", str(press.payload.get("q", "")), str(press.payload["topic"]))
-    await query.answer(texts.THANKS_HELPFUL if helpful else texts.BUTTON_DONE)
+    await optional(query.answer(texts.THANKS_HELPFUL if helpful else texts.BUTTON_DONE), "answerCallbackQuery")
     if query.message is not None:
         markup = keyboards.strip_row(query.message.reply_markup, query.data)
         await query.edit_message_reply_markup(markup)
@@ -113,7 +113,7 @@ async def on_topic(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pr
     query = update.callback_query
     assert query is not None
     article = services(context).article(str(press.payload.get("topic")))
-    await query.answer()
+    await optional(query.answer(), "answerCallbackQuery")
     if article is not None:
         await send_article(update, context, article, str(press.payload.get("q", "")))
 
@@ -121,7 +121,7 @@ async def on_topic(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pr
 async def on_rephrase(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await optional(query.answer(), "answerCallbackQuery")
     await context.bot.send_message(update.effective_chat.id, texts.REPHRASE_PROMPT)  # type: ignore[union-attr]
 
 

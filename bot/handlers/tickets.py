@@ -216,7 +216,7 @@ async def cancel_draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def on_open(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await optional(query.answer(), "answerCallbackQuery")
     facts, subject = _facts_from_press(services(context), press.payload)
     await _start_draft(update, context, facts, subject)
 
@@ -230,9 +230,9 @@ async def on_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pr
     async with svc.chat_lock(chat_id):
         state = await run_sync(conv.load, svc.core, chat_id)
         if state.mode is not conv.Mode.TICKET_DRAFT or state.data.get("id") != press.payload.get("d"):
-            await query.answer(texts.BUTTON_EXPIRED)
+            await optional(query.answer(texts.BUTTON_EXPIRED), "answerCallbackQuery")
             return
-        await query.answer()
+        await optional(query.answer(), "answerCallbackQuery")
         if query.message is not None:
             await optional(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
         data = {k: v for k, v in state.data.items() if k != "awaiting"}
@@ -388,7 +388,7 @@ async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pre
     """The ticket chosen for a message sent while several were open."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await optional(query.answer(), "answerCallbackQuery")
     if query.message is not None:
         await optional(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
     await to_ticket(update, context, int(press.payload["t"]), str(press.payload.get("x") or ""),
@@ -491,7 +491,7 @@ async def _pressed_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE, pr
     query = update.callback_query
     assert query is not None
     chat_id = _chat_id(update)
-    await query.answer()
+    await optional(query.answer(), "answerCallbackQuery")
     try:
         return await run_sync(ticket_services.get_my_ticket, services(context).core, chat_id,
                               press.payload.get("t"))
@@ -540,7 +540,7 @@ async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
     assert query is not None
     svc = services(context)
     chat_id = _chat_id(update)
-    await query.answer()
+    await optional(query.answer(), "answerCallbackQuery")
     try:
         t = await run_sync(ticket_services.resume_ticket_mode, svc.core, chat_id, press.payload.get("t"))
     except CeresError as exc:
@@ -566,7 +566,7 @@ async def leave_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def on_leave(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await optional(query.answer(), "answerCallbackQuery")
     await _leave(context, _chat_id(update))
 
 
@@ -579,9 +579,9 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pre
     try:
         await run_sync(ticket_services.rate, svc.core, chat_id, press.payload.get("t"), score)
     except CeresError as exc:
-        await query.answer(truncate(exc.message, 200))
+        await optional(query.answer(truncate(exc.message, 200)), "answerCallbackQuery")
         return
-    await query.answer(texts.TICKET_RATED.format(score=score))
+    await optional(query.answer(texts.TICKET_RATED.format(score=score)), "answerCallbackQuery")
     if query.message is not None:
         await optional(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
     await context.bot.send_message(chat_id, texts.TICKET_RATED.format(score=score))

@@ -170,3 +170,21 @@ async def test_in_a_group_the_bot_says_so_and_does_nothing(harness: BotHarness, 
     chat = harness.chat()
     reply = await chat.ask(f"/start {code}")
     assert "C'est fait" in reply.text
+
+
+async def test_the_webhook_answers_400_to_anything_that_is_not_an_update(
+        webhook_harness: BotHarness):
+    assert webhook_harness.runner is not None
+    url = (f"http://127.0.0.1:{webhook_harness.runner.webhook_port}"
+           f"{webhook_harness.runner.config.webhook_path}")
+    headers = {SECRET_HEADER: webhook_harness.runner.config.secret_token,
+               "Content-Type": "application/json"}
+    nested = "[" * 100_000 + "]" * 100_000
+    async with aiohttp.ClientSession() as http:
+        for body in ("[1, 2]", '"texte"', "{}", '{"update_id": "x"}', nested, "{pas du json"):
+            resp = await http.post(url, data=body, headers=headers)
+            assert resp.status == 400, body[:40]
+    # Still answering afterwards.
+    chat = webhook_harness.chat()
+    reply = await chat.ask("/aide")
+    assert "Ce que je sais faire" in reply.text
