@@ -181,7 +181,8 @@ class DeliveryWorker:
             markup = await run_sync(keyboards.build, self.svc.store, item.chat_id,
                                     rating_rows(item.ticket_id))
         try:
-            message = await self.bot.send_message(item.chat_id, item.text, reply_markup=markup)
+            message = await self.bot.send_message(item.chat_id, item.text, reply_markup=markup,
+                                                  parse_mode=None)  # plain text (Defaults: HTML)
         except Forbidden as exc:
             log.info("chat %s blocked the bot (%s)", item.chat_id, exc)
             numbers = await run_sync(ticket_services.mark_requester_blocked, self.core, item.chat_id)

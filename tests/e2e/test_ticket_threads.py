@@ -87,3 +87,14 @@ async def test_each_message_goes_to_its_ticket_when_several_are_open(
     assert second in sent.text
     assert "TITRE_B_2026_470405" in messages_of(core, agent, b.id)
     assert "TITRE_B_2026_470405" not in messages_of(core, agent, a.id)
+
+
+async def test_a_staff_reply_with_html_characters_reaches_the_requester_as_written(
+        harness: BotHarness, core, agent):  # noqa: F811 - fixture
+    chat = harness.chat()
+    await open_from_none(chat)
+    ticket = ts.list_my_tickets(core, chat.chat_id)[0]
+    chat._mark()
+    ts.staff_reply(core, agent, ticket.id, "Si 3 < 5 & « a > b », relancez <b>CERES</b>.")
+    reply = await chat.reply()
+    assert "Si 3 < 5 & « a > b », relancez <b>CERES</b>." in reply.text
