@@ -93,18 +93,29 @@ def last_with_button(api: LocalBotApi, token: str, chat: Chat, label: str, after
 
 @pytest.fixture
 def crash_db(tmp_path):
-    url = os.environ.get("CERES_TEST_POSTGRES_URL") or f"sqlite:///{tmp_path / 'crash.db'}"
-    core = Core.from_url(url)
-    if url.startswith("postgresql"):
-        from tests.conftest import _truncate
+    """A fresh database prepared by the migrations, as in production: a SQLite file, or a
+    database ``<name>_crash`` beside ``CERES_TEST_POSTGRES_URL``'s."""
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    pg = os.environ.get("CERES_TEST_POSTGRES_URL")
+    if pg:
+        from sqlalchemy import text
 
-        prepare_database(core)
-        _truncate(core.engine)
+        from ceres_core.db import make_engine
+
+        base, name = pg.rsplit("/", 1)
+        server = make_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}_crash"'))
+            conn.execute(text(f'CREATE DATABASE "{name}_crash"'))
+        server.dispose()
+        url = f"{base}/{name}_crash"
+    core = Core.from_url(url)
     prepare_database(core)
     from ceres_core.demo import load_demo
 
     load_demo(core)
-    return url, core
+    yield url, core
+    core.engine.dispose()
 
 
 async def test_kill_9_during_confirmations_and_ticket_submissions(crash_db):

@@ -188,3 +188,26 @@ async def test_the_webhook_answers_400_to_anything_that_is_not_an_update(
     chat = webhook_harness.chat()
     reply = await chat.ask("/aide")
     assert "Ce que je sais faire" in reply.text
+
+
+async def test_a_press_by_another_telegram_user_does_nothing(webhook_harness: BotHarness, demo):
+    from bot.models import PendingOperation
+
+    chat = await linked(webhook_harness, demo, "ud75")
+    recap = await chat.ask(f"/duplicata {TP} {MARTIN}")
+    with demo.transaction() as db:
+        owner = db.query(PendingOperation).one().telegram_user_id
+    assert owner == chat.chat_id  # the person who prepared it
+    # A forged update: the same button, pressed by someone else.
+    account = webhook_harness.api.bots[webhook_harness.token]
+    message = account.messages[(chat.chat_id, recap.message_id)]
+    forged = {"update_id": 990001, "callback_query": {
+        "id": "forged-1", "chat_instance": "x", "data": recap.button("Confirmer"),
+        "message": message,
+        "from": {"id": 424242, "is_bot": False, "first_name": "Intrus"}}}
+    await redeliver(webhook_harness, forged, times=1)
+    await asyncio.sleep(0.5)
+    assert print_history(demo, "ud75", TP, MARTIN).candidate.duplicates_count == 0
+    # Its owner still can.
+    result = await chat.click(recap, "Confirmer")
+    assert result.text.startswith("✅ Duplicata")
