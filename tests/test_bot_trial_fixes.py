@@ -8,7 +8,7 @@ import pytest
 from bot import catalogue
 from bot import operation_views as ops
 from bot.handlers.procedures import check_question_text
-from bot.ticket_context import redact
+from bot.transcript import redact
 
 
 @pytest.mark.parametrize("typed", ["titre b 2026 470405", "TITRE-B-2026-470405",

@@ -30,7 +30,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot import conversation as conv
-from bot import keyboards, outbox, staff_group, texts
+from bot import keyboards, outbox, staff_group, texts, transcript
 from bot import ticket_context as tc
 from bot.exactly_once import finish_update_in, in_one_transaction
 from bot.formatting import esc, truncate, visible_text
@@ -88,12 +88,12 @@ def _subject(text: str | None) -> str:
 def _facts_from_chat(svc: Services, chat_id: int) -> tc.ChatFacts:
     """``/ticket`` without a button: the last question asked, its topic, the procedure
     in progress (its step and the variables collected so far)."""
-    transcript = tc.recent(svc.core, chat_id)
+    lines = transcript.recent(svc.core, chat_id)
     latest = ticket_services.list_my_tickets(svc.core, chat_id, limit=1)
     if latest:  # what was said before the last ticket belongs to that ticket
         since = latest[0].created_at.isoformat()
-        transcript = [line for line in transcript if line.get("at", "") > since]
-    facts = tc.ChatFacts(question=tc.last_question(transcript))
+        lines = [line for line in lines if line.get("at", "") > since]
+    facts = tc.ChatFacts(question=transcript.last_question(lines))
     if facts.question:
         result = svc.matcher.match(facts.question)
         facts.topic = result.topic if result.found else None
@@ -270,7 +270,7 @@ async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, data: dict[s
     account = await run_sync(tc.account_info, core, chat_id)
     login = account.login if account else None
     session = await run_sync(tc.session_facts, core, login, facts.variables.get("session"))
-    transcript = await run_sync(tc.recent, core, chat_id)
+    recent_lines = await run_sync(transcript.recent, core, chat_id)
     requester = ticket_services.Requester(chat_id, _requester_name(update, account), login)
     if not facts.question:
         facts.question = data["subject"]
@@ -278,7 +278,7 @@ async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, data: dict[s
     def work(db: Any, inner: Any) -> Any:
         result = ticket_services.open_ticket(
             inner, requester, data["subject"],
-            tc.ticket_context(facts, transcript, account, session),
+            tc.ticket_context(facts, recent_lines, account, session),
             tc.routing_input(facts, account, session),
         )
         if isinstance(result, ticket_services.AdviceFirst):
@@ -605,10 +605,10 @@ async def record_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         for row in (markup.inline_keyboard if markup else ()):
             for button in row:
                 if button.callback_data == query.data:
-                    text = tc.BUTTON_PREFIX + button.text
+                    text = transcript.BUTTON_PREFIX + button.text
     if text:
         try:
-            await run_sync(tc.record, svc.core, chat_id, "user", text)
+            await run_sync(transcript.record, svc.core, chat_id, "user", text)
         except Exception:
             log.warning("could not record the transcript of chat %s", chat_id, exc_info=True)
 
@@ -627,7 +627,7 @@ async def record_sent(svc: Services, endpoint: str, data: dict[str, Any]) -> Non
     if str(data.get("parse_mode") or "").upper() == "HTML":
         text = visible_text(text)
     try:
-        await run_sync(tc.record, svc.core, chat_id, "bot", text)
+        await run_sync(transcript.record, svc.core, chat_id, "bot", text)
     except Exception:
         log.warning("could not record the transcript of chat %s", chat_id, exc_info=True)
 
