@@ -7,7 +7,9 @@ handler, and by :class:`OutboxWorker` every few seconds, so that a crash between
 commit and the message ends with the message sent after restart.
 
 A row is claimed with a lease before it is sent (two instances never send it at the
-same time) and marked sent with Telegram's message id; when it concerns a ticket,
+same time) and marked sent with Telegram's message id (a crash between Telegram's
+success and that mark sends it again after the lease: the effect is exactly once, its
+message at least once); when it concerns a ticket,
 that message id is kept (``bot_ticket_message``) so that a Telegram reply to it goes
 to that ticket.
 """
@@ -31,7 +33,9 @@ from ceres_core.core import Core
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=30)
+#: A claimed row is sent by its claimer; after this, another instance may take it (the
+#: claimer died between the claim and the send). A send takes well under a second.
+LEASE = timedelta(seconds=10)
 
 
 def enqueue(db: Any, core: Core, chat_id: int, html: str, *,
@@ -131,7 +135,9 @@ async def flush(bot: Bot, svc: Services, chat_id: int | None = None) -> int:
         except Exception:
             log.warning("outbox %s to chat %s not sent yet", row.id, row.chat_id, exc_info=True)
             continue
-        await run_sync(_mark_sent, svc.core, row.id, row.chat_id, message_id, row.ticket_id)
+        # At once, on the loop: the shorter the time between Telegram's success and this
+        # mark, the rarer a second send after a crash (the reply is at least once).
+        _mark_sent(svc.core, row.id, row.chat_id, message_id, row.ticket_id)
         sent += 1
     return sent
 
