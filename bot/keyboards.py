@@ -12,7 +12,7 @@ from bot.state import ButtonSpec, StateStore
 
 MAX_LABEL = 60
 
-# Button kinds (dispatched by bot.handlers.callbacks).
+# Button kinds (dispatched by bot.dispatcher.on_button).
 FEEDBACK = "feedback"
 TOPIC = "topic"
 REPHRASE = "rephrase"

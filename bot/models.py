@@ -228,7 +228,7 @@ class StaffPost(Base):
     created_at: Mapped[datetime]
 
 
-# -- operations in chat (bot/handlers/operations.py, bot/downloads.py) ---------------------
+# -- operations in chat (bot/handlers/forms.py, bot/downloads.py) ---------------------------
 
 
 class DownloadLink(Base):

@@ -209,7 +209,7 @@ STAFF_UNKNOWN_SENDER = (
 STAFF_REPLY_REFUSED = "Votre message n'a pas été transmis.\n{message}"
 
 
-# -- operations in chat (bot/handlers/operations.py) ---------------------------------------
+# -- operations in chat (bot/handlers/forms.py; their own sentences: bot/operation_texts.py)
 
 OP_NOT_LINKED = (
     "Pour agir dans CERES depuis cette conversation, elle doit d'abord être reliée à votre "
