@@ -94,6 +94,10 @@ PROCEDURE_BUSY = (
 
 BUTTON_EXPIRED = "Ce bouton n'est plus valable. Reprenez depuis le dernier message ou tapez /aide."
 BUTTON_DONE = "C'est noté."
+DATABASE_BUSY = (
+    "Le service est très sollicité en ce moment et votre demande n'a pas pu être traitée : "
+    "rien n'a été modifié. Réessayez dans un instant."
+)
 ERROR = (
     "Désolé, une erreur inattendue s'est produite (référence {ref}). Réessayez dans un "
     "instant ; si cela se reproduit, signalez cette référence à l'assistance."

@@ -149,3 +149,13 @@ def test_deep_link_links_in_one_tap():
         accounts.deep_link("pas un nom", "AB12CD34EF")
     with pytest.raises(ValueError):
         accounts.deep_link("ceres_assist_bot", "code&autre=1")
+
+
+def test_a_locked_database_is_told_in_french_without_a_reference():
+    from sqlalchemy.exc import OperationalError
+
+    from bot.handlers.errors import _database_busy
+
+    assert _database_busy(OperationalError("INSERT", {}, Exception("database is locked")))
+    assert not _database_busy(RuntimeError("database is locked"))
+    assert not _database_busy(None)

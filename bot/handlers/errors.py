@@ -20,12 +20,20 @@ def new_reference() -> str:
     return secrets.token_hex(3).upper()
 
 
+def _database_busy(error: BaseException | None) -> bool:
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(error, OperationalError) and "locked" in str(error).lower()
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     ref = new_reference()
     log.error("unhandled error, reference %s (update: %r)", ref, update, exc_info=context.error)
     if not isinstance(update, Update):
         return
     text = texts.ERROR.format(ref=html.escape(ref))
+    if _database_busy(context.error):  # SQLite under load: nothing was done, say so
+        text = texts.DATABASE_BUSY
     try:
         if update.callback_query is not None:
             with contextlib.suppress(TelegramError):  # already answered
