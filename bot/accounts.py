@@ -195,3 +195,18 @@ def list_users(core: Core) -> list[UserLine]:
             )
             for u in users
         ]
+
+
+_BOT_USERNAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{3,31})$")
+
+
+def deep_link(bot_username: str, code: str) -> str:
+    """The link that opens the bot and links the chat in one tap: Telegram sends
+    ``/start CODE`` (``https://t.me/<bot>?start=CODE``; for ``users link-code``)."""
+    m = _BOT_USERNAME.match(bot_username.strip())
+    if m is None:
+        raise ValueError(f"not a Telegram bot username: {bot_username!r}")
+    payload = "".join(code.split())
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload):
+        raise ValueError("a link code is 1-64 letters, digits, _ or -")
+    return f"https://t.me/{m.group(1)}?start={payload}"

@@ -21,15 +21,17 @@ from typing import Any
 
 from aiohttp import web
 from telegram import BotCommand, Update
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, TimedOut
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
+from bot import texts, wiring
 from bot.config import BotConfig
 from bot.delivery_worker import DeliveryWorker
-from bot.handlers import callbacks, errors, operations, procedures, questions, staff_relay, start
-from bot.handlers import reminders as reminder_handlers
+from bot.exactly_once import PRECLAIMED, purge_updates, take_update
 from bot.handlers import tickets as ticket_handlers
 from bot.leader import AdvisoryLease, LeaderGate
+from bot.outbox import OutboxWorker
 from bot.runtime import Services, optional, run_sync
 from bot.webhook_input import NotAnUpdate, read_update
 
@@ -80,6 +82,7 @@ def build_application(config: BotConfig, svc: Services) -> Application:
     builder = (
         ApplicationBuilder()
         .token(config.token)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .rate_limiter(
@@ -100,34 +103,18 @@ def build_application(config: BotConfig, svc: Services) -> Application:
     app = builder.build()
     svc.config = config
     app.bot_data["services"] = svc
-    start.register(app)
-    procedures.register(app, svc.procedures.ids())
-    operations.register(app)
-    staff_relay.register(app, config.staff_chat_id)  # before questions: staff group messages
-    ticket_handlers.register(app)
+    wiring.register(app, svc.procedures.ids())
     if isinstance(app.bot.rate_limiter, RetryingRateLimiter):
         app.bot.rate_limiter.observer = partial(ticket_handlers.record_sent, svc)
-    questions.register(app)
-    reminder_handlers.register(app)  # /rappels, reminder buttons, scheduler (issue 13)
-    start.register_fallback(app)  # unknown commands, after every command handler
-    callbacks.register(app)
-    errors.register(app)
     return app
 
 
 def bot_commands(svc: Services) -> list[BotCommand]:
+    """The default command menu (chats not linked): procedures and common commands; a
+    linked chat gets its own, with that user's operations (bot.handlers.start)."""
     lib = svc.procedures
     commands = [BotCommand(pid, lib[pid].title) for pid in lib.ids()]
-    commands += [BotCommand(name, text) for name, text in operations.menu()]
-    commands += [
-        BotCommand("aide", "Ce que je sais faire"),
-        BotCommand("moi", "Le compte CERES relié à cette conversation"),
-        BotCommand("annuler", "Abandonner la procédure en cours"),
-        BotCommand("ticket", "Ouvrir une demande au support"),
-        BotCommand("mes_tickets", "Suivre mes demandes au support"),
-        BotCommand("quitter_ticket", "Reparler à l'assistant plutôt qu'au support"),
-        BotCommand("deconnexion", "Délier cette conversation de votre compte"),
-    ]
+    commands += [BotCommand(name, text) for name, text in texts.COMMON_COMMANDS]
     return commands
 
 
@@ -135,6 +122,7 @@ async def _post_init(app: Application) -> None:
     svc: Services = app.bot_data["services"]
     try:
         purged = await run_sync(svc.store.purge)
+        purged += await run_sync(purge_updates, svc.core)
         if purged:
             log.info("purged %d expired buttons and confirmations", purged)
     except Exception:
@@ -147,12 +135,19 @@ async def _post_init(app: Application) -> None:
     worker = app.bot_data["delivery_worker"] = DeliveryWorker(app.bot, svc, interval=interval)
     app.bot_data["leader_gate"] = LeaderGate(AdvisoryLease(svc.core.engine), worker.start,
                                              worker.stop).open()
+    # The bot's own replies written with their effect (bot.outbox): sent after a crash.
+    # Every instance runs it: its rows are leased one by one, and a row written by an
+    # instance that died is sent by another one.
+    app.bot_data["outbox_worker"] = OutboxWorker(app.bot, svc, interval=interval).start()
 
 
 async def _post_stop(app: Application) -> None:
     gate = app.bot_data.pop("leader_gate", None)
     if gate is not None:
         await gate.close()
+    outbox_worker = app.bot_data.pop("outbox_worker", None)
+    if outbox_worker is not None:
+        await outbox_worker.stop()
     worker = app.bot_data.pop("delivery_worker", None)
     if worker is not None:
         await worker.stop()
@@ -237,7 +232,20 @@ class BotRunner:
         except NotAnUpdate as exc:
             log.info("webhook: 400 for a body that is not an update (%s)", str(exc)[:200])
             return web.Response(status=400, text="Bad Request")
-        await self.app.update_queue.put(update)
+        # Handled before it is acknowledged: Telegram delivers an update again until it
+        # gets a 2xx, so an instance that dies while handling loses nothing. The claim
+        # in the database (bot.exactly_once) makes a redelivery a no-op once handled,
+        # and asks to be retried later while another delivery of it is in progress.
+        claim = await run_sync(take_update, self.services.core, update.update_id)
+        if claim == "done":
+            return web.Response(status=200)
+        if claim == "busy":
+            return web.Response(status=503, text="Update in progress")
+        token = PRECLAIMED.set(update.update_id)
+        try:
+            await self.app.process_update(update)
+        finally:
+            PRECLAIMED.reset(token)
         return web.Response(status=200)
 
     async def _health(self, request: web.Request) -> web.Response:

@@ -203,23 +203,28 @@ class DeliveryWorker:
         await run_sync(remember_sent, self.core, item, message.message_id)
         await run_sync(ticket_services.mark_delivered, self.core, item.id, message.message_id)
 
-
     async def send(self, item: ticket_services.DeliveryItem, markup):
-        """The entry's text, or its file as a document with the text as caption."""
+        """The entry's text, or its file as a document with the text as caption.
+
+        Plain text (``parse_mode=None``): the application's Defaults are HTML and a
+        staff reply may contain ``<`` or ``&``.
+        """
         if item.attachment_id is None:
-            return await self.bot.send_message(item.chat_id, item.text, reply_markup=markup)
+            return await self.bot.send_message(item.chat_id, item.text, reply_markup=markup,
+                                               parse_mode=None)
         try:
             name, data = await run_sync(ticket_services.delivery_file, self.core, self.store,
                                         item.attachment_id)
         except CeresError:  # the file is gone: the text still goes, with a word about it
             log.warning("attachment %s of delivery %s missing", item.attachment_id, item.id)
-            return await self.bot.send_message(item.chat_id, item.text, reply_markup=markup)
+            return await self.bot.send_message(item.chat_id, item.text, reply_markup=markup,
+                                               parse_mode=None)
         caption = item.text
         if len(caption) > CAPTION_LIMIT:
-            await self.bot.send_message(item.chat_id, item.text)
+            await self.bot.send_message(item.chat_id, item.text, parse_mode=None)
             caption = ticket_texts.ATTACHMENT_CAPTION.format(number=item.ticket_number, name=name)
         return await self.bot.send_document(item.chat_id, document=data, filename=name,
-                                            caption=caption, reply_markup=markup)
+                                            caption=caption, reply_markup=markup, parse_mode=None)
 
 
 def worker_of(app) -> DeliveryWorker | None:

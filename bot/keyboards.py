@@ -12,7 +12,7 @@ from bot.state import ButtonSpec, StateStore
 
 MAX_LABEL = 60
 
-# Button kinds (dispatched by bot.handlers.callbacks).
+# Button kinds (dispatched by bot.dispatcher.on_button).
 FEEDBACK = "feedback"
 TOPIC = "topic"
 REPHRASE = "rephrase"
@@ -26,9 +26,13 @@ TICKET_WRITE = "tk_write"
 TICKET_RESUME = "tk_resume"
 TICKET_LEAVE = "tk_leave"
 TICKET_RATE = "tk_rate"
-# Operations in chat (bot.handlers.operations).
+# Operations in chat (bot.handlers.forms).
 OPERATION = "op"
 OPERATION_DECIDE = "op_decide"
+#: « which ticket is this message for? » (bot.handlers.tickets)
+TICKET_PICK = "tk_pick"
+#: « Non, c'est une autre question »: the text is answered, no ticket reopened.
+TICKET_QUESTION = "tk_q"
 
 
 def build(store: StateStore, chat_id: int, rows: list[list[ButtonSpec]]) -> InlineKeyboardMarkup | None:
@@ -38,6 +42,22 @@ def build(store: StateStore, chat_id: int, rows: list[list[ButtonSpec]]) -> Inli
     if not flat:
         return None
     data = iter(store.issue(chat_id, flat))
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(truncate(spec.label, MAX_LABEL), callback_data=next(data)) for spec in row]
+            for row in rows
+        ]
+    )
+
+
+def build_in(db, store: StateStore, chat_id: int,
+             rows: list[list[ButtonSpec]]) -> InlineKeyboardMarkup | None:
+    """:func:`build` inside the caller's transaction (exactly once with an effect)."""
+    rows = [row for row in rows if row]
+    flat = [spec for row in rows for spec in row]
+    if not flat:
+        return None
+    data = iter(store.issue_in(db, chat_id, flat))
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(truncate(spec.label, MAX_LABEL), callback_data=next(data)) for spec in row]

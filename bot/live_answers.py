@@ -127,17 +127,12 @@ def _answer(core: Any, matcher: Any, login: str, roles: set[str], topics: list[s
 
 
 def _can_start(core: Any, login: str, action: tuple[str, dict[str, str]]) -> bool:
-    """Whether the bot has an operation for ``action`` that the actor's role may carry
-    out (the bot's own mapping and role check: :mod:`bot.reminders`, :mod:`bot.operations`)."""
-    from bot import operations
-    from bot.reminders import operation_payload
+    """Whether the chat has an operation for ``action`` that the actor's role may carry
+    out (the one table and the core's role check: :func:`bot.reminders.may_start`)."""
+    from bot.reminders import may_start
     from ceres_core.reminders import Action
 
-    payload = operation_payload(Action(action[0], action[1]))
-    if payload is None:
-        return False
-    op = payload.get("op")
-    return op is None or operations.not_for_role(core, login, str(op)) is None
+    return may_start(core, login, Action(action[0], action[1]))
 
 
 def _first(topics: Sequence[str], wanted: frozenset[str]) -> str | None:

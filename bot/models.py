@@ -58,17 +58,20 @@ class LinkCode(Base):
 
 
 class Conversation(Base):
-    """Per-chat state: the procedure being walked and the last question asked.
+    """The one state of a chat (:mod:`bot.conversation`): its mode and that mode's data.
 
-    ``version`` grows at every change; writes check it (optimistic locking) so two
-    updates of the same chat handled by two instances cannot both win.
+    ``mode``: ``idle``, ``procedure`` (a guided walk), ``form`` (an operation being
+    filled in), ``ticket_draft`` (a ticket being written) or ``ticket_write`` (the next
+    text goes to one ticket). ``version`` grows at every change; writes check it
+    (optimistic locking) so two updates of the same chat handled by two instances
+    cannot both win.
     """
 
     __tablename__ = "bot_conversation"
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    #: ``WalkState.to_dict()`` of the procedure in progress, or None.
-    procedure: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    mode: Mapped[str] = mapped_column(String(16), default="idle")
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
 
@@ -97,7 +100,10 @@ class PendingOperation(Base):
     """An operation waiting for the user's explicit confirmation.
 
     ``summary`` is the sentence shown ("Envoyer pour impression les 3 candidats…");
-    the confirmation button points at this row, which is consumed once.
+    the confirmation button points at this row. ``status`` moves from ``pending`` to
+    ``done`` (or ``refused``) in the transaction that carries the operation out
+    (:mod:`bot.exactly_once`), or to ``cancelled``; ``telegram_user_id`` is the person
+    who prepared it: nobody else can confirm it.
     """
 
     __tablename__ = "bot_pending_operation"
@@ -105,14 +111,54 @@ class PendingOperation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     user_id: Mapped[int] = mapped_column(Integer)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
     operation: Mapped[str] = mapped_column(String(64))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     summary: Mapped[str] = mapped_column(Text)
-    #: ``pending``, ``confirmed``, ``cancelled`` or ``expired``.
+    #: ``pending``, ``done``, ``refused``, ``cancelled`` or ``expired``.
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """A reply of the bot to send, written in the transaction of what it reports.
+
+    The user is told from this durable record (:mod:`bot.outbox`): a crash after the
+    commit ends with the message sent after restart. ``reply_markup`` is the keyboard's
+    JSON (buttons already issued); ``document`` a file to attach. ``ticket_id`` ties the
+    sent message to a ticket (a reply to it goes to that ticket).
+    """
+
+    __tablename__ = "bot_outbox"
+    __table_args__ = (Index("ix_bot_outbox_pending", "sent_at", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    html: Mapped[str] = mapped_column(Text)
+    reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    filename: Mapped[str | None] = mapped_column(String(200))
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    ticket_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SeenUpdate(Base):
+    """An update taken by an instance (``update_id``): a redelivery is a no-op.
+
+    ``done_at`` is set when its handling committed; a claim never finished (the
+    instance died) may be taken again after a lease.
+    """
+
+    __tablename__ = "bot_seen_update"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    claimed_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
 
 
 # -- helpdesk in the chat (bot.handlers.tickets, bot.delivery_worker, bot.staff_group) --------
@@ -130,22 +176,6 @@ class TranscriptEntry(Base):
     sender: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime]
-
-
-class TicketDraft(Base):
-    """A ticket being prepared in a chat, or the ticket the next typed text is for.
-
-    ``awaiting``: ``subject`` / ``details`` (the draft waits for typed text),
-    ``write`` (the next text goes to ticket ``data["ticket_id"]``) or None.
-    """
-
-    __tablename__ = "bot_ticket_draft"
-
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    awaiting: Mapped[str | None] = mapped_column(String(16))
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
 
 
 class SentDelivery(Base):
@@ -187,22 +217,7 @@ class StaffPost(Base):
     created_at: Mapped[datetime]
 
 
-# -- operations in chat (bot/handlers/operations.py, bot/downloads.py) ---------------------
-
-
-class OperationForm(Base):
-    """The operation a chat is filling in (missing parameters asked one by one).
-
-    ``data`` is ``{"op": …, "params": {…}, "await": <parameter asked>}``; ``version``
-    grows at every write (optimistic locking, as :class:`Conversation`).
-    """
-
-    __tablename__ = "bot_operation_form"
-
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    version: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime]
+# -- operations in chat (bot/handlers/forms.py, bot/downloads.py) ---------------------------
 
 
 class DownloadLink(Base):

@@ -24,6 +24,10 @@ ACTION_LABELS: dict[str, str] = {
     "enregistrer_pnd": "Enregistrer la nouvelle adresse",
     "traiter_impressions": "Envoyer pour impression",
     "telecharger_attestation": "Attestation de réussite",
+    "voir_habilitations": "Voir ses habilitations",
+    "voir_doublons": "Voir les doublons probables",
+    "traiter_commandes_dte": "Commandes de DTE à traiter",
+    "renvoyer_pnd": "Noter le renvoi du pli",
 }
 
 SNOOZED = "C'est noté : je vous rappellerai « {kind} » le {day}."

@@ -28,9 +28,9 @@ this module decides *when* and *how* they reach the chat:
   saves work. (When the generic leader lease ``bot/leader.py`` exists, it can replace
   :func:`scheduler_lock`.)
 
-The digest's buttons: the action (:func:`operation_payload`, the ONE mapping from the
-core's action names to the bot's operation buttons), « Plus tard » and « Ne plus
-recevoir ce type ».
+The digest's buttons: the action (:data:`ACTIONS`, the ONE table from the core's action
+names to the operations of :mod:`bot.catalogue`, started by :func:`start_action`),
+« Plus tard » and « Ne plus recevoir ce type ».
 """
 
 from __future__ import annotations
@@ -82,55 +82,94 @@ MAX_EVENTS_PER_DIGEST = 20
 DIGEST_KIND = "digest"
 
 
-# -- the one mapping: core action → the bot's way of starting it ----------------------------
+# -- the one mapping: core action → the catalogue's operation ---------------------------------
+
+#: The chat opens a session card instead of an operation.
+SESSION_CARD = "session_card"
+
+
+@dataclass(frozen=True)
+class ActionTarget:
+    """Where an action of the core (:class:`ceres_core.reminders.Action`) leads in the
+    chat: an operation of :mod:`bot.catalogue` (or :data:`SESSION_CARD`), the action's
+    parameters it takes, and those without which it is not offered."""
+
+    operation: str
+    params: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+
+
+#: THE table: every action name used by the reminders (ceres_core.reminders) and by the
+#: live answers (bot.live_answers) → the catalogue's operation that starts it. An action
+#: not here has no button (its text is the information).
+ACTIONS: dict[str, ActionTarget] = {
+    "voir_session": ActionTarget(SESSION_CARD, ("session",), ("session",)),
+    "commander_dte": ActionTarget("order_dte", ("session",)),
+    "calendrier_dte": ActionTarget("dte_timeline", ("session",)),
+    "valider_sessions": ActionTarget("sessions_to_validate"),
+    "demander_duplicata": ActionTarget("request_duplicate", ("session", "candidate")),
+    # one session's prints (a centre's or UD's); the Afpa's daily list names none
+    "traiter_impressions": ActionTarget("request_print", ("session",), ("session",)),
+    "telecharger_attestation": ActionTarget("attestation_reussite", ("session", "candidate")),
+    "enregistrer_pnd": ActionTarget("record_pnd", ("session", "candidate")),
+    # DREETS: a juror's habilitations; likely duplicate records of the region
+    "voir_habilitations": ActionTarget("habilitation", ("juror",)),
+    "voir_doublons": ActionTarget("find_duplicates"),
+    # Afpa: a PND mail to re-send, noted once done (R-AFT-2)
+    "renvoyer_pnd": ActionTarget("handle_pnd_notice"),
+    # GEV: the DTE orders to acknowledge or prepare
+    "traiter_commandes_dte": ActionTarget("dte_orders_to_prepare"),
+}
 
 
 def operation_payload(action: Action | None) -> dict[str, Any] | None:
-    """The payload of an operation button (``bot.keyboards.OPERATION``) that starts
-    ``action``, or ``None`` when the bot has no such operation (the reminder's text is
-    then the information). The one place to re-point when the catalogue changes."""
+    """The payload of the catalogue's operation button (``bot.keyboards.OPERATION``,
+    :mod:`bot.handlers.forms`) that starts ``action``, or ``None`` when the chat has no
+    operation for it."""
     if action is None:
         return None
-    p = dict(action.params)
-    session = p.get("session", "")
-    if action.operation == "commander_dte":
-        return {"do": "run", "op": "order_dte", "params": {"session": session}}
-    if action.operation == "voir_session":
-        return {"do": "card", "s": session}
-    if action.operation == "calendrier_dte":
-        return {"do": "run", "op": "dte_timeline", "params": {"session": session}}
-    if action.operation == "valider_sessions":
-        return {"do": "run", "op": "list_sessions", "params": {}}
-    if action.operation == "demander_duplicata":
-        params = {"session": session}
-        if p.get("candidate"):  # a live answer names the candidate (bot.live_answers)
-            params["candidate"] = p["candidate"]
-        return {"do": "run", "op": "request_duplicate", "params": params}
-    if action.operation == "traiter_impressions" and session:  # one session's prints
-        return {"do": "run", "op": "request_print", "params": {"session": session}}
-    if action.operation == "telecharger_attestation":
-        return {"do": "run", "op": "attestation_reussite",
-                "params": {"session": session, "candidate": p.get("candidate", "")}}
-    if action.operation == "enregistrer_pnd":
-        return {"do": "run", "op": "record_pnd",
-                "params": {"session": session, "candidate": p.get("candidate", "")}}
-    return None
+    target = ACTIONS.get(action.operation)
+    if target is None:
+        return None
+    given = {n: str(action.params[n]) for n in target.params if action.params.get(n)}
+    if any(n not in given for n in target.required):
+        return None
+    if target.operation == SESSION_CARD:
+        return {"do": "card", "s": given["session"]}
+    from bot import catalogue
+
+    if catalogue.by_name(target.operation) is None:  # pragma: no cover - checked by tests
+        return None
+    return {"do": "run", "op": target.operation, "params": given}
 
 
-async def start_action(update: Any, context: Any, action: Action, token: str = "") -> bool:
-    """Start ``action`` in the chat the way the operation catalogue's own buttons do
-    (``bot.handlers.operations``, which checks the link, asks the missing parameters
-    and confirms); ``False`` if the bot cannot start it. With
-    :func:`operation_payload`, the one place to re-point."""
+def may_start(core: Core, login: str, action: Action | None) -> bool:
+    """Whether the chat has an operation for ``action`` that ``login`` may run (the
+    core's role check, :func:`bot.catalogue.may_run`)."""
+    payload = operation_payload(action)
+    if payload is None:
+        return False
+    if payload["do"] != "run":
+        return True
+    from bot import catalogue
+
+    op = catalogue.by_name(str(payload["op"]))
+    return op is not None and catalogue.may_run(core, login, op)
+
+
+async def start_action(update: Any, context: Any, action: Action) -> bool:
+    """Start ``action`` from a pressed button (a reminder's, a live answer's) exactly as
+    the catalogue's own operation button does (:func:`bot.handlers.forms.on_button`:
+    the link checked, the core asked whether this profile may run it, the missing
+    values asked, a recap to confirm); ``False`` if the chat has no operation for it."""
     payload = operation_payload(action)
     if payload is None:
         return False
     from bot import keyboards
-    from bot.handlers import operations
+    from bot.handlers import forms
     from bot.state import Press
 
-    await operations.CALLBACKS[keyboards.OPERATION](
-        update, context, Press(token, keyboards.OPERATION, payload))
+    await forms.on_button(update, context, Press("", keyboards.OPERATION, payload))
     return True
 
 

@@ -14,9 +14,12 @@ Buttons
     refused the same way.
 
 Conversations
-    One row per chat with the procedure walk (``WalkState.to_dict()``) and a version
-    number; :meth:`StateStore.save_procedure` writes only if the version read is
-    still current (optimistic locking), so two instances cannot interleave writes.
+    One row per chat, versioned: :mod:`bot.conversation` (its mode and data), written
+    with :func:`write_versioned` (optimistic locking).
+
+Confirmations
+    A :class:`~bot.models.PendingOperation` per sentence to confirm, owned by the
+    Telegram user who prepared it; carried out exactly once by :mod:`bot.exactly_once`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from bot.models import CallbackToken, Conversation, PendingOperation
+from bot.models import CallbackToken, PendingOperation
 from ceres_core.core import Core
 
 CALLBACK_PREFIX = "t:"
@@ -101,12 +104,6 @@ class Press:
     payload: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class ProcedureSlot:
-    data: dict[str, Any] | None
-    version: int
-
-
 class StateStore:
     def __init__(self, core: Core, ttl: timedelta = DEFAULT_TTL) -> None:
         self.core = core
@@ -121,23 +118,28 @@ class StateStore:
         """Store one token per button (single-use ones share a group); return callback data."""
         if not specs:
             return []
+        with self.core.transaction() as db:
+            return self.issue_in(db, chat_id, specs, ttl=ttl)
+
+    def issue_in(self, db: Any, chat_id: int, specs: list[ButtonSpec], *,
+                 ttl: timedelta | None = None) -> list[str]:
+        """:meth:`issue` inside the caller's transaction."""
         now = self._now()
         group = secrets.token_urlsafe(TOKEN_BYTES)
         tokens = [secrets.token_urlsafe(TOKEN_BYTES) for _ in specs]
-        with self.core.transaction() as db:
-            for token, spec in zip(tokens, specs, strict=True):
-                db.add(
-                    CallbackToken(
-                        token=token,
-                        chat_id=chat_id,
-                        kind=spec.kind,
-                        payload=spec.payload,
-                        group_id=None if spec.reusable else group,
-                        reusable=spec.reusable,
-                        created_at=now,
-                        expires_at=now + (ttl or self.ttl),
-                    )
+        for token, spec in zip(tokens, specs, strict=True):
+            db.add(
+                CallbackToken(
+                    token=token,
+                    chat_id=chat_id,
+                    kind=spec.kind,
+                    payload=spec.payload,
+                    group_id=None if spec.reusable else group,
+                    reusable=spec.reusable,
+                    created_at=now,
+                    expires_at=now + (ttl or self.ttl),
                 )
+            )
         return [CALLBACK_PREFIX + t for t in tokens]
 
     def consume(self, chat_id: int | None, data: str | None) -> Press:
@@ -193,37 +195,13 @@ class StateStore:
             ).rowcount
         return n or 0
 
-    # -- conversations -----------------------------------------------------------------
-
-    def load_procedure(self, chat_id: int) -> ProcedureSlot:
-        with self.core.transaction() as db:
-            row = db.get(Conversation, chat_id)
-            if row is None:
-                return ProcedureSlot(None, 0)
-            return ProcedureSlot(dict(row.procedure) if row.procedure else None, row.version)
-
-    def save_procedure(self, chat_id: int, data: dict[str, Any] | None, expected_version: int) -> int:
-        """Write the walk if nobody wrote since ``expected_version``; return the new version."""
-        now = self._now()
-        return write_versioned(
-            self.core, Conversation, chat_id, {"procedure": data}, expected_version, now
-        )
-
-    def clear_procedure(self, chat_id: int) -> None:
-        with self.core.transaction() as db:
-            db.execute(
-                update(Conversation)
-                .where(Conversation.chat_id == chat_id)
-                .values(procedure=None, version=Conversation.version + 1, updated_at=self._now())
-                .execution_options(synchronize_session=False)
-            )
-
     # -- confirmations -----------------------------------------------------------------
 
     def create_pending(
         self,
         chat_id: int,
         user_id: int,
+        telegram_user_id: int | None,
         operation: str,
         params: dict[str, Any],
         summary: str,
@@ -234,6 +212,7 @@ class StateStore:
             row = PendingOperation(
                 chat_id=chat_id,
                 user_id=user_id,
+                telegram_user_id=telegram_user_id,
                 operation=operation,
                 params=params,
                 summary=summary,
@@ -245,28 +224,38 @@ class StateStore:
             db.flush()
             return row.id
 
-    def decide_pending(self, pending_id: int, chat_id: int, status: str) -> PendingOperation:
-        """Move a pending operation to ``confirmed`` or ``cancelled`` exactly once."""
-        if status not in ("confirmed", "cancelled"):
-            raise ValueError(status)
-        now = self._now()
+    def cancel_pending(self, pending_id: int, chat_id: int, telegram_user_id: int | None) -> None:
+        """« Annuler » of a confirmation: ``pending`` → ``cancelled`` once, by its owner."""
         with self.core.transaction() as db:
             row = db.get(PendingOperation, pending_id)
             if row is None or row.chat_id != chat_id:
                 raise InvalidButton("unknown pending operation")
-            if row.expires_at <= now:
-                row.status = "expired"
-                raise InvalidButton("pending operation expired")
+            if row.telegram_user_id is not None and row.telegram_user_id != telegram_user_id:
+                raise InvalidButton("confirmation of another Telegram user")
             result = db.execute(
                 update(PendingOperation)
                 .where(PendingOperation.id == pending_id, PendingOperation.status == "pending")
-                .values(status=status, decided_at=now)
+                .values(status="cancelled", decided_at=self._now())
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:
                 raise InvalidButton("pending operation already decided")
-            db.expunge(row)
-            row.status = status
+
+    def cancel_pending_of_chat(self, chat_id: int) -> int:
+        """/annuler: every confirmation still pending in the chat is cancelled."""
+        with self.core.transaction() as db:
+            return db.execute(
+                update(PendingOperation)
+                .where(PendingOperation.chat_id == chat_id, PendingOperation.status == "pending")
+                .values(status="cancelled", decided_at=self._now())
+                .execution_options(synchronize_session=False)
+            ).rowcount or 0
+
+    def pending_by_id(self, pending_id: int) -> PendingOperation | None:
+        with self.core.transaction() as db:
+            row = db.get(PendingOperation, pending_id)
+            if row is not None:
+                db.expunge(row)
             return row
 
     def pending_of_chat(self, chat_id: int) -> list[PendingOperation]:

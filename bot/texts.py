@@ -80,7 +80,6 @@ PROCEDURE_TYPE_ANSWER = "<i>Écrivez votre réponse.</i>"
 PROCEDURE_HINT = "<i>{hint}</i>"
 PROCEDURE_FOUND = "➜ <i>{label}</i>"
 PROCEDURE_CANCELLED = "Procédure abandonnée. Posez une autre question quand vous voulez."
-NO_PROCEDURE = "Aucune procédure n'est en cours."
 PROCEDURE_SEE_ARTICLE = "Pour en savoir plus : la fiche « {title} »."
 CHECK_ASKED = "{text}\n\n{question}"
 CHECK_REFUSED = "Je n'ai pas pu vérifier dans CERES.\n{message}"
@@ -112,6 +111,28 @@ BUTTON_TICKET_VIEW = "📄 {number}"
 BUTTON_TICKET_WRITE = "✍️ Écrire"
 BUTTON_TICKET_RESUME = "↩️ Reprendre"
 BUTTON_TICKET_LEAVE = "🚪 Revenir à l'assistant"
+BUTTON_TICKET_PICK = "{number} – {subject}"
+TICKET_REOPEN_ASK = (
+    "Votre demande {number} (« {subject} ») a été résolue. Ce message la concerne-t-il ? "
+    "Si oui, elle sera rouverte et le support le recevra ; sinon, je réponds à votre question."
+)
+BUTTON_TICKET_REOPEN = "Oui, rouvrir la demande {number}"
+BUTTON_NEW_QUESTION = "Non, c'est une autre question"
+TICKET_FILE_NO_TICKET = (
+    "Je transmets un fichier seulement à une demande suivie par le support. Ouvrez une "
+    "demande avec /ticket, puis envoyez le fichier (ou envoyez-le en réponse à un message "
+    "du support)."
+)
+TICKET_FILE_SENT = "Fichier ajouté à votre demande {number} ({queue})."
+TICKET_FILE_FAILED = "Le fichier n'a pas été ajouté : {message}"
+TICKET_FILE_DOWNLOAD_FAILED = (
+    "Je n'ai pas pu récupérer ce fichier auprès de Telegram. Réessayez dans un instant."
+)
+TICKET_FILE_RELAYED = "(pièce jointe : {name})"
+TICKET_WHICH = (
+    "Plusieurs de vos demandes sont suivies par le support : pour laquelle est ce message ? "
+    "(Astuce : répondez directement au message du support, il ira à la bonne demande.)"
+)
 
 TICKET_DRAFT = (
     "<b>Demande au support</b>\n\n"
@@ -205,7 +226,7 @@ STAFF_UNKNOWN_SENDER = (
 STAFF_REPLY_REFUSED = "Votre message n'a pas été transmis.\n{message}"
 
 
-# -- operations in chat (bot/handlers/operations.py) ---------------------------------------
+# -- operations in chat (bot/handlers/forms.py; their own sentences: bot/operation_texts.py)
 
 OP_NOT_LINKED = (
     "Pour agir dans CERES depuis cette conversation, elle doit d'abord être reliée à votre "
@@ -216,17 +237,22 @@ OP_NOT_LINKED = (
 OP_REFUSED = "⛔ {message}"
 OP_CONFIRM = "✅ Confirmer"
 OP_CANCEL = "✖️ Annuler"
-OP_CANCELLED = "Opération annulée : rien n'a été modifié dans CERES."
-OP_FORM_CANCELLED = "D'accord, j'abandonne cette opération : rien n'a été modifié dans CERES."
 OP_OTHER_ACCOUNT = (
     "Cette confirmation a été préparée pour un autre compte CERES que celui relié "
     "aujourd'hui à la conversation : elle n'est pas exécutée. Recommencez l'opération."
 )
-OP_CANDIDATES = "Candidats de la session {ref} :"
-OP_NO_CANDIDATES = "Aucun candidat n'est inscrit à cette session."
-OP_SEARCH_NONE = "Aucun candidat ne correspond à « {query} ». Essayez un autre nom ou le CERES ID."
-OP_SEARCH_RESULTS = "Candidats trouvés pour « {query} » : choisissez le bon."
-OP_NO_SESSION_FOR_CANDIDATE = "Ce candidat n'est inscrit à aucune session de votre périmètre."
+OP_CANDIDATES_BUTTON = "👥 Candidats ({count})"
+OP_USE_RECAP_BUTTONS = (
+    "Tout est renseigné : confirmez, changez une valeur ou annulez avec les boutons du "
+    "récapitulatif ci-dessus (/annuler pour tout abandonner)."
+)
+PRIVATE_ONLY = (
+    "Je n'agis que dans une conversation privée : relier un compte, agir dans CERES et "
+    "écrire au support se font en message privé avec moi. Rien n'a été fait ici."
+)
+CANCELLED_ALL = "C'est annulé : rien n'a été modifié dans CERES. Posez une autre question quand vous voulez."
+NOTHING_TO_CANCEL = "Il n'y a rien à annuler : je vous écoute."
+NOT_YOUR_BUTTON = "Ce bouton appartient à la personne qui a préparé l'opération."
 OP_DOCUMENT_LINK = (
     "{caption}\n\nLe document n'a pas pu être joint à ce message : téléchargez-le avec ce "
     "lien, valable une seule fois pendant 24 heures :\n<a href=\"{url}\">{url}</a>"
@@ -235,36 +261,15 @@ OP_NO_DOWNLOAD = (
     "{caption}\n\nLe document n'a pas pu être joint à ce message et aucun serveur de "
     "téléchargement n'est configuré : téléchargez-le directement dans CERES."
 )
-OP_NO_COMMENT = "Aucun commentaire"
-OP_ASK = {
-    "session": "Pour quelle session ? Choisissez-la ci-dessous ou écrivez son identifiant CERES "
-    "(par exemple TITRE_B_2026_470405).",
-    "session_of_candidate": "Pour quelle session de ce candidat ?",
-    "candidate": "Quel candidat ? Écrivez son nom ou son CERES ID.",
-    "candidate_in_session": "Quel candidat ? Choisissez-le ci-dessous ou écrivez son nom ou "
-    "son CERES ID.",
-    "address": "Quelle est la nouvelle adresse complète du candidat ? Écrivez-la sur une ligne, "
-    "par exemple « 12 rue de la Roquette, 75011 Paris ».",
-    "candidates_count": "Commande du DTE – 1/7 : combien de candidats sont prévus ?",
-    "rs_kind": "2/7 : qui est le responsable de session (RS) ?",
-    "rs_name": "Nom et prénom du responsable de session :",
-    "contact_name": "3/7 : nom du contact au centre pour cette commande ?",
-    "contact_phone": "4/7 : téléphone du centre ?",
-    "contact_email": "5/7 : adresse e-mail où la GEV enverra les accusés et les liens ?",
-    "delivery_address": "6/7 : adresse postale de livraison (numéro, voie, code postal, "
-    "commune) ?",
-    "comment": "7/7 : un commentaire pour la GEV ? Écrivez-le, ou choisissez « Aucun "
-    "commentaire ».",
-    "siret": "Quel est le SIRET du centre à enregistrer (14 chiffres) ?",
-    "site": "Quel site faut-il transférer ? Choisissez-le ci-dessous ou écrivez son identifiant "
-    "CERES (par exemple S-930002).",
-    "target_siret": "Quel est le SIRET du centre cible (14 chiffres) ?",
-}
-OP_HELP = (
-    "<b>Agir dans CERES</b> (conversation reliée à votre compte)\n"
-    "• /sessions : vos sessions, l'avancement des impressions et le DTE\n"
-    "• /impression REF : envoyer pour impression les candidats restants\n"
-    "• /duplicata, /pnd, /attestation : duplicata, pli non distribuable, attestation de réussite\n"
-    "• /calendrier_dte REF et /commande_dte REF : calendrier et commande du DTE\n"
-    "• /centre SIRET et /transfert_site : enregistrer un centre, transférer un site (DREETS)"
+OP_HELP = "<b>Agir dans CERES</b> (conversation reliée à votre compte)\n{lines}"
+OP_HELP_LINE = "• /{command} : {text}"
+#: The command menu's entries every chat has (after the procedures and operations).
+COMMON_COMMANDS = (
+    ("aide", "Ce que je sais faire"),
+    ("moi", "Le compte CERES relié à cette conversation"),
+    ("annuler", "Abandonner ce qui est en cours"),
+    ("ticket", "Ouvrir une demande au support"),
+    ("mes_tickets", "Suivre mes demandes au support"),
+    ("quitter_ticket", "Reparler à l'assistant plutôt qu'au support"),
+    ("deconnexion", "Délier cette conversation de votre compte"),
 )

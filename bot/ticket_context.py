@@ -1,7 +1,6 @@
 """What a ticket opened from the chat carries, built from what the bot knows.
 
-* the **transcript**: the last lines of the conversation (user texts, buttons pressed,
-  bot messages), kept in ``bot_transcript`` (:func:`record`, :func:`recent`);
+* the **transcript** of the conversation (:mod:`bot.transcript`), given by the caller;
 * the **question** and the **topic** the user was on (the answer's article), or the
   **procedure** and its **step** with the variables collected (session, candidate,
   site, SIRET, département);
@@ -17,26 +16,17 @@ where a ticket goes: :func:`tickets.routing.route` does, from the
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
-
-from bot.models import ChatLink, TranscriptEntry
+from bot.models import ChatLink
 from ceres_core.core import Core
 from ceres_core.errors import CeresError
 from tickets.escalation import TicketContext
 from tickets.routing import TOPIC_CATEGORIES, Category, RoutingInput
 
 log = logging.getLogger(__name__)
-
-#: Lines of conversation kept per chat (and copied into a ticket).
-TRANSCRIPT_KEEP = 40
-TRANSCRIPT_LINE_MAX = 1500
-#: Prefix of a transcript line that is a button press.
-BUTTON_PREFIX = "[bouton] "
 
 #: Procedure variables → the ticket's objects concerned.
 _OBJECT_VARS = {"session": "session_ref", "site": "site_code"}
@@ -101,68 +91,6 @@ class ChatFacts:
     queue_hint: str | None = None
     details: str | None = None
     browser_advice_shown: bool = False
-
-
-# -- transcript -------------------------------------------------------------------------------
-
-
-_START_PAYLOAD = re.compile(r"^(/start(?:@\w+)?)\s+\S.*$", re.S | re.I)
-LINK_CODE_HIDDEN = "(code de liaison masqué)"
-
-
-def redact(text: str) -> str:
-    """A user's line as the transcript may keep it: never a link code (``/start CODE``)."""
-    return _START_PAYLOAD.sub(lambda m: f"{m.group(1)} {LINK_CODE_HIDDEN}", text)
-
-
-def record(core: Core, chat_id: int, sender: str, text: str, keep: int = TRANSCRIPT_KEEP) -> None:
-    """Append a line to the chat's transcript and forget the oldest beyond ``keep``.
-
-    A user's ``/start CODE`` is kept without its code (:func:`redact`).
-    """
-    text = (text or "").strip()
-    if sender == "user":
-        text = redact(text)
-    if not text:
-        return
-    with core.transaction() as db:
-        db.add(TranscriptEntry(chat_id=chat_id, sender=sender, text=text[:TRANSCRIPT_LINE_MAX],
-                               at=core.clock.now()))
-        db.flush()
-        cutoff = db.scalar(
-            select(TranscriptEntry.id)
-            .where(TranscriptEntry.chat_id == chat_id)
-            .order_by(TranscriptEntry.id.desc())
-            .offset(keep)
-            .limit(1)
-        )
-        if cutoff is not None:
-            db.execute(
-                delete(TranscriptEntry).where(
-                    TranscriptEntry.chat_id == chat_id, TranscriptEntry.id <= cutoff
-                )
-            )
-
-
-def recent(core: Core, chat_id: int, limit: int = TRANSCRIPT_KEEP) -> list[dict[str, str]]:
-    """The chat's last lines, oldest first, as ``TicketContext.transcript`` wants them."""
-    with core.transaction() as db:
-        rows = db.scalars(
-            select(TranscriptEntry)
-            .where(TranscriptEntry.chat_id == chat_id)
-            .order_by(TranscriptEntry.id.desc())
-            .limit(limit)
-        ).all()
-        return [{"from": r.sender, "text": r.text, "at": r.at.isoformat()} for r in reversed(rows)]
-
-
-def last_question(transcript: list[dict[str, str]]) -> str | None:
-    """The last thing the user typed that is a question (not a command nor a button)."""
-    for line in reversed(transcript):
-        text = line.get("text", "")
-        if line.get("from") == "user" and not text.startswith(("/", BUTTON_PREFIX)):
-            return text
-    return None
 
 
 # -- the linked account ----------------------------------------------------------------------
@@ -299,50 +227,6 @@ def objects_lines(facts: ChatFacts) -> list[tuple[str, str]]:
               ("target_siret", "SIRET du centre cible"), ("siret", "SIRET"),
               ("departement", "Département"))
     return [(label, v[var]) for var, label in labels if v.get(var)]
-
-
-# -- drafts (the ticket being prepared, or the ticket the next typed text is for) ----------------
-
-DRAFT_TTL_HOURS = 24
-
-
-@dataclass(frozen=True)
-class Draft:
-    data: dict[str, Any]
-    awaiting: str | None
-
-
-def load_draft(core: Core, chat_id: int) -> Draft | None:
-    from bot.models import TicketDraft
-
-    with core.transaction() as db:
-        row = db.get(TicketDraft, chat_id)
-        if row is None or row.expires_at <= core.clock.now():
-            return None
-        return Draft(dict(row.data), row.awaiting)
-
-
-def save_draft(core: Core, chat_id: int, data: dict[str, Any], awaiting: str | None) -> None:
-    from datetime import timedelta
-
-    from bot.models import TicketDraft
-
-    now = core.clock.now()
-    with core.transaction() as db:
-        row = db.get(TicketDraft, chat_id)
-        if row is None:
-            row = TicketDraft(chat_id=chat_id, created_at=now)
-            db.add(row)
-        row.data = data
-        row.awaiting = awaiting
-        row.expires_at = now + timedelta(hours=DRAFT_TTL_HOURS)
-
-
-def clear_draft(core: Core, chat_id: int) -> bool:
-    from bot.models import TicketDraft
-
-    with core.transaction() as db:
-        return bool(db.execute(delete(TicketDraft).where(TicketDraft.chat_id == chat_id)).rowcount)
 
 
 def facts_to_dict(facts: ChatFacts) -> dict[str, Any]:

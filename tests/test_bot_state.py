@@ -66,29 +66,37 @@ def test_purge_removes_expired_rows(store, clock):
     assert store.purge() == 1
 
 
-def test_conversation_optimistic_locking(store):
-    assert store.load_procedure(5).data is None
-    v1 = store.save_procedure(5, {"procedure": "dte"}, 0)
-    slot = store.load_procedure(5)
-    assert slot.data == {"procedure": "dte"} and slot.version == v1
-    v2 = store.save_procedure(5, {"procedure": "dte", "node": "x"}, v1)
+def test_conversation_optimistic_locking(core):
+    from bot import conversation as conv
+
+    assert conv.load(core, 5).mode is conv.Mode.IDLE
+    v1 = conv.save(core, 5, conv.Mode.PROCEDURE, {"procedure": "dte"}, 0)
+    state = conv.load(core, 5)
+    assert state.mode is conv.Mode.PROCEDURE and state.data == {"procedure": "dte"}
+    assert state.version == v1
+    v2 = conv.save(core, 5, conv.Mode.FORM, {"op": "order_dte"}, v1)  # one mode at a time
     with pytest.raises(ConcurrentUpdate):
-        store.save_procedure(5, {"procedure": "other"}, v1)  # a stale writer loses
-    assert store.load_procedure(5).version == v2
-    store.clear_procedure(5)
-    assert store.load_procedure(5).data is None
+        conv.save(core, 5, conv.Mode.TICKET_DRAFT, {"id": "x"}, v1)  # a stale writer loses
+    assert conv.load(core, 5).version == v2 and conv.load(core, 5).mode is conv.Mode.FORM
+    assert conv.reset(core, 5) is conv.Mode.FORM  # /annuler leaves any mode
+    assert conv.load(core, 5).mode is conv.Mode.IDLE
 
 
-def test_pending_confirmation_is_decided_once(store, core, user):
+def test_pending_confirmation_is_cancelled_once_and_only_by_its_owner(store, core, user):
     with core.transaction() as db:
         uid = db.query(User).filter_by(login=user).one().id
-    pid = store.create_pending(7, uid, "request_print", {"session": "S1"}, "Envoyer S1")
+    pid = store.create_pending(7, uid, 700, "request_print", {"session": "S1"}, "Envoyer S1")
     assert [p.id for p in store.pending_of_chat(7)] == [pid]
     with pytest.raises(InvalidButton):
-        store.decide_pending(pid, 8, "confirmed")  # another chat
-    assert store.decide_pending(pid, 7, "confirmed").status == "confirmed"
+        store.cancel_pending(pid, 8, 700)  # another chat
     with pytest.raises(InvalidButton):
-        store.decide_pending(pid, 7, "cancelled")
+        store.cancel_pending(pid, 7, 701)  # another Telegram user (R: issue 12, groups)
+    store.cancel_pending(pid, 7, 700)
+    with pytest.raises(InvalidButton):
+        store.cancel_pending(pid, 7, 700)
+    pid2 = store.create_pending(7, uid, 700, "request_print", {"session": "S1"}, "Envoyer S1")
+    assert store.cancel_pending_of_chat(7) == 1  # /annuler
+    assert store.pending_by_id(pid2).status == "cancelled"
 
 
 def test_link_code_works_once(core, user):
@@ -121,6 +129,34 @@ def test_unknown_login_gets_no_code(core):
         accounts.issue_link_code(core, "personne")
 
 
+def test_the_follow_up_context_lives_in_the_idle_conversation_state(core):
+    from bot import conversation as conv
+
+    assert conv.last_turn(core, 6) is None
+    conv.remember_turn(core, 6, {"question": "délai du DTE", "topics": ["dte"]})
+    assert conv.last_turn(core, 6) == {"question": "délai du DTE", "topics": ["dte"]}
+    state = conv.load(core, 6)
+    assert state.mode is conv.Mode.IDLE
+    # A form started: the question's context is gone, the form's data untouched.
+    conv.save(core, 6, conv.Mode.FORM, {"op": "order_dte"}, state.version)
+    conv.remember_turn(core, 6, {"question": "autre", "topics": []})
+    assert conv.load(core, 6).data == {"op": "order_dte"}
+    assert conv.last_turn(core, 6) is None
+    conv.reset(core, 6)
+    assert conv.last_turn(core, 6) is None
+
+
+def test_an_update_is_taken_once_and_retaken_after_its_lease(core, clock):
+    from bot.exactly_once import UPDATE_LEASE, finish_update, take_update
+
+    assert take_update(core, 42) == "new"
+    assert take_update(core, 42) == "busy"  # another delivery is handling it
+    clock.advance(seconds=UPDATE_LEASE.total_seconds() + 1)  # …and died: taken again
+    assert take_update(core, 42) == "new"
+    finish_update(core, 42)
+    assert take_update(core, 42) == "done"
+
+
 def test_migration_creates_the_bot_tables(tmp_path):
     from bot.cli.database import prepare_database
     from ceres_core.clock import FixedClock
@@ -132,3 +168,22 @@ def test_migration_creates_the_bot_tables(tmp_path):
     assert {"bot_chat_link", "bot_link_code", "bot_conversation", "bot_callback_token",
             "bot_pending_operation"} <= tables
     prepare_database(core)  # idempotent
+
+
+def test_deep_link_links_in_one_tap():
+    link = accounts.deep_link("@ceres_assist_bot", "AB12 CD34EF")
+    assert link == "https://t.me/ceres_assist_bot?start=AB12CD34EF"  # Telegram sends /start CODE
+    with pytest.raises(ValueError):
+        accounts.deep_link("pas un nom", "AB12CD34EF")
+    with pytest.raises(ValueError):
+        accounts.deep_link("ceres_assist_bot", "code&autre=1")
+
+
+def test_a_locked_database_is_told_in_french_without_a_reference():
+    from sqlalchemy.exc import OperationalError
+
+    from bot.handlers.errors import _database_busy
+
+    assert _database_busy(OperationalError("INSERT", {}, Exception("database is locked")))
+    assert not _database_busy(RuntimeError("database is locked"))
+    assert not _database_busy(None)

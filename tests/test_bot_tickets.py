@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import ticket_context as tc
+from bot import transcript
 from bot.delivery_worker import wants_rating
 from tickets import services as ts
 from tickets.routing import AdviceFirst, Route, route
@@ -112,11 +113,11 @@ def test_last_question_skips_commands_and_buttons():
     lines = [
         {"from": "user", "text": "Comment commander le DTE ?"},
         {"from": "bot", "text": "Commander le DTE…"},
-        {"from": "user", "text": tc.BUTTON_PREFIX + "👎 Pas utile"},
+        {"from": "user", "text": transcript.BUTTON_PREFIX + "👎 Pas utile"},
         {"from": "user", "text": "/ticket"},
     ]
-    assert tc.last_question(lines) == "Comment commander le DTE ?"
-    assert tc.last_question([{"from": "bot", "text": "Bonjour"}]) is None
+    assert transcript.last_question(lines) == "Comment commander le DTE ?"
+    assert transcript.last_question([{"from": "bot", "text": "Bonjour"}]) is None
 
 
 def test_facts_round_trip_through_the_draft_dict():
@@ -131,24 +132,13 @@ def test_facts_round_trip_through_the_draft_dict():
 
 def test_transcript_keeps_the_last_lines_of_each_chat(core):
     for i in range(8):
-        tc.record(core, 1, "user" if i % 2 == 0 else "bot", f"ligne {i}", keep=5)
-    tc.record(core, 2, "user", "autre chat", keep=5)
-    tc.record(core, 1, "user", "   ", keep=5)  # blank lines are not kept
-    lines = tc.recent(core, 1)
+        transcript.record(core, 1, "user" if i % 2 == 0 else "bot", f"ligne {i}", keep=5)
+    transcript.record(core, 2, "user", "autre chat", keep=5)
+    transcript.record(core, 1, "user", "   ", keep=5)  # blank lines are not kept
+    lines = transcript.recent(core, 1)
     assert [line["text"] for line in lines] == [f"ligne {i}" for i in range(3, 8)]
     assert lines[0]["from"] == "bot" and "at" in lines[0]
-    assert [line["text"] for line in tc.recent(core, 2)] == ["autre chat"]
-
-
-def test_draft_saved_replaced_expired_and_cleared(core, clock):
-    assert tc.load_draft(core, 5) is None
-    tc.save_draft(core, 5, {"subject": "a"}, "details")
-    tc.save_draft(core, 5, {"subject": "b"}, None)
-    assert tc.load_draft(core, 5) == tc.Draft({"subject": "b"}, None)
-    clock.advance(hours=tc.DRAFT_TTL_HOURS + 1)
-    assert tc.load_draft(core, 5) is None
-    assert tc.clear_draft(core, 5) is True
-    assert tc.clear_draft(core, 5) is False
+    assert [line["text"] for line in transcript.recent(core, 2)] == ["autre chat"]
 
 
 def test_account_info_of_a_linked_chat(core):

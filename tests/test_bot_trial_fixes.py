@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot import operations as ops
+from bot import catalogue
+from bot import operation_views as ops
 from bot.handlers.procedures import check_question_text
-from bot.ticket_context import redact
+from bot.transcript import redact
 
 
 @pytest.mark.parametrize("typed", ["titre b 2026 470405", "TITRE-B-2026-470405",
                                    " titre_b_2026_470405 ", "Titre B  2026 - 470405"])
 def test_session_refs_are_normalised(typed):
     assert ops.normalise_session_ref(typed) == "TITRE_B_2026_470405"
-    assert ops.parse_param("session", typed) == "TITRE_B_2026_470405"
+    assert catalogue.SESSION.parse(typed) == "TITRE_B_2026_470405"
 
 
 def test_site_codes_and_candidate_ids_are_normalised():
@@ -44,14 +45,18 @@ def test_link_codes_are_redacted_from_the_transcript():
 
 
 def test_leaf_operation_not_for_a_centre_profile(core):
+    from bot.handlers.procedures import _not_for_profile
+    from bot.runtime import Services
     from ceres_core.demo import load_demo
 
     load_demo(core)
-    why = ops.not_for_role(core, "centre.formapro", "request_duplicate")
-    assert why is not None and why.startswith("La demande de duplicata est faite par l'UD/DDETS")
-    assert ops.not_for_role(core, "ud75", "request_duplicate") is None
-    assert ops.not_for_role(core, None, "request_duplicate") is None  # not linked: told at the button
-    assert ops.not_for_role(core, "centre.formapro", "dte_timeline") is None
+    svc = Services(core, None, None)  # type: ignore[arg-type]
+    why = _not_for_profile(svc, "centre.formapro", "request_duplicate")
+    assert why is not None and why.startswith("Votre profil ne permet pas de demander un duplicata")
+    assert "l'UD/DDETS du département de la session s'en charge" in why
+    assert _not_for_profile(svc, "ud75", "request_duplicate") is None
+    assert _not_for_profile(svc, None, "request_duplicate") is None  # not linked: told at the button
+    assert _not_for_profile(svc, "centre.formapro", "dte_timeline") is None
 
 
 def test_plural_agrees_with_the_count():

@@ -407,8 +407,8 @@ def test_r_act_2_centre_lookups_need_a_linked_centre_or_state_profile(core, worl
 
 
 def test_r_act_2_bot_asks_an_unlinked_user_instead(core, world):
-    """bot.core_checks: no account → the question is asked (None), linked → the core."""
-    from bot.core_checks import evaluate
+    """bot.procedure_checks: no account → the question is asked (None), linked → the core."""
+    from bot.procedure_checks import evaluate
 
     for check in ("siret_registered", "centre_has_activation_code"):
         assert evaluate(core, None, check, {"siret": SIRET_A}) is None

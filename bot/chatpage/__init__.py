@@ -52,6 +52,7 @@ class ChatPage:
         app.router.add_post("/api/send", self.send)
         app.router.add_post("/api/press", self.press)
         app.router.add_get("/api/events", self.events)
+        app.router.add_get("/api/document", self.document)
 
     async def index(self, request: web.Request) -> web.Response:
         html = _env.get_template("chat.html").render(accounts=demo_accounts(),
@@ -94,6 +95,25 @@ class ChatPage:
             return web.json_response(exc.body(), status=exc.code)
         return web.json_response({"ok": True})
 
+    async def document(self, request: web.Request) -> web.Response:
+        """A document the bot sent in this chat (every one can be opened from the page)."""
+        try:
+            chat_id = int(request.query["chat_id"])
+            message_id = int(request.query["message_id"])
+        except (KeyError, ValueError):
+            return web.Response(status=400, text="chat_id et message_id attendus")
+        account = self.api.bots.get(self.token)
+        message = account.messages.get((chat_id, message_id)) if account else None
+        document = (message or {}).get("document")
+        stored = account.files.get(document["file_id"]) if account and document else None
+        if stored is None:
+            return web.Response(status=404, text="document introuvable")
+        disposition = "inline" if stored.mime_type == "application/pdf" else "attachment"
+        return web.Response(
+            body=stored.content, content_type=stored.mime_type or "application/octet-stream",
+            headers={"Content-Disposition": f'{disposition}; filename="{_ascii(stored.name)}"',
+                     "X-Content-Type-Options": "nosniff"})
+
     async def events(self, request: web.Request) -> web.Response:
         try:
             chat_id = int(request.query["chat_id"])
@@ -115,7 +135,10 @@ def _view(event: dict[str, Any]) -> dict[str, Any]:
         elif "document" in message:
             name = message["document"].get("file_name", "document")
             caption = entities_to_html(message.get("caption", ""), message.get("caption_entities"))
-            out["html"] = f"📎 <b>{_escape(name)}</b><br>{caption}"
+            href = (f"/api/document?chat_id={int(message['chat']['id'])}"
+                    f"&message_id={int(message['message_id'])}")
+            out["html"] = (f'📎 <a class="document" href="{_escape(href)}" target="_blank" '
+                           f'rel="noopener"><b>{_escape(name)}</b></a><br>{caption}')
         rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
         out["buttons"] = [
             [{"text": b["text"], "data": b.get("callback_data"), "url": b.get("url")} for b in row]
@@ -125,6 +148,13 @@ def _view(event: dict[str, Any]) -> dict[str, Any]:
         if key in event and key not in out:
             out[key] = event[key]
     return out
+
+
+def _ascii(name: str) -> str:
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "".join(c for c in folded if c.isalnum() or c in "._- ") or "document"
 
 
 def _escape(text: str) -> str:

@@ -4,7 +4,7 @@ The walk (``WalkState.to_dict()``) is stored per chat in the database at every
 step, so a restart — or another instance — continues where the user was. Choices
 are inline buttons; inputs are short questions whose answers are parsed by
 :mod:`bot.parsing` and validated by the engine; checks are asked to the core
-through :mod:`bot.core_checks` (or to the user when the core cannot answer).
+through :mod:`bot.procedure_checks` (or to the user when the core cannot answer).
 A walk ends on a leaf: its conclusion, the article to read and, for
 ``dte_timeline``, the dates computed by the core.
 """
@@ -17,12 +17,13 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import ContextTypes
 
-from bot import accounts, core_checks, keyboards, texts
-from bot import operations as bot_operations
+from bot import accounts, catalogue, keyboards, procedure_checks, texts
+from bot import conversation as conv
+from bot import operation_views as bot_operations
 from bot.formatting import esc
-from bot.handlers import operations
+from bot.handlers import forms
 from bot.parsing import ParseError, parse_input
 from bot.runtime import Services, optional, run_sync, send_html, services
 from bot.state import ButtonSpec, ConcurrentUpdate, Press
@@ -84,8 +85,10 @@ async def _render(
         else:
             body += "\n\n" + texts.PROCEDURE_TYPE_ANSWER
             if step.input.lookup:  # the user's sessions, candidates or sites as buttons
-                rows = _choice_rows(state, await operations.lookup_choices(
-                    svc, chat_id, step.input.lookup, dict(state.variables), state.procedure))
+                login = await run_sync(accounts.linked_login, svc.core, chat_id)
+                found = await run_sync(bot_operations.lookup_choices, svc.core, login,
+                                       step.input.lookup, dict(state.variables), state.procedure)
+                rows = _choice_rows(state, [(c.value, c.label) for c in found])
         rows.append(_nav_row(state, step))
     elif step.type == "check":
         assert step.check is not None
@@ -100,13 +103,13 @@ async def _render(
             if render is not None:
                 body += "\n\n" + await run_sync(render, svc, dict(op.params))
                 continue
-            why = await run_sync(bot_operations.not_for_role, svc.core, login, op.name)
+            why = await run_sync(_not_for_profile, svc, login, op.name)
             if why is not None:
                 body += "\n\n" + esc(why)
                 handed_over.append(op.label)
                 continue
             # an operation to carry out (with a confirmation when it changes CERES)
-            button = operations.leaf_button(op.name, op.label, dict(op.params))
+            button = forms.leaf_button(op.name, op.label, dict(op.params))
             if button is not None:
                 rows.append([button])
         if handed_over and step.ticket is None:
@@ -137,6 +140,21 @@ async def _render(
     await send_html(context.bot, chat_id, body, markup)
 
 
+def _not_for_profile(svc: Services, login: str | None, operation: str) -> str | None:
+    """Why the linked profile may not run a leaf's operation (the core's refusal), or None."""
+    from ceres_core.errors import CeresError as _CeresError
+    from ceres_core.services import checks
+
+    op = catalogue.by_name(operation)
+    if login is None or op is None:
+        return None
+    try:
+        checks.check_may_run(svc.core, login, op.action)
+    except _CeresError as exc:
+        return exc.message
+    return None
+
+
 async def _advance(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: WalkState, version: int
 ) -> None:
@@ -154,7 +172,7 @@ async def _advance(
             login_known = True
         try:
             outcome = await run_sync(
-                core_checks.evaluate, svc.core, login, step.check.name, dict(step.check.params)
+                procedure_checks.evaluate, svc.core, login, step.check.name, dict(step.check.params)
             )
         except NotFound as exc:
             # What the user typed designates nothing in CERES: ask it again.
@@ -183,7 +201,7 @@ async def _advance(
         state = lib.answer(state, outcome)
         step = lib.step(state)
     data = None if step.finished else state.to_dict()
-    await run_sync(svc.store.save_procedure, chat_id, data, version)
+    await run_sync(_save, svc, chat_id, data, version)
     await _render(update, context, state, step)
 
 
@@ -208,11 +226,21 @@ def check_question_text(text: str, question: str) -> str:
     return f"{text}\n\n{question}"
 
 
-async def _load(svc: Services, chat_id: int) -> tuple[WalkState | None, int]:
-    slot = await run_sync(svc.store.load_procedure, chat_id)
-    if slot.data is None:
-        return None, slot.version
-    return svc.procedures.restore(slot.data), slot.version
+class _Slot:
+    """The walk in the chat's state (None when the chat is in another mode)."""
+
+    def __init__(self, state: conv.ChatState) -> None:
+        self.data = state.data if state.mode is conv.Mode.PROCEDURE else None
+        self.version = state.version
+
+
+def _load_slot(svc: Services, chat_id: int) -> _Slot:
+    return _Slot(conv.load(svc.core, chat_id))
+
+
+def _save(svc: Services, chat_id: int, data: dict[str, Any] | None, version: int) -> int:
+    mode = conv.Mode.PROCEDURE if data else conv.Mode.IDLE
+    return conv.save(svc.core, chat_id, mode, data, version)
 
 
 async def _restart_stale(
@@ -221,12 +249,12 @@ async def _restart_stale(
     svc = services(context)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     log.info("stale procedure state in chat %s: %s", chat_id, exc.reason)
-    await context.bot.send_message(chat_id, exc.message)
-    slot = await run_sync(svc.store.load_procedure, chat_id)
+    await context.bot.send_message(chat_id, esc(exc.message))
+    slot = await run_sync(_load_slot, svc, chat_id)
     if procedure and procedure in svc.procedures:
         await _advance(update, context, svc.procedures.start(procedure), slot.version)
     else:
-        await run_sync(svc.store.save_procedure, chat_id, None, slot.version)
+        await run_sync(_save, svc, chat_id, None, slot.version)
 
 
 # -- entry points --------------------------------------------------------------------------
@@ -236,7 +264,7 @@ async def start_procedure(update: Update, context: ContextTypes.DEFAULT_TYPE, pr
     svc = services(context)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     async with svc.chat_lock(chat_id):
-        slot = await run_sync(svc.store.load_procedure, chat_id)
+        slot = await run_sync(_load_slot, svc, chat_id)
         try:
             await _advance(update, context, svc.procedures.start(procedure), slot.version)
         except ConcurrentUpdate:
@@ -252,26 +280,13 @@ def _command(procedure: str):
     return handler
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    async with svc.chat_lock(chat_id):
-        slot = await run_sync(svc.store.load_procedure, chat_id)
-        if slot.data is None:
-            await context.bot.send_message(chat_id, texts.NO_PROCEDURE)
-            return
-        await run_sync(svc.store.clear_procedure, chat_id)
-        await run_sync(svc.store.revoke_chat, chat_id, (keyboards.PROCEDURE,))
-        await context.bot.send_message(chat_id, texts.PROCEDURE_CANCELLED)
-
-
 async def handle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Typed text answering the current input step; False if no input is awaited."""
     svc = services(context)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     text = update.effective_message.text or ""  # type: ignore[union-attr]
     async with svc.chat_lock(chat_id):
-        slot = await run_sync(svc.store.load_procedure, chat_id)
+        slot = await run_sync(_load_slot, svc, chat_id)
         if slot.data is None:
             return False
         try:
@@ -311,12 +326,12 @@ async def handle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
                         await send_html(context.bot, chat_id, texts.PROCEDURE_FOUND.format(
                             label=esc(found.label)), None)
             except ParseError as exc:
-                await context.bot.send_message(chat_id, exc.message)
+                await context.bot.send_message(chat_id, esc(exc.message))
                 return True
         try:
             state = svc.procedures.answer(state, value)
         except AnswerError as exc:
-            await context.bot.send_message(chat_id, exc.message)
+            await context.bot.send_message(chat_id, esc(exc.message))
             return True
         try:
             await _advance(update, context, state, slot.version)
@@ -335,22 +350,22 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     p = press.payload
     async with svc.chat_lock(chat_id):
-        slot = await run_sync(svc.store.load_procedure, chat_id)
+        slot = await run_sync(_load_slot, svc, chat_id)
         try:
             state = svc.procedures.restore(slot.data) if slot.data else None
         except StaleStateError as exc:
-            await query.answer()
+            await optional(query.answer(), "answerCallbackQuery")
             await _restart_stale(update, context, exc, p.get("p"))
             return
         if state is None or _step_ref(state) != {"p": p.get("p"), "n": p.get("n"), "k": p.get("k")}:
-            await query.answer(texts.BUTTON_EXPIRED)
+            await optional(query.answer(texts.BUTTON_EXPIRED), "answerCallbackQuery")
             return
         op = p.get("op")
-        await query.answer()
+        await optional(query.answer(), "answerCallbackQuery")
         message = query.message
         try:
             if op == "cancel":
-                await run_sync(svc.store.save_procedure, chat_id, None, slot.version)
+                await run_sync(_save, svc, chat_id, None, slot.version)
                 if message is not None:
                     await optional(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
                 await context.bot.send_message(chat_id, texts.PROCEDURE_CANCELLED)
@@ -363,7 +378,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
             try:
                 new_state = svc.procedures.answer(state, p.get("a"))
             except AnswerError as exc:
-                await context.bot.send_message(chat_id, exc.message)
+                await context.bot.send_message(chat_id, esc(exc.message))
                 return
             if message is not None and message.text_html is not None:
                 await optional(
@@ -384,7 +399,7 @@ async def on_restart(update: Update, context: ContextTypes.DEFAULT_TYPE, press: 
     query = update.callback_query
     assert query is not None
     procedure = str(press.payload.get("p"))
-    await query.answer()
+    await optional(query.answer(), "answerCallbackQuery")
     if procedure in services(context).procedures:
         await start_procedure(update, context, procedure)
 
@@ -392,7 +407,6 @@ async def on_restart(update: Update, context: ContextTypes.DEFAULT_TYPE, press: 
 CALLBACKS = {keyboards.PROCEDURE: on_button, keyboards.PROCEDURE_START: on_restart}
 
 
-def register(app: Application, procedure_ids: list[str]) -> None:
-    for pid in procedure_ids:
-        app.add_handler(CommandHandler(pid, _command(pid)))
-    app.add_handler(CommandHandler("annuler", cancel))
+def command(procedure: str):
+    """The handler of ``/<procedure>`` (registered by bot.wiring)."""
+    return _command(procedure)

@@ -6,40 +6,25 @@ Every answer (and the ``none`` answer) offers "Ouvrir un ticket" (bot.handlers.t
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import ContextTypes
 
 from bot import accounts, keyboards, live_texts, texts
-from bot.formatting import esc, markdown_to_html
-from bot.handlers import procedures, tickets
+from bot import conversation as conv
+from bot.answers import article_html
+from bot.formatting import esc
 from bot.live_answers import LiveAnswer, live_answer
-from bot.runtime import Services, run_sync, send_html, services
+from bot.runtime import Services, optional, run_sync, send_html, services
 from bot.state import ButtonSpec, Press
 from knowledge.articles import Article
 from knowledge.conversation import Conversation, Turn
 
 log = logging.getLogger(__name__)
 
-_RULES_LINE = re.compile(r"^\s*R[èe]gles?\s*:.*$", re.MULTILINE | re.IGNORECASE)
 MAX_RELATED = 3
-#: the chat's last answered question, for follow-ups (``chat_data``, this process).
-TURN_KEY = "kb_turn"
 #: Button kind: the next action of an answer from live data (bot.live_answers).
 LIVE_ACTION = "live_act"
-
-
-def article_html(article: Article) -> str:
-    """An article formatted for the chat: title, answer, steps, help, rules."""
-    parts = [f"<b>{esc(article.title)}</b>", markdown_to_html(_RULES_LINE.sub("", article.intro))]
-    if article.steps:
-        parts += [texts.STEPS_HEADING + "\n" + markdown_to_html(article.steps)]
-    if article.help:
-        parts += [texts.HELP_HEADING + "\n" + markdown_to_html(article.help)]
-    if article.rules:
-        parts.append(texts.ANSWER_RULES.format(rules=esc(", ".join(article.rules))))
-    return "\n\n".join(p for p in parts if p.strip())
 
 
 def _related(svc: Services, article: Article, exclude: set[str]) -> list[tuple[str, str]]:
@@ -82,14 +67,15 @@ async def _role(svc: Services, chat_id: int) -> str | None:
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     svc = services(context)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    chat_data = context.chat_data if context.chat_data is not None else {}
-    previous = Turn.from_dict(chat_data.get(TURN_KEY))
+    # The last answered question, for follow-ups (« et pour un CCP ? »): kept in the
+    # chat's one conversation state (bot.conversation), shared by every instance.
+    previous = Turn.from_dict(await run_sync(conv.last_turn, svc.core, chat_id))
     understood = Conversation(svc.matcher).understand(question, previous, await _role(svc, chat_id))
     if understood.kind == "smalltalk":
         await send_html(context.bot, chat_id, esc(understood.reply or ""), None)
         return
-    if understood.turn is not None:  # follow-ups (« et pour un CCP ? ») read it
-        chat_data[TURN_KEY] = understood.turn.to_dict()
+    if understood.turn is not None:
+        await run_sync(conv.remember_turn, svc.core, chat_id, understood.turn.to_dict())
     if await _send_live(update, context, understood, question):
         return
     if understood.kind == "none":
@@ -129,8 +115,9 @@ async def _send_live(update: Update, context: ContextTypes.DEFAULT_TYPE, underst
     live = await run_sync(live_answer, svc, login, understood, question, svc.core.clock.now())
     if live is None:
         return False
-    if live.article_id and context.chat_data is not None:  # « et pour Thomas Nguyen ? »
-        context.chat_data[TURN_KEY] = Turn(live.question, (live.article_id,)).to_dict()
+    if live.article_id:  # « et pour Thomas Nguyen ? »
+        await run_sync(conv.remember_turn, svc.core, chat_id,
+                       Turn(live.question, (live.article_id,)).to_dict())
     markup = await run_sync(keyboards.build, svc.store, chat_id, _live_rows(svc, live, question))
     await send_html(context.bot, chat_id, live.text, markup)
     return True
@@ -162,8 +149,9 @@ async def on_live_action(update: Update, context: ContextTypes.DEFAULT_TYPE, pre
 
     p = press.payload
     action = Action(str(p.get("a")), {str(k): str(v) for k, v in dict(p.get("p") or {}).items()})
-    if not await start_action(update, context, action, press.token):
-        await update.callback_query.answer(texts.BUTTON_EXPIRED)  # type: ignore[union-attr]
+    if not await start_action(update, context, action):
+        await optional(update.callback_query.answer(texts.BUTTON_EXPIRED),  # type: ignore[union-attr]
+                       "answerCallbackQuery")
 
 
 async def _record(svc: Services, what: str, question: str, topic: str | None = None) -> None:
@@ -183,10 +171,6 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or not message.text or update.effective_chat is None:
         return
-    if await tickets.handle_text(update, context):  # ticket mode, ticket being written
-        return
-    if await procedures.handle_text(update, context):
-        return
     await answer_question(update, context, message.text)
 
 
@@ -200,7 +184,7 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, press:
     helpful = press.payload.get("v") == "up"
     if not helpful:
         await _record(svc, "unhelpful", str(press.payload.get("q", "")), str(press.payload["topic"]))
-    await query.answer(texts.THANKS_HELPFUL if helpful else texts.BUTTON_DONE)
+    await optional(query.answer(texts.THANKS_HELPFUL if helpful else texts.BUTTON_DONE), "answerCallbackQuery")
     if query.message is not None:
         markup = keyboards.strip_row(query.message.reply_markup, query.data)
         await query.edit_message_reply_markup(markup)
@@ -213,7 +197,7 @@ async def on_topic(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pr
     assert query is not None
     svc = services(context)
     article = svc.article(str(press.payload.get("topic")))
-    await query.answer()
+    await optional(query.answer(), "answerCallbackQuery")
     if article is not None:
         role = await _role(svc, update.effective_chat.id)  # type: ignore[union-attr]
         await send_article(update, context, article.for_role(role), str(press.payload.get("q", "")))
@@ -222,7 +206,7 @@ async def on_topic(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pr
 async def on_rephrase(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await optional(query.answer(), "answerCallbackQuery")
     await context.bot.send_message(update.effective_chat.id, texts.REPHRASE_PROMPT)  # type: ignore[union-attr]
 
 
@@ -232,7 +216,3 @@ CALLBACKS = {
     keyboards.REPHRASE: on_rephrase,
     LIVE_ACTION: on_live_action,
 }
-
-
-def register(app: Application) -> None:
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))

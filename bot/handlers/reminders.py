@@ -1,11 +1,10 @@
 """``/rappels`` and the reminder digest's buttons (issue 13); the scheduler itself is
 :mod:`bot.reminders`.
 
-:func:`register` adds the command, a callback handler that takes the reminder buttons
-(kinds :data:`bot.reminders.KINDS`) before the general one of
-:mod:`bot.handlers.callbacks` (any other button is left to it), and the scheduler's job.
-The action button starts the operation with :func:`bot.reminders.start_action` (the
-operation buttons' own handler, :mod:`bot.handlers.operations`).
+:mod:`bot.wiring` registers ``/rappels`` before the unknown-command fallback and the
+scheduler's job; the reminder buttons (kinds :data:`bot.reminders.KINDS`) are in
+:data:`CALLBACKS`, routed by :func:`bot.dispatcher.on_button` like every button. The
+action button starts the catalogue's operation with :func:`bot.reminders.start_action`.
 """
 
 from __future__ import annotations
@@ -15,10 +14,6 @@ import logging
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    Application,
-    ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
 )
 
@@ -26,9 +21,8 @@ from bot import accounts, keyboards, texts
 from bot import reminder_texts as rtexts
 from bot import reminders as rem
 from bot.formatting import esc
-from bot.models import CallbackToken
 from bot.runtime import optional, run_sync, send_html, services
-from bot.state import CALLBACK_PREFIX, ButtonSpec, InvalidButton, Press
+from bot.state import ButtonSpec, Press
 from ceres_core.core import Core
 from ceres_core.dte_timeline import format_date_fr
 from ceres_core.errors import CeresError
@@ -37,8 +31,6 @@ from ceres_core.reminders import Action, ReminderKind
 
 log = logging.getLogger(__name__)
 
-#: Handler group of the reminder buttons: before bot.handlers.callbacks (group 0).
-GROUP = -3
 
 
 def _chat_id(update: Update) -> int:
@@ -117,37 +109,15 @@ async def cmd_rappels(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 # -- the buttons ----------------------------------------------------------------------------
 
 
-def button_kind(core: Core, data: str | None) -> str | None:
-    """The kind of the button behind ``callback_data`` (no validation: see ``consume``)."""
-    if not data or not data.startswith(CALLBACK_PREFIX):
-        return None
-    token = data[len(CALLBACK_PREFIX):]
-    if not token or len(token) > 24:
-        return None
-    with core.transaction() as db:
-        row = db.get(CallbackToken, token)
-        return row.kind if row is not None else None
+def _unblocked(handler):
+    """A reminder button: the chat is no longer marked blocked, then ``handler``."""
 
+    async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+        await run_sync(rem.unblock, services(context).core, _chat_id(update))
+        await handler(update, context, press)
 
-async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Take a reminder button; leave any other button to bot.handlers.callbacks."""
-    query = update.callback_query
-    if query is None:
-        return
-    svc = services(context)
-    kind = await run_sync(button_kind, svc.core, query.data)
-    if kind not in rem.KINDS:
-        return
-    chat_id = query.message.chat.id if query.message is not None else None
-    try:
-        press = await run_sync(svc.store.consume, chat_id, query.data)
-    except InvalidButton as exc:
-        log.info("refused reminder button in chat %s: %s", chat_id, exc.reason)
-        await query.answer(texts.BUTTON_EXPIRED)
-        raise ApplicationHandlerStop from None
-    await run_sync(rem.unblock, svc.core, _chat_id(update))
-    await HANDLERS[press.kind](update, context, press)
-    raise ApplicationHandlerStop
+    on_press.__name__ = handler.__name__
+    return on_press
 
 
 async def _user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[str, int] | None:
@@ -157,7 +127,7 @@ async def _user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[str
     user_id = await run_sync(accounts.linked_user_id, svc.core, chat_id)
     if login is None or user_id is None:
         if update.callback_query is not None:
-            await update.callback_query.answer()
+            await optional(update.callback_query.answer(), "answerCallbackQuery")
         await context.bot.send_message(chat_id, texts.OP_NOT_LINKED, parse_mode=ParseMode.HTML)
         return None
     return login, user_id
@@ -172,10 +142,11 @@ async def on_action(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
     p = press.payload
     action = Action(str(p.get("a")), {str(k): str(v) for k, v in dict(p.get("p") or {}).items()})
     if rem.operation_payload(action) is None:
-        await update.callback_query.answer(texts.BUTTON_EXPIRED)  # type: ignore[union-attr]
+        await optional(update.callback_query.answer(texts.BUTTON_EXPIRED),  # type: ignore[union-attr]
+                       "answerCallbackQuery")
         return
     await run_sync(rem.mark_acted, svc.core, who[1], str(p.get("key")))
-    await rem.start_action(update, context, action, press.token)
+    await rem.start_action(update, context, action)
 
 
 def _kind(value: object) -> ReminderKind | None:
@@ -193,13 +164,13 @@ async def on_later(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pr
         return
     kind = _kind(press.payload.get("kind"))
     if kind is None:
-        await query.answer(rtexts.UNKNOWN_KIND)
+        await optional(query.answer(rtexts.UNKNOWN_KIND), "answerCallbackQuery")
         return
     svc = services(context)
     recipient = await run_sync(rem.recipient_of, svc.core, who[0])
     until = await run_sync(rem.snooze, svc.core, who[1], str(press.payload.get("key")), kind,
                            recipient.departement)
-    await query.answer(texts.BUTTON_DONE)
+    await optional(query.answer(texts.BUTTON_DONE), "answerCallbackQuery")
     await context.bot.send_message(
         _chat_id(update), rtexts.SNOOZED.format(kind=kind.label, day=format_date_fr(until)))
 
@@ -212,10 +183,10 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pre
         return
     kind = _kind(press.payload.get("kind"))
     if kind is None:
-        await query.answer(rtexts.UNKNOWN_KIND)
+        await optional(query.answer(rtexts.UNKNOWN_KIND), "answerCallbackQuery")
         return
     await run_sync(rem.set_enabled, services(context).core, who[1], kind, False)
-    await query.answer(texts.BUTTON_DONE)
+    await optional(query.answer(texts.BUTTON_DONE), "answerCallbackQuery")
     await context.bot.send_message(_chat_id(update), rtexts.STOPPED.format(kind=kind.label))
 
 
@@ -228,19 +199,19 @@ async def on_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
         return
     kind = _kind(press.payload.get("kind"))
     if kind is None:
-        await query.answer(rtexts.UNKNOWN_KIND)
+        await optional(query.answer(rtexts.UNKNOWN_KIND), "answerCallbackQuery")
         return
     svc = services(context)
     recipient = await run_sync(rem.recipient_of, svc.core, who[0])
     if kind not in recipient.kinds:
-        await query.answer(rtexts.UNKNOWN_KIND)
+        await optional(query.answer(rtexts.UNKNOWN_KIND), "answerCallbackQuery")
         return
     current = {c.kind: c.enabled for c in await run_sync(
         rem.preferences, svc.core, who[1], recipient.kinds)}
     enabled = not current.get(kind, True)
     await run_sync(rem.set_enabled, svc.core, who[1], kind, enabled)
-    await query.answer((rtexts.TOGGLED_ON if enabled else rtexts.TOGGLED_OFF).format(
-        kind=kind.label))
+    await optional(query.answer((rtexts.TOGGLED_ON if enabled else rtexts.TOGGLED_OFF).format(
+        kind=kind.label)), "answerCallbackQuery")
     body, rows = await run_sync(settings_message, svc.core, who[0])
     markup = await run_sync(keyboards.build, svc.store, _chat_id(update), rows)
     edited = await optional(query.edit_message_text(body, parse_mode=ParseMode.HTML,
@@ -249,12 +220,7 @@ async def on_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
         await send_html(context.bot, _chat_id(update), body, markup)
 
 
-HANDLERS = {rem.ACTION: on_action, rem.LATER: on_later, rem.STOP: on_stop,
-            rem.TOGGLE: on_toggle}
-
-
-def register(app: Application) -> None:
-    """``/rappels``, the reminder buttons and the scheduler's job (one call from bot.app)."""
-    app.add_handler(CommandHandler("rappels", cmd_rappels))
-    app.add_handler(CallbackQueryHandler(on_callback), group=GROUP)
-    rem.schedule(app)
+#: The reminder buttons, by kind: routed by :func:`bot.dispatcher.on_button` like every
+#: other button (validated there), the chat unblocked first.
+CALLBACKS = {kind: _unblocked(handler) for kind, handler in (
+    (rem.ACTION, on_action), (rem.LATER, on_later), (rem.STOP, on_stop), (rem.TOGGLE, on_toggle))}

@@ -15,7 +15,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import ContextTypes
 
 from bot import staff_group, texts
 from bot.delivery_worker import worker_of
@@ -65,10 +65,3 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         worker.wake()
     await optional(message.reply_text(texts.STAFF_REPLY_SENT.format(number=target.number)),
                    "sendMessage")
-
-
-def register(app: Application, staff_chat_id: int | None) -> None:
-    """Before the questions' handler: the staff group's messages are never questions."""
-    if staff_chat_id is None:
-        return
-    app.add_handler(MessageHandler(filters.Chat(chat_id=staff_chat_id), on_group_message))

@@ -1,16 +1,22 @@
-"""/start (with a link code or a deep link), /aide, /moi, /deconnexion."""
+"""/start (with a link code or a deep link), /aide, /moi, /deconnexion.
+
+After linking, the command menu of that chat shows that user's operations only
+(``setMyCommands`` with a chat scope, from the catalogue and the core's access
+check); unlinking removes it. :func:`bot.accounts.deep_link` is the link that links in
+one tap (``https://t.me/<bot>?start=CODE``).
+"""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import ContextTypes
 
-from bot import accounts, texts
-from bot.formatting import esc
-from bot.runtime import run_sync, services
+from bot import accounts, catalogue, texts
+from bot.formatting import esc, truncate
+from bot.runtime import optional, run_sync, services
 from ceres_core.errors import CeresError
 
 log = logging.getLogger(__name__)
@@ -22,12 +28,38 @@ def _scopes(scopes: tuple[str, ...]) -> str:
     return "\n".join(texts.SCOPE_LINE.format(scope=esc(s)) for s in scopes)
 
 
-def help_text(context: ContextTypes.DEFAULT_TYPE) -> str:
-    lib = services(context).procedures
+def operations_help(core, login: str | None) -> str:
+    """The operations this account may run, from the catalogue (all when not linked)."""
+    ops = catalogue.operations_for(core, login) if login else list(catalogue.CATALOGUE)
+    lines = "\n".join(texts.OP_HELP_LINE.format(command=op.command, text=esc(op.menu))
+                      for op in ops)
+    return texts.OP_HELP.format(lines=lines) if ops else ""
+
+
+def help_text(context: ContextTypes.DEFAULT_TYPE, login: str | None = None) -> str:
+    svc = services(context)
+    lib = svc.procedures
     lines = "\n".join(
         texts.PROCEDURE_LINE.format(id=pid, title=esc(lib[pid].title)) for pid in lib.ids()
     )
-    return texts.HELP.format(procedures=lines) + "\n\n" + texts.OP_HELP
+    return texts.HELP.format(procedures=lines) + "\n\n" + operations_help(svc.core, login)
+
+
+def chat_commands(context: ContextTypes.DEFAULT_TYPE, login: str | None) -> list[BotCommand]:
+    """The command menu: the procedures, this user's operations, the common commands."""
+    svc = services(context)
+    lib = svc.procedures
+    commands = [BotCommand(pid, truncate(lib[pid].title, 256)) for pid in lib.ids()]
+    commands += [BotCommand(command, truncate(text, 256))
+                 for command, text in catalogue.menu_for(svc.core, login)]
+    commands += [BotCommand(name, text) for name, text in texts.COMMON_COMMANDS]
+    return commands
+
+
+async def set_chat_menu(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str | None) -> None:
+    commands = await run_sync(chat_commands, context, login)
+    await optional(context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id)),
+                   "setMyCommands")
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -47,18 +79,21 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 texts.LINK_REFUSED.format(message=esc(exc.message)), parse_mode=ParseMode.HTML
             )
             return
+        helps = await run_sync(operations_help, svc.core, view.login)
         await message.reply_text(
             texts.LINKED.format(
                 name=esc(view.display_name), login=esc(view.login), scopes=_scopes(view.scopes)
-            ) + "\n\n" + texts.OP_HELP + "\n\n" + texts.LINKED_MORE,
+            ) + "\n\n" + helps + "\n\n" + texts.LINKED_MORE,
             parse_mode=ParseMode.HTML,
         )
+        await set_chat_menu(context, chat.id, view.login)
         return
     first = update.effective_user.first_name if update.effective_user else ""
     name = f" {esc(first)}" if first else ""
-    await message.reply_text(
-        texts.WELCOME.format(name=name) + "\n\n" + help_text(context), parse_mode=ParseMode.HTML
-    )
+    login = await run_sync(accounts.linked_login, services(context).core, chat.id)
+    body = await run_sync(help_text, context, login)
+    await message.reply_text(texts.WELCOME.format(name=name) + "\n\n" + body,
+                             parse_mode=ParseMode.HTML)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -67,20 +102,21 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if message is None or not message.text:
         return
     command = message.text.split()[0].split("@")[0]
+    login = await run_sync(accounts.linked_login, services(context).core, message.chat_id)
+    body = await run_sync(help_text, context, login)
     await message.reply_text(
-        texts.UNKNOWN_COMMAND.format(command=esc(command)) + "\n\n" + help_text(context),
+        texts.UNKNOWN_COMMAND.format(command=esc(command)) + "\n\n" + body,
         parse_mode=ParseMode.HTML,
     )
 
 
-def register_fallback(app: Application) -> None:
-    """Last of group 0, after every command handler: private chats only."""
-    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
-
-
 async def aide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.effective_message:
-        await update.effective_message.reply_text(help_text(context), parse_mode=ParseMode.HTML)
+    message = update.effective_message
+    if message is None:
+        return
+    login = await run_sync(accounts.linked_login, services(context).core, message.chat_id)
+    body = await run_sync(help_text, context, login)
+    await message.reply_text(body, parse_mode=ParseMode.HTML)
 
 
 async def moi(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -111,10 +147,4 @@ async def deconnexion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await message.reply_text(texts.NOTHING_TO_UNLINK)
         return
     await message.reply_text(texts.UNLINKED.format(login=esc(login)), parse_mode=ParseMode.HTML)
-
-
-def register(app: Application) -> None:
-    app.add_handler(CommandHandler("start", start))
-    app.add_handler(CommandHandler(["aide", "help"], aide))
-    app.add_handler(CommandHandler("moi", moi))
-    app.add_handler(CommandHandler("deconnexion", deconnexion))
+    await set_chat_menu(context, chat.id, None)

@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 MINIMAL_METHODS = frozenset(
     {
         "getme",
+        "setmycommands",
+        "getmycommands",
+        "deletemycommands",
         "getupdates",
         "setwebhook",
         "deletewebhook",
@@ -126,6 +129,8 @@ class BotAccount:
     #: forum topics per group chat: thread id → name.
     topics: dict[int, dict[int, str]] = field(default_factory=dict)
     in_flight: set[int] = field(default_factory=set)
+    #: setMyCommands: the command menu per scope ("default", "chat:<id>").
+    commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     delivery_task: asyncio.Task | None = None
     getting_updates: bool = False
     #: set by the server when created (it needs the running loop).
@@ -260,9 +265,11 @@ class LocalBotApi:
         return n
 
     async def user_message(
-        self, token: str, chat_id: int, text: str, first_name: str = "Utilisateur"
+        self, token: str, chat_id: int, text: str, first_name: str = "Utilisateur", *,
+        reply_to: int | None = None,
     ) -> dict[str, Any]:
-        """A user writes ``text`` in their private chat with the bot; return the update."""
+        """A user writes ``text`` in their private chat with the bot (as a Telegram reply to
+        message ``reply_to``, if given); return the update."""
         account = self.account(token)
         chat = self._chat(account, chat_id, first_name)
         message: dict[str, Any] = {
@@ -272,9 +279,47 @@ class LocalBotApi:
             "date": int(time.time()),
             "text": text,
         }
+        if reply_to is not None:
+            replied = account.messages.get((chat_id, reply_to))
+            if replied is None:
+                raise bad_request("message to be replied not found")
+            message["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
         m = _COMMAND.match(text)
         if m:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(m.group(0))}]
+        account.messages[(chat_id, message["message_id"])] = message
+        await self._event(account, {"type": "user_message", "chat_id": chat_id, "message": message})
+        return await self._push_update(account, {"message": message})
+
+    async def user_document(
+        self, token: str, chat_id: int, filename: str, content: bytes, mime_type: str,
+        first_name: str = "Utilisateur", *, caption: str | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        """A user sends a file (a document) in their private chat; the bot can fetch it
+        with ``getFile`` (``documents=True``). Return the update."""
+        account = self.account(token)
+        chat = self._chat(account, chat_id, first_name)
+        file_id = secrets.token_urlsafe(24)
+        stored = StoredFile(file_id, secrets.token_urlsafe(8), f"documents/{file_id}",
+                            content, filename, mime_type)
+        account.files[file_id] = stored
+        message: dict[str, Any] = {
+            "message_id": self._message_id(account, chat_id),
+            "from": self._from(chat),
+            "chat": chat,
+            "date": int(time.time()),
+            "document": {"file_id": file_id, "file_unique_id": stored.file_unique_id,
+                         "file_name": filename, "mime_type": mime_type,
+                         "file_size": len(content)},
+        }
+        if caption:
+            message["caption"] = caption
+        if reply_to is not None:
+            replied = account.messages.get((chat_id, reply_to))
+            if replied is None:
+                raise bad_request("message to be replied not found")
+            message["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
         account.messages[(chat_id, message["message_id"])] = message
         await self._event(account, {"type": "user_message", "chat_id": chat_id, "message": message})
         return await self._push_update(account, {"message": message})
@@ -789,6 +834,34 @@ class LocalBotApi:
         del account.messages[(chat_id, message_id)]
         await self._event(account, {"type": "delete", "chat_id": chat_id, "message_id": message_id})
         return True
+
+    @staticmethod
+    def _scope_key(params: dict[str, Any]) -> str:
+        scope = params.get("scope")
+        if isinstance(scope, str):
+            scope = json.loads(scope)
+        if not scope or scope.get("type") == "default":
+            return "default"
+        if scope.get("type") == "chat":
+            return f"chat:{int(scope['chat_id'])}"
+        return str(scope.get("type"))
+
+    async def _m_setmycommands(self, account: BotAccount, params: dict[str, Any]) -> bool:
+        commands = params.get("commands")
+        if isinstance(commands, str):
+            commands = json.loads(commands)
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise bad_request("commands must be a list of at most 100 commands")
+        account.commands[self._scope_key(params)] = [
+            {"command": str(c["command"]), "description": str(c["description"])} for c in commands]
+        return True
+
+    async def _m_deletemycommands(self, account: BotAccount, params: dict[str, Any]) -> bool:
+        account.commands.pop(self._scope_key(params), None)
+        return True
+
+    async def _m_getmycommands(self, account: BotAccount, params: dict[str, Any]) -> list[Any]:
+        return account.commands.get(self._scope_key(params), [])
 
     async def _m_answercallbackquery(self, account: BotAccount, params: dict[str, Any]) -> bool:
         query_id = str(params.get("callback_query_id") or "")

@@ -845,7 +845,7 @@ def request_print_for_session(
     else:
         message = (
             f"{plural(sent, 'candidat envoyé')} pour impression, "
-            f"{plural(refused, 'demande non transmise')}."
+            f"{plural(refused, 'demande non transmise', 'demandes non transmises')}."
         )
     return BatchPrintView(ref, tuple(outcomes), sent, refused, routing, message)
 

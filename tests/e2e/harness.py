@@ -60,9 +60,18 @@ class Chat:
         account = self.api.bots[self.token]
         self.cursor = len(account.events)
 
-    async def send(self, text: str) -> None:
+    async def send(self, text: str, reply_to: int | None = None) -> dict[str, Any]:
         self._mark()
-        await self.api.user_message(self.token, self.chat_id, text, self.name)
+        return await self.api.user_message(self.token, self.chat_id, text, self.name,
+                                           reply_to=reply_to)
+
+    async def send_document(self, filename: str, content: bytes, mime_type: str, *,
+                            caption: str | None = None, reply_to: int | None = None
+                            ) -> dict[str, Any]:
+        self._mark()
+        return await self.api.user_document(self.token, self.chat_id, filename, content,
+                                            mime_type, self.name, caption=caption,
+                                            reply_to=reply_to)
 
     async def press(self, data: str, message_id: int | None = None, strict: bool = True) -> None:
         if message_id is None:
@@ -124,6 +133,36 @@ class Chat:
 
 def plain(text: str) -> str:
     return re.sub(r"\s+", " ", text)
+
+
+#: An HTML entity shown as text (the user would read « d&#x27;évaluation »).
+ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|amp|lt|gt|quot|apos);", re.I)
+
+Dialog = list[tuple[str, str]]
+
+
+async def verify_dialog(chat: Chat, dialog: Dialog) -> list[Reply]:
+    """A dialogue read as a table, like zulip_bots' ``verify_dialog``: each row is
+    (what the user says, what the bot answers). ``"[label]"`` presses the button of the
+    previous answer whose label contains ``label``; the answer is checked as a part of
+    the bot's last message (spaces normalised). No message, nor edit, may show an HTML
+    entity as text."""
+    replies: list[Reply] = []
+    last: Reply | None = None
+    for says, answers in dialog:
+        if says.startswith("[") and says.endswith("]"):
+            assert last is not None, f"no message to press {says} on"
+            reply = await chat.click(last, says[1:-1])
+        else:
+            reply = await chat.ask(says)
+        shown = [reply.text] + [e.text for e in chat.edits()]
+        for text in shown:
+            assert not ENTITY.search(text), f"{says!r}: an HTML entity reached the user: {text!r}"
+        text = plain(reply.text)
+        assert plain(answers) in text, f"{says!r}: expected {answers!r}, the bot said {text!r}"
+        replies.append(reply)
+        last = reply
+    return replies
 
 
 class BotHarness:

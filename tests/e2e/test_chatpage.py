@@ -89,3 +89,35 @@ async def test_demo_serves_the_dashboard_with_demo_staff(demo, core):
         assert resp.status == 303 and resp.headers["Location"] == "/support/"
         home = await (await http.get(f"{demo}/support/")).text()
         assert "Mes files" in home and 'href="/support/files/gev-btp"' in home
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium absent (/usr/bin/chromium) : apt-get install chromium")
+async def test_chat_page_at_a_phone_width_opens_the_documents_the_bot_sends(demo):
+    from playwright.async_api import async_playwright, expect
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            # A phone: 390 × 844 CSS pixels, touch.
+            context = await browser.new_context(viewport={"width": 390, "height": 844},
+                                                is_mobile=True, has_touch=True)
+            page = await context.new_page()
+            await page.goto(demo)
+            await page.select_option("#account", "ud75")
+            await expect(page.locator(".msg.bot").last).to_contain_text("Karim Haddad", timeout=10000)
+            # Nothing wider than the screen: no horizontal scrolling.
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390
+            box = await page.locator("#chat").bounding_box()
+            assert box is not None and box["width"] >= 350 and box["height"] >= 300
+            await page.fill("#text", "/attestation TITRE_B_2026_470405 C260000001")
+            await page.press("#text", "Enter")
+            link = page.locator(".msg.bot a.document").last
+            await expect(link).to_contain_text(".pdf", timeout=10000)
+            href = await link.get_attribute("href")
+            response = await page.request.get(demo.rstrip("/") + href)
+            assert response.status == 200
+            assert response.headers["content-type"] == "application/pdf"
+            assert (await response.body()).startswith(b"%PDF")
+        finally:
+            await browser.close()

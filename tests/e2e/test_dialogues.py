@@ -219,7 +219,7 @@ async def test_restart_in_the_middle_of_a_procedure(harness: BotHarness, service
 async def test_unknown_command_and_cancel(harness: BotHarness):
     chat = harness.chat()
     reply = await chat.ask("/annuler")
-    assert reply.text == texts.NO_PROCEDURE
+    assert reply.text == texts.NOTHING_TO_CANCEL
     await chat.ask("/documents")
     reply = await chat.ask("/annuler")
     assert reply.text == texts.PROCEDURE_CANCELLED

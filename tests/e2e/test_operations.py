@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot import accounts, texts
+from bot import accounts, operation_texts, texts
 from bot.config import BotConfig
 from bot.downloads import DownloadServer
 from bot.runtime import Services
@@ -66,7 +66,11 @@ async def test_list_sessions_and_session_card(harness: BotHarness, demo):
     text = plain(card.text)
     assert f"Session {TP}" in text and "Impression : 3/5 envoyés" in text
     assert "État : validée" in text
-    assert any("Envoyer pour impression (2)" in label for label in card.labels())
+    assert any("Envoyer pour impression" in label for label in card.labels())
+    # Generated from the catalogue, as the core accepts them now: no order (done), no
+    # validation (already validated); the UD may reopen it.
+    assert not any("Commander le DTE" in label for label in card.labels())
+    assert any("Débloquer la session" in label for label in card.labels())
     assert any("Candidats (5)" in label for label in card.labels())
     candidates = await chat.click(card, "Candidats")
     martin = await chat.click(candidates, "Julie Martin")
@@ -84,7 +88,8 @@ async def test_print_a_session_with_confirmation(harness: BotHarness, demo):
         "(Ouvrier du paysage, 23/09/2026) : Aïssatou Diallo, Youssef MARIACH1 ?"
     )
     assert "« Données vérifiées et conformes » sera cochée" in reply.text
-    assert reply.labels() == [texts.OP_CONFIRM, texts.OP_CANCEL]
+    assert reply.labels()[:2] == [texts.OP_CONFIRM, texts.OP_CANCEL]
+    assert "✏️ Session" in reply.labels()  # the recap: any value can be changed
     assert documents_preview(demo, "ud75", TP).sent_count == 3  # nothing done yet
     data = reply.button("Confirmer")
     result = await confirm(chat, reply)
@@ -103,26 +108,24 @@ async def test_print_a_session_with_confirmation(harness: BotHarness, demo):
 
 async def test_duplicate_refused_at_3_days_and_allowed_at_10_days(harness: BotHarness, demo):
     chat = await linked(harness, demo, "ud75")
-    # Thomas Nguyen: initial request 3 days ago. The bot asks, the core refuses.
-    reply = await chat.ask(f"/duplicata {TP} {NGUYEN}")
-    assert "Demander un duplicata de l'ensemble des documents de Thomas Nguyen" in reply.text
-    result = await confirm(chat, reply)
+    # Thomas Nguyen: initial request 3 days ago. The core refuses at the session step,
+    # before any confirmation (issue 8: checked as typed).
+    await chat.send(f"/duplicata {TP} {NGUYEN}")
+    replies = await chat.replies(2)
     with pytest.raises(CeresError) as core_refusal:
         from ceres_core.services.printing import request_duplicate
 
         request_duplicate(demo, "ud75", TP, NGUYEN, data_verified=True)
-    assert result.text == texts.OP_REFUSED.format(message=core_refusal.value.message)
-    assert result.text == (
+    assert plain(replies[0].text).startswith(
         "⛔ Un duplicata ne peut être demandé que 7 jours après la dernière demande "
-        "d'impression : possible à partir du 26/11/2026 (R-PRT-6)."
-    )
+        "d'impression : possible à partir du 26/11/2026 (R-PRT-6).")
+    assert core_refusal.value.message in replies[0].text
+    assert "Demander un duplicata" not in replies[-1].text
     # Julie Martin, 10 days ago, found by a search, then her session picked.
     reply = await chat.ask("/duplicata")
-    assert reply.text == texts.OP_ASK["candidate"]
-    hits = await chat.ask("martin julie")
-    assert "Candidats trouvés" in hits.text
-    sessions = await chat.click(hits, MARTIN)
-    assert sessions.text == texts.OP_ASK["session_of_candidate"]
+    assert reply.text == operation_texts.ASK["candidate"]
+    sessions = await chat.ask("martin julie")  # one record of that name: taken at once
+    assert sessions.text == operation_texts.ASK["session_of_candidate"]
     assert len([b for b in sessions.labels() if "_B_" in b]) == 2  # TP and CCS sessions
     question = await chat.click(sessions, TP)
     assert "Julie Martin (n° C260000001), session " + TP in plain(question.text)
@@ -134,7 +137,7 @@ async def test_duplicate_refused_at_3_days_and_allowed_at_10_days(harness: BotHa
 async def test_pnd_with_a_new_address_and_no_duplicate(harness: BotHarness, demo):
     chat = await linked(harness, demo, "ud75")
     reply = await chat.ask(f"/pnd {TP} {DUPONT}")
-    assert reply.text == texts.OP_ASK["address"]
+    assert reply.text == operation_texts.ASK["address"]
     reply = await chat.ask("chez elle")
     assert "code postal à 5 chiffres" in reply.text
     reply = await chat.ask("12 rue de la Roquette, 75011 Paris")
@@ -223,19 +226,19 @@ async def test_dte_timeline_of_a_session(harness: BotHarness, demo):
 async def test_dte_order_form_to_confirmation(harness: BotHarness, demo):
     chat = await linked(harness, demo, "centre.formapro")
     reply = await chat.ask(f"/commande_dte {TP_FUTURE}")
-    assert reply.text == texts.OP_ASK["candidates_count"]
+    assert reply.text == operation_texts.ASK["candidates_count"]
     reply = await chat.ask("douze")
     assert "en chiffres" in reply.text
     reply = await chat.ask("12")
-    assert reply.text == texts.OP_ASK["rs_kind"]
+    assert reply.text == operation_texts.ASK["rs_kind"]
     reply = await chat.click(reply, "RS titulaire")
-    assert reply.text == texts.OP_ASK["contact_name"]
+    assert reply.text == operation_texts.ASK["contact_name"]
     await chat.ask("Sophie Bernard")
     await chat.ask("01 43 55 66 77")
     await chat.ask("examens@formapro.example")
     reply = await chat.ask("12 rue de la Roquette, 75011 Paris")
-    assert reply.text == texts.OP_ASK["comment"]
-    summary = await chat.click(reply, texts.OP_NO_COMMENT)
+    assert reply.text == operation_texts.ASK["comment"]
+    summary = await chat.click(reply, operation_texts.NO_COMMENT)
     text = plain(summary.text)
     assert text.startswith(f"Commander le DTE de la session {TP_FUTURE} (Ouvrier du paysage, du 01/04/2027) ?")
     assert "Nombre de candidats : 12" in text and "RS titulaire de l'agrément" in text
@@ -249,16 +252,16 @@ async def test_dte_order_form_to_confirmation(harness: BotHarness, demo):
 async def test_register_a_centre_then_transfer_the_misplaced_site(harness: BotHarness, demo):
     chat = await linked(harness, demo, "dreets.idf")
     reply = await chat.ask("/centre 553 015 348 00012")
-    assert reply.text == texts.OP_ASK["site"]  # R-SITE-6: the site the centre is for
+    assert reply.text == operation_texts.ASK["register_centre.site"]  # R-SITE-6: the site the centre is for
     reply = await chat.click(reply, "S-930002")
     assert "Enregistrer dans CERES le centre de SIRET <b>" not in reply.text  # HTML parsed
     assert "centre de SIRET 553 015 348 00012" in plain(reply.text)
     result = await confirm(chat, reply)
     assert "Centre enregistré dans CERES : INSTITUT DES METIERS DU PAYSAGE" in plain(result.text)
     reply = await chat.ask("/transfert_site")
-    assert reply.text == texts.OP_ASK["site"]
+    assert reply.text == operation_texts.ASK["site"]
     reply = await chat.click(reply, "S-930002")
-    assert reply.text == texts.OP_ASK["target_siret"]
+    assert reply.text == operation_texts.ASK["target_siret"]
     reply = await chat.ask(IMP_SIRET)
     text = plain(reply.text)
     assert text.startswith(
@@ -301,20 +304,24 @@ async def test_transfert_procedure_ends_on_operations(harness: BotHarness, demo)
 
 async def test_out_of_scope_operation_is_refused_with_the_core_message(harness: BotHarness, demo):
     chat = await linked(harness, demo, "ud75")
-    reply = await chat.ask(f"/impression {BZH}")
+    await chat.send(f"/impression {BZH}")
+    refused, asked = await chat.replies(2)
+    from ceres_core.services.printing import request_print_for_session
+
     with pytest.raises(CeresError) as refusal:
-        documents_preview(demo, "ud75", BZH)
+        request_print_for_session(demo, "ud75", BZH)
     assert refusal.value.rule == "R-ACT-2"
-    assert reply.text == "⛔ " + refusal.value.message
-    assert "hors de votre périmètre (R-ACT-2)" in reply.text
-    assert not reply.buttons
+    assert refused.text.startswith("⛔ " + refusal.value.message)
+    assert "hors de votre périmètre (R-ACT-2)" in refused.text
+    assert asked.text == operation_texts.ASK["session"]  # nothing lost: the session is asked again
+    assert BZH not in " ".join(asked.labels())
 
 
 async def test_cancel_a_confirmation(harness: BotHarness, demo):
     chat = await linked(harness, demo, "ud75")
     reply = await chat.ask(f"/impression {TP}")
     result = await chat.click(reply, "Annuler")
-    assert result.text == texts.OP_CANCELLED
+    assert result.text == operation_texts.CONFIRM_CANCELLED
     assert documents_preview(demo, "ud75", TP).sent_count == 3
     await chat.press(reply.button("Confirmer"), reply.message_id, strict=False)
     await chat.collect(1, kinds=("callback_answer",))
@@ -345,9 +352,9 @@ async def test_confirmation_survives_a_restart_and_works_once(harness: BotHarnes
 async def test_form_abandoned_by_annuler_and_by_another_command(harness: BotHarness, demo):
     chat = await linked(harness, demo, "ud75")
     reply = await chat.ask(f"/pnd {TP} {DUPONT}")
-    assert reply.text == texts.OP_ASK["address"]
+    assert reply.text == operation_texts.ASK["address"]
     reply = await chat.ask("/annuler")
-    assert reply.text == texts.OP_FORM_CANCELLED
+    assert reply.text == texts.CANCELLED_ALL
     # Free text is a question again.
     reply = await chat.ask("Comment demander un duplicata ?")
     assert "duplicata" in reply.text.lower()

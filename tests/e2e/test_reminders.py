@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot import accounts, texts
+from bot import accounts, operation_texts
 from bot import reminders as rem
 from bot.models import SentReminder
 from ceres_core.clock import PARIS
@@ -59,7 +59,7 @@ async def test_reminder_arrives_and_its_action_starts_the_order(harness: BotHarn
 
     # The action button starts the DTE order of that session: its first question.
     reply = await chat.click(digest, f"{n} · Commander le DTE")
-    assert texts.OP_ASK["candidates_count"] in reply.text
+    assert operation_texts.ASK["candidates_count"] in reply.text
     with demo.transaction() as db:
         row = db.scalar(select(SentReminder).where(SentReminder.key.like(
             f"dte_commande:{TP_FUTURE}:%")))

@@ -1,5 +1,6 @@
-"""bot/operations.py: parameters, confirmation sentences and French rendering, on the demo
-data (clock 22/11/2026); bot/downloads.py: one-time links."""
+"""The operations' parameters, confirmation sentences and French rendering
+(bot.catalogue, bot.operation_views), on the demo data (clock 22/11/2026);
+bot/downloads.py: one-time links."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot import downloads
-from bot import operations as ops
+from bot import catalogue, downloads
+from bot import operation_views as ops
 from bot.parsing import ParseError
 from ceres_core.errors import RuleViolation
 from knowledge.procedure_engine import OPERATIONS
@@ -24,24 +25,47 @@ def demo(core):
     return core
 
 
-def test_every_operation_is_one_of_the_engine_registry():
-    assert set(ops.PARAMS) <= set(OPERATIONS)
-    for name, params in ops.PARAMS.items():
-        assert set(OPERATIONS[name].params) <= set(params) | {"kind", "session_start", "departement"}
-        assert ops.needs_confirmation(name) == OPERATIONS[name].confirm
+def _op(name):
+    op = catalogue.by_name(name)
+    assert op is not None
+    return op
 
 
-def test_next_missing_asks_in_order():
-    assert ops.next_missing("request_duplicate", {}) == "candidate"
-    assert ops.next_missing("request_duplicate", {"candidate": "C1"}) == "session"
-    assert ops.next_missing("request_duplicate", {"candidate": "C1", "session": TP}) is None
+def confirmation(core, login, name, params):
+    return _op(name).confirm(core, login, params)
+
+
+def execute(core, login, name, params):
+    return _op(name).run(core, login, params)
+
+
+def param(op_name: str, name: str):
+    return next(p for p in _op(op_name).params if p.name == name)
+
+
+def test_procedure_leaves_name_operations_of_the_catalogue():
+    for name, spec in OPERATIONS.items():
+        op = catalogue.by_name(name)
+        if op is None:
+            continue
+        names = {p.name for p in op.params}
+        assert set(spec.params) <= names | {"kind", "session_start", "departement"}
+        assert (op.confirm is not None) == spec.confirm, name
+
+
+def test_missing_values_are_asked_in_order():
+    duplicate = _op("request_duplicate")
+    assert duplicate.missing({}).name == "candidate"
+    assert duplicate.missing({"candidate": "C1"}).name == "session"
+    assert duplicate.missing({"candidate": "C1", "session": TP}) is None
+    order = _op("order_dte")
     form = {"session": TP, "candidates_count": "3", "rs_kind": "titulaire"}
-    assert ops.next_missing("order_dte", form) == "contact_name"  # no RS name for the titular
-    assert ops.next_missing("order_dte", {**form, "rs_kind": "autre"}) == "rs_name"
+    assert order.missing(form).name == "contact_name"  # no RS name for the titular
+    assert order.missing({**form, "rs_kind": "autre"}).name == "rs_name"
     full = {**form, "contact_name": "A", "contact_phone": "0143556677",
             "contact_email": "a@b.fr", "delivery_address": "1 rue X, 75011 Paris"}
-    assert ops.next_missing("order_dte", full) == "comment"
-    assert ops.next_missing("order_dte", {**full, "comment": ""}) is None  # "" = no comment
+    assert order.missing(full).name == "comment"
+    assert order.missing({**full, "comment": ""}) is None  # "" = no comment
 
 
 def test_parse_postal_address():
@@ -55,16 +79,18 @@ def test_parse_postal_address():
         assert "75011 Paris" in err.value.message
 
 
-def test_parse_param():
-    assert ops.parse_param("siret", "553 015 348 00012") == "55301534800012"
-    assert ops.parse_param("session", " titre_b_2026_470405 ") == TP
-    assert ops.parse_param("candidates_count", " 012 ") == "12"
-    assert ops.parse_param("rs_kind", "RS Suppléant") == "suppleant"
-    assert ops.parse_param("rs_kind", "Une autre personne") == "autre"
-    assert ops.parse_param("site", "s-930002") == "S-930002"
-    for name, text in (("candidates_count", "douze"), ("rs_kind", "mon voisin"), ("siret", "123")):
+def test_typed_values_are_parsed_by_kind():
+    assert param("register_centre", "siret").parse("553 015 348 00012") == "55301534800012"
+    assert param("order_dte", "session").parse(" titre_b_2026_470405 ") == TP
+    assert param("order_dte", "candidates_count").parse(" 012 ") == "12"
+    assert param("order_dte", "rs_kind").parse("RS Suppléant de l'agrément") == "suppleant"
+    assert param("order_dte", "rs_kind").parse("Une autre personne") == "autre"
+    assert param("transfer_site", "site").parse("s-930002") == "S-930002"
+    for op, name, text in (("order_dte", "candidates_count", "douze"),
+                           ("order_dte", "rs_kind", "mon voisin"),
+                           ("register_centre", "siret", "123")):
         with pytest.raises(ParseError):
-            ops.parse_param(name, text)
+            param(op, name).parse(text)
 
 
 def test_short_title_drops_the_version_date_only():
@@ -83,36 +109,40 @@ def test_sessions_list_with_print_progress_and_dte(demo):
 
 
 def test_confirmation_of_a_print_names_the_candidates(demo):
-    out = ops.confirmation(demo, "ud75", "request_print", {"session": TP})
+    out = confirmation(demo, "ud75", "request_print", {"session": TP})
     assert out.html.startswith(
         f"Envoyer pour impression les 2 candidats restants de la session <b>{TP}</b> "
         "(Ouvrier du paysage, 23/09/2026) : Aïssatou Diallo, Youssef MARIACH1 ?"
     )
     assert not out.nothing_to_do
-    result = ops.execute(demo, "ud75", "request_print", {"session": TP})
+    # R-PRT-2: the confirmation names the candidates; what is carried out is that list.
+    assert len(out.fixed["verified"]) == 2
+    unnamed = execute(demo, "ud75", "request_print", {"session": TP})
+    assert "0 candidat envoyé pour impression, 2 demandes non transmises." in unnamed.html
+    result = execute(demo, "ud75", "request_print", {"session": TP, **out.fixed})
     assert "1 candidat envoyé pour impression, 1 demande non transmise." in result.html
     # Still one to send (refused): named alone.
-    again = ops.confirmation(demo, "ud75", "request_print", {"session": TP})
+    again = confirmation(demo, "ud75", "request_print", {"session": TP})
     assert "le candidat restant de la session" in again.html and "Youssef MARIACH1" in again.html
 
 
 def test_confirmation_nothing_left_to_print(demo):
     ref = "TITRE_B_2026_470423"  # Bretagne: 2 candidates, none sent
-    out = ops.confirmation(demo, "admin", "request_print", {"session": ref})
+    out = confirmation(demo, "admin", "request_print", {"session": ref})
     assert "les 2 candidats restants" in out.html
-    ops.execute(demo, "admin", "request_print", {"session": ref})
-    out = ops.confirmation(demo, "admin", "request_print", {"session": ref})
+    execute(demo, "admin", "request_print", {"session": ref, **out.fixed})
+    out = confirmation(demo, "admin", "request_print", {"session": ref})
     assert out.nothing_to_do and "ne reste à envoyer" in out.html
 
 
 def test_confirmation_refused_out_of_scope(demo):
     with pytest.raises(RuleViolation) as err:
-        ops.confirmation(demo, "ud75", "request_print", {"session": "TITRE_B_2026_470423"})
+        confirmation(demo, "ud75", "request_print", {"session": "TITRE_B_2026_470423"})
     assert err.value.rule == "R-ACT-2"
 
 
 def test_values_are_escaped_in_confirmations(demo):
-    out = ops.confirmation(demo, "centre.formapro", "order_dte", {
+    out = confirmation(demo, "centre.formapro", "order_dte", {
         "session": "TITRE_B_2027_470401", "candidates_count": "3", "rs_kind": "autre",
         "rs_name": "<b>Jo</b> & Cie", "contact_name": "A", "contact_phone": "01",
         "contact_email": "a@b.fr", "delivery_address": "1 rue <X>, 75011 Paris", "comment": "",
@@ -123,27 +153,36 @@ def test_values_are_escaped_in_confirmations(demo):
 
 
 def test_dte_status_rendering(demo):
-    out = ops.execute(demo, "centre.formapro", "dte_timeline", {"session": TP})
+    out = execute(demo, "centre.formapro", "dte_timeline", {"session": TP})
     assert f"<b>DTE de la session {TP}</b> (TP, validée)" in out.html
     assert "Date limite de commande du DTE : lundi 22 juin 2026 (R-DTE-1)" in out.html
 
 
 def test_dte_timeline_of_a_procedure_leaf(demo):
-    html = ops.execute(demo, "ud75", "dte_timeline",
-                       {"kind": "TP", "session_start": "2027-03-15", "departement": "974"}).html
+    html = ops.timeline_html(demo, {"kind": "TP", "session_start": "2027-03-15",
+                                    "departement": "974"})
     assert "Date limite de commande du DTE : lundi 14 décembre 2026 (R-DTE-1)" in html
 
 
-def test_candidate_card_offers_what_the_core_views_allow(demo):
+def test_candidate_card_offers_what_the_core_would_accept(demo):
     card = ops.candidate_card(demo, "ud75", TP, "C260000001")
     assert "Duplicata possible à partir du 19/11/2026." in card.html
-    assert [a[0] for a in card.actions] == ["request_duplicate", "record_pnd", "attestation_reussite"]
+    actions = [a.operation for a in
+               catalogue.card_operations(demo, "ud75", "candidate", card.params)]
+    assert {"request_duplicate", "record_pnd", "attestation_reussite"} <= set(actions)
+    assert "request_print_candidate" not in actions  # already sent
     refused = ops.candidate_card(demo, "ud75", TP, "C260000003")  # refused, never sent
-    assert refused.actions == []
+    actions = [a.operation for a in
+               catalogue.card_operations(demo, "ud75", "candidate", refused.params)]
+    assert not {"request_duplicate", "record_pnd", "attestation_reussite"} & set(actions)
+    # A duplicate that the core refuses today (R-PRT-6: 3 days ago) is not offered.
+    nguyen = ops.candidate_card(demo, "ud75", TP, "C260000002")
+    assert "request_duplicate" not in [a.operation for a in catalogue.card_operations(
+        demo, "ud75", "candidate", nguyen.params)]
 
 
 def test_attestation_is_a_document(demo):
-    out = ops.execute(demo, "ud75", "attestation_reussite", {"session": TP, "candidate": "C260000001"})
+    out = execute(demo, "ud75", "attestation_reussite", {"session": TP, "candidate": "C260000001"})
     assert out.document is not None
     filename, pdf = out.document
     assert filename.endswith(".pdf") and pdf.startswith(b"%PDF")

@@ -1,0 +1,1057 @@
+"""The operation catalogue: every operation of the chat, declared once.
+
+An :class:`Operation` names the core action it runs (``"print.duplicate"``: who may
+run it is asked of the core, :func:`ceres_core.services.checks.check_may_run`), its
+command, its parameters with their kinds and the check of each (the core's, as the
+value is given), the confirmation sentence (read from the core's views) when it
+changes CERES, and the call with the rendering of its result (text, document, list).
+
+Everything else is generated from :data:`CATALOGUE`: the commands
+(:mod:`bot.wiring`), ``/aide`` and the command menu (:func:`menu_for`), the buttons
+of session and candidate cards (:func:`card_operations`), the procedure leaves
+(:func:`by_name`), the form (:mod:`bot.handlers.forms`) and the operation × role
+table (``docs/operations.md``, :func:`role_table`).
+
+Functions are synchronous (database): handlers run them with ``run_sync``. Every
+French sentence is in :mod:`bot.operation_texts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import operation_texts as T
+from bot import operation_views as views
+from bot.formatting import esc, plural
+from bot.operation_views import Choice, Outcome
+from bot.parsing import ParseError, parse_siret, parse_text
+from ceres_core.core import Core
+from ceres_core.errors import CeresError
+from ceres_core.services import checks
+
+Params = dict[str, Any]
+Check = Callable[[Core, str, Params], None]
+
+
+# -- parameters -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Param:
+    """One value an operation needs.
+
+    ``kind``: ``session``, ``site``, ``candidate`` (name or CERES ID), ``siret``, ``date``,
+    ``choice``, ``email``, ``phone``, ``address``, ``count``, ``text``.
+    ``check(core, login, params)`` is the core's check once this value is known (it
+    raises the core's refusal); ``when(params)`` says whether it is asked at all.
+    """
+
+    name: str
+    kind: str
+    check: Check | None = None
+    optional: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+    when: Callable[[Params], bool] | None = None
+    #: the session picker shows sessions in these states first
+    session_states: tuple[str, ...] = ()
+    #: buttons read from the core when asked: ``options(core, login, params)``
+    options: Callable[[Core, str, Params], list[tuple[str, str]]] | None = None
+
+    def asked(self, params: Params) -> bool:
+        return self.when is None or self.when(params)
+
+    def prompt(self, operation: str, params: Params) -> str:
+        if self.kind == "session" and params.get("candidate"):
+            return T.ASK["session_of_candidate"]
+        if self.kind == "candidate" and params.get("session"):
+            return T.ASK["candidate_in_session"]
+        return T.ASK.get(f"{operation}.{self.name}") or T.ASK[self.name]
+
+    def parse(self, text: str) -> str:
+        """A typed value (French :class:`ParseError` when malformed)."""
+        if self.kind == "siret":
+            return parse_siret(text)
+        if self.kind == "session":
+            return views.normalise_session_ref(text)
+        if self.kind == "site":
+            return views.normalise_site_code(text) or parse_text(text)
+        if self.kind == "count":
+            value = text.strip()
+            if not value.isdigit():
+                raise ParseError(T.COUNT_NOT_A_NUMBER)
+            return str(int(value))
+        if self.kind == "choice":
+            folded = views._fold(text)
+            for value, label in self.choices or ((text.strip(), text.strip()),):
+                if folded in (views._fold(value), views._fold(label)):
+                    return value
+            raise ParseError(T.CHOICE_USE_BUTTONS)
+        if self.kind == "date":
+            from datetime import date
+
+            from bot.parsing import parse_date
+
+            return parse_date(text, date.today()).isoformat()
+        if self.kind == "time":
+            from ceres_core.values import parse_time
+
+            try:
+                return parse_time(text, T.TIME_WHAT).strftime("%H:%M")
+            except CeresError as exc:
+                raise ParseError(exc.message) from None
+        if self.kind == "address" and self.name == "address":
+            return views.parse_postal_address(text).line
+        if self.kind in ("address", "email", "phone", "text"):
+            return " ".join(text.split()) if self.optional else parse_text(text)
+        return parse_text(text)
+
+
+# -- operations -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    command: str
+    #: the core action (``@operation`` name) whose roles the core checks
+    action: str
+    params: tuple[Param, ...]
+    run: Callable[[Core, str, Params], Outcome]
+    #: the sentence naming exactly what will happen (None: runs at once, reads only)
+    confirm: Callable[[Core, str, Params], Outcome] | None = None
+    #: ``text``, ``document`` or ``list`` (a list's choices open session cards)
+    result: str = "text"
+    #: ``session`` / ``candidate``: offered on those cards (when the core would accept)
+    card: str | None = None
+    #: the card shows its button only when this check passes (default: every param's)
+    card_check: Check | None = None
+
+    @property
+    def menu(self) -> str:
+        return T.MENU[self.name]
+
+    def missing(self, params: Params) -> Param | None:
+        for p in self.params:
+            if not p.asked(params):
+                continue
+            if p.name not in params or (not p.optional and not str(params[p.name]).strip()):
+                return p
+        return None
+
+    def asked(self, params: Params) -> list[Param]:
+        return [p for p in self.params if p.asked(params)]
+
+
+# -- checks: the core's own ---------------------------------------------------------------------
+
+
+def _dry(fn_path: str, *names: str, **fixed: Any) -> Check:
+    """The service itself, rolled back: ``names`` are taken from the params."""
+
+    def check(core: Core, login: str, params: Params) -> None:
+        module, fn = fn_path.rsplit(".", 1)
+        service = getattr(__import__(f"ceres_core.services.{module}", fromlist=[fn]), fn)
+        args = [params[n] for n in names]
+        checks.dry_run(core, service, login, *args, **fixed)
+
+    return check
+
+
+def _view_session(core: Core, login: str, params: Params) -> None:
+    from ceres_core.services.sessions import get_session
+
+    get_session(core, login, params["session"])
+
+
+def _view_candidate_session(core: Core, login: str, params: Params) -> None:
+    from ceres_core.services.printing import print_history
+
+    print_history(core, login, params["session"], params["candidate"])
+
+
+def _candidate_exists(core: Core, login: str, params: Params) -> None:
+    from ceres_core.services.candidates import get_candidate
+
+    get_candidate(core, login, params["candidate"])
+
+
+def _dte_session(core: Core, login: str, params: Params) -> None:
+    checks.check_dte_order_session(core, login, params["session"])
+
+
+def _dte_fields(core: Core, login: str, params: Params) -> None:
+    fields = {k: v for k, v in params.items() if k in checks._FIELD_PLACEHOLDERS}
+    checks.check_dte_order_fields(core, login, params["session"], **fields)
+
+
+def _transfer_preview(core: Core, login: str, params: Params) -> None:
+    from ceres_core.services.sites import transfer_site
+
+    transfer_site(core, login, params["site"], params["target_siret"], confirm=False)
+
+
+def _can_transfer(core: Core, login: str, params: Params) -> None:
+    checks.check_site_transfer(core, login, params["site"])
+
+
+def _print_left(core: Core, login: str, params: Params) -> None:
+    """A session with candidates left to send (the card's button only then)."""
+    from ceres_core.services.printing import documents_preview
+
+    preview = documents_preview(core, login, params["session"])
+    if not preview.to_send_count:
+        raise CeresError("")
+    checks.check_may_run(core, login, "print.request_session")
+
+
+def _dte_orderable_card(core: Core, login: str, params: Params) -> None:
+    from ceres_core.services.dte import dte_status
+
+    if not dte_status(core, login, params["session"]).can_still_order:
+        raise CeresError("")
+    _dte_session(core, login, params)
+
+
+def _attestation_available(core: Core, login: str, params: Params) -> None:
+    from ceres_core.services.printing import print_history
+
+    if not print_history(core, login, params["session"], params["candidate"]).attestation_available:
+        raise CeresError("")
+    checks.check_may_run(core, login, "print.attestation")
+
+
+def _pnd_possible(core: Core, login: str, params: Params) -> None:
+    from ceres_core.services.printing import print_history
+
+    if print_history(core, login, params["session"], params["candidate"]).candidate \
+            .initial_request_on is None:
+        raise CeresError("")
+    checks.check_may_run(core, login, "print.pnd")
+
+
+# -- rendering helpers -----------------------------------------------------------------------
+
+
+def _fr(d: Any) -> str:
+    return views._fr(d)
+
+
+def _session_head(core: Core, login: str, ref: str) -> dict[str, str]:
+    from ceres_core.services.sessions import get_session
+
+    s = get_session(core, login, ref)
+    return {"ref": esc(s.ref), "title": esc(views.short_title(s.title_label)),
+            "date": _fr(s.start_date), "count": plural(s.registrations_count, "candidat")}
+
+
+def _who(first: str, last: str, ceres_id: str) -> str:
+    return T.CANDIDATE_WHO.format(name=esc(f"{first} {last}"), ceres_id=esc(ceres_id))
+
+
+def _session_list(sessions: list[Any], heading: str, none: str) -> Outcome:
+    if not sessions:
+        return Outcome(none)
+    lines = [heading.format(count=len(sessions))]
+    for s in sessions[:30]:
+        lines.append(T.SESSION_LINE.format(
+            ref=esc(s.ref), title=esc(views.short_title(s.title_label)), start=_fr(s.start_date),
+            end=_fr(s.end_date), state=esc(s.state_label), dte=esc(s.dte_status_label)))
+    choices = [Choice(s.ref, f"{s.ref} – {views.short_title(s.title_label)}") for s in sessions[:30]]
+    return Outcome("\n".join(lines), choices=choices)
+
+
+# -- the operations: confirmation sentences and runs ---------------------------------------------
+
+
+def _run_list_sessions(core: Core, login: str, p: Params) -> Outcome:
+    html, choices = views.sessions_html(core, login)
+    return Outcome(html, choices=choices)
+
+
+def _run_sessions_to_validate(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.sessions import list_sessions
+
+    sessions = list_sessions(core, login, state="en_attente_validation", limit=200)
+    return _session_list(sessions, T.SESSIONS_TO_VALIDATE, T.SESSIONS_TO_VALIDATE_NONE)
+
+
+def _run_dte_to_prepare(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.sessions import list_sessions
+
+    sessions = [s for s in list_sessions(core, login, limit=200) if s.dte_status == "commande"]
+    return _session_list(sessions, T.DTE_TO_PREPARE, T.DTE_TO_PREPARE_NONE)
+
+
+def _confirm_print(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.printing import documents_preview
+
+    preview = documents_preview(core, login, p["session"])
+    todo = [c for c in preview.candidates if c.to_send]
+    where = T.CONFIRM_PRINT_WHERE.format(
+        ref=esc(preview.session_ref), title=esc(views.short_title(preview.title_label)),
+        date=_fr(preview.start_date))
+    if not todo:
+        return Outcome(T.CONFIRM_PRINT_NOTHING.format(
+            where=where, sent=plural(preview.sent_count, "déjà envoyé", "déjà envoyés")),
+            nothing_to_do=True)
+    names = ", ".join(esc(f"{c.first_name} {c.last_name}") for c in todo)
+    head = (T.CONFIRM_PRINT_ONE.format(where=where, names=names) if len(todo) == 1 else
+            T.CONFIRM_PRINT_MANY.format(count=len(todo), where=where, names=names))
+    # R-PRT-2: the candidates named here, and only they, are ticked and sent.
+    return Outcome(head + T.CONFIRM_PRINT_ATTEST.format(routing=esc(preview.routing.label)),
+                   fixed={"verified": [c.ceres_id for c in todo]})
+
+
+def _run_print(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.printing import request_print_for_session
+
+    # R-PRT-2: the explicit list of the candidates the confirmation named.
+    return Outcome(views.render_batch(
+        request_print_for_session(core, login, p["session"], list(p.get("verified") or ()))))
+
+
+def _print_session_check(core: Core, login: str, p: Params) -> None:
+    """The service itself, rolled back (its refusals of the session: scope, state); no
+    candidate named yet — the confirmation names them (R-PRT-2)."""
+    from ceres_core.services.printing import request_print_for_session
+
+    checks.dry_run(core, request_print_for_session, login, p["session"], ())
+
+
+def _print_line(core: Core, login: str, p: Params) -> Any:
+    from ceres_core.errors import NotFound
+    from ceres_core.services.printing import documents_preview
+
+    preview = documents_preview(core, login, p["session"])
+    line = next((c for c in preview.candidates if c.ceres_id == p["candidate"]), None)
+    if line is None:
+        raise NotFound(T.NOT_REGISTERED.format(ceres_id=p["candidate"], ref=p["session"]))
+    return preview, line
+
+
+def _confirm_print_candidate(core: Core, login: str, p: Params) -> Outcome:
+    """R-PRT-2: this candidate's documents summarised; the box ticked for them only."""
+    preview, c = _print_line(core, login, p)
+    docs = "\n".join(T.PRINT_DOCUMENT_LINE.format(label=esc(d.label)) for d in c.documents)
+    alerts = "".join(T.PRINT_ALERT_LINE.format(alert=esc(a)) for a in c.alerts)
+    return Outcome(T.CONFIRM_PRINT_CANDIDATE.format(
+        who=_who(c.first_name, c.last_name, c.ceres_id), ref=esc(preview.session_ref),
+        result=esc(c.result_label), documents=docs or T.PRINT_NO_DOCUMENT, alerts=alerts,
+        routing=esc(preview.routing.label)))
+
+
+def _run_print_candidate(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.printing import mark_data_verified, request_print
+
+    mark_data_verified(core, login, p["session"], p["candidate"], True)
+    return Outcome(views.render_print_request(
+        request_print(core, login, p["session"], p["candidate"])))
+
+
+def _print_candidate_check(core: Core, login: str, p: Params) -> None:
+    checks.dry_run(core, _verify_and_print, login, p["session"], p["candidate"])
+
+
+def _verify_and_print(core: Core, login: str, session: str, candidate: str) -> None:
+    from ceres_core.services.printing import mark_data_verified, request_print
+
+    mark_data_verified(core, login, session, candidate, True)
+    request_print(core, login, session, candidate)
+
+
+def _confirm_correct_record(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.candidates import get_candidate
+
+    c = get_candidate(core, login, p["candidate"])
+    field = dict(T.RECORD_FIELDS).get(p["field"], p["field"])
+    return Outcome(T.CONFIRM_CORRECT_RECORD.format(
+        who=_who(c.first_name, c.last_name, c.ceres_id), field=esc(field.lower()),
+        old=esc(getattr(c, p["field"], "") or "—"), new=esc(p["value"])))
+
+
+def _correct_record(core: Core, login: str, p: Params) -> list[str]:
+    """R-CAN-2: back to draft, the change, validated again (the alerts that keep it a
+    draft are returned, not raised)."""
+    from ceres_core.services.candidates import (
+        back_to_draft,
+        get_candidate,
+        update_candidate,
+        validate_candidate,
+    )
+
+    if get_candidate(core, login, p["candidate"]).state == "valide":
+        back_to_draft(core, login, p["candidate"])
+    update_candidate(core, login, p["candidate"], **{p["field"]: p["value"]})
+    try:
+        validate_candidate(core, login, p["candidate"])
+    except CeresError as exc:
+        return [exc.message]
+    return []
+
+
+def _run_correct_record(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.candidates import get_candidate
+
+    kept = _correct_record(core, login, p)
+    c = get_candidate(core, login, p["candidate"])
+    lines = [T.RECORD_CORRECTED.format(who=_who(c.first_name, c.last_name, c.ceres_id),
+                                       state=esc(c.state_label))]
+    lines += [T.PRINT_ALERT_LINE.format(alert=esc(a)).strip() for a in kept]
+    return Outcome("\n".join(lines))
+
+
+def _correct_record_check(core: Core, login: str, p: Params) -> None:
+    checks.dry_run(core, lambda c, actor: _correct_record(c, actor, p), login)
+
+
+def _run_duplicates(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.candidates import find_duplicates
+
+    pairs = find_duplicates(core, login)
+    if not pairs:
+        return Outcome(T.DUPLICATES_NONE)
+    lines = [T.DUPLICATES.format(count=len(pairs))]
+    for pair in pairs[:20]:
+        lines.append(T.DUPLICATE_LINE.format(
+            first=esc(f"{pair.first.ceres_id} – {pair.first.first_name} {pair.first.last_name}"),
+            second=esc(f"{pair.second.ceres_id} – {pair.second.first_name} "
+                       f"{pair.second.last_name}"),
+            reason=esc(pair.reason)))
+    return Outcome("\n".join(lines))
+
+
+def _agrements(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.agrements import list_centre_agrements
+
+    return [(str(a.id), T.AGREMENT_OPTION.format(code=a.title_code, site=a.site_code,
+                                                  label=a.title_label))
+            for a in list_centre_agrements(core, login)]
+
+
+def _ccps(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.agrements import list_centre_agrements
+
+    for a in list_centre_agrements(core, login):
+        if str(a.id) == str(p.get("agrement")):
+            return [(code, f"{code} {label}") for code, label in a.ccps]
+    return []
+
+
+def _is_ccp(p: Params) -> bool:
+    return p.get("kind") == "CCP"
+
+
+def _session_fields(p: Params) -> dict[str, Any]:
+    return {"ccp_code": p.get("ccp") if p.get("kind") == "CCP" else None}
+
+
+def _create_check(core: Core, login: str, p: Params) -> None:
+    """The service itself on what is known, the rest standing for valid values."""
+    from datetime import timedelta
+
+    from ceres_core.services.sessions import create_session
+
+    start = p.get("start_date") or (core.clock.today() + timedelta(days=120)).isoformat()
+    checks.dry_run(core, create_session, login, int(p["agrement"]), p.get("kind") or "TP",
+                   start, p.get("start_time") or "09:00", p.get("end_date") or start,
+                   **_session_fields(p))
+
+
+def _confirm_create_session(core: Core, login: str, p: Params) -> Outcome:
+    label = dict(_agrements(core, login, p)).get(str(p["agrement"]), p["agrement"])
+    kind = p["kind"] + (f" ({p['ccp']})" if _is_ccp(p) else "")
+    return Outcome(T.CONFIRM_CREATE_SESSION.format(
+        agrement=esc(label), kind=esc(kind), start=esc(p["start_date"]),
+        time=esc(p["start_time"]), end=esc(p["end_date"])))
+
+
+def _run_create_session(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.sessions import create_session
+
+    v = create_session(core, login, int(p["agrement"]), p["kind"], p["start_date"],
+                       p["start_time"], p["end_date"], **_session_fields(p))
+    return Outcome(T.SESSION_CREATED.format(ref=esc(v.ref), state=esc(v.state_label)),
+                   back_to_session=v.ref)
+
+
+def _habilitations(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.juries import list_habilitations
+
+    return [(str(h.id), T.HABILITATION_OPTION.format(subject=h.subject_label,
+                                                      state=h.state_label))
+            for h in list_habilitations(core, login, int(p["juror"])) if h.allowed_actions]
+
+
+def _habilitation_actions(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.juries import list_habilitations
+
+    for h in list_habilitations(core, login, int(p["juror"])):
+        if str(h.id) == str(p["habilitation"]):
+            return list(zip(h.allowed_actions, h.allowed_action_labels, strict=True))
+    return []
+
+
+def _check_juror(core: Core, login: str, p: Params) -> None:
+    from ceres_core.errors import RuleViolation
+    from ceres_core.services.juries import list_habilitations
+
+    habs = list_habilitations(core, login, int(p["juror"]))
+    if not any(h.allowed_actions for h in habs):
+        raise RuleViolation("R-JUR-1", T.HABILITATION_NOTHING.format(
+            name=habs[0].juror_name if habs else p["juror"]))
+
+
+def _check_habilitation(core: Core, login: str, p: Params) -> None:
+    if not _habilitation_actions(core, login, p):
+        from ceres_core.errors import InvalidInput
+
+        raise InvalidInput(T.HABILITATION_UNKNOWN)
+
+
+def _confirm_habilitation(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.juries import list_habilitations
+
+    h = next(h for h in list_habilitations(core, login, int(p["juror"]))
+             if str(h.id) == str(p["habilitation"]))
+    label = dict(_habilitation_actions(core, login, p)).get(p["action"], p["action"])
+    return Outcome(T.CONFIRM_HABILITATION.format(
+        action=esc(label), subject=esc(h.subject_label), name=esc(h.juror_name),
+        state=esc(h.state_label)))
+
+
+def _run_habilitation(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.juries import habilitation_action
+
+    result = habilitation_action(core, login, int(p["habilitation"]), p["action"])
+    return Outcome(T.DONE.format(message=esc(result.message)))
+
+
+def _confirm_duplicate(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.printing import print_history
+
+    h = print_history(core, login, p["session"], p["candidate"])
+    c = h.candidate
+    return Outcome(T.CONFIRM_DUPLICATE.format(
+        who=_who(c.first_name, c.last_name, c.ceres_id), ref=esc(h.session_ref),
+        status=esc(c.status_line)))
+
+
+def _run_duplicate(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.printing import request_duplicate
+
+    view = request_duplicate(core, login, p["session"], p["candidate"], data_verified=True)
+    return Outcome(views.render_print_request(view))
+
+
+def _confirm_pnd(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.printing import print_history
+
+    h = print_history(core, login, p["session"], p["candidate"])
+    c = h.candidate
+    address = views.parse_postal_address(p["address"])
+    return Outcome(T.CONFIRM_PND.format(
+        who=_who(c.first_name, c.last_name, c.ceres_id), ref=esc(h.session_ref),
+        address=esc(address.line)))
+
+
+def _run_pnd(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.printing import record_pnd
+
+    address = views.parse_postal_address(p["address"])
+    view = record_pnd(core, login, p["session"], p["candidate"], new_address=address.street,
+                      new_postal_code=address.postal_code, new_city=address.city)
+    return Outcome(views.render_pnd(view))
+
+
+def _pnd_check(core: Core, login: str, p: Params) -> None:
+    address = views.parse_postal_address(p["address"])
+    checks.dry_run(core, _record_pnd, login, p["session"], p["candidate"], address)
+
+
+def _record_pnd(core: Core, login: str, session: str, candidate: str, address: Any) -> None:
+    from ceres_core.services.printing import record_pnd
+
+    record_pnd(core, login, session, candidate, new_address=address.street,
+               new_postal_code=address.postal_code, new_city=address.city)
+
+
+def _run_attestation(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.printing import attestation_reussite
+
+    filename, pdf = attestation_reussite(core, login, p["session"], p["candidate"])
+    return Outcome(T.ATTESTATION_CAPTION.format(ceres_id=esc(p["candidate"]),
+                                                ref=esc(p["session"])), document=(filename, pdf))
+
+
+def _run_activation_letter(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.centres import activation_letter_pdf
+
+    pdf = activation_letter_pdf(core, login, p["siret"])
+    return Outcome(T.ACTIVATION_CAPTION.format(siret=esc(p["siret"])),
+                   document=(f"courrier-activation-{p['siret']}.pdf", pdf))
+
+
+def _run_timeline(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.dte import dte_status
+
+    return Outcome(views.render_dte_status(dte_status(core, login, p["session"])),
+                   back_to_session=p["session"])
+
+
+def _confirm_order_dte(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.sessions import get_session
+
+    s = get_session(core, login, p["session"])
+    rs = views.RS_LABELS.get(p["rs_kind"], p["rs_kind"])
+    if p.get("rs_kind") == "autre":
+        rs = f"{rs} : {p.get('rs_name', '')}"
+    return Outcome(T.CONFIRM_DTE_ORDER.format(
+        ref=esc(s.ref), title=esc(views.short_title(s.title_label)), date=_fr(s.start_date),
+        count=esc(p["candidates_count"]), rs=esc(rs), contact=esc(p["contact_name"]),
+        phone=esc(p["contact_phone"]), email=esc(p["contact_email"]),
+        address=esc(p["delivery_address"]), comment=esc(p.get("comment") or T.NO_COMMENT_VALUE)))
+
+
+def _run_order_dte(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.dte import order_dte
+
+    view = order_dte(
+        core, login, p["session"], candidates_count=p.get("candidates_count"),
+        rs_kind=p.get("rs_kind"),
+        rs_name=p.get("rs_name") if p.get("rs_kind") == "autre" else None,
+        contact_name=p.get("contact_name"), contact_phone=p.get("contact_phone"),
+        contact_email=p.get("contact_email"), delivery_address=p.get("delivery_address"),
+        comment=p.get("comment") or None)
+    return Outcome(views.render_dte_order(view))
+
+
+def _confirm_register_centre(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.siret import format_siret
+
+    record = core.directory.lookup(p["siret"])
+    name = record.name if record else "—"
+    address = f"{record.address}, {record.postal_code} {record.commune}" if record else "—"
+    return Outcome(T.CONFIRM_REGISTER_CENTRE.format(
+        siret=esc(format_siret(p["siret"])), name=esc(name), address=esc(address),
+        site=esc(p["site"])))
+
+
+def _register_centre(core: Core, login: str, siret: str, site: str) -> Any:
+    from ceres_core.services.centres import register_centre
+
+    return register_centre(core, login, siret, site_code=site)  # R-SITE-6
+
+
+def _register_centre_check(core: Core, login: str, p: Params) -> None:
+    """The site: the DREETS competent for it (R-SITE-6); with the SIRET: the service
+    itself, rolled back (a SIRET given first is checked once the site is known)."""
+    if "site" not in p:
+        return
+    if "siret" in p:
+        checks.dry_run(core, _register_centre, login, p["siret"], p["site"])
+    else:
+        checks.check_site_transfer(core, login, p["site"])
+
+
+def _run_register_centre(core: Core, login: str, p: Params) -> Outcome:
+    view = _register_centre(core, login, p["siret"], p["site"])
+    address = ", ".join(x for x in (view.address, view.commune_line) if x)
+    return Outcome(T.CENTRE_REGISTERED.format(name=esc(view.name), siret=esc(view.siret_display),
+                                              address=esc(address or "—")))
+
+
+def _confirm_transfer(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.sites import transfer_site
+
+    v = transfer_site(core, login, p["site"], p["target_siret"], confirm=False)
+    return Outcome(T.CONFIRM_TRANSFER.format(
+        question=esc(v.confirmation_question), site=esc(v.site_name), code=esc(v.site_code),
+        from_centre=esc(v.from_centre.label), to_centre=esc(v.to_centre.label),
+        agrements=plural(v.agrements_moved, "agrément"),
+        sessions=plural(v.sessions_moved, "session"),
+        refs=esc(", ".join(v.session_refs) or T.NONE_FEM)))
+
+
+def _run_transfer(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.sites import transfer_site
+
+    return Outcome(views.render_transfer(
+        transfer_site(core, login, p["site"], p["target_siret"], confirm=True)))
+
+
+def _confirm_session_action(name: str) -> Callable[[Core, str, Params], Outcome]:
+    def confirm(core: Core, login: str, p: Params) -> Outcome:
+        head = _session_head(core, login, p["session"])
+        reason = T.REASON_LINE.format(reason=esc(p["reason"])) if p.get("reason") else ""
+        return Outcome(T.CONFIRM_SESSION_ACTION[name].format(reason=reason, **head))
+
+    return confirm
+
+
+def _run_session_state(name: str, service: str) -> Callable[[Core, str, Params], Outcome]:
+    def run(core: Core, login: str, p: Params) -> Outcome:
+        from ceres_core.services import sessions
+
+        fn = getattr(sessions, service)
+        args = [p["reason"] or None] if name == "reopen_session" else []
+        view = fn(core, login, p["session"], *args)
+        return Outcome(T.SESSION_DONE[name].format(ref=esc(view.ref), state=esc(view.state_label)),
+                       back_to_session=view.ref)
+
+    return run
+
+
+def _run_cancel_session(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.sessions import cancel_session
+
+    v = cancel_session(core, login, p["session"], p["reason"])
+    lines = [T.CANCELLED_SESSION.format(ref=esc(v.session.ref))]
+    lines += [f"• {esc(step)}" for step in v.next_steps]
+    return Outcome("\n".join(lines))
+
+
+def _run_delete_session(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.sessions import delete_session
+
+    v = delete_session(core, login, p["session"])
+    return Outcome(T.DONE.format(message=esc(v.message)))
+
+
+def _run_convocations(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.sessions import issue_convocations
+
+    v = issue_convocations(core, login, p["session"])
+    lines = [T.CONVOCATIONS_DONE.format(ref=esc(v.session.ref), count=v.candidates_count)]
+    if v.warning:
+        lines.append(f"⚠️ {esc(v.warning)}")
+    return Outcome("\n".join(lines), back_to_session=v.session.ref)
+
+
+def _confirm_registration(template: str) -> Callable[[Core, str, Params], Outcome]:
+    def confirm(core: Core, login: str, p: Params) -> Outcome:
+        from ceres_core.services.candidates import get_candidate
+
+        c = get_candidate(core, login, p["candidate"])
+        head = _session_head(core, login, p["session"])
+        return Outcome(template.format(who=_who(c.first_name, c.last_name, c.ceres_id), **head))
+
+    return confirm
+
+
+def _run_register(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.registrations import register_candidate
+
+    v = register_candidate(core, login, p["session"], p["candidate"])
+    return Outcome(T.REGISTERED.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id),
+                                       ref=esc(v.session_ref)), back_to_session=v.session_ref)
+
+
+def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.registrations import unregister_candidate
+
+    v = unregister_candidate(core, login, p["session"], p["candidate"])
+    return Outcome(T.UNREGISTERED.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id),
+                                         ref=esc(v.session_ref)), back_to_session=v.session_ref)
+
+
+def _confirm_ack(core: Core, login: str, p: Params) -> Outcome:
+    kind = dict(T.ACK_KINDS).get(p["ack_kind"], p["ack_kind"])
+    return Outcome(T.CONFIRM_ACK.format(ref=esc(p["session"]), kind=esc(kind.lower())))
+
+
+def _run_ack(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.dte import acknowledge_dte
+
+    v = acknowledge_dte(core, login, p["session"], p["ack_kind"])
+    return Outcome(T.ACK_DONE.format(ref=esc(v.session_ref), status=esc(v.status_label)))
+
+
+MAX_NOTICES = 20
+
+
+def _run_pnd_notices(core: Core, login: str, p: Params) -> Outcome:
+    """R-AFT-2: the Afpa's list of PND mails to re-send, oldest first."""
+    from ceres_core.services.printing import list_pnd_notices
+
+    notices = list_pnd_notices(core, login, limit=MAX_NOTICES + 1)
+    if not notices:
+        return Outcome(T.PND_NOTICES_NONE)
+    lines = [T.PND_NOTICES.format(count=len(notices) if len(notices) <= MAX_NOTICES
+                                  else f"{MAX_NOTICES}+")]
+    lines += [T.PND_NOTICE_LINE.format(
+        id=n.id, name=esc(n.candidate_name), ceres_id=esc(n.ceres_id), ref=esc(n.session_ref),
+        address=esc(n.new_address), documents=esc(", ".join(n.documents) or "—"),
+        date=_fr(n.notified_at), by=esc(n.notified_by)) for n in notices[:MAX_NOTICES]]
+    if len(notices) > MAX_NOTICES:
+        lines.append(T.PND_NOTICES_MORE.format(count=len(notices) - MAX_NOTICES))
+    return Outcome("".join(lines) + T.PND_NOTICES_HINT)
+
+
+def _notice_options(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.printing import list_pnd_notices
+
+    return [(str(n.id), T.PND_NOTICE_OPTION.format(id=n.id, name=n.candidate_name))
+            for n in list_pnd_notices(core, login, limit=MAX_NOTICES)]
+
+
+def _notice(core: Core, login: str, p: Params) -> Any:
+    """The pending notice named (refused as the service refuses it: handled, unknown)."""
+    from ceres_core.services.printing import handle_pnd_notice, list_pnd_notices
+
+    for n in list_pnd_notices(core, login, limit=500):
+        if str(n.id) == str(p["notice"]):
+            return n
+    checks.dry_run(core, handle_pnd_notice, login, p["notice"])  # the core's refusal…
+    from ceres_core.errors import NotFound
+
+    raise NotFound(T.PND_NOTICE_UNKNOWN.format(id=p["notice"]))  # …or this one
+
+
+def _notice_check(core: Core, login: str, p: Params) -> None:
+    _notice(core, login, p)
+
+
+def _confirm_pnd_handle(core: Core, login: str, p: Params) -> Outcome:
+    n = _notice(core, login, p)
+    return Outcome(T.CONFIRM_PND_HANDLE.format(
+        name=esc(n.candidate_name), ceres_id=esc(n.ceres_id), ref=esc(n.session_ref),
+        address=esc(n.new_address), id=n.id))
+
+
+def _run_pnd_handle(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.printing import handle_pnd_notice
+
+    v = handle_pnd_notice(core, login, p["notice"])
+    return Outcome(T.PND_HANDLED.format(id=v.id, name=esc(v.candidate_name),
+                                        status=esc(v.status_label)))
+
+
+def _run_tracking(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.tracking import print_tracking
+
+    v = print_tracking(core, login)
+    return Outcome(T.TRACKING.format(zone=esc(v.zone_label), none=v.none_count,
+                                     partial=v.partial_count))
+
+
+def _run_export_jurors(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.juries import export_jurors_csv
+
+    csv_text = export_jurors_csv(core, login)
+    return Outcome(T.JURORS_CAPTION, document=("jures.csv", csv_text.encode("utf-8")))
+
+
+# -- the catalogue ------------------------------------------------------------------------------
+
+_VALIDATED = ("validee", "debloquee")
+SESSION = Param("session", "session", check=_view_session)
+CANDIDATE = Param("candidate", "candidate", check=_candidate_exists)
+
+
+def _session(check: Check | None = None, states: tuple[str, ...] = ()) -> Param:
+    return Param("session", "session", check=check or _view_session, session_states=states)
+
+
+def _rs_other(params: Params) -> bool:
+    return params.get("rs_kind") == "autre"
+
+
+CATALOGUE: tuple[Operation, ...] = (
+    Operation("list_sessions", "sessions", "session.list", (), _run_list_sessions, result="list"),
+    Operation("sessions_to_validate", "a_valider", "session.validate", (),
+              _run_sessions_to_validate, result="list"),
+    Operation("create_session", "creer_session", "session.create",
+              (Param("agrement", "count", options=_agrements, check=_create_check),
+               Param("kind", "choice", choices=T.SESSION_KINDS, check=_create_check),
+               Param("ccp", "choice", options=_ccps, when=_is_ccp, check=_create_check),
+               Param("start_date", "date", check=_create_check),
+               Param("start_time", "time", check=_create_check),
+               Param("end_date", "date", check=_create_check)),
+              _run_create_session, _confirm_create_session),
+    Operation("validate_session", "valider", "session.validate",
+              (_session(_dry("sessions.validate_session", "session"), ("en_attente_validation",)),),
+              _run_session_state("validate_session", "validate_session"),
+              _confirm_session_action("validate_session"), card="session"),
+    Operation("reopen_session", "debloquer", "session.reopen",
+              (_session(_dry("sessions.reopen_session", "session"), _VALIDATED),
+               Param("reason", "text", optional=True)),
+              _run_session_state("reopen_session", "reopen_session"),
+              _confirm_session_action("reopen_session"), card="session"),
+    Operation("cancel_session", "annuler_session", "session.cancel",
+              (_session(_dry("sessions.cancel_session", "session", reason="motif")),
+               Param("reason", "text")),
+              _run_cancel_session, _confirm_session_action("cancel_session"), card="session"),
+    Operation("delete_session", "supprimer_session", "session.delete",
+              (_session(_dry("sessions.delete_session", "session")),),
+              _run_delete_session, _confirm_session_action("delete_session"), card="session"),
+    Operation("issue_convocations", "convocations", "session.convocations",
+              (_session(_dry("sessions.issue_convocations", "session")),),
+              _run_convocations, _confirm_session_action("issue_convocations"), card="session"),
+    Operation("close_session", "cloturer", "session.close",
+              (_session(_dry("sessions.close_session_at_centre", "session")),),
+              _run_session_state("close_session", "close_session_at_centre"),
+              _confirm_session_action("close_session"), card="session"),
+    Operation("register_candidate", "inscrire", "registration.register",
+              (_session(), Param("candidate", "candidate",
+                                 check=_dry("registrations.register_candidate", "session",
+                                            "candidate"))),
+              _run_register, _confirm_registration(T.CONFIRM_REGISTER_CANDIDATE), card="session",
+              card_check=lambda core, login, p: checks.check_may_run(
+                  core, login, "registration.register")),
+    Operation("unregister_candidate", "desinscrire", "registration.unregister",
+              (_session(), Param("candidate", "candidate",
+                                 check=_dry("registrations.unregister_candidate", "session",
+                                            "candidate"))),
+              _run_unregister, _confirm_registration(T.CONFIRM_UNREGISTER_CANDIDATE),
+              card="candidate"),
+    Operation("request_print", "impression", "print.request_session",
+              (_session(_print_session_check,
+                        _VALIDATED),),
+              _run_print, _confirm_print, card="session", card_check=_print_left),
+    Operation("request_print_candidate", "impression_candidat", "print.request_session",
+              (_session(_view_session, _VALIDATED),
+               Param("candidate", "candidate", check=_print_candidate_check)),
+              _run_print_candidate, _confirm_print_candidate, card="candidate",
+              card_check=_print_candidate_check),
+    Operation("request_duplicate", "duplicata", "print.duplicate",
+              (CANDIDATE, _session(_dry("printing.request_duplicate", "session", "candidate",
+                                        data_verified=True))),
+              _run_duplicate, _confirm_duplicate, card="candidate"),
+    Operation("record_pnd", "pnd", "print.pnd",
+              (CANDIDATE, _session(_view_candidate_session),
+               Param("address", "address", check=_pnd_check)),
+              _run_pnd, _confirm_pnd, card="candidate", card_check=_pnd_possible),
+    Operation("attestation_reussite", "attestation", "print.attestation",
+              (CANDIDATE, _session(_dry("printing.attestation_reussite", "session", "candidate"))),
+              _run_attestation, result="document", card="candidate",
+              card_check=_attestation_available),
+    Operation("correct_record", "corriger_fiche", "candidate.back_to_draft",
+              (CANDIDATE, Param("field", "choice", choices=T.RECORD_FIELDS),
+               Param("value", "text", check=_correct_record_check)),
+              _run_correct_record, _confirm_correct_record, card="candidate",
+              card_check=lambda core, login, p: checks.check_may_run(
+                  core, login, "candidate.back_to_draft")),
+    Operation("habilitation", "habilitation", "jury.habilitation_action",
+              (Param("juror", "count", check=_check_juror),
+               Param("habilitation", "count", options=_habilitations, check=_check_habilitation),
+               Param("action", "choice", options=_habilitation_actions,
+                     check=_dry("juries.habilitation_action", "habilitation", "action"))),
+              _run_habilitation, _confirm_habilitation),
+    Operation("find_duplicates", "doublons", "candidate.find_duplicates", (), _run_duplicates),
+    Operation("print_tracking", "suivi_impressions", "print.tracking", (), _run_tracking),
+    Operation("pnd_notices", "plis_a_renvoyer", "print.pnd_notices", (), _run_pnd_notices),
+    Operation("handle_pnd_notice", "pli_renvoye", "print.pnd_handle",
+              (Param("notice", "count", options=_notice_options,
+                     check=_notice_check),),
+              _run_pnd_handle, _confirm_pnd_handle),
+    Operation("dte_timeline", "calendrier_dte", "dte.status", (_session(),), _run_timeline,
+              card="session"),
+    Operation("order_dte", "commande_dte", "dte.order",
+              (_session(_dte_session),
+               Param("candidates_count", "count", check=_dte_fields),
+               Param("rs_kind", "choice", check=_dte_fields, choices=views.RS_CHOICES),
+               Param("rs_name", "text", check=_dte_fields, when=_rs_other),
+               Param("contact_name", "text", check=_dte_fields),
+               Param("contact_phone", "phone", check=_dte_fields),
+               Param("contact_email", "email", check=_dte_fields),
+               Param("delivery_address", "address", check=_dte_fields),
+               Param("comment", "text", optional=True)),
+              _run_order_dte, _confirm_order_dte, card="session",
+              card_check=_dte_orderable_card),
+    Operation("dte_orders_to_prepare", "dte_a_preparer", "dte.acknowledge", (),
+              _run_dte_to_prepare, result="list"),
+    Operation("acknowledge_dte", "accuse_dte", "dte.acknowledge",
+              (_session(), Param("ack_kind", "choice", choices=T.ACK_KINDS,
+                                 check=_dry("dte.acknowledge_dte", "session", "ack_kind"))),
+              _run_ack, _confirm_ack, card="session"),
+    Operation("register_centre", "centre", "centre.register",
+              (Param("site", "site", check=_register_centre_check),
+               Param("siret", "siret", check=_register_centre_check)),
+              _run_register_centre, _confirm_register_centre),
+    Operation("transfer_site", "transfert_site", "site.transfer",
+              (Param("site", "site", check=_can_transfer),
+               Param("target_siret", "siret", check=_transfer_preview)),
+              _run_transfer, _confirm_transfer),
+    Operation("activation_letter", "courrier_activation", "centre.activation_letter",
+              (Param("siret", "siret", check=_dry("centres.activation_letter_pdf", "siret")),),
+              _run_activation_letter, result="document"),
+    Operation("export_jurors", "jures_csv", "jury.export_csv", (), _run_export_jurors,
+              result="document"),
+)
+
+_BY_NAME = {op.name: op for op in CATALOGUE}
+_BY_COMMAND = {op.command: op for op in CATALOGUE}
+
+
+def by_name(name: str) -> Operation | None:
+    return _BY_NAME.get(name)
+
+
+def by_command(command: str) -> Operation | None:
+    return _BY_COMMAND.get(command)
+
+
+def operation_names() -> list[str]:
+    """The operations reachable in the chat (each calls its own core service)."""
+    return [op.name for op in CATALOGUE]
+
+
+# -- what a user may run: asked of the core ------------------------------------------------------
+
+
+def may_run(core: Core, login: str, op: Operation) -> bool:
+    return checks.may_run(core, login, op.action)
+
+
+def operations_for(core: Core, login: str | None) -> list[Operation]:
+    """The operations this account may run (all when no account: they say how to link)."""
+    if login is None:
+        return []
+    return [op for op in CATALOGUE if may_run(core, login, op)]
+
+
+def menu_for(core: Core, login: str | None) -> list[tuple[str, str]]:
+    return [(op.command, op.menu) for op in operations_for(core, login)]
+
+
+@dataclass(frozen=True)
+class CardAction:
+    operation: str
+    label: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def card_operations(core: Core, login: str, card: str, params: Params) -> list[CardAction]:
+    """The buttons of a session or candidate card: the operations of that card the user
+    may run and that the core would accept now (a button that can only fail is not shown)."""
+    out = []
+    for op in CATALOGUE:
+        if op.card != card or not may_run(core, login, op):
+            continue
+        try:
+            if op.card_check is not None:
+                op.card_check(core, login, dict(params))
+            else:
+                for p in op.params:
+                    if p.name in params and p.check is not None:
+                        p.check(core, login, dict(params))
+        except CeresError:
+            continue
+        out.append(CardAction(op.name, T.CARD_LABEL[op.name], dict(params)))
+    return out
+
+
+def role_table(core: Core | None = None) -> str:
+    """The operation × role table (Markdown) from the catalogue and the core's roles."""
+    from ceres_core.models import Role
+
+    roles = [r for r in Role if r is not Role.SUPPORT]
+    head = "| commande | opération | service du cœur | " + " | ".join(r.value for r in roles) + " |"
+    lines = [head, "|" + "---|" * (3 + len(roles))]
+    for op in CATALOGUE:
+        allowed = set(checks.roles_for(op.action))
+        marks = " | ".join("✔" if r in allowed else "" for r in roles)
+        lines.append(f"| /{op.command} | {op.menu} | `{op.action}` | {marks} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,152 @@
+"""The conversation model: one state per chat, with an explicit mode.
+
+A chat is in exactly one mode at a time:
+
+``idle``          free text is a question (or, in ticket mode, a message to the support);
+``procedure``     a guided walk (``data``: ``WalkState.to_dict()``);
+``form``          an operation of the catalogue being filled in
+                  (``data``: ``{"op", "params", "await", "history"}``);
+``ticket_draft``  a ticket being written (``data``: ``{"id", "facts", "subject", "awaiting"}``);
+``ticket_write``  the next text goes to one ticket (``data``: ``{"ticket_id", "number"}``).
+
+In ``idle`` mode, ``data`` may hold ``{"turn": …}``: the last answered question
+(:class:`knowledge.conversation.Turn`), which a follow-up (« et pour un CCP ? »)
+reads (:func:`remember_turn`, :func:`last_turn`). Entering any other mode forgets it.
+
+The state is one row (``bot_conversation``) with a version: :func:`save` writes only
+if the version read is still current, so two instances handling two updates of the
+same chat cannot both win (:class:`~bot.state.ConcurrentUpdate`). Entering a mode
+leaves the previous one: there is nothing else to clean up. ``/annuler`` is
+:func:`reset`.
+
+Why not python-telegram-bot's ``ConversationHandler``: its states live in the memory
+of one process (a persistence only reloads them at start and flushes them later),
+so a second instance, or a restart between two updates, would see another state;
+our state is read from and written to the database at every update, versioned.
+
+Functions are synchronous (database): handlers call them with ``run_sync``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import update
+
+from bot.models import Conversation
+from bot.state import write_versioned
+from ceres_core.core import Core
+
+
+class Mode(StrEnum):
+    IDLE = "idle"
+    PROCEDURE = "procedure"
+    FORM = "form"
+    TICKET_DRAFT = "ticket_draft"
+    TICKET_WRITE = "ticket_write"
+
+
+@dataclass(frozen=True)
+class ChatState:
+    mode: Mode
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+    @property
+    def idle(self) -> bool:
+        return self.mode is Mode.IDLE
+
+
+def load(core: Core, chat_id: int) -> ChatState:
+    with core.transaction() as db:
+        row = db.get(Conversation, chat_id)
+        if row is None:
+            return ChatState(Mode.IDLE, {}, 0)
+        try:
+            mode = Mode(row.mode)
+        except ValueError:
+            mode = Mode.IDLE
+        data = dict(row.data) if row.data else {}
+        return ChatState(mode if data or mode is Mode.IDLE else Mode.IDLE, data, row.version)
+
+
+def save(core: Core, chat_id: int, mode: Mode, data: dict[str, Any] | None,
+         expected_version: int) -> int:
+    """Enter ``mode`` with ``data`` if nobody wrote since ``expected_version``."""
+    if mode is Mode.IDLE:
+        data = None
+    return write_versioned(core, Conversation, chat_id, {"mode": mode.value, "data": data},
+                           expected_version, core.clock.now())
+
+
+def save_in(db: Any, chat_id: int, mode: Mode, data: dict[str, Any] | None,
+            expected_version: int, now: Any) -> bool:
+    """The same write inside the caller's transaction (exactly once with an effect);
+    False when the state changed meanwhile."""
+    result = db.execute(
+        update(Conversation)
+        .where(Conversation.chat_id == chat_id, Conversation.version == expected_version)
+        .values(mode=mode.value, data=None if mode is Mode.IDLE else data,
+                version=expected_version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def reset(core: Core, chat_id: int) -> Mode:
+    """Back to ``idle`` whatever the version (``/annuler``); returns the mode left."""
+    with core.transaction() as db:
+        row = db.get(Conversation, chat_id)
+        if row is None:
+            return Mode.IDLE
+        try:
+            left = Mode(row.mode)
+        except ValueError:
+            left = Mode.IDLE
+        db.execute(
+            update(Conversation)
+            .where(Conversation.chat_id == chat_id)
+            .values(mode=Mode.IDLE.value, data=None, version=Conversation.version + 1,
+                    updated_at=core.clock.now())
+            .execution_options(synchronize_session=False)
+        )
+        return left
+
+
+# -- the follow-up context of the questions (idle mode) ------------------------------------
+
+
+def remember_turn(core: Core, chat_id: int, turn: dict[str, Any] | None) -> None:
+    """Keep the last answered question of an idle chat (nothing in another mode: a
+    question typed during a walk or a form does not change that mode's data)."""
+    from sqlalchemy.exc import IntegrityError
+
+    now = core.clock.now()
+    data = {"turn": turn} if turn else None
+    try:
+        with core.transaction() as db:
+            row = db.get(Conversation, chat_id)
+            if row is None:
+                db.add(Conversation(chat_id=chat_id, mode=Mode.IDLE.value, data=data, version=1,
+                                    updated_at=now))
+                db.flush()
+                return
+            db.execute(
+                update(Conversation)
+                .where(Conversation.chat_id == chat_id, Conversation.mode == Mode.IDLE.value)
+                .values(data=data, version=Conversation.version + 1, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:  # the chat's first row written meanwhile by another update
+        return
+
+
+def last_turn(core: Core, chat_id: int) -> dict[str, Any] | None:
+    """The last answered question kept by :func:`remember_turn` (idle chats only)."""
+    state = load(core, chat_id)
+    if state.mode is not Mode.IDLE:
+        return None
+    turn = state.data.get("turn")
+    return turn if isinstance(turn, dict) else None

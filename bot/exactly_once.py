@@ -1,0 +1,160 @@
+"""Exactly once, end to end (issue 12).
+
+* :func:`carry_out` — « ✅ Confirmer »: in ONE transaction, the confirmation row moves
+  from ``pending`` to ``done`` (or ``refused``), the core's service runs in that same
+  transaction (:func:`ceres_core.services.checks.joined`: its own transactions become
+  savepoints), and the reply is written to the outbox (:mod:`bot.outbox`). A crash
+  before the commit leaves nothing done and the button usable (it is reusable: the
+  row's status is what is spent); after the commit, the reply is sent from the outbox.
+  A refusal of the core rolls the effect back (its savepoint) and records ``refused``
+  with the refusal as the reply, in the same transaction.
+* :func:`in_one_transaction` — the same for a ticket and its first message, or a
+  requester's message on a ticket: the conversation state's change, the effect and the
+  reply commit together.
+* :func:`claim_update` / :func:`finish_update` — updates de-duplicated by
+  ``update_id`` in the database, shared by every instance: a redelivered update is a
+  no-op; a claim whose instance died is taken again after :data:`UPDATE_LEASE`.
+  The webhook (:mod:`bot.app`) claims with :func:`take_update` before handling and
+  answers 200 only once handled: a delivery of an update that another delivery is
+  handling gets 503 and Telegram delivers it again later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.models import PendingOperation, SeenUpdate
+from bot.state import InvalidButton
+from ceres_core.core import Core
+from ceres_core.db import lock_for_write
+from ceres_core.errors import CeresError
+from ceres_core.services.checks import joined
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: A claim not marked done after this long belongs to an instance that died while
+#: handling it: the next delivery takes it again. An update is handled in well under a
+#: second; Telegram redelivers within seconds (the webhook answered nothing).
+UPDATE_LEASE = timedelta(seconds=10)
+#: The update this task already claimed (the webhook claims before handling): the
+#: guard (:func:`bot.dispatcher.guard`) does not claim it a second time.
+PRECLAIMED: ContextVar[int | None] = ContextVar("bot_preclaimed_update", default=None)
+
+
+def carry_out(
+    core: Core,
+    pending_id: int,
+    chat_id: int,
+    telegram_user_id: int | None,
+    user_id: int | None,
+    run: Callable[[Core, str, dict[str, Any]], Any],
+    reply: Callable[[Any, Core, Any, CeresError | None], int],
+    login: str,
+) -> str:
+    """Carry a confirmed operation out once; returns ``done`` or ``refused``.
+
+    ``run(core, login, params)`` calls the service; ``reply(db, core, outcome, error)``
+    writes the outbox row. Raises :class:`InvalidButton` when the confirmation is not
+    this user's, not this chat's, expired or already decided.
+    """
+    now = core.clock.now()
+    with core.transaction() as db:
+        lock_for_write(db, f"bot.pending:{pending_id}")
+        row = db.scalar(select(PendingOperation).where(PendingOperation.id == pending_id)
+                        .with_for_update())
+        if row is None or row.chat_id != chat_id:
+            raise InvalidButton("unknown pending operation")
+        if row.telegram_user_id is not None and row.telegram_user_id != telegram_user_id:
+            raise InvalidButton("confirmation of another Telegram user")
+        if user_id is None or row.user_id != user_id:
+            raise InvalidButton("confirmation prepared for another account")
+        if row.status != "pending":
+            raise InvalidButton(f"pending operation already {row.status}")
+        if row.expires_at <= now:
+            row.status = "expired"
+            return "expired"
+        inner = joined(core, db)
+        error: CeresError | None = None
+        outcome = None
+        savepoint = db.begin_nested()
+        try:
+            outcome = run(inner, login, dict(row.params))
+            savepoint.commit()
+        except CeresError as exc:
+            savepoint.rollback()
+            error = exc
+        row.status = "refused" if error is not None else "done"
+        row.decided_at = now
+        reply(db, core, outcome, error)
+        return row.status
+
+
+def in_one_transaction(core: Core, work: Callable[[Any, Core], T], *, lock: str | None = None) -> T:
+    """``work(db, joined_core)`` in one transaction: a service called with ``joined_core``
+    commits or rolls back with everything ``work`` writes in ``db``."""
+    with core.transaction() as db:
+        lock_for_write(db, lock)
+        return work(db, joined(core, db))
+
+
+# -- updates ---------------------------------------------------------------------------------
+
+
+def take_update(core: Core, update_id: int) -> str:
+    """Take an update for handling: ``new`` (this caller handles it), ``done`` (handled
+    already) or ``busy`` (another delivery of it is being handled)."""
+    now = core.clock.now()
+    try:
+        with core.transaction() as db:
+            row = db.get(SeenUpdate, update_id)
+            if row is None:
+                db.add(SeenUpdate(update_id=update_id, claimed_at=now))
+                db.flush()
+                return "new"
+            if row.done_at is not None:
+                return "done"
+            if row.claimed_at > now - UPDATE_LEASE:
+                return "busy"
+            result = db.execute(
+                update(SeenUpdate)
+                .where(SeenUpdate.update_id == update_id, SeenUpdate.done_at.is_(None),
+                       SeenUpdate.claimed_at == row.claimed_at)
+                .values(claimed_at=now).execution_options(synchronize_session=False))
+            return "new" if result.rowcount == 1 else "busy"
+    except IntegrityError:  # claimed at the same moment by another instance
+        return "busy"
+
+
+def claim_update(core: Core, update_id: int) -> bool:
+    """Take an update for handling; False when another delivery of it was (or is) handled."""
+    return take_update(core, update_id) == "new"
+
+
+def finish_update(core: Core, update_id: int) -> None:
+    with core.transaction() as db:
+        db.execute(update(SeenUpdate).where(SeenUpdate.update_id == update_id)
+                   .values(done_at=core.clock.now()).execution_options(synchronize_session=False))
+
+
+def finish_update_in(db: Any, core: Core, update_id: int | None) -> None:
+    """Mark the update handled inside the transaction of its effect."""
+    if update_id is None:
+        return
+    db.execute(update(SeenUpdate).where(SeenUpdate.update_id == update_id)
+               .values(done_at=core.clock.now()).execution_options(synchronize_session=False))
+
+
+def purge_updates(core: Core, older_than: timedelta = timedelta(days=2)) -> int:
+    from sqlalchemy import delete
+
+    with core.transaction() as db:
+        return db.execute(delete(SeenUpdate).where(
+            SeenUpdate.claimed_at < core.clock.now() - older_than)).rowcount or 0

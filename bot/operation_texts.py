@@ -1,0 +1,392 @@
+"""Every French sentence of the operations in chat (bot.catalogue): menu entries,
+prompts, confirmation sentences, results. Telegram HTML; values escaped by the caller."""
+
+from __future__ import annotations
+
+# -- menu (setMyCommands, /aide) and card buttons, by operation ------------------------------
+
+MENU: dict[str, str] = {
+    "list_sessions": "Mes sessions : état, impressions, DTE",
+    "sessions_to_validate": "Sessions en attente de validation",
+    "request_print": "Envoyer une session pour impression",
+    "request_duplicate": "Demander un duplicata",
+    "record_pnd": "Pli non distribuable : nouvelle adresse",
+    "attestation_reussite": "Attestation de réussite",
+    "dte_timeline": "Calendrier du DTE d'une session",
+    "order_dte": "Commander le DTE d'une session",
+    "register_centre": "Enregistrer un centre",
+    "transfer_site": "Transférer un site",
+    "activation_letter": "Courrier d'activation d'un centre",
+    "validate_session": "Valider une session",
+    "reopen_session": "Débloquer une session validée",
+    "cancel_session": "Annuler une session",
+    "close_session": "Clôturer une session au centre",
+    "issue_convocations": "Éditer les convocations d'une session",
+    "delete_session": "Supprimer une session",
+    "register_candidate": "Inscrire un candidat à une session",
+    "unregister_candidate": "Désinscrire un candidat d'une session",
+    "dte_orders_to_prepare": "Commandes de DTE à préparer (GEV)",
+    "acknowledge_dte": "Accuser réception d'une commande de DTE (GEV)",
+    "print_tracking": "Suivi des impressions de votre zone",
+    "export_jurors": "Liste des jurés (fichier CSV)",
+    "request_print_candidate": "Envoyer un candidat pour impression (vérifié)",
+    "correct_record": "Corriger une fiche candidat",
+    "find_duplicates": "Fiches candidat en doublon probable",
+    "habilitation": "Habilitations d'un juré : valider, suspendre, réactiver…",
+    "create_session": "Créer une session à partir d'un agrément",
+    "pnd_notices": "Plis non distribuables à renvoyer (Afpa)",
+    "handle_pnd_notice": "Noter le renvoi d'un pli non distribuable (Afpa)",
+}
+
+CARD_LABEL: dict[str, str] = {
+    "request_print": "🖨️ Envoyer pour impression",
+    "request_duplicate": "📄 Demander un duplicata",
+    "record_pnd": "📮 Pli non distribuable : nouvelle adresse",
+    "attestation_reussite": "🎓 Attestation de réussite",
+    "dte_timeline": "📅 Calendrier du DTE",
+    "order_dte": "📦 Commander le DTE",
+    "validate_session": "✅ Valider la session",
+    "reopen_session": "🔓 Débloquer la session",
+    "cancel_session": "🚫 Annuler la session",
+    "close_session": "🏁 Clôturer la session",
+    "issue_convocations": "✉️ Éditer les convocations",
+    "delete_session": "🗑️ Supprimer la session",
+    "register_candidate": "➕ Inscrire un candidat",
+    "unregister_candidate": "➖ Désinscrire ce candidat",
+    "acknowledge_dte": "📬 Accuser réception de la commande",
+    "request_print_candidate": "🖨️ Vérifier et envoyer pour impression",
+    "correct_record": "✏️ Corriger la fiche",
+}
+
+# -- prompts, by parameter name (or "<operation>.<parameter>") ------------------------------
+
+ASK: dict[str, str] = {
+    "notice": "Quel avis de pli non distribuable avez-vous renvoyé ? Choisissez-le ci-dessous "
+    "ou écrivez son numéro.",
+    "session": "Pour quelle session ? Choisissez-la ci-dessous ou écrivez son identifiant CERES "
+    "(par exemple TITRE_B_2026_470405).",
+    "session_of_candidate": "Pour quelle session de ce candidat ?",
+    "candidate": "Quel candidat ? Écrivez son nom ou son CERES ID (par exemple C260000001).",
+    "candidate_in_session": "Quel candidat ? Choisissez-le ci-dessous ou écrivez son nom ou "
+    "son CERES ID.",
+    "address": "Quelle est la nouvelle adresse complète du candidat ? Écrivez-la sur une ligne, "
+    "par exemple « 12 rue de la Roquette, 75011 Paris ».",
+    "candidates_count": "Commande du DTE – 1/7 : combien de candidats sont prévus ?",
+    "rs_kind": "2/7 : qui est le responsable de session (RS) ?",
+    "rs_name": "Nom et prénom du responsable de session :",
+    "contact_name": "3/7 : nom du contact au centre pour cette commande ?",
+    "contact_phone": "4/7 : téléphone du centre ?",
+    "contact_email": "5/7 : adresse e-mail où la GEV enverra les accusés et les liens ?",
+    "delivery_address": "6/7 : adresse postale de livraison (numéro, voie, code postal, "
+    "commune) ?",
+    "comment": "7/7 : un commentaire pour la GEV ? Écrivez-le, ou choisissez « Aucun "
+    "commentaire ».",
+    "siret": "Quel est le SIRET du centre (14 chiffres) ?",
+    "register_centre.site": (
+        "Pour quel site enregistrez-vous ce centre ? C'est le site qui lui sera transféré "
+        "(R-SITE-6 : la DREETS compétente pour ce site enregistre le centre). Choisissez-le "
+        "ci-dessous ou écrivez son identifiant CERES (par exemple S-930002)."
+    ),
+    "site": "Quel site faut-il transférer ? Choisissez-le ci-dessous ou écrivez son identifiant "
+    "CERES (par exemple S-930002).",
+    "target_siret": "Quel est le SIRET du centre cible (14 chiffres) ?",
+    "reason": "Quel est le motif ? (une phrase)",
+    "reopen_session.reason": "Pourquoi débloquer cette session ? (une phrase, facultatif : "
+    "choisissez « Sans motif » sinon)",
+    "ack_kind": "Quel accusé enregistrer ?",
+    "field": "Quelle information de la fiche faut-il corriger ?",
+    "juror": "Quel est le numéro du juré ?",
+    "agrement": "À partir de quel agrément ? (ceux de votre centre en vigueur)",
+    "kind": "Quel type de session ?",
+    "ccp": "Pour quel CCP ?",
+    "start_date": "Date de début de la session ? (par exemple 15/03/2027)",
+    "start_time": "Heure de début du premier jour ? (par exemple 9h00)",
+    "end_date": "Date de fin de la session ? (par exemple 17/03/2027)",
+    "habilitation": "Quelle habilitation ? (celles sur lesquelles vous pouvez agir)",
+    "action": "Que faire de cette habilitation ?",
+    "value": "Quelle est la valeur correcte ? (les dates : JJ/MM/AAAA)",
+}
+
+#: What a parameter is called in the recap and its « Modifier » buttons.
+PARAM_LABEL: dict[str, str] = {
+    "session": "Session",
+    "candidate": "Candidat",
+    "address": "Nouvelle adresse",
+    "candidates_count": "Nombre de candidats",
+    "rs_kind": "Responsable de session",
+    "rs_name": "Nom du responsable",
+    "contact_name": "Contact",
+    "contact_phone": "Téléphone",
+    "contact_email": "E-mail",
+    "delivery_address": "Adresse de livraison",
+    "comment": "Commentaire",
+    "siret": "SIRET",
+    "site": "Site",
+    "target_siret": "SIRET du centre cible",
+    "reason": "Motif",
+    "ack_kind": "Accusé",
+    "field": "Information",
+    "juror": "Juré",
+    "agrement": "Agrément",
+    "kind": "Type",
+    "ccp": "CCP",
+    "start_date": "Début",
+    "start_time": "Heure",
+    "end_date": "Fin",
+    "habilitation": "Habilitation",
+    "action": "Action",
+    "value": "Nouvelle valeur",
+    "notice": "Avis",
+}
+
+RS_CHOICES = (
+    ("titulaire", "RS titulaire de l'agrément"),
+    ("suppleant", "RS suppléant de l'agrément"),
+    ("autre", "Une autre personne"),
+)
+RECORD_FIELDS = (
+    ("last_name", "Nom de naissance"),
+    ("first_name", "Prénom"),
+    ("birth_date", "Date de naissance"),
+    ("birth_commune", "Commune de naissance"),
+    ("address", "Adresse (numéro et voie)"),
+    ("postal_code", "Code postal"),
+    ("city", "Commune de résidence"),
+)
+NO_COMMENT = "Aucun commentaire"
+NO_REASON = "Sans motif"
+ACK_KINDS = (("reception", "Accusé de réception de la commande"),
+             ("envoi", "Accusé d'envoi du DTE"))
+
+# -- the form ---------------------------------------------------------------------------------
+
+BUTTON_BACK = "◀️ Retour"
+BUTTON_EDIT = "✏️ {label}"
+RECAP_EDIT_HINT = "<i>Pour changer une valeur, choisissez-la ci-dessous.</i>"
+REFUSED_AT_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur, ou ◀️ Retour.</i>"
+NOT_FOR_PROFILE = "⛔ {message}\n\nOuvrez une demande : elle lui sera transmise."
+NOTHING_BEFORE = "C'est la première étape : il n'y a rien avant."
+FORM_CANCELLED = "D'accord, j'abandonne cette opération : rien n'a été modifié dans CERES."
+CONFIRM_CANCELLED = "Opération annulée : rien n'a été modifié dans CERES."
+SEARCH_NONE = "Aucun candidat ne correspond à « {query} ». Essayez un autre nom ou le CERES ID."
+SEARCH_RESULTS = "Candidats trouvés pour « {query} » : choisissez le bon."
+NO_SESSION_FOR_CANDIDATE = "Ce candidat n'est inscrit à aucune session de votre périmètre."
+CANDIDATES = "Candidats de la session {ref} :"
+NO_CANDIDATES = "Aucun candidat n'est inscrit à cette session."
+COUNT_NOT_A_NUMBER = "Indiquez le nombre de candidats en chiffres, par exemple 12."
+RS_USE_BUTTONS = "Choisissez le responsable de session avec l'un des boutons."
+CHOICE_USE_BUTTONS = "Choisissez l'une des réponses avec les boutons."
+BACK_TO_SESSION = "🗂️ Retour à la session"
+NOTHING_TO_LIST = "Rien à afficher pour l'instant."
+
+# -- confirmation sentences -------------------------------------------------------------------
+
+CONFIRM_PRINT_ONE = "Envoyer pour impression le candidat restant {where} : {names} ?"
+CONFIRM_PRINT_MANY = "Envoyer pour impression les {count} candidats restants {where} : {names} ?"
+CONFIRM_PRINT_WHERE = "de la session <b>{ref}</b> ({title}, {date})"
+CONFIRM_PRINT_NOTHING = "Aucun candidat {where} ne reste à envoyer pour impression ({sent})."
+CONFIRM_PRINT_ATTEST = (
+    "\n\nEn confirmant, vous attestez avoir vérifié leurs documents : la case « Données "
+    "vérifiées et conformes » sera cochée pour chacun, puis une demande d'impression sera "
+    "transmise candidat par candidat.\n{routing}"
+)
+CONFIRM_DUPLICATE = (
+    "Demander un duplicata de l'ensemble des documents de {who}, session <b>{ref}</b> ?\n\n"
+    "En confirmant, vous attestez avoir vérifié à nouveau ses données (« Données vérifiées et "
+    "conformes »).\n{status}."
+)
+CONFIRM_PND = (
+    "Enregistrer le pli non distribuable de {who}, session <b>{ref}</b>, avec la nouvelle "
+    "adresse « {address} » ?\n\nL'adresse de sa fiche sera corrigée et le renvoi du pli sera "
+    "inscrit sur la liste du service impression de l'Afpa (R-AFT-2). Aucun duplicata ne sera "
+    "demandé."
+)
+CANDIDATE_WHO = "{name} (n° {ceres_id})"
+CONFIRM_DTE_ORDER = (
+    "Commander le DTE de la session <b>{ref}</b> ({title}, du {date}) ?\n\n"
+    "• Nombre de candidats : {count}\n"
+    "• Responsable de session : {rs}\n"
+    "• Contact : {contact}, {phone}, {email}\n"
+    "• Adresse de livraison : {address}\n"
+    "• Commentaire : {comment}"
+)
+NO_COMMENT_VALUE = "aucun"
+CONFIRM_REGISTER_CENTRE = (
+    "Enregistrer dans CERES le centre de SIRET <b>{siret}</b> ?\n\n"
+    "• Raison sociale : {name}\n• Adresse : {address}\n• Site à lui transférer : {site}\n\n"
+    "Ces informations viennent du répertoire des entreprises ; vous pourrez les modifier "
+    "ensuite."
+)
+CONFIRM_TRANSFER = (
+    "{question}\n\nSite : {site} ({code})\nCentre actuel : {from_centre}\n"
+    "Nouveau centre : {to_centre}\nSuivront le site : {agrements} et {sessions} ({refs})."
+)
+NONE_FEM = "aucune"
+CONFIRM_SESSION_ACTION: dict[str, str] = {
+    "validate_session": "Valider la session <b>{ref}</b> ({title}, du {date}) ?",
+    "reopen_session": "Débloquer la session validée <b>{ref}</b> ({title}, du {date}) ?{reason}",
+    "cancel_session": "Annuler la session <b>{ref}</b> ({title}, du {date}) ?{reason}",
+    "close_session": "Clôturer au centre la session <b>{ref}</b> ({title}, du {date}) ?",
+    "issue_convocations": "Éditer les convocations de la session <b>{ref}</b> ({title}, du "
+    "{date}) pour ses {count} ?",
+    "delete_session": "Supprimer la session <b>{ref}</b> ({title}, du {date}) ? Elle "
+    "disparaîtra de CERES.",
+}
+REASON_LINE = "\nMotif : « {reason} »"
+CONFIRM_REGISTER_CANDIDATE = "Inscrire {who} à la session <b>{ref}</b> ({title}, du {date}) ?"
+CONFIRM_UNREGISTER_CANDIDATE = "Désinscrire {who} de la session <b>{ref}</b> ({title}, du {date}) ?"
+CONFIRM_PRINT_CANDIDATE = (
+    "Envoyer pour impression les documents de {who}, session <b>{ref}</b> ?\n"
+    "Résultat : {result}\n{documents}{alerts}\n\n"
+    "En confirmant, vous attestez avoir vérifié les données de ce candidat : la case "
+    "« Données vérifiées et conformes » sera cochée pour lui seul, puis sa demande "
+    "d'impression transmise.\n{routing}"
+)
+PRINT_DOCUMENT_LINE = "• {label}"
+PRINT_NO_DOCUMENT = "• aucun document à imprimer"
+PRINT_ALERT_LINE = "\n⚠️ {alert}"
+NOT_REGISTERED = "Le candidat {ceres_id} n'est pas inscrit à la session {ref}."
+CONFIRM_CORRECT_RECORD = (
+    "Corriger la fiche de {who} : {field} « {old} » → « {new} » ?\n\n"
+    "La fiche repasse à l'état brouillon, est modifiée, puis validée à nouveau si aucune "
+    "alerte ne l'en empêche."
+)
+SESSION_KINDS = (("TP", "Titre professionnel complet (TP)"), ("CCP", "Un CCP"))
+AGREMENT_OPTION = "{code} – {site} – {label}"
+CONFIRM_CREATE_SESSION = (
+    "Créer une session {kind} sur l'agrément {agrement} ?\n"
+    "• Du {start} au {end}, premier jour à {time}"
+)
+TIME_WHAT = "L'heure de début"
+SESSION_CREATED = "✅ Session <b>{ref}</b> créée : {state}."
+HABILITATION_OPTION = "{subject} ({state})"
+HABILITATION_NOTHING = "Aucune habilitation de {name} ne peut être modifiée par vous aujourd'hui"
+HABILITATION_UNKNOWN = "Choisissez l'habilitation avec l'un des boutons."
+CONFIRM_HABILITATION = "{action} l'habilitation « {subject} » de {name} (aujourd'hui : {state}) ?"
+CONFIRM_ACK = "Enregistrer pour la session <b>{ref}</b> : {kind} ?"
+
+# -- results ----------------------------------------------------------------------------------
+
+DONE = "✅ {message}"
+SESSION_DONE: dict[str, str] = {
+    "validate_session": "✅ Session <b>{ref}</b> validée : {state}.",
+    "reopen_session": "✅ Session <b>{ref}</b> débloquée : {state}.",
+    "close_session": "✅ Session <b>{ref}</b> clôturée au centre : {state}.",
+}
+CANCELLED_SESSION = "✅ Session <b>{ref}</b> annulée."
+DELETED_SESSION = "✅ Session <b>{ref}</b> supprimée."
+CONVOCATIONS_DONE = "✅ Convocations de la session <b>{ref}</b> éditées ({count})."
+REGISTERED = "✅ {name} (n° {ceres_id}) est inscrit(e) à la session <b>{ref}</b>."
+UNREGISTERED = "✅ {name} (n° {ceres_id}) est désinscrit(e) de la session <b>{ref}</b>."
+ACK_DONE = "✅ Accusé enregistré pour la session <b>{ref}</b> : {status}."
+ATTESTATION_CAPTION = (
+    "Attestation de réussite – candidat n° {ceres_id}, session {ref} : à imprimer, signer et "
+    "envoyer au candidat."
+)
+ACTIVATION_CAPTION = (
+    "Courrier d'activation du centre de SIRET {siret} : à envoyer au centre pour qu'il ouvre "
+    "son compte."
+)
+JURORS_CAPTION = "Liste des jurés de votre centre (fichier CSV)."
+RECORD_CORRECTED = "✅ Fiche de {who} corrigée : {state}."
+DUPLICATES = "<b>Fiches candidat en doublon probable</b> ({count})"
+DUPLICATES_NONE = "Aucune fiche candidat en doublon probable dans votre périmètre."
+DUPLICATE_LINE = "\n• {first}\n  {second}\n  <i>{reason}</i>"
+SESSIONS_TO_VALIDATE = "<b>Sessions en attente de validation</b> ({count})"
+SESSIONS_TO_VALIDATE_NONE = "Aucune session n'attend de validation dans votre périmètre."
+# R-AFT-2: the Afpa print service's list of PND mails to re-send
+PND_NOTICES = "<b>Plis non distribuables à renvoyer</b> ({count})"
+PND_NOTICES_NONE = "Aucun pli non distribuable n'attend d'être renvoyé."
+PND_NOTICE_LINE = (
+    "\n• Avis n° <b>{id}</b> – {name} (n° {ceres_id}), session {ref}\n"
+    "   Nouvelle adresse : {address}\n   Documents : {documents} · signalé le {date} par {by}"
+)
+PND_NOTICES_MORE = "\n… et {count} autre(s)."
+PND_NOTICES_HINT = "\n\nUne fois le pli renvoyé : /pli_renvoye"
+PND_NOTICE_UNKNOWN = "Aucun pli non distribuable à renvoyer ne porte le n° {id}."
+PND_NOTICE_OPTION = "n° {id} – {name}"
+CONFIRM_PND_HANDLE = (
+    "Noter que le pli de {name} (n° {ceres_id}, session <b>{ref}</b>) a été renvoyé à la "
+    "nouvelle adresse « {address} » (avis n° {id}) ?\n\nLe service de l'État le verra dans "
+    "l'historique d'impression du candidat."
+)
+PND_HANDLED = "✅ Avis n° {id} traité : pli de {name} renvoyé ({status})."
+DTE_TO_PREPARE = "<b>Commandes de DTE à préparer</b> ({count})"
+DTE_TO_PREPARE_NONE = "Aucune commande de DTE n'attend d'être préparée."
+SESSION_LINE = "\n• <b>{ref}</b> – {title} – du {start} au {end}\n   {state} · {dte}"
+TRACKING = (
+    "<b>Suivi des impressions – {zone}</b>\n"
+    "• Sessions validées sans aucune demande d'impression : {none}\n"
+    "• Sessions validées dont une partie seulement des candidats est envoyée : {partial}"
+)
+CENTRE_REGISTERED = (
+    "✅ Centre enregistré dans CERES : <b>{name}</b> (SIRET {siret})\nAdresse : {address}\n"
+    "Vous pouvez maintenant lui transférer un site : /transfert_site"
+)
+SIRET_ALREADY_REGISTERED = (
+    "Le centre de SIRET {siret} est déjà enregistré dans CERES : il n'y a rien à faire. Pour "
+    "lui rattacher un site : /transfert_site."
+)
+
+# -- typed values and look-ups (bot.operation_views) ------------------------------------------
+
+ADDRESS_HINT = "Écrivez-la sur une ligne, par exemple « 12 rue de la Roquette, 75011 Paris »."
+ADDRESS_NO_POSTAL_CODE = "Je ne trouve pas le code postal à 5 chiffres suivi de la commune."
+ADDRESS_NO_STREET = "Indiquez aussi le numéro et la voie."
+SESSION_PICK_OR_TYPE = ("Choisissez la session ci-dessous ou écrivez son identifiant CERES "
+                        "(par exemple TITRE_B_2026_470405).")
+SESSION_TYPE = "Écrivez son identifiant CERES (par exemple TITRE_B_2026_470405)."
+CANDIDATES_IN_SESSION_SEVERAL = ("Plusieurs candidats de la session {ref} correspondent à "
+                                 "« {query} » : choisissez le bon.")
+CANDIDATES_IN_SESSION_NONE = (
+    "Aucun candidat inscrit à la session {ref} ne correspond à « {query} ». Choisissez-le "
+    "ci-dessous ou écrivez son nom ou son CERES ID (par exemple C260000001).")
+CANDIDATES_SEVERAL = "Plusieurs candidats correspondent à « {query} » : choisissez le bon."
+CANDIDATES_NONE = ("Aucun candidat ne correspond à « {query} ». Écrivez son nom ou son CERES ID "
+                   "(par exemple C260000001).")
+SITES_SEVERAL = "Plusieurs sites correspondent à « {query} » : choisissez le bon."
+SITES_NONE = ("Aucun site de votre périmètre ne correspond à « {query} ». Écrivez son nom ou son "
+              "identifiant CERES (par exemple S-930002).")
+SITES_NONE_PICK = ("Aucun site de votre périmètre ne correspond à « {query} ». Écrivez son nom "
+                   "ou son identifiant CERES (par exemple S-930002), ou choisissez-le ci-dessous.")
+
+# -- cards and lists ------------------------------------------------------------------------
+
+NO_SESSION = "Aucune session dans votre périmètre."
+MY_SESSIONS = "<b>Vos sessions</b> ({count})"
+MORE_SESSIONS = "\n… et {count} autres : /sessions affiche les plus récentes."
+PRINT_PROGRESS = "impression : {sent}/{total} envoyés · "
+SESSION_CARD = (
+    "<b>Session {ref}</b>\n{kind} – {certification}\n"
+    "Site : {site} ({code}), centre {centre}\nDates : du {start} au {end}\n"
+    "État : {state}\nCandidats inscrits : {count}"
+)
+CARD_PRINTS = "Impression : {sent}/{total} envoyés"
+CARD_DTE = "DTE : {status}"
+CANDIDATE_CARD = "<b>{name}</b> (n° {ceres_id}) – session {ref}\nRésultat : {result}\n{status}"
+#: R-AFT-2: where the notice to the Afpa stands
+CARD_PND = "Pli non distribuable signalé le {date} ({resent})"
+CARD_PND_RESENT = "renvoyé par l'Afpa le {date}"
+CARD_PND_WAITING = "renvoi en attente au service impression de l'Afpa"
+CARD_DUPLICATE_FROM = "Duplicata possible à partir du {date}."
+WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+DAY_HOLIDAY = "un jour férié ({name})"
+DAY_WEEKDAY = "un {name}"
+DAY_OFF_WARNING = "Le {date} est {day}, jour non ouvré : vérifiez la date de début de la session."
+
+# -- results rendered from the core's views ----------------------------------------------------
+
+BATCH_HEAD = "<b>Session {ref}</b> – {message}"
+BATCH_LINE = "{mark} {name} (n° {ceres_id})\n   {message}"
+PND_DONE = (
+    "✅ {message}\nCandidat : {name} (n° {ceres_id}), session {ref}\n"
+    "Nouvelle adresse : {address}\nAvis n° {notice} inscrit le {date} sur la liste de l'Afpa.\n"
+    "{note}"
+)
+DTE_STATUS = "<b>DTE de la session {ref}</b> ({kind}, {state})\nÉtat : {status}\n\n{timeline}"
+DTE_ORDERED = (
+    "✅ Commande du DTE enregistrée le {date} pour la session <b>{ref}</b>.\n"
+    "• Candidats : {count}\n• Responsable de session : {rs_kind} – {rs_name}\n"
+    "• Contact : {contact}, {phone}, {email}\n• Livraison : {address}\n"
+    "La GEV ({gev}) accusera réception de la commande par e-mail."
+)

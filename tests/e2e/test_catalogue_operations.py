@@ -1,0 +1,263 @@
+"""Every operation of the catalogue, end to end on the local Bot API server (demo data,
+clock 22/11/2026): a profile that may not run it learns it at the first step, with who
+does it and a ticket button; the daily work of each role completes in the chat."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import accounts, catalogue, operation_texts
+from ceres_core.demo import DEMO_USERS
+from ceres_core.services import checks
+from ceres_core.services.dte import dte_status
+from ceres_core.services.sessions import get_session
+from tests.e2e.harness import BotHarness, Chat, plain
+
+pytestmark = pytest.mark.e2e
+
+WAITING = "TITRE_B_2026_470404"  # en attente de validation, Paris
+TP = "TITRE_B_2026_470405"  # validée, Paris, DTE préparé
+FUTURE = "TITRE_B_2027_470401"  # en préparation, DTE non commandé
+FUTURE_CCP = "CCP_B_2027_470408"  # en préparation, DTE non commandé
+
+
+@pytest.fixture
+def demo(core):
+    from ceres_core.demo import load_demo
+
+    load_demo(core)
+    return core
+
+
+async def linked(harness: BotHarness, core, login: str) -> Chat:
+    chat = harness.chat()
+    code = accounts.issue_link_code(core, login, 30).code
+    reply = await chat.ask(f"/start {code}")
+    assert "C'est fait" in reply.text
+    return chat
+
+
+def refused_login(action: str) -> str:
+    """A demo account none of whose roles may run ``action`` (asked of the core)."""
+    allowed = set(checks.roles_for(action))
+    for login, (_, profiles) in DEMO_USERS.items():
+        if not {role for role, _ in profiles} & allowed:
+            return login
+    raise AssertionError(f"every demo account may run {action}")
+
+
+@pytest.mark.parametrize("op", catalogue.CATALOGUE, ids=lambda op: op.command)
+async def test_a_profile_that_may_not_run_it_learns_it_at_the_first_step(
+        harness: BotHarness, demo, op):
+    login = refused_login(op.action)
+    chat = await linked(harness, demo, login)
+    reply = await chat.ask(f"/{op.command}")
+    text = plain(reply.text)
+    assert text.startswith("⛔ Votre profil ne permet pas"), text
+    assert "s'en charge (R-ACT-2)" in text  # who does it, from the core
+    assert any("Ouvrir un ticket" in label for label in reply.labels())
+
+
+async def test_command_menu_and_help_show_the_users_operations_only(harness: BotHarness, demo):
+    chat = await linked(harness, demo, "gev")
+    reply = await chat.ask("/aide")
+    assert "/accuse_dte" in reply.text and "/impression" not in reply.text
+    commands = harness.api.bots[harness.token].commands
+    mine = {c["command"] for c in commands[f"chat:{chat.chat_id}"]}  # setMyCommands, chat scope
+    assert {"accuse_dte", "dte_a_preparer", "sessions"} <= mine
+    assert not {"impression", "valider", "centre"} & mine
+    default = {c["command"] for c in commands["default"]}
+    assert "aide" in default and "accuse_dte" not in default
+    await chat.ask("/deconnexion")  # unlinked: back to the menu without operations
+    assert not {c["command"] for c in commands[f"chat:{chat.chat_id}"]} & mine - default
+
+
+async def test_ud_validates_a_waiting_session_then_reopens_one(harness: BotHarness, demo):
+    chat = await linked(harness, demo, "ud75")
+    listing = await chat.ask("/a_valider")
+    assert "Sessions en attente de validation" in listing.text and WAITING in listing.text
+    card = await chat.click(listing, WAITING)
+    assert "Valider la session" in " ".join(card.labels())
+    recap = await chat.click(card, "Valider la session")
+    assert plain(recap.text).startswith(f"Valider la session {WAITING}")
+    done = await chat.click(recap, "Confirmer")
+    assert f"Session {WAITING} validée" in plain(done.text)
+    assert get_session(demo, "ud75", WAITING).state == "validee"
+    # Reopen a validated session, without a reason (optional), from the command.
+    asked = await chat.ask(f"/debloquer {TP}")
+    assert asked.text == operation_texts.ASK["reopen_session.reason"]
+    recap = await chat.click(asked, operation_texts.NO_REASON)
+    done = await chat.click(recap, "Confirmer")
+    assert f"Session {TP} débloquée" in plain(done.text)
+    tracking = await chat.ask("/suivi_impressions")
+    assert "Suivi des impressions" in tracking.text
+
+
+async def test_centre_convocations_and_deletion(harness: BotHarness, demo):
+    chat = await linked(harness, demo, "centre.formapro")
+    recap = await chat.ask(f"/convocations {FUTURE}")
+    assert plain(recap.text).startswith(f"Éditer les convocations de la session {FUTURE}")
+    done = await chat.click(recap, "Confirmer")
+    assert f"Convocations de la session {FUTURE} éditées" in plain(done.text)
+    recap = await chat.ask(f"/supprimer_session {FUTURE_CCP}")
+    done = await chat.click(recap, "Confirmer")
+    assert done.text.startswith("✅")
+    # A session whose DTE is ordered cannot be deleted: refused at the session step.
+    await chat.send(f"/supprimer_session {TP}")
+    refused, asked = await chat.replies(2)
+    assert refused.text.startswith("⛔") and "(R-SES-3)" in refused.text
+    assert asked.text == operation_texts.ASK["session"]
+
+
+async def test_dte_order_checked_value_by_value_then_acknowledged_by_the_gev(
+        harness: BotHarness, demo):
+    chat = await linked(harness, demo, "centre.formapro")
+    # Already ordered: refused at the session step (R-DTE-2), the session asked again.
+    await chat.send(f"/commande_dte {TP}")
+    refused, asked = await chat.replies(2)
+    assert refused.text.startswith("⛔") and "(R-DTE-2)" in refused.text
+    reply = await chat.ask(FUTURE)
+    assert reply.text == operation_texts.ASK["candidates_count"]
+    reply = await chat.ask("1")
+    reply = await chat.click(reply, "Une autre personne")
+    reply = await chat.ask("Jeanne Martin")
+    reply = await chat.ask("Paul Durand")
+    assert reply.text == operation_texts.ASK["contact_phone"]
+    refused = await chat.ask("pas de tel")
+    assert "« pas de tel » n'est pas un numéro français valable" in refused.text
+    assert "Rien n'est perdu" in refused.text
+    reply = await chat.ask("01 23 45 67 89")
+    assert reply.text == operation_texts.ASK["contact_email"]
+    refused = await chat.ask("01 23 45 67 8")
+    assert "L'adresse e-mail « 01 23 45 67 8 » n'est pas valable" in refused.text
+    back = await chat.click(refused, "Retour")  # back to the phone, kept values intact
+    assert back.text == operation_texts.ASK["contact_phone"]
+    reply = await chat.ask("01 23 45 67 89")
+    reply = await chat.ask("examen@formapro.fr")
+    reply = await chat.ask("12 rue de la Roquette, 75011 Paris")
+    recap = await chat.click(reply, operation_texts.NO_COMMENT)
+    assert "Commander le DTE de la session" in recap.text
+    # The recap: change the contact, then confirm.
+    asked = await chat.click(recap, "Contact")
+    recap = await chat.ask("Paule Durand")
+    assert "Paule Durand" in recap.text
+    done = await chat.click(recap, "Confirmer")
+    assert "Commande du DTE enregistrée" in done.text
+    assert dte_status(demo, "centre.formapro", FUTURE).ordered
+    # The GEV sees it among the orders to prepare and acknowledges it.
+    gev = await linked(harness, demo, "gev")
+    listing = await gev.ask("/dte_a_preparer")
+    assert FUTURE in listing.text
+    asked = await gev.ask(f"/accuse_dte {FUTURE}")
+    recap = await gev.click(asked, "réception")
+    done = await gev.click(recap, "Confirmer")
+    assert done.text.startswith("✅ Accusé enregistré")
+
+
+async def test_candidate_found_by_ceres_id_and_buttons_show_the_id(harness: BotHarness, demo):
+    chat = await linked(harness, demo, "ud75")
+    asked = await chat.ask("/attestation")
+    assert asked.text == operation_texts.ASK["candidate"]
+    sessions = await chat.ask("c260000001")  # the Afpa's notices print the CERES ID
+    assert sessions.text == operation_texts.ASK["session_of_candidate"]
+
+
+async def test_annuler_cancels_a_pending_confirmation(harness: BotHarness, demo):
+    chat = await linked(harness, demo, "ud75")
+    recap = await chat.ask(f"/valider {WAITING}")
+    reply = await chat.ask("/annuler")
+    assert "rien n'a été modifié" in reply.text
+    await chat.press(recap.button("Confirmer"), recap.message_id, strict=False)
+    await chat.collect(1, kinds=("callback_answer",))
+    assert get_session(demo, "ud75", WAITING).state == "en_attente_validation"
+
+
+async def test_ud_prints_candidate_by_candidate_with_an_explicit_verification(
+        harness: BotHarness, demo):
+    from ceres_core.services.printing import documents_preview
+
+    chat = await linked(harness, demo, "ud75")
+    before = documents_preview(demo, "ud75", TP)
+    todo = [c for c in before.candidates if c.to_send and not c.alerts]
+    assert todo
+    c = todo[0]
+    recap = await chat.ask(f"/impression_candidat {TP} {c.ceres_id}")
+    text = plain(recap.text)
+    assert f"Envoyer pour impression les documents de {c.first_name} {c.last_name}" in text
+    assert "cochée pour lui seul" in text  # R-PRT-2: this candidate only
+    assert all(d.label in recap.text for d in c.documents)  # the documents summarised
+    done = await chat.click(recap, "Confirmer")
+    assert done.text.startswith("✅")
+    after = documents_preview(demo, "ud75", TP)
+    line = next(x for x in after.candidates if x.ceres_id == c.ceres_id)
+    assert line.data_verified and line.initial_request_on is not None
+    assert after.sent_count == before.sent_count + 1  # the others untouched
+    # A candidate with a blocking alert is refused at the candidate step (R-PRT-3).
+    blocked = [x for x in after.candidates if x.to_send and x.alerts]
+    if blocked:
+        await chat.send(f"/impression_candidat {TP} {blocked[0].ceres_id}")
+        refused, _ = await chat.replies(2)
+        assert refused.text.startswith("⛔")
+
+
+async def test_a_record_corrected_through_draft_and_validated_again(harness: BotHarness, demo):
+    from ceres_core.services.candidates import get_candidate
+
+    chat = await linked(harness, demo, "ud75")
+    asked = await chat.ask("/corriger_fiche C260000001")
+    assert asked.text == operation_texts.ASK["field"]
+    asked = await chat.click(asked, "Commune de résidence")
+    recap = await chat.ask("Vincennes")
+    assert "Corriger la fiche de Julie Martin (n° C260000001)" in plain(recap.text)
+    done = await chat.click(recap, "Confirmer")
+    assert done.text.startswith("✅ Fiche de Julie Martin")
+    record = get_candidate(demo, "ud75", "C260000001")
+    assert record.city == "Vincennes" and record.state == "valide"
+
+
+async def test_dreets_sees_likely_duplicate_records(harness: BotHarness, demo):
+    chat = await linked(harness, demo, "dreets.idf")
+    reply = await chat.ask("/doublons")
+    assert reply.text.startswith(("Fiches candidat en doublon probable",
+                                  "Aucune fiche candidat en doublon probable"))
+
+
+async def test_dreets_suspends_an_habilitation(harness: BotHarness, demo):
+    from ceres_core.services.juries import list_habilitations
+
+    chat = await linked(harness, demo, "dreets.idf")
+    asked = await chat.ask("/habilitation")
+    assert asked.text == operation_texts.ASK["juror"]
+    habs = await chat.ask("1")  # M. Olivier Lambert
+    assert habs.text == operation_texts.ASK["habilitation"]
+    actions = await chat.click(habs, "TP-00463 Ouvrier du paysage")
+    assert actions.text == operation_texts.ASK["action"]
+    recap = await chat.click(actions, "Suspendre")
+    assert "l'habilitation « TP-00463 Ouvrier du paysage » de M. Olivier Lambert" in recap.text
+    done = await chat.click(recap, "Confirmer")
+    assert done.text.startswith("✅")
+    hab = next(h for h in list_habilitations(demo, "dreets.idf", 1) if h.id == 1)
+    assert hab.state == "suspendue"
+
+
+async def test_centre_creates_a_session_from_an_agrement(harness: BotHarness, demo):
+    from ceres_core.services.sessions import list_sessions
+
+    before = {s.ref for s in list_sessions(demo, "centre.formapro", limit=200)}
+    chat = await linked(harness, demo, "centre.formapro")
+    asked = await chat.ask("/creer_session")
+    assert asked.text == operation_texts.ASK["agrement"]
+    assert any("TP-00463" in label for label in asked.labels())
+    kind = await chat.click(asked, "TP-00463")
+    start = await chat.click(kind, "Titre professionnel complet")
+    assert start.text == operation_texts.ASK["start_date"]
+    assert (await chat.ask("15/06/2027")).text == operation_texts.ASK["start_time"]
+    assert (await chat.ask("9h")).text == operation_texts.ASK["end_date"]
+    refused = await chat.ask("14/06/2027")  # before the start: the core says so now
+    assert refused.text.startswith("⛔")
+    recap = await chat.ask("16/06/2027")
+    assert "Créer une session TP" in recap.text
+    done = await chat.click(recap, "Confirmer")
+    assert done.text.startswith("✅ Session")
+    after = {s.ref for s in list_sessions(demo, "centre.formapro", limit=200)}
+    assert len(after - before) == 1
