@@ -69,8 +69,9 @@ class Param:
             return T.ASK["candidate_in_session"]
         return T.ASK.get(f"{operation}.{self.name}") or T.ASK[self.name]
 
-    def parse(self, text: str) -> str:
-        """A typed value (French :class:`ParseError` when malformed)."""
+    def parse(self, text: str, today: Any = None) -> str:
+        """A typed value (French :class:`ParseError` when malformed); ``today`` (the core's
+        clock) completes a date typed without its year."""
         if self.kind == "siret":
             return parse_siret(text)
         if self.kind == "session":
@@ -89,11 +90,9 @@ class Param:
                     return value
             raise ParseError(T.CHOICE_USE_BUTTONS)
         if self.kind == "date":
-            from datetime import date
-
             from bot.parsing import parse_date
 
-            return parse_date(text, date.today()).isoformat()
+            return parse_date(text, today).isoformat()
         if self.kind == "time":
             from ceres_core.values import parse_time
 
