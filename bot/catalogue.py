@@ -464,6 +464,25 @@ def _run_create_session(core: Core, login: str, p: Params) -> Outcome:
                    back_to_session=v.ref)
 
 
+def _jurors(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.juror_lookup import centre_jurors_matching
+
+    return [(str(j.id), j.full_name) for j in centre_jurors_matching(core, login)]
+
+
+def _confirm_add_juror(core: Core, login: str, p: Params) -> Outcome:
+    name = dict(_jurors(core, login, p)).get(str(p["juror"]), p["juror"])
+    head = _session_head(core, login, p["session"])
+    return Outcome(T.CONFIRM_ADD_JUROR.format(name=esc(name), **head))
+
+
+def _run_add_juror(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.juries import add_juror_to_session
+
+    v = add_juror_to_session(core, login, p["session"], int(p["juror"]))
+    return Outcome(T.DONE.format(message=esc(v.message)), back_to_session=v.session_ref)
+
+
 def _habilitations(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
     from ceres_core.services.juries import list_habilitations
 
@@ -845,6 +864,10 @@ CATALOGUE: tuple[Operation, ...] = (
               _run_correct_record, _confirm_correct_record, card="candidate",
               card_check=lambda core, login, p: checks.check_may_run(
                   core, login, "candidate.back_to_draft")),
+    Operation("add_juror", "designer_jure", "jury.add_to_session",
+              (_session(), Param("juror", "count", options=_jurors,
+                                 check=_dry("juries.add_juror_to_session", "session", "juror"))),
+              _run_add_juror, _confirm_add_juror, card="session"),
     Operation("habilitation", "habilitation", "jury.habilitation_action",
               (Param("juror", "count", check=_check_juror),
                Param("habilitation", "count", options=_habilitations, check=_check_habilitation),
