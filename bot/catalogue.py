@@ -69,8 +69,9 @@ class Param:
             return T.ASK["candidate_in_session"]
         return T.ASK.get(f"{operation}.{self.name}") or T.ASK[self.name]
 
-    def parse(self, text: str) -> str:
-        """A typed value (French :class:`ParseError` when malformed)."""
+    def parse(self, text: str, today: Any = None) -> str:
+        """A typed value (French :class:`ParseError` when malformed); ``today`` (the core's
+        clock) completes a date typed without its year."""
         if self.kind == "siret":
             return parse_siret(text)
         if self.kind == "session":
@@ -89,11 +90,9 @@ class Param:
                     return value
             raise ParseError(T.CHOICE_USE_BUTTONS)
         if self.kind == "date":
-            from datetime import date
-
             from bot.parsing import parse_date
 
-            return parse_date(text, date.today()).isoformat()
+            return parse_date(text, today).isoformat()
         if self.kind == "time":
             from ceres_core.values import parse_time
 
@@ -474,6 +473,25 @@ def _run_create_session(core: Core, login: str, p: Params) -> Outcome:
                        p["start_time"], p["end_date"], **_session_fields(p))
     return Outcome(T.SESSION_CREATED.format(ref=esc(v.ref), state=esc(v.state_label)),
                    back_to_session=v.ref)
+
+
+def _jurors(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.juror_lookup import centre_jurors_matching
+
+    return [(str(j.id), j.full_name) for j in centre_jurors_matching(core, login)]
+
+
+def _confirm_add_juror(core: Core, login: str, p: Params) -> Outcome:
+    name = dict(_jurors(core, login, p)).get(str(p["juror"]), p["juror"])
+    head = _session_head(core, login, p["session"])
+    return Outcome(T.CONFIRM_ADD_JUROR.format(name=esc(name), **head))
+
+
+def _run_add_juror(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.juries import add_juror_to_session
+
+    v = add_juror_to_session(core, login, p["session"], int(p["juror"]))
+    return Outcome(T.DONE.format(message=esc(v.message)), back_to_session=v.session_ref)
 
 
 def _habilitations(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
@@ -933,6 +951,10 @@ CATALOGUE: tuple[Operation, ...] = (
               _run_correct_record, _confirm_correct_record, card="candidate",
               card_check=lambda core, login, p: checks.check_may_run(
                   core, login, "candidate.back_to_draft")),
+    Operation("add_juror", "designer_jure", "jury.add_to_session",
+              (_session(), Param("juror", "count", options=_jurors,
+                                 check=_dry("juries.add_juror_to_session", "session", "juror"))),
+              _run_add_juror, _confirm_add_juror, card="session"),
     Operation("habilitation", "habilitation", "jury.habilitation_action",
               (Param("juror", "count", check=_check_juror),
                Param("habilitation", "count", options=_habilitations, check=_check_habilitation),

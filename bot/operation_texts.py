@@ -36,6 +36,7 @@ MENU: dict[str, str] = {
     "create_session": "Créer une session à partir d'un agrément",
     "pnd_notices": "Plis non distribuables à renvoyer (Afpa)",
     "handle_pnd_notice": "Noter le renvoi d'un pli non distribuable (Afpa)",
+    "add_juror": "Désigner un juré pour une session",
 }
 
 CARD_LABEL: dict[str, str] = {
@@ -56,6 +57,7 @@ CARD_LABEL: dict[str, str] = {
     "acknowledge_dte": "📬 Accuser réception de la commande",
     "request_print_candidate": "🖨️ Vérifier et envoyer pour impression",
     "correct_record": "✏️ Corriger la fiche",
+    "add_juror": "🧑‍⚖️ Désigner un juré",
 }
 
 # -- prompts, by parameter name (or "<operation>.<parameter>") ------------------------------
@@ -96,6 +98,7 @@ ASK: dict[str, str] = {
     "ack_kind": "Quel accusé enregistrer ?",
     "field": "Quelle information de la fiche faut-il corriger ?",
     "juror": "Quel est le numéro du juré ?",
+    "add_juror.juror": "Quel juré ? Choisissez-le parmi ceux de votre centre, ou écrivez son numéro.",
     "agrement": "À partir de quel agrément ? (ceux de votre centre en vigueur)",
     "kind": "Quel type de session ?",
     "ccp": "Pour quel CCP ?",
@@ -259,6 +262,7 @@ CONFIRM_CREATE_SESSION = (
 )
 TIME_WHAT = "L'heure de début"
 SESSION_CREATED = "✅ Session <b>{ref}</b> créée : {state}."
+CONFIRM_ADD_JUROR = "Désigner {name} comme juré de la session <b>{ref}</b> ({title}, du {date}) ?"
 HABILITATION_OPTION = "{subject} ({state})"
 HABILITATION_NOTHING = "Aucune habilitation de {name} ne peut être modifiée par vous aujourd'hui"
 HABILITATION_UNKNOWN = "Choisissez l'habilitation avec l'un des boutons."

@@ -280,7 +280,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
                 return
             value = found.value
         else:
-            value = p.parse(text)
+            value = p.parse(text, svc.core.clock.today())
     except ParseError as exc:
         await _send(context, chat_id, T.REFUSED_AT_STEP.format(message=esc(exc.message)),
                     [_nav(history)])

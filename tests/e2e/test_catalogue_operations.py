@@ -261,3 +261,18 @@ async def test_centre_creates_a_session_from_an_agrement(harness: BotHarness, de
     assert done.text.startswith("✅ Session")
     after = {s.ref for s in list_sessions(demo, "centre.formapro", limit=200)}
     assert len(after - before) == 1
+
+
+async def test_centre_puts_a_juror_on_a_session_with_the_habilitation_checks(
+        harness: BotHarness, demo):
+    chat = await linked(harness, demo, "centre.formapro")
+    asked = await chat.ask(f"/designer_jure {FUTURE}")
+    assert asked.text == operation_texts.ASK["add_juror.juror"]
+    assert {"M. Olivier Lambert", "M. Didier Robert"} <= set(asked.labels())
+    # No active habilitation on the title: refused at this step (R-JUR-1), nothing lost.
+    refused = await chat.click(asked, "M. Didier Robert")
+    assert refused.text.startswith("⛔") and "(R-JUR-1)" in refused.text
+    recap = await chat.ask("1")  # the juror's number, typed
+    assert "Désigner M. Olivier Lambert comme juré de la session" in plain(recap.text)
+    done = await chat.click(recap, "Confirmer")
+    assert "fait désormais partie du jury" in done.text
