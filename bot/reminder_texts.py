@@ -56,3 +56,11 @@ BUTTON_TURN_ON = "✅ Activer : {label}"
 TOGGLED_ON = "Rappels « {kind} » activés."
 TOGGLED_OFF = "Rappels « {kind} » désactivés."
 UNKNOWN_KIND = "Ce type de rappel n'existe plus."
+
+# -- the helpdesk's report page (bot.reminders.report_section) ---------------------------
+REPORT_TITLE = "Rappels envoyés par l'assistant"
+REPORT_DIGESTS = "Messages de rappels envoyés (un par personne et par jour au plus)"
+REPORT_REMINDERS = "Rappels qu'ils contenaient"
+REPORT_ACTED = "Rappels suivis d'une action (bouton du rappel utilisé)"
+REPORT_BLOCKED = "Conversations qui ont bloqué l'assistant (à ce jour)"
+REPORT_NOTE = "Toutes files confondues : les rappels ne dépendent pas des files du support."

@@ -61,6 +61,7 @@ from ceres_core.reminders import (
     local_today,
 )
 from ceres_core.services.reminders import Recipient, due_reminders, recipient_of, recipients
+from tickets.reporting import ExtraReport
 
 log = logging.getLogger(__name__)
 
@@ -546,8 +547,10 @@ class ReminderStats:
     blocked: int
 
 
-def stats(core: Core, since: datetime | None = None) -> ReminderStats:
-    """Digests and reminders sent, reminders whose action was pressed, chats blocked."""
+def stats(core: Core, since: datetime | None = None,
+          until: datetime | None = None) -> ReminderStats:
+    """Digests and reminders sent in ``[since, until)``, those of them whose action was
+    pressed, and the chats that block the bot now."""
     from sqlalchemy import func
 
     with core.transaction() as db:
@@ -556,6 +559,8 @@ def stats(core: Core, since: datetime | None = None) -> ReminderStats:
                                                                SentReminder.status)
         if since is not None:
             q = q.where(SentReminder.sent_at >= since)
+        if until is not None:
+            q = q.where(SentReminder.sent_at < until)
         digests = reminders = acted = 0
         for kind, status, count, acted_count in db.execute(q):
             if status != "sent":
@@ -567,3 +572,20 @@ def stats(core: Core, since: datetime | None = None) -> ReminderStats:
                 acted += acted_count
         blocked = db.scalar(select(func.count()).select_from(ReminderChat)) or 0
     return ReminderStats(digests, reminders, acted, blocked)
+
+
+def report_section(core: Core, since: datetime, until: datetime) -> ExtraReport:
+    """The reminders' figures for the helpdesk's report page (issue 13): what the bot
+    sent of itself over the period and how often its action button was used."""
+    figures = stats(core, since, until)
+    share = f" ({figures.acted / figures.reminders:.0%})" if figures.reminders else ""
+    return ExtraReport(
+        rtexts.REPORT_TITLE,
+        (
+            (rtexts.REPORT_DIGESTS, str(figures.digests)),
+            (rtexts.REPORT_REMINDERS, str(figures.reminders)),
+            (rtexts.REPORT_ACTED, f"{figures.acted}{share}".replace("%", " %")),
+            (rtexts.REPORT_BLOCKED, str(figures.blocked)),
+        ),
+        rtexts.REPORT_NOTE,
+    )

@@ -718,3 +718,28 @@ async def test_defect_6_after_losing_a_claim_back_on_the_ticket_page(client, des
     assert resp.status == 303 and resp.headers["Location"] == f"/demandes/{opened.number}"
     html = await (await client.get(resp.headers["Location"])).text()
     assert 'role="alert"' in html and "prise en charge par Bob GEV" in html
+
+
+async def test_report_page_shows_the_sections_other_parts_add(desk):
+    """The program that builds the dashboard passes sections (the bot's reminders, issue
+    13); each is computed over the page's period and shown, escaped."""
+    from tickets.reporting import ExtraReport
+
+    periods = []
+
+    def section(core, since, until):
+        periods.append((since, until))
+        return ExtraReport("Rappels envoyés par l'assistant",
+                           (("Rappels <envoyés>", "12"), ("Suivis d'une action", "3 (25 %)")),
+                           "Toutes files confondues.")
+
+    app = create_app(desk, secret=SECRET, articles=[], report_sections=[section])
+    async with FormClient(TestServer(app)) as client:
+        await logged_in(client, "alice")
+        html = await (await client.get("/rapport", params={"du": "2026-11-01",
+                                                           "au": "2026-11-30"})).text()
+    assert "Rappels envoyés par l&#39;assistant" in html or "Rappels envoyés par l'assistant" in html
+    assert "Rappels &lt;envoyés&gt;" in html and "3 (25 %)" in html
+    assert "Toutes files confondues." in html
+    (since, until), = periods
+    assert (since.date().isoformat(), until.date().isoformat()) == ("2026-11-01", "2026-12-01")

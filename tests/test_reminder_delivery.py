@@ -245,3 +245,34 @@ async def test_a_digest_holds_a_bounded_number_of_reminders(demo, clock, monkeyp
     clock.set(START.replace(day=8, hour=10))
     await rem.run_pass(bot, svc)
     assert "non distribué" not in bot.sent[0][2] and "non distribué" in bot.sent[1][2]
+
+
+async def test_the_report_section_counts_the_period_and_the_actions(demo, clock) -> None:
+    """Issue 13: the helpdesk's report counts the reminders sent and the actions taken."""
+    core = demo
+    _link_all(core, clock, skip=tuple(u for u in DEMO_USERS if u != "ud75"))
+    bot = FakeBot(clock)
+    svc = SimpleNamespace(core=core, store=StateStore(core))
+    for day in (0, 1):
+        clock.set(START.replace(hour=10) + timedelta(days=day))
+        await rem.run_pass(bot, svc)
+    user = recipient_of(core, "ud75")
+    with core.transaction() as db:
+        keys = db.scalars(select(SentReminder.key).where(
+            SentReminder.user_id == user.user_id,
+            ~SentReminder.key.startswith(rem.DIGEST_PREFIX))).all()
+    assert keys
+    rem.mark_acted(core, user.user_id, keys[0])
+    rem.mark_acted(core, user.user_id, keys[0])  # a second press counts once
+
+    section = rem.report_section(core, START, START + timedelta(days=7))
+    figures = dict(section.rows)
+    assert section.title == "Rappels envoyés par l'assistant"
+    assert figures["Messages de rappels envoyés (un par personne et par jour au plus)"] == "2"
+    assert figures["Rappels qu'ils contenaient"] == str(len(keys))
+    acted = figures["Rappels suivis d'une action (bouton du rappel utilisé)"]
+    assert acted.startswith("1 (") and acted.endswith(" %)")
+    later = dict(rem.report_section(core, START + timedelta(days=7),
+                                    START + timedelta(days=14)).rows)
+    assert later["Messages de rappels envoyés (un par personne et par jour au plus)"] == "0"
+    assert later["Rappels suivis d'une action (bouton du rappel utilisé)"] == "0"

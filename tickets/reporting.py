@@ -7,6 +7,7 @@ and is computed from one sorted column on SQLite.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -16,6 +17,21 @@ from ceres_core.clock import PARIS
 from ceres_core.core import Core
 from tickets._common import StaffRef, resolve_actor, staff_queue_ids
 from tickets.models import OPEN_STATUSES, Queue, Rating, Ticket
+
+
+@dataclass(frozen=True)
+class ExtraReport:
+    """A section another part of the product adds to the report page (the bot's
+    reminders, for instance): a title, labelled figures, a note. The dashboard does
+    not import those parts: the program that builds it passes their sections."""
+
+    title: str
+    rows: tuple[tuple[str, str], ...]
+    note: str = ""
+
+
+#: ``section(core, since, until) -> ExtraReport`` over ``[since, until)``.
+ReportSection = Callable[[Core, datetime, datetime], ExtraReport]
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ async def start_demo(core, host: str = "127.0.0.1", port: int = 8080):
     return (url, stop coroutine)."""
     from aiohttp import web
 
+    from bot import reminders
     from bot.app import BotRunner
     from bot.chatpage import ChatPage
     from bot.cli.serve import SECRET_ENV
@@ -76,7 +77,8 @@ async def start_demo(core, host: str = "127.0.0.1", port: int = 8080):
     ChatPage(api, account.token, core, dashboard_url=DASHBOARD_PATH,
              dashboard_hint=demo_staff_hint()).routes(app)
     DownloadServer(core).routes(app)  # one-time links to documents (attestation…)
-    app.add_subapp(DASHBOARD_PATH, create_app(core, secret=secret))
+    app.add_subapp(DASHBOARD_PATH, create_app(core, secret=secret,
+                                                  report_sections=[reminders.report_section]))
     web_runner = web.AppRunner(app, access_log=None)
     await web_runner.setup()
     site = web.TCPSite(web_runner, host, port)

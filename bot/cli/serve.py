@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from bot import reminders
     from bot.cli.database import prepare_database
     from ceres_core.core import Core
     from tickets.web import create_app
@@ -45,7 +46,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"Erreur : {SECRET_ENV} doit contenir au moins 16 caractères.", file=sys.stderr)
         return 2
     secure = args.https or os.environ.get(HTTPS_ENV, "").strip().lower() in ("1", "true", "oui", "yes")
-    app = create_app(core, secret=secret, secure_cookies=secure)
+    app = create_app(core, secret=secret, secure_cookies=secure,
+                     report_sections=[reminders.report_section])
     print(f"Tableau de bord du support : http://{args.host}:{args.port}/ (Ctrl+C pour arrêter).")
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
     return 0

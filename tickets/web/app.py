@@ -27,6 +27,7 @@ from aiohttp import web
 from ceres_core.core import Core
 from tickets.attachments import MAX_BYTES, AttachmentStore
 from tickets.dashboard_store import LoginLimits
+from tickets.reporting import ReportSection
 from tickets.web import formatting, live
 from tickets.web.keys import (
     ARTICLES,
@@ -37,6 +38,7 @@ from tickets.web.keys import (
     FORM_TOKENS,
     JINJA,
     LOGIN_LIMITS,
+    REPORT_SECTIONS,
     SETTINGS,
 )
 from tickets.web.middlewares import (
@@ -67,6 +69,7 @@ def create_app(
     unanswered_limit: int = 10,
     live_interval: float = 1.0,
     attachments: AttachmentStore | None = None,
+    report_sections: Iterable[ReportSection] = (),
 ) -> web.Application:
     """The dashboard for ``core``.
 
@@ -78,6 +81,8 @@ def create_app(
     attempts allowed per account and per address (:class:`LoginLimits`).
     ``live_interval``: seconds between two looks for changes (live pages).
     ``attachments``: where ticket files are stored (default ``CERES_ATTACHMENTS_DIR``).
+    ``report_sections``: sections other parts of the product add to the report page
+    (:data:`tickets.reporting.ReportSection`, e.g. the bot's reminders).
     """
     app = web.Application(
         middlewares=[session_middleware, headers_middleware, error_middleware, csrf_middleware],
@@ -91,6 +96,7 @@ def create_app(
     app[SETTINGS] = {"secure_cookies": secure_cookies, "unanswered_limit": unanswered_limit}
     _setup_templates(app)
     app[ATTACHMENTS] = attachments or AttachmentStore.from_env()
+    app[REPORT_SECTIONS] = tuple(report_sections)
     app.cleanup_ctx.append(_worker_threads)
     live.install(app, core, live_interval)
     setup_routes(app, STATIC_DIR)

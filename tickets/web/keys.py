@@ -23,6 +23,8 @@ JINJA = web.AppKey("jinja", jinja2.Environment)
 ARTICLES = web.AppKey("articles", list)
 SETTINGS = web.AppKey("settings", dict)
 ATTACHMENTS = web.AppKey("attachments", AttachmentStore)
+#: Sections other parts of the product add to the report page (tickets.reporting.ReportSection).
+REPORT_SECTIONS = web.AppKey("report_sections", tuple)
 #: Worker threads running the (blocking) services; shut down by the app's cleanup context.
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
 

@@ -11,7 +11,7 @@ from ceres_core.errors import InvalidInput
 from knowledge.feedback import top_unanswered
 from tickets.services import report
 from tickets.web.helpers import call, render, session_of, staff_view
-from tickets.web.keys import CORE, SETTINGS
+from tickets.web.keys import CORE, REPORT_SECTIONS, SETTINGS
 
 PRESETS = {
     "mois": "ce mois-ci",
@@ -19,8 +19,6 @@ PRESETS = {
     "30-jours": "les 30 derniers jours",
     "annee": "les 12 derniers mois",
 }
-
-
 
 
 def _parse_date(value: str, label: str) -> date:
@@ -61,7 +59,9 @@ async def report_page(request: web.Request) -> web.StreamResponse:
     first, last, preset = period(request.query, today)
     result = await call(request, report, session_of(request).login, first, last + timedelta(days=1))
     unanswered = await call(request, top_unanswered, request.app[SETTINGS]["unanswered_limit"])
+    extras = [await call(request, section, result.since, result.until)
+              for section in request.app[REPORT_SECTIONS]]
     return render(request, "report.html", {
         "r": result, "first": first, "last": last, "preset": preset, "presets": PRESETS,
-        "unanswered": unanswered,
+        "unanswered": unanswered, "extras": extras,
     })
