@@ -65,10 +65,13 @@ async def test_a_centre_learns_at_once_who_prints(harness: BotHarness, demo):
 async def test_dreets_registers_a_centre_seeing_it_before_confirming(harness: BotHarness, demo):
     chat = await linked(harness, demo, "dreets.idf")
     await verify_dialog(chat, [
-        ("/centre", operation_texts.ASK["siret"]),
+        ("/centre", operation_texts.ASK["register_centre.site"]),  # R-SITE-6: its site first
+        ("S-930002", operation_texts.ASK["siret"]),
         ("553 015 348 00013", "clé de contrôle"),  # a bad check digit: said at once
         (FORMAPRO_SIRET, "déjà enregistré"),  # already in CERES: refused at this step
         (IMP_SIRET, "Raison sociale : INSTITUT DES METIERS DU PAYSAGE"),  # shown first
+        ("[Site]", operation_texts.ASK["register_centre.site"]),  # ✏️ Site: changed…
+        ("S-930002", "Site à lui transférer : S-930002"),  # …back on the recap
         ("[Confirmer]", "✅ Centre enregistré dans CERES : INSTITUT DES METIERS DU PAYSAGE"),
     ])
 
