@@ -96,11 +96,15 @@ async def test_staff_file_sent_to_the_chat_as_a_document(desk, store):
     sent = []
 
     class Bot:
-        async def send_message(self, chat_id, text, reply_markup=None):
+        # Plain text: a staff reply is sent as written (the bot's Defaults are HTML).
+        async def send_message(self, chat_id, text, reply_markup=None, parse_mode="HTML"):
+            assert parse_mode is None
             sent.append(("text", chat_id, text))
             return SimpleNamespace(message_id=len(sent))
 
-        async def send_document(self, chat_id, document, filename, caption, reply_markup=None):
+        async def send_document(self, chat_id, document, filename, caption, reply_markup=None,
+                                parse_mode="HTML"):
+            assert parse_mode is None
             sent.append(("document", chat_id, filename, document, caption))
             return SimpleNamespace(message_id=len(sent))
 
