@@ -412,17 +412,19 @@ class Node:
     article: str | None = None
     operations: tuple[tuple[str, str, Mapping[str, str]], ...] = ()
     ticket: tuple[str, str] | None = None
-    #: role → text (``text``) or ticket reason (``reason``), for the roles that have
-    #: their own variant; the others read the default above.
+    #: role → text, and role → ticket (``None``: no ticket for that role), for the
+    #: roles that have their own variant; the others read the defaults above.
     text_by_role: Mapping[str, str] = field(default_factory=dict)
-    reason_by_role: Mapping[str, str] = field(default_factory=dict)
+    ticket_by_role: Mapping[str, tuple[str, str] | None] = field(default_factory=dict)
 
     def all_texts(self) -> list[str]:
-        """The node's text and ticket reason, every role's variant included."""
-        out = [t for t in (self.text, self.ticket[0] if self.ticket else None) if t]
-        for variants in (self.text_by_role, self.reason_by_role):
-            out += variants.values()
-        return out
+        """The node's texts and ticket reasons, every role's variant included."""
+        tickets = [self.ticket, *self.ticket_by_role.values()]
+        return [
+            t
+            for t in (self.text, *self.text_by_role.values(), *(k[0] for k in tickets if k))
+            if t
+        ]
 
     def successors(self) -> list[str]:
         if self.type == "question":
@@ -946,19 +948,17 @@ class _Loader:
                 )
             )
         ticket = None
-        reason_by_role: dict[str, str] = {}
-        if "ticket" in raw:
-            t = raw["ticket"]
-            if not isinstance(t, dict):
-                self.err(nid, "'ticket' must be a mapping {reason, queue_hint}")
-            else:
-                for key in set(t) - {"reason", "queue_hint"}:
-                    self.err(nid, f"ticket: unknown key '{key}'")
-                reason, reason_by_role = self.texts(nid, t, "reason", limit=500)
-                queue = t.get("queue_hint")
-                if queue not in QUEUES:
-                    self.err(nid, f"ticket: unknown queue_hint {queue!r} (known: {sorted(QUEUES)})")
-                ticket = (reason or "", str(queue))
+        ticket_by_role: dict[str, tuple[str, str] | None] = {}
+        t = raw.get("ticket")
+        if isinstance(t, dict) and DEFAULT_TEXT in t:  # a ticket per role; null: none
+            for role, one in self.by_role(nid, "ticket", t).items():
+                offer = None if one is None else self.ticket(nid, one, f"ticket ({role})")
+                if role == DEFAULT_TEXT:
+                    ticket = offer
+                else:
+                    ticket_by_role[role] = offer
+        elif "ticket" in raw:
+            ticket = self.ticket(nid, t, "ticket")
         text, text_by_role = self.texts(nid, raw, "text")
         return Node(
             nid,
@@ -968,8 +968,20 @@ class _Loader:
             article=article,
             operations=tuple(ops),
             ticket=ticket,
-            reason_by_role=reason_by_role,
+            ticket_by_role=ticket_by_role,
         )
+
+    def ticket(self, nid: str, t: object, what: str) -> tuple[str, str] | None:
+        if not isinstance(t, dict):
+            self.err(nid, f"'{what}' must be a mapping {{reason, queue_hint}}")
+            return None
+        for key in set(t) - {"reason", "queue_hint"}:
+            self.err(nid, f"{what}: unknown key '{key}'")
+        reason = self.text(nid, t, "reason", limit=500)
+        queue = t.get("queue_hint")
+        if queue not in QUEUES:
+            self.err(nid, f"{what}: unknown queue_hint {queue!r} (known: {sorted(QUEUES)})")
+        return (reason or "", str(queue))
 
     def graph(self, start: str, nodes: dict[str, Node]) -> None:
         for n in nodes.values():
@@ -1204,11 +1216,8 @@ class ProcedureLibrary:
             )
             for name, label, args in node.operations
         )
-        ticket = (
-            TicketOffer(_fill(_for_role(node.ticket[0], node.reason_by_role, role), v), node.ticket[1])
-            if node.ticket
-            else None
-        )
+        offer = node.ticket_by_role.get(role or "", node.ticket)  # a None value: no ticket
+        ticket = TicketOffer(_fill(offer[0], v), offer[1]) if offer else None
         return Step(
             text=text,
             article=node.article,
