@@ -337,3 +337,13 @@ def test_the_rules_numbers_are_filled_in_every_variant():
         for node in proc.nodes.values():
             for text in node.all_texts():
                 assert "{{" not in text, (proc.id, node.id)
+
+
+_PRINTING = re.compile(r"Envoyer pour impression|Envoyer un duplicata|demander un duplicata|attestation")
+
+
+@pytest.mark.parametrize("pid", ["bloque", "documents"])
+def test_a_centre_is_told_its_ud_prints(pid):  # R-PRT-1..6: printing is the UD's
+    for step in _steps(_LIB, pid, "centre"):
+        if _PRINTING.search(step.text):
+            assert "UD" in step.text, f"{pid}/{step.node}: {step.text!r}"
