@@ -25,7 +25,7 @@ to show (:meth:`~ProcedureLibrary.step`), takes the answer
 A walk is a :class:`WalkState`, immutable and serialisable to a small JSON dict
 (:meth:`WalkState.to_dict`, :meth:`ProcedureLibrary.restore`).
 
-A node's text, a button's label and a ticket's reason may vary by role
+A node's text, a button's label and a leaf's ticket may vary by role
 (``text: {default: ..., ud: ..., centre: ...}``): the walker's role is given once,
 in the start context (``start(pid, {"role": "ud"})``), kept in the state, and
 :meth:`~ProcedureLibrary.step` gives that role's variant, or the default text.
