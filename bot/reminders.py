@@ -46,9 +46,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -353,8 +353,8 @@ def resolve_orphan_claims(core: Core, *, lock_held: bool) -> tuple[int, int]:
             .values(status=UNKNOWN).execution_options(synchronize_session=False)).rowcount or 0
         released = db.execute(delete(SentReminder).where(orphan)).rowcount or 0
     if unknown:
-        log.warning("%d reminder(s) whose sender died while sending: maybe delivered, "
-                    "not sent again", unknown)
+        log.warning("%d claimed row(s) (digests and their reminders) whose sender died while "
+                    "sending: maybe delivered, not sent again", unknown)
     return released, unknown
 
 
@@ -448,9 +448,11 @@ def scheduler_lock(core: Core) -> Iterator[bool]:
 
 # -- the pass -------------------------------------------------------------------------------
 
-#: This process, in the ``claimed_by`` of its claims (with the pass's number).
-_INSTANCE = f"{socket.gethostname()[:32]}:{os.getpid()}"
-_passes = itertools.count(1)
+
+def _pass_id() -> str:
+    """The ``claimed_by`` of a pass's claims: host, process (read now: a forked process
+    is another instance) and a random part, unique per pass."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(6)}"
 
 
 def due_digests(core: Core, now: datetime | None = None) -> list[Digest]:
@@ -490,7 +492,7 @@ async def run_pass(bot: Any, svc: Any) -> int:
     from bot.runtime import run_sync, send_html
 
     core: Core = svc.core
-    owner = f"{_INSTANCE}:{next(_passes)}"
+    owner = _pass_id()
     lock = scheduler_lock(core)
     got = await run_sync(lock.__enter__)
     try:
