@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ceres_core.core import Core
 from ceres_core.errors import InvalidInput, NotFound
+from ceres_core.values import strip_accents
 from tickets import texts
 from tickets._common import load_staff, parse_status, queue_by_code, require_queue_access
 from tickets.models import STATUS_LABELS, Macro, TicketStatus
@@ -248,6 +249,17 @@ def plain_text(markdown: str) -> str:
     text = _HEADING.sub("", text)
     text = _BULLET.sub(r"\1• ", text)
     return text.strip()
+
+
+def title_key(title: str) -> tuple[str, str]:
+    """French alphabetical order of titles: accents and case ignored first (« Éditer »
+    sorts with « Editer », before « Fermer »), then the exact text to break ties."""
+    return (strip_accents(title).casefold(), title)
+
+
+def sorted_articles(articles: Iterable) -> list:
+    """The articles by title in French alphabetical order (for the lists staff pick from)."""
+    return sorted(articles, key=lambda a: title_key(a.title))
 
 
 def article_citation(article) -> str:
