@@ -16,6 +16,7 @@ from tests.test_dashboard import (
     SECRET,
     FormClient,
     articles,
+    dreets_ticket,
     dte_ticket,
     logged_in,
 )
@@ -66,3 +67,23 @@ async def test_article_selects_of_ticket_and_macro_pages_are_in_french_order(cli
         titles = [unescape(t) for t in re.findall(r'<option value="[^"]+"[^>]*>([^<]+)</option>', select)]
         assert len(titles) > 10, path
         assert titles == sorted(titles, key=lambda t: (strip_accents(t).casefold(), t)), path
+
+
+# -- 5: merging into a ticket that is not there (or not the agent's) ----------------------
+
+
+@pytest.mark.parametrize("typed", ["OTHER_QUEUE", "99", "abc", "T-2026-999999"])
+async def test_merge_into_an_invalid_target_is_refused_on_the_ticket_page_text_kept(
+        client, desk, typed):
+    opened = dte_ticket(desk)
+    other = dreets_ticket(desk)
+    into = other.number if typed == "OTHER_QUEUE" else typed
+    csrf = await logged_in(client, "alice")
+    resp = await client.post(f"/demandes/{opened.number}/fusionner",
+                             data={"csrf_token": csrf, "into": into, "confirmer": "oui"})
+    html = unescape(await resp.text())
+    assert resp.status == 409
+    assert f"La demande {into} n'existe pas ou n'est pas dans vos files." in html
+    assert "Page introuvable" not in html and "est introuvable" not in html
+    assert f'value="{into}"' in html
+    assert f"<h1><span class=\"muted\">{opened.number}</span>" in html

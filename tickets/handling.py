@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ceres_core.core import Core
-from ceres_core.errors import CeresError, InvalidInput
+from ceres_core.errors import CeresError, InvalidInput, NotFound, RuleViolation
 from tickets import texts
 from tickets._common import (
     EventView,
@@ -331,9 +331,16 @@ def merge_tickets(core: Core, staff: str, duplicate: int | str, into: int | str)
     with core.transaction() as db:
         actor = load_staff(db, staff)
         source = get_ticket(db, duplicate, for_update=True)
-        target = get_ticket(db, into, for_update=True)
+        require_ticket_access(actor, source)
+        try:
+            target = get_ticket(db, into, for_update=True)
+            require_ticket_access(actor, target)
+        except (NotFound, RuleViolation):
+            # R-ACT-2: a ticket of another queue is answered like one that does not
+            # exist (nothing is said about other queues), as a refusal of the typed value.
+            raise InvalidInput(texts.ERR_MERGE_TARGET.format(
+                ref=" ".join(str(into).split())[:40])) from None
         for t in (source, target):
-            require_ticket_access(actor, t)
             require_open(t)
         if source.id == target.id:
             raise CeresError(texts.ERR_MERGE_SAME.format(number=source.number))

@@ -160,6 +160,8 @@ ERR_MACRO_BRACES = (
 ERR_MACRO_PLACEHOLDER = "Champ inconnu dans le modèle : {{{name}}}. Champs possibles : {known}."
 ERR_MACRO_STATUS = "Un modèle ne peut pas remettre une demande au statut « nouveau »."
 ERR_MERGE_SAME = "Une demande ne peut pas être fusionnée avec elle-même ({number})."
+ERR_MERGE_NO_TARGET = "Indiquez le numéro de la demande à garder."
+ERR_MERGE_TARGET = "La demande {ref} n'existe pas ou n'est pas dans vos files."
 ERR_MERGE_REQUESTER = (
     "Les demandes {source} et {target} n'ont pas le même demandeur : elles ne peuvent pas "
     "être fusionnées."

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from ceres_core.errors import CeresError, NotFound, RuleViolation
+from tickets import texts
 from tickets.macros import compose, find_macro
 from tickets.models import PRIORITY_LABELS, STATUS_LABELS, Priority, TicketStatus
 from tickets.queues import queue_spec, standard_queue_codes
@@ -328,11 +329,11 @@ async def move(request, login, number, form):
     raise redirect(request, "home", flash=message)
 
 
-@_action()
+@_action("merge", field="into")
 async def merge(request, login, number, form):
     into = str(form.get("into", "")).strip()
     if not into:
-        raise CeresError("Indiquez le numéro de la demande à garder.")
+        raise CeresError(texts.ERR_MERGE_NO_TARGET)
     kept = await call(request, merge_tickets, login, number, into)
     raise redirect(request, "ticket", flash=(
         f"Demande {number} fusionnée dans {kept.number} : le demandeur en est informé, "
