@@ -87,3 +87,60 @@ async def test_merge_into_an_invalid_target_is_refused_on_the_ticket_page_text_k
     assert "Page introuvable" not in html and "est introuvable" not in html
     assert f'value="{into}"' in html
     assert f"<h1><span class=\"muted\">{opened.number}</span>" in html
+
+
+# -- 8: resolving without a reply, confirmations ------------------------------------------
+
+
+def _public_texts(core, ticket_id: int) -> list[str]:
+    from sqlalchemy import select
+
+    from tickets.models import TicketMessage
+
+    with core.transaction() as db:
+        return list(db.scalars(select(TicketMessage.text).where(
+            TicketMessage.ticket_id == ticket_id, TicketMessage.internal.is_(False))
+            .order_by(TicketMessage.id)))
+
+
+def test_resolving_a_ticket_never_answered_does_not_claim_an_answer_was_received(desk):
+    from tickets.services import bulk_update, staff_reply
+
+    silent, answered = dte_ticket(desk), dte_ticket(desk, "Autre")
+    staff_reply(desk, "alice", answered.number, "Voici la marche à suivre.")
+    result = bulk_update(desk, "alice", [silent.number, answered.number], status="resolu")
+    assert result.done == [silent.number, answered.number]
+    told_silent = _public_texts(desk, silent.ticket_id)[-1]
+    assert "résolue par le GEV BTP" in told_silent
+    assert "réponse reçue" not in told_silent and "noter" not in told_silent
+    assert "noter la réponse reçue" in _public_texts(desk, answered.ticket_id)[-1]
+
+
+async def test_bulk_action_and_merge_are_not_applied_without_confirmation(client, desk):
+    from tickets.models import Ticket
+
+    a, b = dte_ticket(desk), dte_ticket(desk, "Second")
+    csrf = await logged_in(client, "alice")
+    page = await (await client.get("/files/gev-btp")).text()
+    assert 'name="confirmer"' in page and "data-confirm=" in page
+    token = re.search(r'name="form_token" value="([^"]+)"', page)[1]
+    resp = await client.post("/files/gev-btp/lot", data={
+        "csrf_token": csrf, "form_token": token, "numeros": [a.number, b.number],
+        "action": "statut", "status": "resolu"})
+    assert "Cochez « Je confirme »" in unescape(await resp.text())
+    resp = await client.post(f"/demandes/{b.number}/fusionner",
+                             data={"csrf_token": csrf, "into": a.number})
+    html = unescape(await resp.text())
+    assert resp.status == 409 and "Je confirme la fusion" in html and f'value="{a.number}"' in html
+    with desk.transaction() as db:
+        assert {db.get(Ticket, t.ticket_id).status.value for t in (a, b)} == {"nouveau"}
+
+
+def test_no_rating_buttons_when_resolved_without_any_reply(desk):
+    from bot.delivery_worker import wants_rating
+    from tickets.services import pending_deliveries, set_status
+
+    opened = dte_ticket(desk)
+    set_status(desk, "alice", opened.number, "resolu")
+    resolved = pending_deliveries(desk, 10)
+    assert "classée comme résolue" in resolved[-1].text and not wants_rating(desk, resolved[-1])

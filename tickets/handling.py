@@ -251,7 +251,18 @@ def _change_status(
         ticket.handled_by_human = False
     add_event(db, ticket, now, "status", actor=actor, old=old.value, new=new.value)
     if announce_it:
-        announce(db, ticket, now, texts.STATUS_ANNOUNCES[new])
+        template = texts.STATUS_ANNOUNCES[new]
+        if new is TicketStatus.RESOLU and not _has_public_reply(db, ticket):
+            # Nothing was ever answered: the requester is not told an answer was received.
+            template = texts.RESOLVED_WITHOUT_REPLY
+        announce(db, ticket, now, template)
+
+
+def _has_public_reply(db, ticket: Ticket) -> bool:
+    """Whether the support ever sent the requester a reply on this ticket."""
+    return db.scalar(select(TicketMessage.id).where(
+        TicketMessage.ticket_id == ticket.id, TicketMessage.internal.is_(False),
+        TicketMessage.author_kind == AuthorKind.STAFF).limit(1)) is not None
 
 
 def set_status(core: Core, staff: str, ticket_id: int | str, status: TicketStatus | str) -> TicketSummary:

@@ -86,6 +86,12 @@ STATUS_ANNOUNCES: dict[TicketStatus, str] = {
     TicketStatus.CLOS: "Votre demande {number} est close.",
     TicketStatus.NOUVEAU: "Votre demande {number} a été remise en attente de prise en charge.",
 }
+#: *Résolu* set without any reply sent to the requester (e.g. a bulk change): no
+#: mention of an answer received nor an invitation to rate it.
+RESOLVED_WITHOUT_REPLY = (
+    "Votre demande {number} a été classée comme résolue par {queue_subject}. Si ce n'est "
+    "pas le cas, répondez à ce message dans les {reopen_days} jours pour la rouvrir."
+)
 
 HANDED_BACK = (
     "Le support vous rend la main pour la demande {number} : vos prochains messages "
@@ -167,6 +173,10 @@ ERR_MERGE_REQUESTER = (
     "être fusionnées."
 )
 ERR_BULK_ONE_ACTION = "Choisissez une action (attribuer, statut ou transfert) pour les demandes cochées."
+ERR_CONFIRM_BULK = (
+    "Cochez « Je confirme » pour appliquer l'action aux demandes cochées : rien n'a été modifié."
+)
+ERR_CONFIRM_MERGE = "Cochez « Je confirme la fusion » pour fusionner : rien n'a été modifié."
 ERR_BULK_NONE = "Cochez au moins une demande."
 ERR_ATTACHMENT_EMPTY = "Le fichier est vide."
 ERR_ATTACHMENT_TOO_BIG = "Le fichier est trop volumineux ({size} Mo, {limit} Mo au plus)."

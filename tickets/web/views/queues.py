@@ -110,6 +110,8 @@ async def queue_bulk(request: web.Request) -> web.StreamResponse:
             raise CeresError(texts.ERR_BULK_NONE)
         if action not in fields or not str(form.get(fields[action], "")).strip():
             raise CeresError(texts.ERR_BULK_ONE_ACTION)
+        if not form.get("confirmer"):
+            raise CeresError(texts.ERR_CONFIRM_BULK)
         await spend_form(request, form)
     except FormSpent:
         raise redirect(request, "queue", flash=MSG_FORM_SENT_TWICE, code=code) from None

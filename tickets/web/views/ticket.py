@@ -334,6 +334,8 @@ async def merge(request, login, number, form):
     into = str(form.get("into", "")).strip()
     if not into:
         raise CeresError(texts.ERR_MERGE_NO_TARGET)
+    if not form.get("confirmer"):
+        raise CeresError(texts.ERR_CONFIRM_MERGE)
     kept = await call(request, merge_tickets, login, number, into)
     raise redirect(request, "ticket", flash=(
         f"Demande {number} fusionnée dans {kept.number} : le demandeur en est informé, "
