@@ -144,3 +144,57 @@ def test_no_rating_buttons_when_resolved_without_any_reply(desk):
     set_status(desk, "alice", opened.number, "resolu")
     resolved = pending_deliveries(desk, 10)
     assert "classée comme résolue" in resolved[-1].text and not wants_rating(desk, resolved[-1])
+
+
+# -- 11: transfer: back to the queue, current queue and history, names in the select ------
+
+
+async def test_transfer_returns_to_the_queue_left_and_shows_queue_and_history(client, desk):
+    from tickets.services import add_staff
+
+    add_staff(desk, "erin", "Erin Assistance", PASSWORD, ["assistance", "gev-btp"])
+    opened = dte_ticket(desk)
+    csrf = await logged_in(client, "alice")
+    html = await (await client.get(f"/demandes/{opened.number}")).text()
+    select = html.split('<select id="queue" name="queue">', 1)[1].split("</select>", 1)[0]
+    assert 'name="queue_code"' not in html
+    assert '<option value="assistance">Assistance des ministères (CERES)</option>' in select
+    assert re.search(r'<option value="dreets-11" disabled>[^<]*Île-de-France[^<]*\(aucun membre\)',
+                     select)
+    # selectable ones first, all by name
+    assert select.index(">Assistance des") < select.index("disabled")
+    resp = await client.post(f"/demandes/{opened.number}/transferer", allow_redirects=False,
+                             data={"csrf_token": csrf, "queue": "assistance",
+                                   "reason": "Question d'utilisation"})
+    assert resp.status == 303 and resp.headers["Location"] == "/files/gev-btp"
+
+    await logged_in(client, "erin")
+    html = unescape(await (await client.get(f"/demandes/{opened.number}")).text())
+    assert "File actuelle : <strong>Assistance des ministères (CERES)</strong>" in html
+    assert "de GEV BTP vers Assistance des ministères (CERES), par alice" in html
+    assert "(motif : Question d'utilisation)" in html
+    assert "Transfert depuis le GEV BTP : Question d'utilisation" in html
+    assert "Transfert depuis gev-btp" not in html
+
+
+def test_queue_phrases_after_a_preposition_use_the_article():
+    from tickets.texts import queue_code_values
+
+    assistance = queue_code_values("assistance")
+    assert assistance["a_queue"] == "à l'Assistance des ministères"
+    assert assistance["depuis_queue"] == "depuis l'Assistance des ministères"
+    assert queue_code_values("gev-btp")["de_queue"] == "du GEV BTP"
+    from tickets.queues import queue_spec
+
+    assert queue_spec("assistance").destination == "à l'Assistance des ministères"
+
+
+def test_messages_to_requesters_carry_no_rule_codes():
+    from tickets.routing import AdviceFirst, RoutingInput, route
+
+    advice = route(RoutingInput(category="connexion"))
+    assert isinstance(advice, AdviceFirst) and advice.rule == "R-ASS-1"
+    assert not re.search(r"\bR-[A-Z]+-\d", advice.message)
+    for data in (RoutingInput(topic="dte-non-recu"), RoutingInput(category="transfert_site"),
+                 RoutingInput(category="courrier")):
+        assert not re.search(r"\bR-[A-Z]+-\d", route(data).explanation)

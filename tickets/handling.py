@@ -314,6 +314,7 @@ def move_to_queue(
         if target.code not in staffed_queue_codes(db):
             raise CeresError(texts.ERR_QUEUE_UNSTAFFED.format(queue=target.name))
         old = ticket.queue.code
+        old_values = texts.queue_values(ticket.queue.kind, ticket.queue.name)
         ticket.queue_id = target.id
         ticket.queue = target
         ticket.assignee_id = None
@@ -325,7 +326,8 @@ def move_to_queue(
             resume_sla(ticket, target, now)
         add_event(db, ticket, now, "queue", actor=actor, old=old, new=target.code, detail=reason)
         if reason:
-            add_message(db, ticket, now, f"Transfert depuis {old} : {reason.strip()}",
+            add_message(db, ticket, now, texts.NOTE_TRANSFER.format(
+                            depuis_queue=old_values["depuis_queue"], reason=reason.strip()),
                         author_kind=AuthorKind.STAFF, staff=actor, internal=True)
         announce(db, ticket, now, texts.MOVED)
         return summary(ticket)

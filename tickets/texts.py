@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 
+from ceres_core.errors import CeresError
 from tickets.models import STATUS_LABELS, TicketStatus
 
 # -- queue names in a sentence (articles, elision, contraction) -----------------------------
 
 #: Queues whose name does not take a plain article: the noun phrase to use instead.
-_QUEUE_PHRASES = {"afpa": "le service impression de l'Afpa"}
+_QUEUE_PHRASES = {"afpa": "le service impression de l'Afpa",
+                  "assistance": "l'Assistance des ministères"}
 #: Grammatical gender of a queue's name by kind (« le GEV BTP », « la DREETS Bretagne »).
 _MASCULINE_KINDS = frozenset({"gev"})
 _VOWEL = re.compile(r"^[aeiouyhàâäéèêëîïôöùûü]", re.IGNORECASE)
@@ -45,12 +47,26 @@ def queue_phrase(kind: str | None, name: str) -> str:
     return elide("le" if kind in _MASCULINE_KINDS else "la", name)
 
 
+def queue_code_values(code: str, name: str | None = None) -> dict[str, str]:
+    """:func:`queue_values` of a queue known by its code (its name if the code is not
+    a standard queue's)."""
+    from tickets.queues import queue_spec
+
+    try:
+        spec = queue_spec(code)
+    except CeresError:
+        return queue_values(None, name or code)
+    return queue_values(spec.kind, name or spec.name)
+
+
 def queue_values(kind: str | None, name: str) -> dict[str, str]:
     """The placeholders a text about a queue may use: ``{queue}`` (the name),
-    ``{queue_subject}`` (with its article), ``{de_queue}``, ``{par_queue}``, ``{a_queue}``."""
+    ``{queue_subject}`` (with its article), ``{de_queue}``, ``{par_queue}``, ``{a_queue}``,
+    ``{depuis_queue}``."""
     phrase = queue_phrase(kind, name)
     return {"queue": name, "queue_subject": phrase, "de_queue": contract("de", phrase),
-            "par_queue": contract("par", phrase), "a_queue": contract("à", phrase)}
+            "par_queue": contract("par", phrase), "a_queue": contract("à", phrase),
+            "depuis_queue": contract("depuis", phrase)}
 
 
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
@@ -111,7 +127,7 @@ MOVED = "Votre demande {number} a été transmise à une autre équipe : {queue_
 #: Routing explanation when the natural queue has nobody (R-ASS-2 reading).
 UNSTAFFED_FALLBACK = (
     "{about} ; {queue_subject} n'a encore personne pour traiter les demandes sur "
-    "CERES Assist, l'assistance la lui transmettra"
+    "CERES Assist, l'Assistance des ministères la lui transmettra"
 )
 
 #: The message stored for a file sent without text, and the caption of a staff file.
@@ -130,6 +146,7 @@ NOTE_DELIVERY_FAILED = (
     "essais ({error})."
 )
 NOTE_MERGED_INTO = "Demande {source} (« {subject} ») fusionnée dans celle-ci. Ses échanges :"
+NOTE_TRANSFER = "Transfert {depuis_queue} : {reason}"
 NOTE_REOPENED = "Le demandeur a répondu dans le délai : la demande est rouverte."
 NOTE_FOLLOW_UP = "Suite de la demande {number}, close ou résolue depuis plus de {days} jours."
 
@@ -166,6 +183,8 @@ ERR_MACRO_BRACES = (
 ERR_MACRO_PLACEHOLDER = "Champ inconnu dans le modèle : {{{name}}}. Champs possibles : {known}."
 ERR_MACRO_STATUS = "Un modèle ne peut pas remettre une demande au statut « nouveau »."
 ERR_MERGE_SAME = "Une demande ne peut pas être fusionnée avec elle-même ({number})."
+MSG_MOVED = "Demande {number} transférée {a_queue}."
+ERR_MOVE_NO_QUEUE = "Choisissez la file vers laquelle transférer la demande."
 ERR_MERGE_NO_TARGET = "Indiquez le numéro de la demande à garder."
 ERR_MERGE_TARGET = "La demande {ref} n'existe pas ou n'est pas dans vos files."
 ERR_MERGE_REQUESTER = (
@@ -229,7 +248,10 @@ EVENT_LABELS: dict[str, str] = {
 
 
 def event_value(action: str, value: str | None) -> str | None:
-    """A stored event value as staff read it (status codes → French labels)."""
+    """A stored event value as staff read it (status codes → French labels, queue codes
+    → queue names)."""
+    if value is not None and action == "queue":
+        return queue_code_values(value)["queue"]
     if value is not None and action == "status":
         try:
             return status_label(value)
