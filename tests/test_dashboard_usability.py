@@ -198,3 +198,35 @@ def test_messages_to_requesters_carry_no_rule_codes():
     for data in (RoutingInput(topic="dte-non-recu"), RoutingInput(category="transfert_site"),
                  RoutingInput(category="courrier")):
         assert not re.search(r"\bR-[A-Z]+-\d", route(data).explanation)
+
+
+# -- 9: French on the pages ---------------------------------------------------------------
+
+
+def test_quotes_inside_french_quotes_become_english_quotes():
+    from tickets.texts import inner_quotes, quoted
+
+    assert quoted("Bouton « Signer » absent") == "« Bouton “Signer” absent »"
+    assert inner_quotes("«Valider» puis « Signer »") == "“Valider” puis “Signer”"
+    assert inner_quotes("sans guillemets") == "sans guillemets"
+
+
+def test_a_subject_with_quotes_is_stored_with_inner_quotes(desk):
+    from tickets.services import get_ticket_detail
+
+    opened = dte_ticket(desk, subject="Le bouton « Signer » ne répond pas")
+    detail = get_ticket_detail(desk, "alice", opened.number)
+    assert detail.ticket.subject == "Le bouton “Signer” ne répond pas"
+
+
+async def test_templates_page_and_my_work_caption_read_well(client, desk):
+    from tickets.services import claim
+
+    claim(desk, "bob", dte_ticket(desk).number)
+    await logged_in(client, "bob")
+    html = unescape(await (await client.get("/files/gev-btp/modeles")).text())
+    assert "(le nom de la file). Un modèle peut citer" in html
+    html = unescape(await (await client.get("/mon-travail")).text())
+    assert "Demandes de toutes vos files, les plus urgentes d'abord" in html
+    html = unescape(await (await client.get("/files/gev-btp")).text())
+    assert "Demandes de la file, les plus urgentes d'abord" in html

@@ -363,7 +363,8 @@ def merge_tickets(core: Core, staff: str, duplicate: int | str, into: int | str)
         public = db.scalars(select(TicketMessage).where(
             TicketMessage.ticket_id == source.id, TicketMessage.internal.is_(False))
             .order_by(TicketMessage.id)).all()
-        lines = [texts.NOTE_MERGED_INTO.format(source=source.number, subject=source.subject)]
+        lines = [texts.NOTE_MERGED_INTO.format(source=source.number,
+                                                subject=texts.quoted(source.subject))]
         for m in public:
             who = {"requester": source.requester_name, "system": "CERES Assist"}.get(
                 m.author_kind.value) or (m.staff.display_name if m.staff else "Support")

@@ -69,6 +69,20 @@ def queue_values(kind: str | None, name: str) -> dict[str, str]:
             "depuis_queue": contract("depuis", phrase)}
 
 
+_INNER_QUOTES = re.compile(r"«\s*(.*?)\s*»", re.S)
+
+
+def inner_quotes(text: str) -> str:
+    """A text meant to be shown between « »: its own « … » become “…” (French quotes
+    inside quotes), so that « Objet : « Signer » » reads « Objet : “Signer” »."""
+    return _INNER_QUOTES.sub(lambda m: f"“{m[1]}”", text or "")
+
+
+def quoted(text: str) -> str:
+    """``« text »`` with the quotes inside turned into “ ”."""
+    return f"« {inner_quotes(text)} »"
+
+
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
 
 
@@ -145,7 +159,7 @@ NOTE_DELIVERY_FAILED = (
     "⚠ Le message n° {message_id} n'a pas pu être remis au demandeur après {attempts} "
     "essais ({error})."
 )
-NOTE_MERGED_INTO = "Demande {source} (« {subject} ») fusionnée dans celle-ci. Ses échanges :"
+NOTE_MERGED_INTO = "Demande {source} ({subject}) fusionnée dans celle-ci. Ses échanges :"
 NOTE_TRANSFER = "Transfert {depuis_queue} : {reason}"
 NOTE_REOPENED = "Le demandeur a répondu dans le délai : la demande est rouverte."
 NOTE_FOLLOW_UP = "Suite de la demande {number}, close ou résolue depuis plus de {days} jours."
