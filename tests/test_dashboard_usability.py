@@ -230,3 +230,32 @@ async def test_templates_page_and_my_work_caption_read_well(client, desk):
     assert "Demandes de toutes vos files, les plus urgentes d'abord" in html
     html = unescape(await (await client.get("/files/gev-btp")).text())
     assert "Demandes de la file, les plus urgentes d'abord" in html
+
+
+# -- 15: search field, clickable SLA counts ------------------------------------------------
+
+
+async def test_overdue_and_soon_counts_link_to_the_queue_filtered_the_same_way(client, desk, clock):
+    late = dte_ticket(desk, "En retard")
+    clock.advance(hours=3, minutes=30)
+    soon = dte_ticket(desk, "Bientôt")  # opened later: due later
+    clock.advance(hours=1)
+    await logged_in(client, "alice")
+    home = unescape(await (await client.get("/")).text())
+    links = dict(re.findall(r'<a href="(/files/gev-btp\?echeance=[^"]+)">(?:<span[^>]*>)?(\d+)', home))
+    assert set(links) == {"/files/gev-btp?echeance=depasse", "/files/gev-btp?echeance=moins-1h"}
+    for url, count in links.items():
+        page = await (await client.get(url)).text()
+        rows = set(re.findall(r'href="/demandes/(T-\d{4}-\d{6})"', page))
+        assert len(rows) == int(count), url
+    overdue = await (await client.get("/files/gev-btp?echeance=depasse")).text()
+    assert late.number in overdue and soon.number not in overdue
+    assert (await client.get("/files/gev-btp?echeance=hier")).status == 400
+
+
+async def test_search_field_placeholder_fits_and_the_label_says_the_rest(client, desk):
+    await logged_in(client, "alice")
+    html = unescape(await (await client.get("/files/gev-btp")).text())
+    placeholder = re.search(r'id="q" name="q" type="search" value="[^"]*" placeholder="([^"]+)"', html)[1]
+    assert len(placeholder) <= 24
+    assert "(numéro, objet, demandeur ou identifiant CERES)" in html

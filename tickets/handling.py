@@ -549,6 +549,11 @@ _NEXT_DUE = case(
 )
 
 
+#: ``due`` filters of :func:`list_queue` (values in the dashboard's URLs).
+DUE_OVERDUE = "depasse"
+DUE_SOON = "moins-1h"
+
+
 def list_queue(
     core: Core,
     staff: StaffRef,
@@ -560,14 +565,20 @@ def list_queue(
     *,
     priority: Priority | str | None = None,
     assignee: str | None = None,
+    due: str | None = None,
 ) -> QueuePage:
     """One page of a queue, most urgent first — priority, then the due date shown
     (first response until given, then resolution; paused ones last) — with the SLA
     countdown of each row. Open tickets by default; ``status="tous"`` for all.
 
     ``priority`` keeps one priority; ``assignee`` keeps the tickets of one staff
-    login, or the unassigned ones with :data:`UNASSIGNED`.
+    login, or the unassigned ones with :data:`UNASSIGNED`. ``due`` keeps the running
+    tickets whose next due date passed (:data:`DUE_OVERDUE`) or falls within
+    :data:`AT_RISK_MINUTES` opening minutes (:data:`DUE_SOON`), as counted by
+    :func:`queue_overview`.
     """
+    if due not in (None, "", DUE_OVERDUE, DUE_SOON):
+        raise InvalidInput(texts.ERR_DUE_FILTER.format(value=due))
     page = max(1, int(page))
     page_size = min(max(1, int(page_size)), 200)
     statuses = _status_filter(status)
@@ -587,6 +598,13 @@ def list_queue(
         elif assignee:
             conditions.append(Ticket.assignee_id == load_staff(db, assignee).id)
         conditions += _search_conditions(search)
+        if due:
+            conditions.append(Ticket.status.in_(RUNNING_STATUSES))
+            if due == DUE_OVERDUE:
+                conditions.append(_next_due_before(now))
+            else:
+                soon = due_at(schedule_of(q), now, timedelta(minutes=AT_RISK_MINUTES))
+                conditions += [~_next_due_before(now), _next_due_before(soon)]
         total = db.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
         rows = db.scalars(
             select(Ticket)

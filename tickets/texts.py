@@ -221,6 +221,7 @@ ERR_STATUS_UNKNOWN = (
     "demandeur, résolu, clos."
 )
 ERR_PRIORITY_UNKNOWN = "Priorité inconnue : « {value} ». Priorités : basse, normale, haute, urgente."
+ERR_DUE_FILTER = "Filtre d'échéance inconnu : « {value} »."
 ERR_SAME_STATUS = "La demande {number} est déjà au statut « {status} »."
 ERR_PASSWORD_SHORT = "Le mot de passe doit contenir au moins {n} caractères."
 ERR_LOGIN_INVALID = (
