@@ -259,3 +259,20 @@ async def test_search_field_placeholder_fits_and_the_label_says_the_rest(client,
     placeholder = re.search(r'id="q" name="q" type="search" value="[^"]*" placeholder="([^"]+)"', html)[1]
     assert len(placeholder) <= 24
     assert "(numéro, objet, demandeur ou identifiant CERES)" in html
+
+
+# -- 10: the live banner's time is the server's, in Paris time ------------------------------
+
+
+async def test_live_pages_carry_the_server_time_in_paris_for_the_update_banner(client, desk, clock):
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    clock.set(datetime(2026, 11, 23, 18, 52, tzinfo=UTC))  # 19:52 in Paris
+    opened = dte_ticket(desk)
+    await logged_in(client, "alice")
+    for path in ("/files/gev-btp", "/mon-travail", f"/demandes/{opened.number}"):
+        html = await (await client.get(path)).text()
+        assert 'data-page-time="19:52"' in html, path
+    script = (Path(__file__).parents[1] / "tickets/web/static/live.js").read_text(encoding="utf-8")
+    assert "data-page-time" in script and "new Date" not in script
