@@ -225,7 +225,7 @@ async def test_templates_page_and_my_work_caption_read_well(client, desk):
     claim(desk, "bob", dte_ticket(desk).number)
     await logged_in(client, "bob")
     html = unescape(await (await client.get("/files/gev-btp/modeles")).text())
-    assert "(le nom de la file). Un modèle peut citer" in html
+    assert re.search(r"\)\. Un modèle peut citer", html) and ".Un modèle" not in html
     html = unescape(await (await client.get("/mon-travail")).text())
     assert "Demandes de toutes vos files, les plus urgentes d'abord" in html
     html = unescape(await (await client.get("/files/gev-btp")).text())
@@ -276,3 +276,67 @@ async def test_live_pages_carry_the_server_time_in_paris_for_the_update_banner(c
         assert 'data-page-time="19:52"' in html, path
     script = (Path(__file__).parents[1] / "tickets/web/static/live.js").read_text(encoding="utf-8")
     assert "data-page-time" in script and "new Date" not in script
+
+
+# -- 13: one greeting per reply; macros ask only for what the ticket lacks ------------------
+
+
+def test_macro_greeting_left_out_after_a_typed_greeting_any_macro():
+    from tickets.macros import fill
+
+    body = "Bonjour {demandeur},\n\nVotre demande {numero} est notée."
+    common = {"requester": "Sophie Bernard (Formapro)", "number": "T-1", "agent": "A",
+              "queue": "gev-btp"}
+    assert fill(body, **common).startswith("Bonjour Sophie Bernard,\n\nVotre demande T-1")
+    for typed in ("Bonjour Madame Bernard,", "Madame,", "bonsoir", "Chère Madame,"):
+        assert fill(body, after=typed, **common) == "Votre demande T-1 est notée.", typed
+    assert fill(body, after="Suite à votre appel,", **common).startswith("Bonjour Sophie Bernard,")
+
+
+def test_conditional_placeholders_ask_only_for_what_the_ticket_lacks(desk):
+    from tickets.macros import STANDARD_MACROS, fill, save_macro
+
+    body = next(m.body for m in STANDARD_MACROS if m.code == "precisions")
+    common = {"requester": "Sophie Bernard", "number": "T-1", "agent": "A", "queue": "gev-btp"}
+    without = fill(body, **common)
+    assert "• le numéro de la session concernée ;" in without and "{" not in without
+    with_session = fill(body, context={"session_ref": "TITRE_B_2026_000001",
+                                       "candidate_ids": ["C1"]}, **common)
+    assert "session" not in with_session and "candidats" not in with_session
+    assert "\n\n\n" not in with_session and "• tout autre élément utile" in with_session
+    assert fill("Session {session}.", context={"session_ref": "S-1"}, **common) == "Session S-1."
+    saved = save_macro(desk, "alice", "gev-btp", title="Pièces",
+                       body="Bonjour {demandeur},\n{si_sans_session:Quelle session ?}")
+    assert saved.body.endswith("{si_sans_session:Quelle session ?}")
+
+
+async def test_inserting_the_precisions_macro_after_a_typed_greeting(client, desk):
+    from tests.test_dashboard import USER
+    from tickets.services import Requester
+
+    opened = dte_ticket(desk, requester=Requester(USER.chat_id, "Sophie Bernard", "sb"))
+    csrf = await logged_in(client, "alice")
+    page = await (await client.get(f"/demandes/{opened.number}")).text()
+    token = re.search(r'name="form_token" value="([^"]+)"', page)[1]
+    resp = await client.post(f"/demandes/{opened.number}/inserer", data={
+        "csrf_token": csrf, "form_token": token, "text": "Bonjour Madame Bernard,",
+        "modele": "precisions", "article": ""})
+    text = unescape(re.search(r'<textarea id="reply-text"[^>]*>([^<]*)</textarea>',
+                              await resp.text())[1])
+    assert text.startswith("Bonjour Madame Bernard,\n\nPour traiter votre demande")
+    assert text.count("Bonjour") == 1
+    assert "numéro de la session" not in text  # the ticket has its session
+
+
+def test_a_queue_holding_the_former_precisions_text_gets_the_conditional_one(desk):
+    from sqlalchemy import update
+
+    from tickets.macros import _FORMER_BODIES, STANDARD_MACROS, list_macros
+    from tickets.models import Macro
+
+    list_macros(desk, "alice", "gev-btp")
+    with desk.transaction() as db:
+        db.execute(update(Macro).where(Macro.code == "precisions")
+                   .values(body=_FORMER_BODIES["precisions"][0]))
+    body = next(m.body for m in list_macros(desk, "alice", "gev-btp") if m.key == "precisions")
+    assert body == next(m.body for m in STANDARD_MACROS if m.code == "precisions")

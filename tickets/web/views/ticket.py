@@ -105,7 +105,7 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
         forms["reply"] = compose(
             macro, article_id, articles, requester=detail.ticket.requester_name,
             number=detail.ticket.number, agent=session_of(request).name or "",
-            queue=detail.ticket.queue,
+            queue=detail.ticket.queue, context=detail.context,
         )
         if macro is not None and macro.set_status:
             forms.setdefault("then_status", macro.set_status)
@@ -256,7 +256,7 @@ async def insert_canned(request: web.Request) -> web.StreamResponse:
     inserted = compose(
         macro, article_id, request.app[ARTICLES], requester=detail.ticket.requester_name,
         number=detail.ticket.number, agent=session_of(request).name or "",
-        queue=detail.ticket.queue,
+        queue=detail.ticket.queue, context=detail.context, after=typed,
     )
     text = "\n\n".join(part for part in (typed, inserted) if part)
     then_status = (macro.set_status if macro and macro.set_status
