@@ -340,3 +340,14 @@ def test_a_queue_holding_the_former_precisions_text_gets_the_conditional_one(des
                    .values(body=_FORMER_BODIES["precisions"][0]))
     body = next(m.body for m in list_macros(desk, "alice", "gev-btp") if m.key == "precisions")
     assert body == next(m.body for m in STANDARD_MACROS if m.code == "precisions")
+
+
+def test_a_ticket_summary_gives_its_queue_with_the_article_for_front_ends(desk):
+    from tickets.services import get_ticket_detail, move_to_queue
+
+    opened = dte_ticket(desk)
+    summary = get_ticket_detail(desk, "alice", opened.number).ticket
+    assert summary.queue_phrases["a_queue"] == "au GEV BTP"
+    moved = move_to_queue(desk, "alice", opened.number, "assistance")
+    assert moved.queue_phrases["a_queue"] == "à l'Assistance des ministères"
+    assert moved.queue_phrases["depuis_queue"] == "depuis l'Assistance des ministères"
