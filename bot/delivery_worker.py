@@ -76,8 +76,8 @@ def remember_sent(core: Core, item: ticket_services.DeliveryItem, message_id: in
 def wants_rating(core: Core, item: ticket_services.DeliveryItem) -> bool:
     """Is this entry the announcement that the ticket is resolved (and not rated yet)?
 
-    It is when the ticket is *résolu*, unrated, was answered by the support at least
-    once, and the entry's message is the ticket's latest public system message.
+    It is when the ticket is *résolu*, unrated, and the entry's message is the ticket's
+    latest public system message.
     """
     try:
         message_id = int(item.idempotency_key.rsplit("-", 1)[1])
@@ -86,8 +86,6 @@ def wants_rating(core: Core, item: ticket_services.DeliveryItem) -> bool:
         return False
     if detail.ticket.status != "resolu" or detail.rating is not None:
         return False
-    if not any(m.author_kind == "staff" for m in detail.messages):
-        return False  # resolved without any reply: there is no answer to rate
     system = [m for m in detail.messages if m.author_kind == "system"]
     return bool(system) and system[-1].id == message_id
 

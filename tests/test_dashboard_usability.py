@@ -111,8 +111,8 @@ def test_resolving_a_ticket_never_answered_does_not_claim_an_answer_was_received
     result = bulk_update(desk, "alice", [silent.number, answered.number], status="resolu")
     assert result.done == [silent.number, answered.number]
     told_silent = _public_texts(desk, silent.ticket_id)[-1]
-    assert "résolue par le GEV BTP" in told_silent
-    assert "réponse reçue" not in told_silent and "noter" not in told_silent
+    assert "est résolue selon le GEV BTP" in told_silent
+    assert "réponse reçue" not in told_silent
     assert "noter la réponse reçue" in _public_texts(desk, answered.ticket_id)[-1]
 
 
@@ -136,14 +136,16 @@ async def test_bulk_action_and_merge_are_not_applied_without_confirmation(client
         assert {db.get(Ticket, t.ticket_id).status.value for t in (a, b)} == {"nouveau"}
 
 
-def test_no_rating_buttons_when_resolved_without_any_reply(desk):
+def test_resolved_without_reply_announcement_still_offers_the_rating(desk):
     from bot.delivery_worker import wants_rating
     from tickets.services import pending_deliveries, set_status
 
     opened = dte_ticket(desk)
     set_status(desk, "alice", opened.number, "resolu")
     resolved = pending_deliveries(desk, 10)
-    assert "classée comme résolue" in resolved[-1].text and not wants_rating(desk, resolved[-1])
+    assert "est résolue selon le GEV BTP" in resolved[-1].text
+    assert "noter le traitement de votre demande" in resolved[-1].text
+    assert wants_rating(desk, resolved[-1])
 
 
 # -- 11: transfer: back to the queue, current queue and history, names in the select ------

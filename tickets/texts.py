@@ -116,11 +116,12 @@ STATUS_ANNOUNCES: dict[TicketStatus, str] = {
     TicketStatus.CLOS: "Votre demande {number} est close.",
     TicketStatus.NOUVEAU: "Votre demande {number} a été remise en attente de prise en charge.",
 }
-#: *Résolu* set without any reply sent to the requester (e.g. a bulk change): no
-#: mention of an answer received nor an invitation to rate it.
+#: *Résolu* set without any reply sent to the requester (e.g. a bulk change): it
+#: does not say an answer was received; the rating is about the handling.
 RESOLVED_WITHOUT_REPLY = (
-    "Votre demande {number} a été classée comme résolue par {queue_subject}. Si ce n'est "
-    "pas le cas, répondez à ce message dans les {reopen_days} jours pour la rouvrir."
+    "Votre demande {number} est résolue selon {queue_subject}. Si ce n'est pas le cas, "
+    "répondez à ce message dans les {reopen_days} jours pour la rouvrir. Vous pouvez noter "
+    "le traitement de votre demande, de 1 (pas du tout satisfait) à 5 (très satisfait)."
 )
 
 HANDED_BACK = (
