@@ -43,6 +43,7 @@ class Permission:
 
 def _permissions() -> dict[str, Permission]:
     from ceres_core.services import (
+        afpa,
         candidates,
         centres,
         dte,
@@ -57,6 +58,7 @@ def _permissions() -> dict[str, Permission]:
     centre = "Le centre de formation qui organise la session"
     dreets = "La DREETS compétente pour le lieu du site"
     gev = "La GEV du secteur du titre"
+    afpa_desk = "Le service impression de l'Afpa"
     return {
         "session.list": Permission(sessions.VIEW_ROLES, "consulter des sessions", ud),
         "session.create": Permission(sessions.CENTRE_ROLES, "créer une session", centre),
@@ -77,6 +79,15 @@ def _permissions() -> dict[str, Permission]:
                                         "établir une attestation de réussite", ud),
         "print.tracking": Permission(tracking.TRACKING_ROLES,
                                      "suivre les impressions d'une zone", ud),
+        "print.afpa_requests": Permission(afpa.AFPA_ROLES,
+                                          "consulter les demandes d'impression reçues par l'Afpa",
+                                          afpa_desk),
+        # R-AFT-2: the PND notices (printing.list_pnd_notices / handle_pnd_notice).
+        "print.pnd_notices": Permission(afpa.AFPA_ROLES,
+                                        "consulter les plis non distribuables à renvoyer",
+                                        afpa_desk),
+        "print.pnd_handle": Permission(afpa.AFPA_ROLES, "traiter un pli non distribuable",
+                                       afpa_desk),
         "dte.status": Permission(sessions.VIEW_ROLES, "consulter le DTE d'une session", centre),
         "dte.order": Permission(sessions.CENTRE_ROLES, "commander le DTE", centre),
         "dte.acknowledge": Permission(dte.GEV_ROLES, "enregistrer les accusés de la GEV", gev),
