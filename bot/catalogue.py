@@ -774,6 +774,79 @@ def _run_export_jurors(core: Core, login: str, p: Params) -> Outcome:
     return Outcome(T.JURORS_CAPTION, document=("jures.csv", csv_text.encode("utf-8")))
 
 
+# -- the Afpa's desk (R-PRT-7, R-AFT-2) ----------------------------------------------------------
+
+
+def _run_afpa_requests(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.afpa import list_received_print_requests
+
+    requests = list_received_print_requests(core, login, limit=30)
+    if not requests:
+        return Outcome(T.AFPA_REQUESTS_NONE)
+    lines = [T.AFPA_REQUESTS.format(count=len(requests))]
+    for r in requests:
+        lines.append(T.AFPA_REQUEST_LINE.format(
+            when=_fr(r.requested_at.date()), kind=esc(r.kind_label), ref=esc(r.session_ref),
+            who=T.CANDIDATE_WHO.format(name=esc(r.candidate_name), ceres_id=esc(r.ceres_id)),
+            documents=esc(", ".join(r.documents) or r.document_label),
+            to=esc(T.AFPA_TO_SERVICE.format(service=r.routing.service_name)
+                   if r.routing.overseas else T.AFPA_TO_CANDIDATE)))
+    return Outcome("\n".join(lines))
+
+
+def _pnd_notices(core: Core, login: str) -> list[Any]:
+    # printing.list_pnd_notices (R-AFT-2): imported here, the service may be newer than
+    # this module's branch.
+    from ceres_core.services.printing import list_pnd_notices
+
+    return list_pnd_notices(core, login)
+
+
+def _pnd_notice_line(n: Any) -> str:
+    return T.PND_NOTICE_LINE.format(
+        id=n.id, who=T.CANDIDATE_WHO.format(name=esc(n.candidate_name), ceres_id=esc(n.ceres_id)),
+        ref=esc(n.session_ref), address=esc(n.new_address), when=_fr(n.notified_at.date()),
+        documents=esc(", ".join(n.documents)))
+
+
+def _run_pnd_notices(core: Core, login: str, p: Params) -> Outcome:
+    notices = _pnd_notices(core, login)
+    if not notices:
+        return Outcome(T.PND_NOTICES_NONE)
+    lines = [T.PND_NOTICES.format(count=len(notices))]
+    lines += [_pnd_notice_line(n) for n in notices[:30]]
+    return Outcome("\n".join(lines))
+
+
+def _pnd_notice_options(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    return [(str(n.id), T.PND_NOTICE_OPTION.format(id=n.id, name=n.candidate_name,
+                                                   ref=n.session_ref))
+            for n in _pnd_notices(core, login)[:20]]
+
+
+def _pnd_notice_check(core: Core, login: str, params: Params) -> None:
+    from ceres_core.services.printing import handle_pnd_notice
+
+    checks.dry_run(core, handle_pnd_notice, login, int(params["notice"]))
+
+
+def _confirm_handle_pnd(core: Core, login: str, p: Params) -> Outcome:
+    notice = next((n for n in _pnd_notices(core, login) if str(n.id) == str(p["notice"])), None)
+    if notice is None:  # handled meanwhile: the service's own refusal
+        _pnd_notice_check(core, login, p)
+        return Outcome(T.PND_NOTICE_GONE.format(id=esc(p["notice"])), nothing_to_do=True)
+    return Outcome(T.CONFIRM_HANDLE_PND.format(line=_pnd_notice_line(notice)))
+
+
+def _run_handle_pnd(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.printing import handle_pnd_notice
+
+    n = handle_pnd_notice(core, login, int(p["notice"]))
+    return Outcome(T.PND_HANDLED.format(
+        id=n.id, who=T.CANDIDATE_WHO.format(name=esc(n.candidate_name), ceres_id=esc(n.ceres_id)),
+        status=esc(n.status_label)))
+
+
 # -- the catalogue ------------------------------------------------------------------------------
 
 _VALIDATED = ("validee", "debloquee")
@@ -906,6 +979,12 @@ CATALOGUE: tuple[Operation, ...] = (
     Operation("activation_letter", "courrier_activation", "centre.activation_letter",
               (Param("siret", "siret", check=_dry("centres.activation_letter_pdf", "siret")),),
               _run_activation_letter, result="document"),
+    Operation("afpa_print_requests", "impressions_recues", "print.afpa_requests", (),
+              _run_afpa_requests),
+    Operation("pnd_notices", "avis_pnd", "print.pnd_notices", (), _run_pnd_notices),
+    Operation("handle_pnd_notice", "pnd_renvoye", "print.pnd_handle",
+              (Param("notice", "count", options=_pnd_notice_options, check=_pnd_notice_check),),
+              _run_handle_pnd, _confirm_handle_pnd),
     Operation("export_jurors", "jures_csv", "jury.export_csv", (), _run_export_jurors,
               result="document"),
 )

@@ -35,6 +35,9 @@ MENU: dict[str, str] = {
     "habilitation": "Habilitations d'un juré : valider, suspendre, réactiver…",
     "create_session": "Créer une session à partir d'un agrément",
     "add_juror": "Désigner un juré pour une session",
+    "afpa_print_requests": "Demandes d'impression reçues (Afpa)",
+    "pnd_notices": "Avis de plis non distribuables reçus (Afpa)",
+    "handle_pnd_notice": "Pli non distribuable renvoyé à la nouvelle adresse (Afpa)",
 }
 
 CARD_LABEL: dict[str, str] = {
@@ -99,6 +102,8 @@ ASK: dict[str, str] = {
     "habilitation": "Quelle habilitation ? (celles sur lesquelles vous pouvez agir)",
     "action": "Que faire de cette habilitation ?",
     "value": "Quelle est la valeur correcte ? (les dates : JJ/MM/AAAA)",
+    "notice": "Quel avis de pli non distribuable avez-vous traité (courrier renvoyé à la "
+    "nouvelle adresse) ? Choisissez-le ci-dessous ou écrivez son numéro.",
 }
 
 #: What a parameter is called in the recap and its « Modifier » buttons.
@@ -130,6 +135,7 @@ PARAM_LABEL: dict[str, str] = {
     "habilitation": "Habilitation",
     "action": "Action",
     "value": "Nouvelle valeur",
+    "notice": "Avis",
 }
 
 RS_CHOICES = (
@@ -362,3 +368,26 @@ DTE_ORDERED = (
     "• Contact : {contact}, {phone}, {email}\n• Livraison : {address}\n"
     "La GEV ({gev}) accusera réception de la commande par e-mail."
 )
+
+
+# -- the Afpa's desk ---------------------------------------------------------------------------
+AFPA_REQUESTS = "<b>Demandes d'impression reçues</b>, les plus récentes d'abord ({count})"
+AFPA_REQUESTS_NONE = "Aucune demande d'impression n'a été reçue."
+AFPA_REQUEST_LINE = (
+    "• {when} – {kind} – {who}, session {ref}\n   {documents}\n   → {to}"
+)
+AFPA_TO_CANDIDATE = "envoi direct au candidat"
+AFPA_TO_SERVICE = "envoi à la {service}, qui transmet"
+PND_NOTICES = "<b>Avis de plis non distribuables à renvoyer</b> ({count})"
+PND_NOTICES_NONE = "Aucun avis de pli non distribuable n'attend d'être traité."
+PND_NOTICE_LINE = (
+    "• Avis n° {id} du {when} – {who}, session {ref}\n   Nouvelle adresse : {address}\n"
+    "   Documents : {documents}"
+)
+PND_NOTICE_OPTION = "n° {id} – {name} ({ref})"
+PND_NOTICE_GONE = "L'avis n° {id} n'est plus en attente."
+CONFIRM_HANDLE_PND = (
+    "Enregistrer que le courrier a été renvoyé à la nouvelle adresse ?\n{line}\n\n"
+    "Le service de l'État le verra dans l'historique d'impression du candidat."
+)
+PND_HANDLED = "✅ Avis n° {id} traité : {who} – {status}."
