@@ -1006,6 +1006,72 @@ def operation_names() -> list[str]:
     return [op.name for op in CATALOGUE]
 
 
+# -- the core's action names (reminders, live answers) → catalogue operations ------------------
+
+
+@dataclass(frozen=True)
+class ActionRoute:
+    """How one action name starts in the chat: ``operation`` (a catalogue operation, or
+    ``None`` for the session card) with the action's params named in ``passes``; the
+    route applies only when every param in ``needs`` is given."""
+
+    operation: str | None
+    passes: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+
+
+#: THE table from the action names the core's reminders (``ceres_core.reminders.Action``)
+#: and the bot's live answers carry to the catalogue: the first route whose ``needs``
+#: are given wins. Documented in docs/operations.md (generated from it).
+ACTIONS: dict[str, tuple[ActionRoute, ...]] = {
+    "voir_session": (ActionRoute(None, ("session",), needs=("session",)),),
+    "commander_dte": (ActionRoute("order_dte", ("session",)),),
+    "calendrier_dte": (ActionRoute("dte_timeline", ("session",)),),
+    "valider_sessions": (ActionRoute("sessions_to_validate"),),
+    "demander_duplicata": (ActionRoute("request_duplicate", ("session", "candidate")),),
+    "telecharger_attestation": (ActionRoute("attestation_reussite", ("session", "candidate")),),
+    "enregistrer_pnd": (ActionRoute("record_pnd", ("session", "candidate")),),
+    # A State service's reminder names a session; the Afpa's names none.
+    "traiter_impressions": (ActionRoute("request_print", ("session",), needs=("session",)),
+                            ActionRoute("afpa_print_requests")),
+    "renvoyer_pnd": (ActionRoute("pnd_notices"),),
+    "traiter_commandes_dte": (ActionRoute("dte_orders_to_prepare"),),
+    "accuser_reception_dte": (ActionRoute("acknowledge_dte", ("session",)),),
+    "voir_doublons": (ActionRoute("find_duplicates"),),
+    "voir_habilitations": (ActionRoute("habilitation", ("juror",)),),
+}
+
+
+def start_by_action(name: str, params: Any = None) -> dict[str, Any] | None:
+    """The payload of the operation button (``bot.keyboards.OPERATION``, handled by
+    :func:`bot.handlers.forms.on_button`) that starts action ``name`` with ``params``
+    (the action's, strings), or ``None`` when the chat has no such operation (the
+    reminder's text is then the information). Empty params are left out: the form asks
+    them. :func:`bot.handlers.forms.start_action` starts it at once."""
+    given = {k: str(v) for k, v in dict(params or {}).items() if v not in (None, "")}
+    for route in ACTIONS.get(name, ()):
+        if not all(n in given for n in route.needs):
+            continue
+        kept = {n: given[n] for n in route.passes if n in given}
+        if route.operation is None:
+            return {"do": "card", "s": kept["session"]}
+        return {"do": "run", "op": route.operation, "params": kept}
+    return None
+
+
+def action_table() -> str:
+    """The action names × catalogue operations table (Markdown), from :data:`ACTIONS`."""
+    lines = ["| action | opération | commande | paramètres repris | si |", "|---|---|---|---|---|"]
+    for name, routes in ACTIONS.items():
+        for r in routes:
+            op = by_name(r.operation) if r.operation else None
+            what = op.menu if op else "Fiche de la session"
+            command = f"/{op.command}" if op else "—"
+            lines.append(f"| `{name}` | {what} | {command} | {', '.join(r.passes) or '—'} | "
+                         f"{', '.join(r.needs) or '—'} |")
+    return "\n".join(lines) + "\n"
+
+
 # -- what a user may run: asked of the core ------------------------------------------------------
 
 

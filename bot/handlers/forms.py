@@ -551,4 +551,16 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE, op: Operat
             await context.bot.send_message(chat_id, texts.PROCEDURE_BUSY)
 
 
+async def start_action(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str,
+                       params: Any = None, token: str = "") -> bool:
+    """Start the core's action ``name`` (a reminder's or a live answer's button) the way
+    the catalogue's own buttons do (:func:`bot.catalogue.start_by_action`, the one table);
+    ``False`` when the chat has no such operation. Called on a button press."""
+    payload = catalogue.start_by_action(name, params)
+    if payload is None:
+        return False
+    await on_button(update, context, Press(token, keyboards.OPERATION, payload))
+    return True
+
+
 CALLBACKS = {keyboards.OPERATION: on_button, keyboards.OPERATION_DECIDE: on_decide}
