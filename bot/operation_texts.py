@@ -338,6 +338,9 @@ NO_SESSION = "Aucune session dans votre périmètre."
 MY_SESSIONS = "<b>Vos sessions</b> ({count})"
 MORE_SESSIONS = "\n… et {count} autres : /sessions affiche les plus récentes."
 PRINT_PROGRESS = "impression : {sent}/{total} envoyés · "
+#: the session's next deadline (the core's label, R-DTE-1 / R-CON-2 / R-SES-6)
+NEXT_DEADLINE = "\n   ⏰ Prochaine échéance : {label}"
+NEXT_DEADLINE_LATE = "\n   ⚠️ Échéance : {label}"
 SESSION_CARD = (
     "<b>Session {ref}</b>\n{kind} – {certification}\n"
     "Site : {site} ({code}), centre {centre}\nDates : du {start} au {end}\n"

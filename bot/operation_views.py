@@ -377,8 +377,9 @@ def _resolve_site(core: Core, login: str | None, text: str) -> Resolution:
 
 
 def sessions_html(core: Core, login: str, limit: int = 30) -> tuple[str, list[Choice]]:
-    """``/sessions``: the actor's sessions with state, print progress and DTE status."""
-    from ceres_core.services.sessions import list_sessions
+    """``/sessions``: the actor's sessions with state, print progress, DTE status and
+    next deadline (the core's, :func:`ceres_core.services.sessions.next_deadline`)."""
+    from ceres_core.services.sessions import list_sessions, next_deadline
 
     sessions = list_sessions(core, login, limit=200)
     if not sessions:
@@ -389,11 +390,18 @@ def sessions_html(core: Core, login: str, limit: int = 30) -> tuple[str, list[Ch
         lines.append(T.SESSION_LINE.format(
             ref=esc(s.ref), title=esc(short_title(s.title_label)), start=_fr(s.start_date),
             end=_fr(s.end_date), state=esc(s.state_label),
-            dte=esc(_progress(s)) + esc(s.dte_status_label)))
+            dte=esc(_progress(s)) + esc(s.dte_status_label)) + _deadline(next_deadline(core, s)))
     if len(sessions) > len(shown):
         lines.append(T.MORE_SESSIONS.format(count=len(sessions) - len(shown)))
     choices = [Choice(s.ref, f"{s.ref} – {short_title(s.title_label)}") for s in shown]
     return "\n".join(lines), choices
+
+
+def _deadline(deadline: Any) -> str:
+    if deadline is None:
+        return ""
+    template = T.NEXT_DEADLINE_LATE if deadline.overdue else T.NEXT_DEADLINE
+    return template.format(label=esc(deadline.label))
 
 
 def _progress(s: Any) -> str:

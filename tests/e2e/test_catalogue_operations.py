@@ -322,3 +322,21 @@ async def test_afpa_reads_pnd_notices_and_marks_one_handled(harness: BotHarness,
     await chat.send(f"/pnd_renvoye {notice.id}")
     refused, _ = await chat.replies(2)
     assert refused.text.startswith("⛔") and "(R-AFT-2)" in refused.text
+
+
+async def test_centre_sessions_show_state_and_next_deadline(harness: BotHarness, demo):
+    from ceres_core.services.sessions import list_sessions, next_deadline
+
+    chat = await linked(harness, demo, "centre.formapro")
+    reply = await chat.ask("/sessions")
+    text = plain(reply.text)
+    future = get_session(demo, "centre.formapro", FUTURE)
+    assert future.state_label in text
+    # The core's deadline (R-DTE-1: DTE not ordered), shown under its session.
+    deadline = next_deadline(demo, future)
+    assert deadline is not None and deadline.rule == "R-DTE-1"
+    block = text.split(FUTURE, 1)[1].split("•", 1)[0]
+    assert deadline.label in block and "échéance" in block.lower()
+    shown = [s for s in list_sessions(demo, "centre.formapro", limit=200)
+             if next_deadline(demo, s) is not None]
+    assert text.count("chéance :") >= min(len(shown), 1)
