@@ -287,3 +287,42 @@ def check_site_transfer(core: Core, actor: str, site_code: str) -> None:
         if site is None:
             raise NotFound(f"Le site « {site_code} » est introuvable.")
         require_site_dreets(db, user, site, "transférer ce site")
+
+
+# -- a new candidate record, step by step (R-CAN-1, R-CAN-3, R-CAN-5) --------------------------
+
+#: Valid values standing for the record's fields not given yet (born abroad: no commune
+#: or postal code needed, R-CAN-3), so that a refusal names a given one.
+_CANDIDATE_PLACEHOLDERS: dict[str, Any] = {
+    "civility": "M.",
+    "birth_country": "Suisse",
+    "birth_commune": None,
+    "birth_postal_code": None,
+}
+
+
+def check_new_candidate(core: Core, actor: str, **fields: Any) -> None:
+    """The creation of a candidate record with the fields given so far, rolled back
+    (:func:`ceres_core.services.candidates.create_candidate`): R-CAN-1 (the person
+    already has a record: its CERES ID), R-CAN-3 (birth place), the names and date.
+    The birth place is checked as a whole, once its last part (``birth_postal_code``,
+    possibly empty) is given."""
+    from ceres_core.services.candidates import create_candidate
+
+    given = dict(fields)
+    if "birth_postal_code" not in given:
+        for name in ("birth_country", "birth_commune"):
+            given.pop(name, None)
+    values = {**_CANDIDATE_PLACEHOLDERS, **{k: (v or None) for k, v in given.items()}}
+    dry_run(core, create_candidate, actor, **values)
+
+
+def likely_duplicates(core: Core, actor: str, first_name: str, last_name: str,
+                      birth_date: Any, *, exclude: str | None = None) -> list[Any]:
+    """R-CAN-1/R-CAN-5: the records close to this person (same birth date, a close
+    name), the actor's region first then all of France (the core's search)."""
+    from ceres_core.services.candidates import search_candidates
+
+    hits = search_candidates(core, actor, f"{first_name} {last_name}", birth_date=birth_date,
+                             limit=10)
+    return [h for h in hits if h.candidate.ceres_id != exclude]
