@@ -58,6 +58,8 @@ class Param:
     session_states: tuple[str, ...] = ()
     #: buttons read from the core when asked: ``options(core, login, params)``
     options: Callable[[Core, str, Params], list[tuple[str, str]]] | None = None
+    #: an optional value left empty is checked too (it completes what the check needs)
+    check_empty: bool = False
 
     def asked(self, params: Params) -> bool:
         return self.when is None or self.when(params)
@@ -847,6 +849,71 @@ def _run_handle_pnd(core: Core, login: str, p: Params) -> Outcome:
         status=esc(n.status_label)))
 
 
+# -- a new candidate record (R-CAN-1, R-CAN-3, R-CAN-4, R-CAN-5) ---------------------------------
+
+_RECORD_PARAMS = ("last_name", "first_name", "birth_date", "civility", "birth_country",
+                  "birth_commune", "birth_postal_code")
+
+
+def _record_fields(p: Params) -> dict[str, str]:
+    return {k: p[k] for k in _RECORD_PARAMS if k in p}
+
+
+def _new_candidate_check(core: Core, login: str, p: Params) -> None:
+    checks.check_new_candidate(core, login, **_record_fields(p))
+
+
+def _birth_countries(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    return [(T.FRANCE, T.FRANCE)]
+
+
+def _close_records(core: Core, login: str, p: Params, exclude: str | None = None) -> str:
+    """R-CAN-5: the records close to this person (region first, then France)."""
+    hits = checks.likely_duplicates(core, login, p["first_name"], p["last_name"],
+                                    p["birth_date"], exclude=exclude)
+    if not hits:
+        return ""
+    lines = [T.CLOSE_RECORDS]
+    lines += [T.CLOSE_RECORD_LINE.format(label=esc(h.candidate.label), scope=esc(h.scope),
+                                         region=esc(h.candidate.region_name)) for h in hits]
+    return "\n".join(lines)
+
+
+def _confirm_create_candidate(core: Core, login: str, p: Params) -> Outcome:
+    from datetime import date
+
+    civility = dict(T.CIVILITIES).get(p["civility"], p["civility"])
+    place = ", ".join(x for x in (p.get("birth_commune"), p.get("birth_postal_code"),
+                                  p.get("birth_country")) if x)
+    head = T.CONFIRM_CREATE_CANDIDATE.format(
+        civility=esc(civility), first=esc(p["first_name"]), last=esc(p["last_name"]),
+        birth=_fr(date.fromisoformat(p["birth_date"])), place=esc(place))
+    close = _close_records(core, login, p)
+    return Outcome(head + ("\n\n" + close + T.CLOSE_RECORDS_HINT if close else ""))
+
+
+def _run_create_candidate(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.candidates import create_candidate
+
+    c = create_candidate(core, login, **{k: (v or None) for k, v in _record_fields(p).items()})
+    lines = [T.CANDIDATE_CREATED.format(who=_who(c.first_name, c.last_name, c.ceres_id),
+                                        state=esc(c.state_label), region=esc(c.region_name))]
+    if c.alerts:  # R-CAN-4: they keep the record a draft
+        lines.append(T.CANDIDATE_ALERTS)
+        lines += [T.PRINT_ALERT_LINE.format(alert=esc(a.message)).strip("\n") for a in c.alerts]
+    close = _close_records(core, login, p, exclude=c.ceres_id)
+    if close:
+        lines += ["", close, T.CLOSE_RECORDS_REPORT]
+    runs = []
+    if checks.may_run(core, login, "registration.register"):
+        sessions = views.session_choices_in(core, login, ("en_preparation",), limit=6)
+        runs = [(T.REGISTER_TO.format(session=ch.label), "register_candidate",
+                 {"session": ch.value, "candidate": c.ceres_id}) for ch in sessions]
+        if runs:
+            lines += ["", T.REGISTER_NEW_CANDIDATE]
+    return Outcome("\n".join(lines), runs=runs)
+
+
 # -- the catalogue ------------------------------------------------------------------------------
 
 _VALIDATED = ("validee", "debloquee")
@@ -904,6 +971,15 @@ CATALOGUE: tuple[Operation, ...] = (
               _run_register, _confirm_registration(T.CONFIRM_REGISTER_CANDIDATE), card="session",
               card_check=lambda core, login, p: checks.check_may_run(
                   core, login, "registration.register")),
+    Operation("create_candidate", "creer_candidat", "candidate.create",
+              (Param("last_name", "text"), Param("first_name", "text"),
+               Param("birth_date", "date", check=_new_candidate_check),
+               Param("civility", "choice", choices=T.CIVILITIES),
+               Param("birth_country", "text", options=_birth_countries),
+               Param("birth_commune", "text", optional=True),
+               Param("birth_postal_code", "text", optional=True, check_empty=True,
+                     check=_new_candidate_check)),
+              _run_create_candidate, _confirm_create_candidate),
     Operation("unregister_candidate", "desinscrire", "registration.unregister",
               (_session(), Param("candidate", "candidate",
                                  check=_dry("registrations.unregister_candidate", "session",

@@ -35,6 +35,7 @@ MENU: dict[str, str] = {
     "habilitation": "Habilitations d'un juré : valider, suspendre, réactiver…",
     "create_session": "Créer une session à partir d'un agrément",
     "add_juror": "Désigner un juré pour une session",
+    "create_candidate": "Créer une fiche candidat (après recherche)",
     "afpa_print_requests": "Demandes d'impression reçues (Afpa)",
     "pnd_notices": "Avis de plis non distribuables reçus (Afpa)",
     "handle_pnd_notice": "Pli non distribuable renvoyé à la nouvelle adresse (Afpa)",
@@ -102,6 +103,18 @@ ASK: dict[str, str] = {
     "habilitation": "Quelle habilitation ? (celles sur lesquelles vous pouvez agir)",
     "action": "Que faire de cette habilitation ?",
     "value": "Quelle est la valeur correcte ? (les dates : JJ/MM/AAAA)",
+    "last_name": "Création d'une fiche candidat – 1/7 : nom de naissance ? (la fiche n'est "
+    "créée que si aucune n'existe déjà : je la recherche dans votre région puis dans toute la "
+    "France)",
+    "first_name": "2/7 : prénom ?",
+    "birth_date": "3/7 : date de naissance ? (JJ/MM/AAAA)",
+    "civility": "4/7 : civilité ?",
+    "birth_country": "5/7 : pays de naissance ? Choisissez « France » ou écrivez le pays "
+    "(ou le territoire d'outre-mer, par exemple « Réunion »).",
+    "birth_commune": "6/7 : commune de naissance ? (facultative pour une naissance à "
+    "l'étranger)",
+    "birth_postal_code": "7/7 : code postal de la commune de naissance ? (pour une naissance "
+    "en France métropolitaine seulement)",
     "notice": "Quel avis de pli non distribuable avez-vous traité (courrier renvoyé à la "
     "nouvelle adresse) ? Choisissez-le ci-dessous ou écrivez son numéro.",
 }
@@ -136,6 +149,13 @@ PARAM_LABEL: dict[str, str] = {
     "action": "Action",
     "value": "Nouvelle valeur",
     "notice": "Avis",
+    "last_name": "Nom",
+    "first_name": "Prénom",
+    "birth_date": "Date de naissance",
+    "civility": "Civilité",
+    "birth_country": "Pays de naissance",
+    "birth_commune": "Commune de naissance",
+    "birth_postal_code": "Code postal de naissance",
 }
 
 RS_CHOICES = (
@@ -153,6 +173,13 @@ RECORD_FIELDS = (
     ("city", "Commune de résidence"),
 )
 NO_COMMENT = "Aucun commentaire"
+#: the button that leaves an optional value empty, by parameter (default: NO_COMMENT)
+EMPTY_ANSWER: dict[str, str] = {
+    "birth_commune": "Commune inconnue (né(e) à l'étranger)",
+    "birth_postal_code": "Sans code postal (né(e) hors de métropole)",
+}
+CIVILITIES = (("M.", "Monsieur"), ("Mme", "Madame"))
+FRANCE = "France"
 NO_REASON = "Sans motif"
 ACK_KINDS = (("reception", "Accusé de réception de la commande"),
              ("envoi", "Accusé d'envoi du DTE"))
@@ -394,3 +421,25 @@ CONFIRM_HANDLE_PND = (
     "Le service de l'État le verra dans l'historique d'impression du candidat."
 )
 PND_HANDLED = "✅ Avis n° {id} traité : {who} – {status}."
+
+
+# -- a new candidate record ----------------------------------------------------------------------
+CONFIRM_CREATE_CANDIDATE = (
+    "Créer la fiche candidat de {civility} {first} {last}, né(e) le {birth} à {place} ?\n\n"
+    "Aucune fiche n'existe pour cette personne (même nom, même date de naissance). La fiche "
+    "sera créée à l'état brouillon, dans votre région."
+)
+CLOSE_RECORDS = "⚠️ <b>Fiches proches</b> (même date de naissance, nom voisin) :"
+CLOSE_RECORD_LINE = "• {label} – {scope} ({region})"
+CLOSE_RECORDS_HINT = (
+    "\n\nSi c'est la même personne, n'en créez pas une autre : choisissez ✖️ Annuler et "
+    "utilisez la fiche existante (R-CAN-1)."
+)
+CLOSE_RECORDS_REPORT = (
+    "Doublon probable (R-CAN-5) : le centre ne peut pas fusionner des fiches ; envoyez leurs "
+    "CERES ID à la DREETS par /ticket."
+)
+CANDIDATE_CREATED = "✅ Fiche créée : {who} – {state}, région {region}."
+CANDIDATE_ALERTS = "Alertes à corriger avant la validation de la fiche (R-CAN-4) :"
+REGISTER_NEW_CANDIDATE = "L'inscrire à une session ? Choisissez-la ci-dessous."
+REGISTER_TO = "➕ Inscrire : {session}"

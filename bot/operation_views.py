@@ -129,6 +129,8 @@ class Outcome:
     choices: list[Choice] = field(default_factory=list)
     #: a « Retour à la session » button under the result
     back_to_session: str | None = None
+    #: follow-up buttons, each starting a catalogue operation: (label, operation, params)
+    runs: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- pickers

@@ -209,7 +209,8 @@ async def _ask(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op:
         elif p.kind == "site":
             choices = await run_sync(views.site_choices, svc.core, login)
         if p.optional:
-            empty = T.NO_REASON if p.name == "reason" else T.NO_COMMENT
+            empty = T.EMPTY_ANSWER.get(p.name) or (
+                T.NO_REASON if p.name == "reason" else T.NO_COMMENT)
             choices.append(views.Choice("", empty))
     except CeresError as exc:
         await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, version)
@@ -229,7 +230,7 @@ async def _accept(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, 
     """A value given for ``p``: the core's check now; a refusal keeps everything."""
     svc = services(context)
     new = {**params, p.name: value}
-    if p.check is not None and (value or not p.optional):
+    if p.check is not None and (value or not p.optional or p.check_empty):
         try:
             await run_sync(p.check, svc.core, login, new)
         except CeresError as exc:
@@ -308,6 +309,7 @@ def _result_rows(outcome: views.Outcome) -> list[list[ButtonSpec]]:
     if outcome.back_to_session:
         rows.append([ButtonSpec(T.BACK_TO_SESSION, keyboards.OPERATION,
                                 {"do": "card", "s": outcome.back_to_session}, reusable=True)])
+    rows += [[run_button(label, op, params)] for label, op, params in outcome.runs]
     return rows
 
 

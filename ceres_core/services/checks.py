@@ -103,6 +103,8 @@ def _permissions() -> dict[str, Permission]:
                                               "désinscrire un candidat", centre),
         "candidate.find_duplicates": Permission(candidates.SEARCH_ROLES,
                                                 "rechercher des fiches en doublon", dreets),
+        "candidate.create": Permission(candidates.SEARCH_ROLES, "créer une fiche candidat",
+                                       centre),
         "candidate.validate": Permission(candidates.SEARCH_ROLES,
                                          "valider une fiche candidat", ud),
         "candidate.back_to_draft": Permission(candidates.SEARCH_ROLES,

@@ -340,3 +340,59 @@ async def test_centre_sessions_show_state_and_next_deadline(harness: BotHarness,
     shown = [s for s in list_sessions(demo, "centre.formapro", limit=200)
              if next_deadline(demo, s) is not None]
     assert text.count("chéance :") >= min(len(shown), 1)
+
+
+async def test_centre_creates_a_candidate_record_after_the_search_then_registers_it(
+        harness: BotHarness, demo):
+    from sqlalchemy import select
+
+    from ceres_core.models import Candidate
+    from ceres_core.services.candidates import search_candidates
+
+    with demo.transaction() as db:
+        known = db.scalars(select(Candidate).where(Candidate.region_code == "11")
+                           .order_by(Candidate.id)).first()
+        known_name = (known.last_name, known.first_name, known.birth_date, known.ceres_id)
+    chat = await linked(harness, demo, "centre.formapro")
+    asked = await chat.ask("/creer_candidat")
+    assert asked.text.startswith("Création d'une fiche candidat – 1/7")
+    # R-CAN-1: the same person (name and birth date) already has a record: refused at
+    # the birth date step, with the record's CERES ID; nothing typed is lost.
+    await chat.ask(known_name[0])
+    await chat.ask(known_name[1])
+    refused = await chat.ask(f"{known_name[2]:%d/%m/%Y}")
+    assert refused.text.startswith("⛔") and "(R-CAN-1)" in refused.text
+    assert known_name[3] in refused.text and "Rien n'est perdu" in refused.text
+    # A new person: back to the name, then the whole record.
+    back = await chat.click(refused, "Retour")
+    assert back.text == operation_texts.ASK["first_name"]
+    back = await chat.click(back, "Retour")
+    assert back.text == operation_texts.ASK["last_name"]
+    await chat.ask("Durandal")
+    await chat.ask("Lucie")
+    reply = await chat.ask("14/02/1991")
+    assert reply.text == operation_texts.ASK["civility"]
+    reply = await chat.click(reply, "Madame")
+    reply = await chat.click(reply, "France")
+    assert reply.text == operation_texts.ASK["birth_commune"]
+    reply = await chat.ask("Lyon")
+    # R-CAN-3: born in France without a postal code: refused at that step.
+    refused = await chat.click(reply, "Sans code postal")
+    assert refused.text.startswith("⛔") and "(R-CAN-3)" in refused.text
+    recap = await chat.ask("69001")
+    text = plain(recap.text)
+    assert text.startswith("Créer la fiche candidat de Madame Lucie Durandal, né(e) le 14/02/1991")
+    done = await chat.click(recap, "Confirmer")
+    assert done.text.startswith("✅ Fiche créée")
+    hits = search_candidates(demo, "centre.formapro", "Lucie Durandal", birth_date="14/02/1991")
+    assert len(hits) == 1 and hits[0].candidate.ceres_id in done.text
+    # Then offered to register them to one of the centre's sessions in preparation.
+    register = [label for label in done.labels() if label.startswith("➕ Inscrire")]
+    assert register, done.labels()
+    recap = await chat.click(done, register[0])
+    ceres_id = hits[0].candidate.ceres_id
+    assert plain(recap.text).startswith(f"Inscrire Lucie Durandal (n° {ceres_id}) à la session")
+    done = await chat.click(recap, "Confirmer")
+    assert done.text.startswith("✅")
+    ref = register[0].split(" : ", 1)[1].split(" – ", 1)[0]
+    assert ceres_id in {r.ceres_id for r in get_session(demo, "centre.formapro", ref).registrations}
