@@ -523,6 +523,8 @@ def args_params(op: Operation, args: list[str]) -> dict[str, str]:
     kinds = [p.kind for p in op.params]
     if kinds and kinds[0] == "siret":
         return {op.params[0].name: parse_siret(" ".join(args))}
+    if kinds and kinds[0] == "count" and len(args) == 1 and args[0].strip().isdigit():
+        return {op.params[0].name: str(int(args[0]))}  # /pnd_renvoye 12, /habilitation 7
     if op.name == "transfer_site":
         out = {"site": args[0].upper()}
         if len(args) > 1:

@@ -303,9 +303,18 @@ def _pnd_service():
 
 async def test_afpa_reads_pnd_notices_and_marks_one_handled(harness: BotHarness, demo):
     printing = _pnd_service()
-    pending = printing.list_pnd_notices(demo, "afpa")
-    assert pending, "the demo has a PND recorded"
-    notice = pending[0]
+    # A UD records a PND on a printed candidate: a notice on the Afpa's list (R-AFT-2).
+    preview = printing.documents_preview(demo, "ud75", TP)
+    sent = [c for c in preview.candidates if c.initial_request_on is not None]
+    if not sent:
+        c = next(c for c in preview.candidates if c.to_send and not c.alerts)
+        printing.mark_data_verified(demo, "ud75", TP, c.ceres_id, True)
+        printing.request_print(demo, "ud75", TP, c.ceres_id)
+        sent = [c]
+    printing.record_pnd(demo, "ud75", TP, sent[0].ceres_id, new_address="12 rue de la Roquette",
+                        new_postal_code="75011", new_city="Paris")
+    notice = next(n for n in printing.list_pnd_notices(demo, "afpa")
+                  if n.ceres_id == sent[0].ceres_id)
     chat = await linked(harness, demo, "afpa")
     reply = await chat.ask("/avis_pnd")
     text = plain(reply.text)
