@@ -58,6 +58,8 @@ class Param:
     session_states: tuple[str, ...] = ()
     #: buttons read from the core when asked: ``options(core, login, params)``
     options: Callable[[Core, str, Params], list[tuple[str, str]]] | None = None
+    #: a candidate with a session known: one registered to it (else one to register)
+    registered: bool = True
 
     def asked(self, params: Params) -> bool:
         return self.when is None or self.when(params)
@@ -65,7 +67,7 @@ class Param:
     def prompt(self, operation: str, params: Params) -> str:
         if self.kind == "session" and params.get("candidate"):
             return T.ASK["session_of_candidate"]
-        if self.kind == "candidate" and params.get("session"):
+        if self.kind == "candidate" and params.get("session") and self.registered:
             return T.ASK["candidate_in_session"]
         return T.ASK.get(f"{operation}.{self.name}") or T.ASK[self.name]
 
@@ -825,7 +827,7 @@ CATALOGUE: tuple[Operation, ...] = (
               _run_session_state("close_session", "close_session_at_centre"),
               _confirm_session_action("close_session"), card="session"),
     Operation("register_candidate", "inscrire", "registration.register",
-              (_session(), Param("candidate", "candidate",
+              (_session(), Param("candidate", "candidate", registered=False,
                                  check=_dry("registrations.register_candidate", "session",
                                             "candidate"))),
               _run_register, _confirm_registration(T.CONFIRM_REGISTER_CANDIDATE), card="session",

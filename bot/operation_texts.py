@@ -65,8 +65,10 @@ ASK: dict[str, str] = {
     "(par exemple TITRE_B_2026_470405).",
     "session_of_candidate": "Pour quelle session de ce candidat ?",
     "candidate": "Quel candidat ? Écrivez son nom ou son CERES ID (par exemple C260000001).",
-    "candidate_in_session": "Quel candidat ? Choisissez-le ci-dessous ou écrivez son nom ou "
-    "son CERES ID.",
+    "candidate_in_session": "Quel candidat ? Choisissez-le ci-dessous ou écrivez son nom, "
+    "son CERES ID ou sa date de naissance (JJ/MM/AAAA).",
+    "register_candidate.candidate": "Quel candidat inscrire ? Écrivez son nom, son CERES ID "
+    "(par exemple C260000001) ou sa date de naissance (JJ/MM/AAAA).",
     "address": "Quelle est la nouvelle adresse complète du candidat ? Écrivez-la sur une ligne, "
     "par exemple « 12 rue de la Roquette, 75011 Paris ».",
     "candidates_count": "Commande du DTE – 1/7 : combien de candidats sont prévus ?",
@@ -318,6 +320,9 @@ CANDIDATES_IN_SESSION_NONE = (
     "Aucun candidat inscrit à la session {ref} ne correspond à « {query} ». Choisissez-le "
     "ci-dessous ou écrivez son nom ou son CERES ID (par exemple C260000001).")
 CANDIDATES_SEVERAL = "Plusieurs candidats correspondent à « {query} » : choisissez le bon."
+CANDIDATE_ALREADY_REGISTERED = ("Ce candidat ({label}) est déjà inscrit à la session {ref}. "
+                                "Écrivez le nom, le CERES ID ou la date de naissance (JJ/MM/AAAA) d'un autre "
+                                "candidat.")
 CANDIDATES_NONE = ("Aucun candidat ne correspond à « {query} ». Écrivez son nom ou son CERES ID "
                    "(par exemple C260000001).")
 SITES_SEVERAL = "Plusieurs sites correspondent à « {query} » : choisissez le bon."

@@ -199,7 +199,7 @@ async def _ask(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op:
                 return
         elif p.kind == "session":
             choices = await run_sync(views.session_choices_in, svc.core, login, p.session_states)
-        elif p.kind == "candidate" and params.get("session"):
+        elif p.kind == "candidate" and params.get("session") and p.registered:
             choices = await run_sync(views.registration_choices, svc.core, login, params["session"])
         elif p.options is not None:  # read from the core now
             found = await run_sync(p.options, svc.core, login, params)
@@ -270,7 +270,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
         return
     try:
         if p.kind in ("session", "candidate", "site"):
-            found = await run_sync(views.resolve_lookup, svc.core, login, p.kind, text, params, None)
+            found = await run_sync(views.resolve_lookup, svc.core, login, p.kind, text, params,
+                                   None, p.registered)
             if found.value is None:
                 rows = [[_set(c.label, p.name, c.value)] for c in found.choices]
                 rows.append(_nav(history))
