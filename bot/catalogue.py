@@ -749,15 +749,38 @@ def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
                                          ref=esc(v.session_ref)), back_to_session=v.session_ref)
 
 
+def _ack_kinds(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.dte import ack_kinds
+
+    return [(value, label[:1].upper() + label[1:]) for value, label in ack_kinds()]
+
+
+def _ack_links(p: Params) -> list[str] | None:
+    return p["links"].replace(",", " ").split() if p.get("links") else None
+
+
+def _needs_links(p: Params) -> bool:
+    return p.get("ack_kind") == "preparation"
+
+
+def _ack_check(core: Core, login: str, p: Params) -> None:
+    checks.check_dte_acknowledgement(core, login, p["session"], p["ack_kind"], _ack_links(p))
+
+
 def _confirm_ack(core: Core, login: str, p: Params) -> Outcome:
-    kind = dict(T.ACK_KINDS).get(p["ack_kind"], p["ack_kind"])
-    return Outcome(T.CONFIRM_ACK.format(ref=esc(p["session"]), kind=esc(kind.lower())))
+    from ceres_core.services.dte import ack_kinds
+
+    kind = dict(ack_kinds()).get(p["ack_kind"], p["ack_kind"])
+    links = _ack_links(p)
+    if links:
+        kind += T.ACK_LINKS.format(links=", ".join(links))
+    return Outcome(T.CONFIRM_ACK.format(ref=esc(p["session"]), kind=esc(kind)))
 
 
 def _run_ack(core: Core, login: str, p: Params) -> Outcome:
     from ceres_core.services.dte import acknowledge_dte
 
-    v = acknowledge_dte(core, login, p["session"], p["ack_kind"])
+    v = acknowledge_dte(core, login, p["session"], p["ack_kind"], links=_ack_links(p))
     return Outcome(T.ACK_DONE.format(ref=esc(v.session_ref), status=esc(v.status_label)))
 
 
@@ -895,8 +918,8 @@ CATALOGUE: tuple[Operation, ...] = (
     Operation("dte_orders_to_prepare", "dte_a_preparer", "dte.acknowledge", (),
               _run_dte_to_prepare, result="list"),
     Operation("acknowledge_dte", "accuse_dte", "dte.acknowledge",
-              (_session(), Param("ack_kind", "choice", choices=T.ACK_KINDS,
-                                 check=_dry("dte.acknowledge_dte", "session", "ack_kind"))),
+              (_session(), Param("ack_kind", "choice", options=_ack_kinds, check=_ack_check),
+               Param("links", "text", when=_needs_links, check=_ack_check)),
               _run_ack, _confirm_ack, card="session"),
     Operation("register_centre", "centre", "centre.register",
               (Param("siret", "siret", check=_dry("centres.register_centre", "siret")),),

@@ -89,6 +89,8 @@ ASK: dict[str, str] = {
     "reopen_session.reason": "Pourquoi débloquer cette session ? (une phrase, facultatif : "
     "choisissez « Sans motif » sinon)",
     "ack_kind": "Quel accusé enregistrer ?",
+    "links": "Quels sont les liens dématérialisés du DTE ? (une ou plusieurs adresses web, "
+    "séparées par des espaces)",
     "field": "Quelle information de la fiche faut-il corriger ?",
     "juror": "Quel est le numéro du juré ?",
     "add_juror.juror": "Quel juré ? Choisissez-le parmi ceux de votre centre, ou écrivez son numéro.",
@@ -121,6 +123,7 @@ PARAM_LABEL: dict[str, str] = {
     "target_siret": "SIRET du centre cible",
     "reason": "Motif",
     "ack_kind": "Accusé",
+    "links": "Liens",
     "field": "Information",
     "juror": "Juré",
     "agrement": "Agrément",
@@ -150,8 +153,7 @@ RECORD_FIELDS = (
 )
 NO_COMMENT = "Aucun commentaire"
 NO_REASON = "Sans motif"
-ACK_KINDS = (("reception", "Accusé de réception de la commande"),
-             ("envoi", "Accusé d'envoi du DTE"))
+ACK_LINKS = " (liens : {links})"
 
 # -- the form ---------------------------------------------------------------------------------
 

@@ -53,3 +53,30 @@ def demo_birth(core, ceres_id: str) -> str:
     from ceres_core.services.candidates import get_candidate
 
     return f"{get_candidate(core, 'centre.formapro', ceres_id).birth_date:%d/%m/%Y}"
+
+
+async def test_gev_acknowledges_receipt_then_preparation_with_the_cores_kinds(
+        harness: BotHarness, demo):  # noqa: F811
+    from ceres_core.services.dte import ack_kinds, dte_status, order_dte
+
+    order_dte(demo, "centre.formapro", FUTURE, candidates_count=1, rs_kind="titulaire",
+              rs_name=None, contact_name="Paul Durand", contact_phone="01 23 45 67 89",
+              contact_email="examen@formapro.fr", delivery_address="1 rue de la Paix, 75002 Paris")
+    gev = await linked(harness, demo, "gev")
+    asked = await gev.ask(f"/accuse_dte {FUTURE}")
+    # Exactly the kinds the core accepts (R-DTE-3), with its labels.
+    assert [label.lower() for label in asked.labels()[:len(ack_kinds())]] == [
+        label.lower() for _, label in ack_kinds()]
+    recap = await gev.click(asked, "réception")
+    done = await gev.click(recap, "Confirmer")
+    assert done.text.startswith("✅ Accusé enregistré"), done.text
+    asked = await gev.ask(f"/accuse_dte {FUTURE}")
+    links = await gev.click(asked, "préparation")
+    assert links.text == operation_texts.ASK["links"]
+    refused = await gev.ask("pas un lien")
+    assert "n'est pas une adresse web valable" in refused.text
+    recap = await gev.ask("https://dte.example.fr/470401")
+    assert "https://dte.example.fr/470401" in plain(recap.text)
+    done = await gev.click(recap, "Confirmer")
+    assert done.text.startswith("✅ Accusé enregistré"), done.text
+    assert dte_status(demo, "gev", FUTURE).prepared
