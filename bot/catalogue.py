@@ -42,7 +42,8 @@ Check = Callable[[Core, str, Params], None]
 class Param:
     """One value an operation needs.
 
-    ``kind``: ``session``, ``site``, ``candidate`` (name or CERES ID), ``siret``, ``date``,
+    ``kind``: ``session``, ``site``, ``candidate`` (name or CERES ID), ``juror`` (name or
+    number), ``siret``, ``date``,
     ``choice``, ``email``, ``phone``, ``address``, ``count``, ``text``.
     ``check(core, login, params)`` is the core's check once this value is known (it
     raises the core's refusal); ``when(params)`` says whether it is asked at all.
@@ -83,7 +84,8 @@ class Param:
         if self.kind == "count":
             value = text.strip()
             if not value.isdigit():
-                raise ParseError(T.COUNT_NOT_A_NUMBER)
+                raise ParseError(T.COUNT_NOT_A_NUMBER.format(
+                    what=T.COUNT_WHAT.get(self.name, T.PARAM_LABEL.get(self.name, self.name))))
             return str(int(value))
         if self.kind == "choice":
             folded = views._fold(text)
@@ -467,9 +469,9 @@ def _run_create_session(core: Core, login: str, p: Params) -> Outcome:
 
 
 def _jurors(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
-    from ceres_core.services.juror_lookup import centre_jurors_matching
+    from ceres_core.services.juror_lookup import jurors_matching
 
-    return [(str(j.id), j.full_name) for j in centre_jurors_matching(core, login)]
+    return [(str(j.id), j.full_name) for j in jurors_matching(core, login)]
 
 
 def _confirm_add_juror(core: Core, login: str, p: Params) -> Outcome:
@@ -890,11 +892,11 @@ CATALOGUE: tuple[Operation, ...] = (
               card_check=lambda core, login, p: checks.check_may_run(
                   core, login, "candidate.back_to_draft")),
     Operation("add_juror", "designer_jure", "jury.add_to_session",
-              (_session(), Param("juror", "count", options=_jurors,
+              (_session(), Param("juror", "juror", options=_jurors,
                                  check=_dry("juries.add_juror_to_session", "session", "juror"))),
               _run_add_juror, _confirm_add_juror, card="session"),
     Operation("habilitation", "habilitation", "jury.habilitation_action",
-              (Param("juror", "count", check=_check_juror),
+              (Param("juror", "juror", options=_jurors, check=_check_juror),
                Param("habilitation", "count", options=_habilitations, check=_check_habilitation),
                Param("action", "choice", options=_habilitation_actions,
                      check=_dry("juries.habilitation_action", "habilitation", "action"))),

@@ -92,7 +92,7 @@ ASK: dict[str, str] = {
     "links": "Quels sont les liens dématérialisés du DTE ? (une ou plusieurs adresses web, "
     "séparées par des espaces)",
     "field": "Quelle information de la fiche faut-il corriger ?",
-    "juror": "Quel est le numéro du juré ?",
+    "juror": "Quel juré ? Choisissez-le ci-dessous ou écrivez son nom.",
     "add_juror.juror": "Quel juré ? Choisissez-le parmi ceux de votre centre, ou écrivez son numéro.",
     "agrement": "À partir de quel agrément ? (ceux de votre centre en vigueur)",
     "kind": "Quel type de session ?",
@@ -170,7 +170,13 @@ SEARCH_RESULTS = "Candidats trouvés pour « {query} » : choisissez le bon."
 NO_SESSION_FOR_CANDIDATE = "Ce candidat n'est inscrit à aucune session de votre périmètre."
 CANDIDATES = "Candidats de la session {ref} :"
 NO_CANDIDATES = "Aucun candidat n'est inscrit à cette session."
-COUNT_NOT_A_NUMBER = "Indiquez le nombre de candidats en chiffres, par exemple 12."
+COUNT_NOT_A_NUMBER = "Indiquez {what} en chiffres, par exemple 12."
+#: What a number parameter is, in COUNT_NOT_A_NUMBER (by parameter name).
+COUNT_WHAT: dict[str, str] = {
+    "candidates_count": "le nombre de candidats",
+    "agrement": "le numéro de l'agrément (ou choisissez-le avec les boutons)",
+    "habilitation": "le numéro de l'habilitation (ou choisissez-la avec les boutons)",
+}
 RS_USE_BUTTONS = "Choisissez le responsable de session avec l'un des boutons."
 CHOICE_USE_BUTTONS = "Choisissez l'une des réponses avec les boutons."
 BACK_TO_SESSION = "🗂️ Retour à la session"
@@ -327,6 +333,9 @@ CANDIDATE_ALREADY_REGISTERED = ("Ce candidat ({label}) est déjà inscrit à la 
                                 "candidat.")
 CANDIDATES_NONE = ("Aucun candidat ne correspond à « {query} ». Écrivez son nom ou son CERES ID "
                    "(par exemple C260000001).")
+JURORS_SEVERAL = "Plusieurs jurés correspondent à « {query} » : choisissez le bon."
+JURORS_NONE = ("Aucun juré de votre périmètre ne correspond à « {query} ». Choisissez-le "
+               "ci-dessous ou écrivez son nom.")
 SITES_SEVERAL = "Plusieurs sites correspondent à « {query} » : choisissez le bon."
 SITES_NONE = ("Aucun site de votre périmètre ne correspond à « {query} ». Écrivez son nom ou son "
               "identifiant CERES (par exemple S-930002).")

@@ -306,7 +306,29 @@ def resolve_lookup(core: Core, login: str | None, lookup: str, text: str,
         return _resolve_candidate(core, login, text, variables, registered)
     if lookup == "site":
         return _resolve_site(core, login, text)
+    if lookup == "juror":
+        return _resolve_juror(core, login, text)
     return Resolution(parse_text(text))
+
+
+def _resolve_juror(core: Core, login: str | None, text: str) -> Resolution:
+    """A juror by number or by name, among those the actor works on."""
+    from ceres_core.services.juror_lookup import jurors_matching
+
+    typed = parse_text(text)
+    if login is None or typed.isdigit():
+        return Resolution(typed, typed)
+    query = " ".join(typed.split())
+    try:
+        hits = [Choice(str(j.id), j.full_name) for j in jurors_matching(core, login, typed)]
+        if len(hits) == 1:
+            return Resolution(hits[0].value, hits[0].label)
+        if hits:
+            return Resolution(message=T.JURORS_SEVERAL.format(query=query), choices=hits)
+        everyone = [Choice(str(j.id), j.full_name) for j in jurors_matching(core, login)]
+    except CeresError as exc:
+        return Resolution(message=exc.message)
+    return Resolution(message=T.JURORS_NONE.format(query=query), choices=everyone)
 
 
 def _resolve_session(core: Core, login: str | None, text: str, procedure: str | None) -> Resolution:

@@ -269,7 +269,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
         await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, state.version)
         return
     try:
-        if p.kind in ("session", "candidate", "site"):
+        if p.kind in ("session", "candidate", "site", "juror"):
             found = await run_sync(views.resolve_lookup, svc.core, login, p.kind, text, params,
                                    None, p.registered)
             if found.value is None:

@@ -80,3 +80,20 @@ async def test_gev_acknowledges_receipt_then_preparation_with_the_cores_kinds(
     done = await gev.click(recap, "Confirmer")
     assert done.text.startswith("✅ Accusé enregistré"), done.text
     assert dte_status(demo, "gev", FUTURE).prepared
+
+
+async def test_dreets_finds_the_juror_by_name_in_a_picker(harness: BotHarness, demo):  # noqa: F811
+    from ceres_core.services.juror_lookup import jurors_matching
+
+    chat = await linked(harness, demo, "dreets.idf")
+    asked = await chat.ask("/habilitation")
+    assert asked.text == operation_texts.ASK["juror"]
+    names = [j.full_name for j in jurors_matching(demo, "dreets.idf")]
+    assert "M. Olivier Lambert" in names and set(names) <= set(asked.labels())
+    unknown = await chat.ask("Zyxwv")
+    assert "Aucun juré de votre périmètre ne correspond à « Zyxwv »" in unknown.text
+    assert "nombre de candidats" not in unknown.text
+    habs = await chat.ask("lambert")
+    assert habs.text == operation_texts.ASK["habilitation"]
+    wrong = await chat.ask("la première")
+    assert "le numéro de l'habilitation" in wrong.text and "candidats" not in wrong.text
