@@ -161,6 +161,8 @@ BUTTON_BACK = "◀️ Retour"
 BUTTON_EDIT = "✏️ {label}"
 RECAP_EDIT_HINT = "<i>Pour changer une valeur, choisissez-la ci-dessous.</i>"
 REFUSED_AT_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur, ou ◀️ Retour.</i>"
+#: The same at the first step (there is nothing to go back to).
+REFUSED_AT_FIRST_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur.</i>"
 NOT_FOR_PROFILE = "⛔ {message}\n\nOuvrez une demande : elle lui sera transmise."
 NOTHING_BEFORE = "C'est la première étape : il n'y a rien avant."
 FORM_CANCELLED = "D'accord, j'abandonne cette opération : rien n'a été modifié dans CERES."

@@ -97,3 +97,24 @@ async def test_dreets_finds_the_juror_by_name_in_a_picker(harness: BotHarness, d
     assert habs.text == operation_texts.ASK["habilitation"]
     wrong = await chat.ask("la première")
     assert "le numéro de l'habilitation" in wrong.text and "candidats" not in wrong.text
+
+
+async def test_retour_is_promised_only_where_it_is_and_choices_come_back(
+        harness: BotHarness, demo):  # noqa: F811
+    chat = await linked(harness, demo, "centre.formapro")
+    # First step refused (R-DTE-2: already ordered): no « Retour » promised, none shown.
+    await chat.send("/commande_dte TITRE_B_2026_470405")
+    refused, asked = await chat.replies(2)
+    assert refused.text.startswith("⛔") and "Retour" not in refused.text
+    assert not any("Retour" in label for label in asked.labels())
+    await chat.ask("/annuler")
+    # A choice typed wrong: the buttons again, with the way back promised and shown.
+    ud = await linked(harness, demo, "ud75")
+    asked = await ud.ask("/corriger_fiche C260000001")
+    fields = asked.labels()
+    wrong = await ud.ask("la couleur des yeux")
+    assert operation_texts.CHOICE_USE_BUTTONS in wrong.text and "Retour" in wrong.text
+    labels = wrong.labels()
+    assert [x for x in fields if "Retour" not in x and "Annuler" not in x] == [
+        x for x in labels if "Retour" not in x and "Annuler" not in x]
+    assert any("Retour" in label for label in labels)
