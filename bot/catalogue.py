@@ -620,7 +620,9 @@ def _confirm_order_dte(core: Core, login: str, p: Params) -> Outcome:
         rs = f"{rs} : {p.get('rs_name', '')}"
     return Outcome(T.CONFIRM_DTE_ORDER.format(
         ref=esc(s.ref), title=esc(views.short_title(s.title_label)), date=_fr(s.start_date),
-        count=esc(p["candidates_count"]), rs=esc(rs), contact=esc(p["contact_name"]),
+        count=esc(p["candidates_count"]) + (T.DTE_ZERO_NOTE if str(p["candidates_count"]) == "0"
+                                             else ""),
+        rs=esc(rs), contact=esc(p["contact_name"]),
         phone=esc(p["contact_phone"]), email=esc(p["contact_email"]),
         address=esc(p["delivery_address"]), comment=esc(p.get("comment") or T.NO_COMMENT_VALUE)))
 

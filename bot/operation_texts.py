@@ -71,7 +71,8 @@ ASK: dict[str, str] = {
     "(par exemple C260000001) ou sa date de naissance (JJ/MM/AAAA).",
     "address": "Quelle est la nouvelle adresse complète du candidat ? Écrivez-la sur une ligne, "
     "par exemple « 12 rue de la Roquette, 75011 Paris ».",
-    "candidates_count": "Commande du DTE – 1/7 : combien de candidats sont prévus ?",
+    "candidates_count": "Commande du DTE – 1/7 : combien de candidats sont prévus ? (0 "
+    "seulement si le DTE a déjà été traité et reçu par ailleurs, par exemple sous VALCE)",
     "rs_kind": "2/7 : qui est le responsable de session (RS) ?",
     "rs_name": "Nom et prénom du responsable de session :",
     "contact_name": "3/7 : nom du contact au centre pour cette commande ?",
@@ -206,6 +207,8 @@ CONFIRM_PND = (
     "pour renvoyer le pli. Aucun duplicata ne sera demandé."
 )
 CANDIDATE_WHO = "{name} (n° {ceres_id})"
+#: After a count of 0 in the DTE order's recap (R-DTE-2: a DTE already handled elsewhere).
+DTE_ZERO_NOTE = " (DTE déjà traité par ailleurs : aucun pli ne sera envoyé)"
 CONFIRM_DTE_ORDER = (
     "Commander le DTE de la session <b>{ref}</b> ({title}, du {date}) ?\n\n"
     "• Nombre de candidats : {count}\n"
