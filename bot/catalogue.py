@@ -189,6 +189,26 @@ def _dte_fields(core: Core, login: str, params: Params) -> None:
     checks.check_dte_order_fields(core, login, params["session"], **fields)
 
 
+def _print_session(core: Core, login: str, params: Params) -> None:
+    """R-PRT-1: a session whose documents may be sent (validated)."""
+    from ceres_core.services.printing import documents_preview
+
+    documents_preview(core, login, params["session"])
+
+
+def _ack_session(core: Core, login: str, params: Params) -> None:
+    """R-DTE-3: a session with an acknowledgement the core would record now."""
+    from ceres_core.services.dte import ack_kinds
+
+    refusals = []
+    for kind, _ in ack_kinds():
+        try:
+            return checks.check_dte_acknowledgement(core, login, params["session"], kind)
+        except CeresError as exc:
+            refusals.append(exc)
+    raise refusals[-1]
+
+
 def _transfer_preview(core: Core, login: str, params: Params) -> None:
     from ceres_core.services.sites import transfer_site
 
@@ -871,7 +891,7 @@ CATALOGUE: tuple[Operation, ...] = (
                         _VALIDATED),),
               _run_print, _confirm_print, card="session", card_check=_print_left),
     Operation("request_print_candidate", "impression_candidat", "print.request_session",
-              (_session(_view_session, _VALIDATED),
+              (_session(_print_session, _VALIDATED),
                Param("candidate", "candidate", check=_print_candidate_check)),
               _run_print_candidate, _confirm_print_candidate, card="candidate",
               card_check=_print_candidate_check),
@@ -922,7 +942,8 @@ CATALOGUE: tuple[Operation, ...] = (
     Operation("dte_orders_to_prepare", "dte_a_preparer", "dte.acknowledge", (),
               _run_dte_to_prepare, result="list"),
     Operation("acknowledge_dte", "accuse_dte", "dte.acknowledge",
-              (_session(), Param("ack_kind", "choice", options=_ack_kinds, check=_ack_check),
+              (_session(_ack_session),
+               Param("ack_kind", "choice", options=_ack_kinds, check=_ack_check),
                Param("links", "text", when=_needs_links, check=_ack_check)),
               _run_ack, _confirm_ack, card="session"),
     Operation("register_centre", "centre", "centre.register",

@@ -172,6 +172,31 @@ def session_choices_in(core: Core, login: str, states: tuple[str, ...] = (),
             for s in shown]
 
 
+def session_choices_passing(core: Core, login: str, states: tuple[str, ...],
+                            accept: Any, limit: int = 12,
+                            tried: int = 80) -> tuple[list[Choice], str | None]:
+    """The session picker of a step: only sessions its check (``accept(ref)``, the core's,
+    raising its refusal) lets through, those in ``states`` first, newest first; with none,
+    the refusal of the first one tried (why none can)."""
+    from ceres_core.services.sessions import list_sessions
+
+    sessions = sorted(list_sessions(core, login, limit=200),
+                      key=lambda s: (s.start_date, s.ref), reverse=True)
+    sessions.sort(key=lambda s: s.state not in states)  # stable: newest first in each group
+    out: list[Choice] = []
+    why: str | None = None
+    for s in sessions[:tried]:
+        try:
+            accept(s.ref)
+        except CeresError as exc:
+            why = why or exc.message
+            continue
+        out.append(Choice(s.ref, f"{s.ref} – {short_title(s.title_label)} – {_fr(s.start_date)}"))
+        if len(out) == limit:
+            break
+    return out, (None if out else why)
+
+
 def registration_choices(core: Core, login: str, session_ref: str) -> list[Choice]:
     from ceres_core.services.sessions import get_session
 

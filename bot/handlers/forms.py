@@ -202,6 +202,16 @@ async def _ask(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op:
                 await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, version)
                 await _send(context, chat_id, T.NO_SESSION_FOR_CANDIDATE)
                 return
+        elif p.kind == "session" and p.check is not None:  # only those the step accepts
+            def accept(ref: str) -> None:
+                p.check(svc.core, login, {**params, "session": ref})  # type: ignore[misc]
+
+            choices, why = await run_sync(views.session_choices_passing, svc.core, login,
+                                          p.session_states, accept)
+            if not choices and why:
+                await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, version)
+                await _send(context, chat_id, T.NO_SESSION_PASSES.format(reason=esc(why)))
+                return
         elif p.kind == "session":
             choices = await run_sync(views.session_choices_in, svc.core, login, p.session_states)
         elif p.kind == "candidate" and params.get("session") and p.registered:

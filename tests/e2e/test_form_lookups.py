@@ -118,3 +118,11 @@ async def test_retour_is_promised_only_where_it_is_and_choices_come_back(
     assert [x for x in fields if "Retour" not in x and "Annuler" not in x] == [
         x for x in labels if "Retour" not in x and "Annuler" not in x]
     assert any("Retour" in label for label in labels)
+
+
+async def test_a_picker_with_no_session_that_can_pass_says_why(harness: BotHarness, demo):  # noqa: F811
+    gev = await linked(harness, demo, "gev")
+    reply = await gev.ask("/accuse_dte")  # every order of the demo is acknowledged
+    text = plain(reply.text)
+    assert text.startswith("Aucune de vos sessions ne s'y prête en ce moment.")
+    assert "(R-DTE-3)" in text or "accusé" in text
