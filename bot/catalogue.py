@@ -18,6 +18,7 @@ French sentence is in :mod:`bot.operation_texts`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -261,6 +262,15 @@ def _fr(d: Any) -> str:
     return views._fr(d)
 
 
+def _shown(value: Any) -> str:
+    """A value as a user reads it: a date (or an ISO date) as JJ/MM/AAAA."""
+    from datetime import date
+
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        value = date.fromisoformat(value.strip())
+    return _fr(value) if isinstance(value, date) else str(value)
+
+
 def _session_head(core: Core, login: str, ref: str) -> dict[str, str]:
     from ceres_core.services.sessions import get_session
 
@@ -380,7 +390,7 @@ def _confirm_correct_record(core: Core, login: str, p: Params) -> Outcome:
     field = dict(T.RECORD_FIELDS).get(p["field"], p["field"])
     return Outcome(T.CONFIRM_CORRECT_RECORD.format(
         who=_who(c.first_name, c.last_name, c.ceres_id), field=esc(field.lower()),
-        old=esc(getattr(c, p["field"], "") or "—"), new=esc(p["value"])))
+        old=esc(_shown(getattr(c, p["field"], "") or "—")), new=esc(_shown(p["value"]))))
 
 
 def _correct_record(core: Core, login: str, p: Params) -> list[str]:
@@ -475,8 +485,8 @@ def _confirm_create_session(core: Core, login: str, p: Params) -> Outcome:
     label = dict(_agrements(core, login, p)).get(str(p["agrement"]), p["agrement"])
     kind = p["kind"] + (f" ({p['ccp']})" if _is_ccp(p) else "")
     return Outcome(T.CONFIRM_CREATE_SESSION.format(
-        agrement=esc(label), kind=esc(kind), start=esc(p["start_date"]),
-        time=esc(p["start_time"]), end=esc(p["end_date"])))
+        agrement=esc(label), kind=esc(kind), start=esc(_shown(p["start_date"])),
+        time=esc(p["start_time"]), end=esc(_shown(p["end_date"]))))
 
 
 def _run_create_session(core: Core, login: str, p: Params) -> Outcome:
@@ -762,7 +772,15 @@ def _run_register(core: Core, login: str, p: Params) -> Outcome:
 
     v = register_candidate(core, login, p["session"], p["candidate"])
     return Outcome(T.REGISTERED.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id),
-                                       ref=esc(v.session_ref)), back_to_session=v.session_ref)
+                                       ref=esc(v.session_ref), e=_e(v.civility)),
+                   back_to_session=v.session_ref)
+
+
+def _e(civility: str) -> str:
+    """The feminine ending agreeing with a known civility (« inscrite »)."""
+    from ceres_core.services.printing import _is_female
+
+    return "e" if _is_female(civility) else ""
 
 
 def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
@@ -770,7 +788,8 @@ def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
 
     v = unregister_candidate(core, login, p["session"], p["candidate"])
     return Outcome(T.UNREGISTERED.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id),
-                                         ref=esc(v.session_ref)), back_to_session=v.session_ref)
+                                         ref=esc(v.session_ref), e=_e(v.civility)),
+                   back_to_session=v.session_ref)
 
 
 def _ack_kinds(core: Core, login: str, p: Params) -> list[tuple[str, str]]:

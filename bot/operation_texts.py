@@ -237,7 +237,7 @@ CONFIRM_SESSION_ACTION: dict[str, str] = {
     "cancel_session": "Annuler la session <b>{ref}</b> ({title}, du {date}) ?{reason}",
     "close_session": "Clôturer au centre la session <b>{ref}</b> ({title}, du {date}) ?",
     "issue_convocations": "Éditer les convocations de la session <b>{ref}</b> ({title}, du "
-    "{date}) pour ses {count} ?",
+    "{date}) pour {count} ?",
     "delete_session": "Supprimer la session <b>{ref}</b> ({title}, du {date}) ? Elle "
     "disparaîtra de CERES.",
 }
@@ -279,15 +279,15 @@ CONFIRM_ACK = "Enregistrer pour la session <b>{ref}</b> : {kind} ?"
 
 DONE = "✅ {message}"
 SESSION_DONE: dict[str, str] = {
-    "validate_session": "✅ Session <b>{ref}</b> validée : {state}.",
-    "reopen_session": "✅ Session <b>{ref}</b> débloquée : {state}.",
+    "validate_session": "✅ Session <b>{ref}</b> validée.",
+    "reopen_session": "✅ Session <b>{ref}</b> débloquée.",
     "close_session": "✅ Session <b>{ref}</b> clôturée au centre : {state}.",
 }
 CANCELLED_SESSION = "✅ Session <b>{ref}</b> annulée."
 DELETED_SESSION = "✅ Session <b>{ref}</b> supprimée."
 CONVOCATIONS_DONE = "✅ Convocations de la session <b>{ref}</b> éditées ({count})."
-REGISTERED = "✅ {name} (n° {ceres_id}) est inscrit(e) à la session <b>{ref}</b>."
-UNREGISTERED = "✅ {name} (n° {ceres_id}) est désinscrit(e) de la session <b>{ref}</b>."
+REGISTERED = "✅ {name} (n° {ceres_id}) est inscrit{e} à la session <b>{ref}</b>."
+UNREGISTERED = "✅ {name} (n° {ceres_id}) est désinscrit{e} de la session <b>{ref}</b>."
 ACK_DONE = "✅ Accusé enregistré pour la session <b>{ref}</b> : {status}."
 ATTESTATION_CAPTION = (
     "Attestation de réussite – candidat n° {ceres_id}, session {ref} : à imprimer, signer et "
