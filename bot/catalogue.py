@@ -18,6 +18,7 @@ French sentence is in :mod:`bot.operation_texts`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +43,8 @@ Check = Callable[[Core, str, Params], None]
 class Param:
     """One value an operation needs.
 
-    ``kind``: ``session``, ``site``, ``candidate`` (name or CERES ID), ``siret``, ``date``,
+    ``kind``: ``session``, ``site``, ``candidate`` (name or CERES ID), ``juror`` (name or
+    number), ``siret``, ``date``,
     ``choice``, ``email``, ``phone``, ``address``, ``count``, ``text``.
     ``check(core, login, params)`` is the core's check once this value is known (it
     raises the core's refusal); ``when(params)`` says whether it is asked at all.
@@ -60,6 +62,8 @@ class Param:
     options: Callable[[Core, str, Params], list[tuple[str, str]]] | None = None
     #: an optional value left empty is checked too (it completes what the check needs)
     check_empty: bool = False
+    #: a candidate with a session known: one registered to it (else one to register)
+    registered: bool = True
 
     def asked(self, params: Params) -> bool:
         return self.when is None or self.when(params)
@@ -67,7 +71,7 @@ class Param:
     def prompt(self, operation: str, params: Params) -> str:
         if self.kind == "session" and params.get("candidate"):
             return T.ASK["session_of_candidate"]
-        if self.kind == "candidate" and params.get("session"):
+        if self.kind == "candidate" and params.get("session") and self.registered:
             return T.ASK["candidate_in_session"]
         return T.ASK.get(f"{operation}.{self.name}") or T.ASK[self.name]
 
@@ -83,7 +87,8 @@ class Param:
         if self.kind == "count":
             value = text.strip()
             if not value.isdigit():
-                raise ParseError(T.COUNT_NOT_A_NUMBER)
+                raise ParseError(T.COUNT_NOT_A_NUMBER.format(
+                    what=T.COUNT_WHAT.get(self.name, T.PARAM_LABEL.get(self.name, self.name))))
             return str(int(value))
         if self.kind == "choice":
             folded = views._fold(text)
@@ -187,6 +192,26 @@ def _dte_fields(core: Core, login: str, params: Params) -> None:
     checks.check_dte_order_fields(core, login, params["session"], **fields)
 
 
+def _print_session(core: Core, login: str, params: Params) -> None:
+    """R-PRT-1: a session whose documents may be sent (validated)."""
+    from ceres_core.services.printing import documents_preview
+
+    documents_preview(core, login, params["session"])
+
+
+def _ack_session(core: Core, login: str, params: Params) -> None:
+    """R-DTE-3: a session with an acknowledgement the core would record now."""
+    from ceres_core.services.dte import ack_kinds
+
+    refusals = []
+    for kind, _ in ack_kinds():
+        try:
+            return checks.check_dte_acknowledgement(core, login, params["session"], kind)
+        except CeresError as exc:
+            refusals.append(exc)
+    raise refusals[-1]
+
+
 def _transfer_preview(core: Core, login: str, params: Params) -> None:
     from ceres_core.services.sites import transfer_site
 
@@ -237,6 +262,15 @@ def _pnd_possible(core: Core, login: str, params: Params) -> None:
 
 def _fr(d: Any) -> str:
     return views._fr(d)
+
+
+def _shown(value: Any) -> str:
+    """A value as a user reads it: a date (or an ISO date) as JJ/MM/AAAA."""
+    from datetime import date
+
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        value = date.fromisoformat(value.strip())
+    return _fr(value) if isinstance(value, date) else str(value)
 
 
 def _session_head(core: Core, login: str, ref: str) -> dict[str, str]:
@@ -358,7 +392,7 @@ def _confirm_correct_record(core: Core, login: str, p: Params) -> Outcome:
     field = dict(T.RECORD_FIELDS).get(p["field"], p["field"])
     return Outcome(T.CONFIRM_CORRECT_RECORD.format(
         who=_who(c.first_name, c.last_name, c.ceres_id), field=esc(field.lower()),
-        old=esc(getattr(c, p["field"], "") or "—"), new=esc(p["value"])))
+        old=esc(_shown(getattr(c, p["field"], "") or "—")), new=esc(_shown(p["value"]))))
 
 
 def _correct_record(core: Core, login: str, p: Params) -> list[str]:
@@ -453,8 +487,8 @@ def _confirm_create_session(core: Core, login: str, p: Params) -> Outcome:
     label = dict(_agrements(core, login, p)).get(str(p["agrement"]), p["agrement"])
     kind = p["kind"] + (f" ({p['ccp']})" if _is_ccp(p) else "")
     return Outcome(T.CONFIRM_CREATE_SESSION.format(
-        agrement=esc(label), kind=esc(kind), start=esc(p["start_date"]),
-        time=esc(p["start_time"]), end=esc(p["end_date"])))
+        agrement=esc(label), kind=esc(kind), start=esc(_shown(p["start_date"])),
+        time=esc(p["start_time"]), end=esc(_shown(p["end_date"]))))
 
 
 def _run_create_session(core: Core, login: str, p: Params) -> Outcome:
@@ -467,9 +501,9 @@ def _run_create_session(core: Core, login: str, p: Params) -> Outcome:
 
 
 def _jurors(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
-    from ceres_core.services.juror_lookup import centre_jurors_matching
+    from ceres_core.services.juror_lookup import jurors_matching
 
-    return [(str(j.id), j.full_name) for j in centre_jurors_matching(core, login)]
+    return [(str(j.id), j.full_name) for j in jurors_matching(core, login)]
 
 
 def _confirm_add_juror(core: Core, login: str, p: Params) -> Outcome:
@@ -618,7 +652,9 @@ def _confirm_order_dte(core: Core, login: str, p: Params) -> Outcome:
         rs = f"{rs} : {p.get('rs_name', '')}"
     return Outcome(T.CONFIRM_DTE_ORDER.format(
         ref=esc(s.ref), title=esc(views.short_title(s.title_label)), date=_fr(s.start_date),
-        count=esc(p["candidates_count"]), rs=esc(rs), contact=esc(p["contact_name"]),
+        count=esc(p["candidates_count"]) + (T.DTE_ZERO_NOTE if str(p["candidates_count"]) == "0"
+                                             else ""),
+        rs=esc(rs), contact=esc(p["contact_name"]),
         phone=esc(p["contact_phone"]), email=esc(p["contact_email"]),
         address=esc(p["delivery_address"]), comment=esc(p.get("comment") or T.NO_COMMENT_VALUE)))
 
@@ -738,7 +774,15 @@ def _run_register(core: Core, login: str, p: Params) -> Outcome:
 
     v = register_candidate(core, login, p["session"], p["candidate"])
     return Outcome(T.REGISTERED.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id),
-                                       ref=esc(v.session_ref)), back_to_session=v.session_ref)
+                                       ref=esc(v.session_ref), e=_e(v.civility)),
+                   back_to_session=v.session_ref)
+
+
+def _e(civility: str) -> str:
+    """The feminine ending agreeing with a known civility (« inscrite »)."""
+    from ceres_core.services.printing import _is_female
+
+    return "e" if _is_female(civility) else ""
 
 
 def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
@@ -746,18 +790,42 @@ def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
 
     v = unregister_candidate(core, login, p["session"], p["candidate"])
     return Outcome(T.UNREGISTERED.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id),
-                                         ref=esc(v.session_ref)), back_to_session=v.session_ref)
+                                         ref=esc(v.session_ref), e=_e(v.civility)),
+                   back_to_session=v.session_ref)
+
+
+def _ack_kinds(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.dte import ack_kinds
+
+    return [(value, label[:1].upper() + label[1:]) for value, label in ack_kinds()]
+
+
+def _ack_links(p: Params) -> list[str] | None:
+    return p["links"].replace(",", " ").split() if p.get("links") else None
+
+
+def _needs_links(p: Params) -> bool:
+    return p.get("ack_kind") == "preparation"
+
+
+def _ack_check(core: Core, login: str, p: Params) -> None:
+    checks.check_dte_acknowledgement(core, login, p["session"], p["ack_kind"], _ack_links(p))
 
 
 def _confirm_ack(core: Core, login: str, p: Params) -> Outcome:
-    kind = dict(T.ACK_KINDS).get(p["ack_kind"], p["ack_kind"])
-    return Outcome(T.CONFIRM_ACK.format(ref=esc(p["session"]), kind=esc(kind.lower())))
+    from ceres_core.services.dte import ack_kinds
+
+    kind = dict(ack_kinds()).get(p["ack_kind"], p["ack_kind"])
+    links = _ack_links(p)
+    if links:
+        kind += T.ACK_LINKS.format(links=", ".join(links))
+    return Outcome(T.CONFIRM_ACK.format(ref=esc(p["session"]), kind=esc(kind)))
 
 
 def _run_ack(core: Core, login: str, p: Params) -> Outcome:
     from ceres_core.services.dte import acknowledge_dte
 
-    v = acknowledge_dte(core, login, p["session"], p["ack_kind"])
+    v = acknowledge_dte(core, login, p["session"], p["ack_kind"], links=_ack_links(p))
     return Outcome(T.ACK_DONE.format(ref=esc(v.session_ref), status=esc(v.status_label)))
 
 
@@ -965,7 +1033,7 @@ CATALOGUE: tuple[Operation, ...] = (
               _run_session_state("close_session", "close_session_at_centre"),
               _confirm_session_action("close_session"), card="session"),
     Operation("register_candidate", "inscrire", "registration.register",
-              (_session(), Param("candidate", "candidate",
+              (_session(), Param("candidate", "candidate", registered=False,
                                  check=_dry("registrations.register_candidate", "session",
                                             "candidate"))),
               _run_register, _confirm_registration(T.CONFIRM_REGISTER_CANDIDATE), card="session",
@@ -991,7 +1059,7 @@ CATALOGUE: tuple[Operation, ...] = (
                         _VALIDATED),),
               _run_print, _confirm_print, card="session", card_check=_print_left),
     Operation("request_print_candidate", "impression_candidat", "print.request_session",
-              (_session(_view_session, _VALIDATED),
+              (_session(_print_session, _VALIDATED),
                Param("candidate", "candidate", check=_print_candidate_check)),
               _run_print_candidate, _confirm_print_candidate, card="candidate",
               card_check=_print_candidate_check),
@@ -1014,11 +1082,11 @@ CATALOGUE: tuple[Operation, ...] = (
               card_check=lambda core, login, p: checks.check_may_run(
                   core, login, "candidate.back_to_draft")),
     Operation("add_juror", "designer_jure", "jury.add_to_session",
-              (_session(), Param("juror", "count", options=_jurors,
+              (_session(), Param("juror", "juror", options=_jurors,
                                  check=_dry("juries.add_juror_to_session", "session", "juror"))),
               _run_add_juror, _confirm_add_juror, card="session"),
     Operation("habilitation", "habilitation", "jury.habilitation_action",
-              (Param("juror", "count", check=_check_juror),
+              (Param("juror", "juror", options=_jurors, check=_check_juror),
                Param("habilitation", "count", options=_habilitations, check=_check_habilitation),
                Param("action", "choice", options=_habilitation_actions,
                      check=_dry("juries.habilitation_action", "habilitation", "action"))),
@@ -1042,8 +1110,9 @@ CATALOGUE: tuple[Operation, ...] = (
     Operation("dte_orders_to_prepare", "dte_a_preparer", "dte.acknowledge", (),
               _run_dte_to_prepare, result="list"),
     Operation("acknowledge_dte", "accuse_dte", "dte.acknowledge",
-              (_session(), Param("ack_kind", "choice", choices=T.ACK_KINDS,
-                                 check=_dry("dte.acknowledge_dte", "session", "ack_kind"))),
+              (_session(_ack_session),
+               Param("ack_kind", "choice", options=_ack_kinds, check=_ack_check),
+               Param("links", "text", when=_needs_links, check=_ack_check)),
               _run_ack, _confirm_ack, card="session"),
     Operation("register_centre", "centre", "centre.register",
               (Param("siret", "siret", check=_dry("centres.register_centre", "siret")),),

@@ -69,11 +69,14 @@ ASK: dict[str, str] = {
     "(par exemple TITRE_B_2026_470405).",
     "session_of_candidate": "Pour quelle session de ce candidat ?",
     "candidate": "Quel candidat ? Écrivez son nom ou son CERES ID (par exemple C260000001).",
-    "candidate_in_session": "Quel candidat ? Choisissez-le ci-dessous ou écrivez son nom ou "
-    "son CERES ID.",
+    "candidate_in_session": "Quel candidat ? Choisissez-le ci-dessous ou écrivez son nom, "
+    "son CERES ID ou sa date de naissance (JJ/MM/AAAA).",
+    "register_candidate.candidate": "Quel candidat inscrire ? Écrivez son nom, son CERES ID "
+    "(par exemple C260000001) ou sa date de naissance (JJ/MM/AAAA).",
     "address": "Quelle est la nouvelle adresse complète du candidat ? Écrivez-la sur une ligne, "
     "par exemple « 12 rue de la Roquette, 75011 Paris ».",
-    "candidates_count": "Commande du DTE – 1/7 : combien de candidats sont prévus ?",
+    "candidates_count": "Commande du DTE – 1/7 : combien de candidats sont prévus ? (0 "
+    "seulement si le DTE a déjà été traité et reçu par ailleurs, par exemple sous VALCE)",
     "rs_kind": "2/7 : qui est le responsable de session (RS) ?",
     "rs_name": "Nom et prénom du responsable de session :",
     "contact_name": "3/7 : nom du contact au centre pour cette commande ?",
@@ -91,8 +94,10 @@ ASK: dict[str, str] = {
     "reopen_session.reason": "Pourquoi débloquer cette session ? (une phrase, facultatif : "
     "choisissez « Sans motif » sinon)",
     "ack_kind": "Quel accusé enregistrer ?",
+    "links": "Quels sont les liens dématérialisés du DTE ? (une ou plusieurs adresses web, "
+    "séparées par des espaces)",
     "field": "Quelle information de la fiche faut-il corriger ?",
-    "juror": "Quel est le numéro du juré ?",
+    "juror": "Quel juré ? Choisissez-le ci-dessous ou écrivez son nom.",
     "add_juror.juror": "Quel juré ? Choisissez-le parmi ceux de votre centre, ou écrivez son numéro.",
     "agrement": "À partir de quel agrément ? (ceux de votre centre en vigueur)",
     "kind": "Quel type de session ?",
@@ -137,6 +142,7 @@ PARAM_LABEL: dict[str, str] = {
     "target_siret": "SIRET du centre cible",
     "reason": "Motif",
     "ack_kind": "Accusé",
+    "links": "Liens",
     "field": "Information",
     "juror": "Juré",
     "agrement": "Agrément",
@@ -181,15 +187,18 @@ EMPTY_ANSWER: dict[str, str] = {
 CIVILITIES = (("M.", "Monsieur"), ("Mme", "Madame"))
 FRANCE = "France"
 NO_REASON = "Sans motif"
-ACK_KINDS = (("reception", "Accusé de réception de la commande"),
-             ("envoi", "Accusé d'envoi du DTE"))
+ACK_LINKS = " (liens : {links})"
 
 # -- the form ---------------------------------------------------------------------------------
 
 BUTTON_BACK = "◀️ Retour"
 BUTTON_EDIT = "✏️ {label}"
 RECAP_EDIT_HINT = "<i>Pour changer une valeur, choisissez-la ci-dessous.</i>"
+NO_SESSION_PASSES = ("Aucune de vos sessions ne s'y prête en ce moment. Par exemple : "
+                     "{reason}")
 REFUSED_AT_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur, ou ◀️ Retour.</i>"
+#: The same at the first step (there is nothing to go back to).
+REFUSED_AT_FIRST_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur.</i>"
 NOT_FOR_PROFILE = "⛔ {message}\n\nOuvrez une demande : elle lui sera transmise."
 NOTHING_BEFORE = "C'est la première étape : il n'y a rien avant."
 FORM_CANCELLED = "D'accord, j'abandonne cette opération : rien n'a été modifié dans CERES."
@@ -199,7 +208,13 @@ SEARCH_RESULTS = "Candidats trouvés pour « {query} » : choisissez le bon."
 NO_SESSION_FOR_CANDIDATE = "Ce candidat n'est inscrit à aucune session de votre périmètre."
 CANDIDATES = "Candidats de la session {ref} :"
 NO_CANDIDATES = "Aucun candidat n'est inscrit à cette session."
-COUNT_NOT_A_NUMBER = "Indiquez le nombre de candidats en chiffres, par exemple 12."
+COUNT_NOT_A_NUMBER = "Indiquez {what} en chiffres, par exemple 12."
+#: What a number parameter is, in COUNT_NOT_A_NUMBER (by parameter name).
+COUNT_WHAT: dict[str, str] = {
+    "candidates_count": "le nombre de candidats",
+    "agrement": "le numéro de l'agrément (ou choisissez-le avec les boutons)",
+    "habilitation": "le numéro de l'habilitation (ou choisissez-la avec les boutons)",
+}
 RS_USE_BUTTONS = "Choisissez le responsable de session avec l'un des boutons."
 CHOICE_USE_BUTTONS = "Choisissez l'une des réponses avec les boutons."
 BACK_TO_SESSION = "🗂️ Retour à la session"
@@ -227,6 +242,8 @@ CONFIRM_PND = (
     "pour renvoyer le pli. Aucun duplicata ne sera demandé."
 )
 CANDIDATE_WHO = "{name} (n° {ceres_id})"
+#: After a count of 0 in the DTE order's recap (R-DTE-2: a DTE already handled elsewhere).
+DTE_ZERO_NOTE = " (DTE déjà traité par ailleurs : aucun pli ne sera envoyé)"
 CONFIRM_DTE_ORDER = (
     "Commander le DTE de la session <b>{ref}</b> ({title}, du {date}) ?\n\n"
     "• Nombre de candidats : {count}\n"
@@ -253,7 +270,7 @@ CONFIRM_SESSION_ACTION: dict[str, str] = {
     "cancel_session": "Annuler la session <b>{ref}</b> ({title}, du {date}) ?{reason}",
     "close_session": "Clôturer au centre la session <b>{ref}</b> ({title}, du {date}) ?",
     "issue_convocations": "Éditer les convocations de la session <b>{ref}</b> ({title}, du "
-    "{date}) pour ses {count} ?",
+    "{date}) pour {count} ?",
     "delete_session": "Supprimer la session <b>{ref}</b> ({title}, du {date}) ? Elle "
     "disparaîtra de CERES.",
 }
@@ -295,15 +312,15 @@ CONFIRM_ACK = "Enregistrer pour la session <b>{ref}</b> : {kind} ?"
 
 DONE = "✅ {message}"
 SESSION_DONE: dict[str, str] = {
-    "validate_session": "✅ Session <b>{ref}</b> validée : {state}.",
-    "reopen_session": "✅ Session <b>{ref}</b> débloquée : {state}.",
+    "validate_session": "✅ Session <b>{ref}</b> validée.",
+    "reopen_session": "✅ Session <b>{ref}</b> débloquée.",
     "close_session": "✅ Session <b>{ref}</b> clôturée au centre : {state}.",
 }
 CANCELLED_SESSION = "✅ Session <b>{ref}</b> annulée."
 DELETED_SESSION = "✅ Session <b>{ref}</b> supprimée."
 CONVOCATIONS_DONE = "✅ Convocations de la session <b>{ref}</b> éditées ({count})."
-REGISTERED = "✅ {name} (n° {ceres_id}) est inscrit(e) à la session <b>{ref}</b>."
-UNREGISTERED = "✅ {name} (n° {ceres_id}) est désinscrit(e) de la session <b>{ref}</b>."
+REGISTERED = "✅ {name} (n° {ceres_id}) est inscrit{e} à la session <b>{ref}</b>."
+UNREGISTERED = "✅ {name} (n° {ceres_id}) est désinscrit{e} de la session <b>{ref}</b>."
 ACK_DONE = "✅ Accusé enregistré pour la session <b>{ref}</b> : {status}."
 ATTESTATION_CAPTION = (
     "Attestation de réussite – candidat n° {ceres_id}, session {ref} : à imprimer, signer et "
@@ -351,8 +368,14 @@ CANDIDATES_IN_SESSION_NONE = (
     "Aucun candidat inscrit à la session {ref} ne correspond à « {query} ». Choisissez-le "
     "ci-dessous ou écrivez son nom ou son CERES ID (par exemple C260000001).")
 CANDIDATES_SEVERAL = "Plusieurs candidats correspondent à « {query} » : choisissez le bon."
+CANDIDATE_ALREADY_REGISTERED = ("Ce candidat ({label}) est déjà inscrit à la session {ref}. "
+                                "Écrivez le nom, le CERES ID ou la date de naissance (JJ/MM/AAAA) d'un autre "
+                                "candidat.")
 CANDIDATES_NONE = ("Aucun candidat ne correspond à « {query} ». Écrivez son nom ou son CERES ID "
                    "(par exemple C260000001).")
+JURORS_SEVERAL = "Plusieurs jurés correspondent à « {query} » : choisissez le bon."
+JURORS_NONE = ("Aucun juré de votre périmètre ne correspond à « {query} ». Choisissez-le "
+               "ci-dessous ou écrivez son nom.")
 SITES_SEVERAL = "Plusieurs sites correspondent à « {query} » : choisissez le bon."
 SITES_NONE = ("Aucun site de votre périmètre ne correspond à « {query} ». Écrivez son nom ou son "
               "identifiant CERES (par exemple S-930002).")

@@ -92,6 +92,11 @@ def _set(label: str, name: str, value: str) -> ButtonSpec:
     return ButtonSpec(label, keyboards.OPERATION, {"do": "set", "name": name, "value": value})
 
 
+def _refused(message: str, history: list[str]) -> str:
+    """A refusal at a step: « ◀️ Retour » promised only when the step has it (:func:`_nav`)."""
+    return (T.REFUSED_AT_STEP if history else T.REFUSED_AT_FIRST_STEP).format(message=esc(message))
+
+
 def _nav(history: list[str]) -> list[ButtonSpec]:
     row = []
     if history:
@@ -129,7 +134,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, op: Operatio
             if p.check is not None:
                 await run_sync(p.check, svc.core, login, {**known, p.name: value})
         except CeresError as exc:
-            await _send(context, chat_id, T.REFUSED_AT_STEP.format(message=esc(exc.message)))
+            await _send(context, chat_id, _refused(exc.message, history))
             break
         known[p.name] = value
         history.append(p.name)
@@ -197,9 +202,19 @@ async def _ask(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op:
                 await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, version)
                 await _send(context, chat_id, T.NO_SESSION_FOR_CANDIDATE)
                 return
+        elif p.kind == "session" and p.check is not None:  # only those the step accepts
+            def accept(ref: str) -> None:
+                p.check(svc.core, login, {**params, "session": ref})  # type: ignore[misc]
+
+            choices, why = await run_sync(views.session_choices_passing, svc.core, login,
+                                          p.session_states, accept)
+            if not choices and why:
+                await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, version)
+                await _send(context, chat_id, T.NO_SESSION_PASSES.format(reason=esc(why)))
+                return
         elif p.kind == "session":
             choices = await run_sync(views.session_choices_in, svc.core, login, p.session_states)
-        elif p.kind == "candidate" and params.get("session"):
+        elif p.kind == "candidate" and params.get("session") and p.registered:
             choices = await run_sync(views.registration_choices, svc.core, login, params["session"])
         elif p.options is not None:  # read from the core now
             found = await run_sync(p.options, svc.core, login, params)
@@ -237,8 +252,7 @@ async def _accept(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, 
             await run_sync(conv.save, svc.core, chat_id, conv.Mode.FORM,
                            {"op": op.name, "params": params, "await": p.name,
                             "history": history}, version)
-            await _send(context, chat_id, T.REFUSED_AT_STEP.format(message=esc(exc.message)),
-                        [_nav(history)])
+            await _send(context, chat_id, _refused(exc.message, history), [_nav(history)])
             return
     # A value changed from the recap: what depends on it is asked again.
     for later in op.params[op.params.index(p) + 1:]:
@@ -270,8 +284,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
         await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, state.version)
         return
     try:
-        if p.kind in ("session", "candidate", "site"):
-            found = await run_sync(views.resolve_lookup, svc.core, login, p.kind, text, params, None)
+        if p.kind in ("session", "candidate", "site", "juror"):
+            found = await run_sync(views.resolve_lookup, svc.core, login, p.kind, text, params,
+                                   None, p.registered)
             if found.value is None:
                 rows = [[_set(c.label, p.name, c.value)] for c in found.choices]
                 rows.append(_nav(history))
@@ -281,8 +296,16 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
         else:
             value = p.parse(text, svc.core.clock.today())
     except ParseError as exc:
-        await _send(context, chat_id, T.REFUSED_AT_STEP.format(message=esc(exc.message)),
-                    [_nav(history)])
+        # A choice typed wrong: its buttons again, with the way back.
+        rows = []
+        if p.kind == "choice":
+            try:
+                found = (await run_sync(p.options, svc.core, login, params)
+                         if p.options is not None else list(p.choices))
+            except CeresError:
+                found = []
+            rows = [[_set(label, p.name, value)] for value, label in found]
+        await _send(context, chat_id, _refused(exc.message, history), rows + [_nav(history)])
         return
     await _accept(context, chat_id, login, op, params, history, p, value, state.version)
 

@@ -275,6 +275,21 @@ def check_dte_order_fields(core: Core, actor: str, session_ref: str, **given: An
     dry_run(core, order_dte, actor, session_ref, comment=None, **fields)
 
 
+#: A valid link standing for the preparation's links not given yet (R-DTE-3).
+_LINK_PLACEHOLDER = "https://exemple.fr/dte"
+
+
+def check_dte_acknowledgement(core: Core, actor: str, session_ref: str, kind: str,
+                              links: list[str] | None = None) -> None:
+    """The steps of a GEV acknowledgement (R-DTE-3): the kind first, then the links."""
+    from ceres_core.models import AckKind
+    from ceres_core.services.dte import acknowledge_dte, parse_ack_kind
+
+    if links is None and parse_ack_kind(kind) is AckKind.PREPARATION:
+        links = [_LINK_PLACEHOLDER]
+    dry_run(core, acknowledge_dte, actor, session_ref, kind, links=links)
+
+
 def check_site_transfer(core: Core, actor: str, site_code: str) -> None:
     """The site step of a transfer: the DREETS competent for the site's location (R-SITE-6)."""
     from sqlalchemy import select
