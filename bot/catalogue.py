@@ -18,6 +18,7 @@ French sentence is in :mod:`bot.operation_texts`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +43,8 @@ Check = Callable[[Core, str, Params], None]
 class Param:
     """One value an operation needs.
 
-    ``kind``: ``session``, ``site``, ``candidate`` (name or CERES ID), ``siret``, ``date``,
+    ``kind``: ``session``, ``site``, ``candidate`` (name or CERES ID), ``juror`` (name or
+    number), ``siret``, ``date``,
     ``choice``, ``email``, ``phone``, ``address``, ``count``, ``text``.
     ``check(core, login, params)`` is the core's check once this value is known (it
     raises the core's refusal); ``when(params)`` says whether it is asked at all.
@@ -58,6 +60,10 @@ class Param:
     session_states: tuple[str, ...] = ()
     #: buttons read from the core when asked: ``options(core, login, params)``
     options: Callable[[Core, str, Params], list[tuple[str, str]]] | None = None
+    #: an optional value left empty is checked too (it completes what the check needs)
+    check_empty: bool = False
+    #: a candidate with a session known: one registered to it (else one to register)
+    registered: bool = True
 
     def asked(self, params: Params) -> bool:
         return self.when is None or self.when(params)
@@ -65,7 +71,7 @@ class Param:
     def prompt(self, operation: str, params: Params) -> str:
         if self.kind == "session" and params.get("candidate"):
             return T.ASK["session_of_candidate"]
-        if self.kind == "candidate" and params.get("session"):
+        if self.kind == "candidate" and params.get("session") and self.registered:
             return T.ASK["candidate_in_session"]
         return T.ASK.get(f"{operation}.{self.name}") or T.ASK[self.name]
 
@@ -81,7 +87,8 @@ class Param:
         if self.kind == "count":
             value = text.strip()
             if not value.isdigit():
-                raise ParseError(T.COUNT_NOT_A_NUMBER)
+                raise ParseError(T.COUNT_NOT_A_NUMBER.format(
+                    what=T.COUNT_WHAT.get(self.name, T.PARAM_LABEL.get(self.name, self.name))))
             return str(int(value))
         if self.kind == "choice":
             folded = views._fold(text)
@@ -185,6 +192,26 @@ def _dte_fields(core: Core, login: str, params: Params) -> None:
     checks.check_dte_order_fields(core, login, params["session"], **fields)
 
 
+def _print_session(core: Core, login: str, params: Params) -> None:
+    """R-PRT-1: a session whose documents may be sent (validated)."""
+    from ceres_core.services.printing import documents_preview
+
+    documents_preview(core, login, params["session"])
+
+
+def _ack_session(core: Core, login: str, params: Params) -> None:
+    """R-DTE-3: a session with an acknowledgement the core would record now."""
+    from ceres_core.services.dte import ack_kinds
+
+    refusals = []
+    for kind, _ in ack_kinds():
+        try:
+            return checks.check_dte_acknowledgement(core, login, params["session"], kind)
+        except CeresError as exc:
+            refusals.append(exc)
+    raise refusals[-1]
+
+
 def _transfer_preview(core: Core, login: str, params: Params) -> None:
     from ceres_core.services.sites import transfer_site
 
@@ -235,6 +262,15 @@ def _pnd_possible(core: Core, login: str, params: Params) -> None:
 
 def _fr(d: Any) -> str:
     return views._fr(d)
+
+
+def _shown(value: Any) -> str:
+    """A value as a user reads it: a date (or an ISO date) as JJ/MM/AAAA."""
+    from datetime import date
+
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        value = date.fromisoformat(value.strip())
+    return _fr(value) if isinstance(value, date) else str(value)
 
 
 def _session_head(core: Core, login: str, ref: str) -> dict[str, str]:
@@ -367,7 +403,7 @@ def _confirm_correct_record(core: Core, login: str, p: Params) -> Outcome:
     field = dict(T.RECORD_FIELDS).get(p["field"], p["field"])
     return Outcome(T.CONFIRM_CORRECT_RECORD.format(
         who=_who(c.first_name, c.last_name, c.ceres_id), field=esc(field.lower()),
-        old=esc(getattr(c, p["field"], "") or "—"), new=esc(p["value"])))
+        old=esc(_shown(getattr(c, p["field"], "") or "—")), new=esc(_shown(p["value"]))))
 
 
 def _correct_record(core: Core, login: str, p: Params) -> list[str]:
@@ -462,8 +498,8 @@ def _confirm_create_session(core: Core, login: str, p: Params) -> Outcome:
     label = dict(_agrements(core, login, p)).get(str(p["agrement"]), p["agrement"])
     kind = p["kind"] + (f" ({p['ccp']})" if _is_ccp(p) else "")
     return Outcome(T.CONFIRM_CREATE_SESSION.format(
-        agrement=esc(label), kind=esc(kind), start=esc(p["start_date"]),
-        time=esc(p["start_time"]), end=esc(p["end_date"])))
+        agrement=esc(label), kind=esc(kind), start=esc(_shown(p["start_date"])),
+        time=esc(p["start_time"]), end=esc(_shown(p["end_date"]))))
 
 
 def _run_create_session(core: Core, login: str, p: Params) -> Outcome:
@@ -476,9 +512,9 @@ def _run_create_session(core: Core, login: str, p: Params) -> Outcome:
 
 
 def _jurors(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
-    from ceres_core.services.juror_lookup import centre_jurors_matching
+    from ceres_core.services.juror_lookup import jurors_matching
 
-    return [(str(j.id), j.full_name) for j in centre_jurors_matching(core, login)]
+    return [(str(j.id), j.full_name) for j in jurors_matching(core, login)]
 
 
 def _confirm_add_juror(core: Core, login: str, p: Params) -> Outcome:
@@ -627,7 +663,9 @@ def _confirm_order_dte(core: Core, login: str, p: Params) -> Outcome:
         rs = f"{rs} : {p.get('rs_name', '')}"
     return Outcome(T.CONFIRM_DTE_ORDER.format(
         ref=esc(s.ref), title=esc(views.short_title(s.title_label)), date=_fr(s.start_date),
-        count=esc(p["candidates_count"]), rs=esc(rs), contact=esc(p["contact_name"]),
+        count=esc(p["candidates_count"]) + (T.DTE_ZERO_NOTE if str(p["candidates_count"]) == "0"
+                                             else ""),
+        rs=esc(rs), contact=esc(p["contact_name"]),
         phone=esc(p["contact_phone"]), email=esc(p["contact_email"]),
         address=esc(p["delivery_address"]), comment=esc(p.get("comment") or T.NO_COMMENT_VALUE)))
 
@@ -763,7 +801,15 @@ def _run_register(core: Core, login: str, p: Params) -> Outcome:
 
     v = register_candidate(core, login, p["session"], p["candidate"])
     return Outcome(T.REGISTERED.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id),
-                                       ref=esc(v.session_ref)), back_to_session=v.session_ref)
+                                       ref=esc(v.session_ref), e=_e(v.civility)),
+                   back_to_session=v.session_ref)
+
+
+def _e(civility: str) -> str:
+    """The feminine ending agreeing with a known civility (« inscrite »)."""
+    from ceres_core.services.printing import _is_female
+
+    return "e" if _is_female(civility) else ""
 
 
 def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
@@ -771,79 +817,43 @@ def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
 
     v = unregister_candidate(core, login, p["session"], p["candidate"])
     return Outcome(T.UNREGISTERED.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id),
-                                         ref=esc(v.session_ref)), back_to_session=v.session_ref)
+                                         ref=esc(v.session_ref), e=_e(v.civility)),
+                   back_to_session=v.session_ref)
+
+
+def _ack_kinds(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.dte import ack_kinds
+
+    return [(value, label[:1].upper() + label[1:]) for value, label in ack_kinds()]
+
+
+def _ack_links(p: Params) -> list[str] | None:
+    return p["links"].replace(",", " ").split() if p.get("links") else None
+
+
+def _needs_links(p: Params) -> bool:
+    return p.get("ack_kind") == "preparation"
+
+
+def _ack_check(core: Core, login: str, p: Params) -> None:
+    checks.check_dte_acknowledgement(core, login, p["session"], p["ack_kind"], _ack_links(p))
 
 
 def _confirm_ack(core: Core, login: str, p: Params) -> Outcome:
-    kind = dict(T.ACK_KINDS).get(p["ack_kind"], p["ack_kind"])
-    return Outcome(T.CONFIRM_ACK.format(ref=esc(p["session"]), kind=esc(kind.lower())))
+    from ceres_core.services.dte import ack_kinds
+
+    kind = dict(ack_kinds()).get(p["ack_kind"], p["ack_kind"])
+    links = _ack_links(p)
+    if links:
+        kind += T.ACK_LINKS.format(links=", ".join(links))
+    return Outcome(T.CONFIRM_ACK.format(ref=esc(p["session"]), kind=esc(kind)))
 
 
 def _run_ack(core: Core, login: str, p: Params) -> Outcome:
     from ceres_core.services.dte import acknowledge_dte
 
-    v = acknowledge_dte(core, login, p["session"], p["ack_kind"])
+    v = acknowledge_dte(core, login, p["session"], p["ack_kind"], links=_ack_links(p))
     return Outcome(T.ACK_DONE.format(ref=esc(v.session_ref), status=esc(v.status_label)))
-
-
-MAX_NOTICES = 20
-
-
-def _run_pnd_notices(core: Core, login: str, p: Params) -> Outcome:
-    """R-AFT-2: the Afpa's list of PND mails to re-send, oldest first."""
-    from ceres_core.services.printing import list_pnd_notices
-
-    notices = list_pnd_notices(core, login, limit=MAX_NOTICES + 1)
-    if not notices:
-        return Outcome(T.PND_NOTICES_NONE)
-    lines = [T.PND_NOTICES.format(count=len(notices) if len(notices) <= MAX_NOTICES
-                                  else f"{MAX_NOTICES}+")]
-    lines += [T.PND_NOTICE_LINE.format(
-        id=n.id, name=esc(n.candidate_name), ceres_id=esc(n.ceres_id), ref=esc(n.session_ref),
-        address=esc(n.new_address), documents=esc(", ".join(n.documents) or "—"),
-        date=_fr(n.notified_at), by=esc(n.notified_by)) for n in notices[:MAX_NOTICES]]
-    if len(notices) > MAX_NOTICES:
-        lines.append(T.PND_NOTICES_MORE.format(count=len(notices) - MAX_NOTICES))
-    return Outcome("".join(lines) + T.PND_NOTICES_HINT)
-
-
-def _notice_options(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
-    from ceres_core.services.printing import list_pnd_notices
-
-    return [(str(n.id), T.PND_NOTICE_OPTION.format(id=n.id, name=n.candidate_name))
-            for n in list_pnd_notices(core, login, limit=MAX_NOTICES)]
-
-
-def _notice(core: Core, login: str, p: Params) -> Any:
-    """The pending notice named (refused as the service refuses it: handled, unknown)."""
-    from ceres_core.services.printing import handle_pnd_notice, list_pnd_notices
-
-    for n in list_pnd_notices(core, login, limit=500):
-        if str(n.id) == str(p["notice"]):
-            return n
-    checks.dry_run(core, handle_pnd_notice, login, p["notice"])  # the core's refusal…
-    from ceres_core.errors import NotFound
-
-    raise NotFound(T.PND_NOTICE_UNKNOWN.format(id=p["notice"]))  # …or this one
-
-
-def _notice_check(core: Core, login: str, p: Params) -> None:
-    _notice(core, login, p)
-
-
-def _confirm_pnd_handle(core: Core, login: str, p: Params) -> Outcome:
-    n = _notice(core, login, p)
-    return Outcome(T.CONFIRM_PND_HANDLE.format(
-        name=esc(n.candidate_name), ceres_id=esc(n.ceres_id), ref=esc(n.session_ref),
-        address=esc(n.new_address), id=n.id))
-
-
-def _run_pnd_handle(core: Core, login: str, p: Params) -> Outcome:
-    from ceres_core.services.printing import handle_pnd_notice
-
-    v = handle_pnd_notice(core, login, p["notice"])
-    return Outcome(T.PND_HANDLED.format(id=v.id, name=esc(v.candidate_name),
-                                        status=esc(v.status_label)))
 
 
 def _run_tracking(core: Core, login: str, p: Params) -> Outcome:
@@ -859,6 +869,144 @@ def _run_export_jurors(core: Core, login: str, p: Params) -> Outcome:
 
     csv_text = export_jurors_csv(core, login)
     return Outcome(T.JURORS_CAPTION, document=("jures.csv", csv_text.encode("utf-8")))
+
+
+# -- the Afpa's desk (R-PRT-7, R-AFT-2) ----------------------------------------------------------
+
+
+def _run_afpa_requests(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.afpa import list_received_print_requests
+
+    requests = list_received_print_requests(core, login, limit=30)
+    if not requests:
+        return Outcome(T.AFPA_REQUESTS_NONE)
+    lines = [T.AFPA_REQUESTS.format(count=len(requests))]
+    for r in requests:
+        lines.append(T.AFPA_REQUEST_LINE.format(
+            when=_fr(r.requested_at.date()), kind=esc(r.kind_label), ref=esc(r.session_ref),
+            who=T.CANDIDATE_WHO.format(name=esc(r.candidate_name), ceres_id=esc(r.ceres_id)),
+            documents=esc(", ".join(r.documents) or r.document_label),
+            to=esc(T.AFPA_TO_SERVICE.format(service=r.routing.service_name)
+                   if r.routing.overseas else T.AFPA_TO_CANDIDATE)))
+    return Outcome("\n".join(lines))
+
+
+def _pnd_notices(core: Core, login: str) -> list[Any]:
+    # printing.list_pnd_notices (R-AFT-2): imported here, the service may be newer than
+    # this module's branch.
+    from ceres_core.services.printing import list_pnd_notices
+
+    return list_pnd_notices(core, login)
+
+
+def _pnd_notice_line(n: Any) -> str:
+    return T.PND_NOTICE_LINE.format(
+        id=n.id, who=T.CANDIDATE_WHO.format(name=esc(n.candidate_name), ceres_id=esc(n.ceres_id)),
+        ref=esc(n.session_ref), address=esc(n.new_address), when=_fr(n.notified_at.date()),
+        documents=esc(", ".join(n.documents)))
+
+
+def _run_pnd_notices(core: Core, login: str, p: Params) -> Outcome:
+    notices = _pnd_notices(core, login)
+    if not notices:
+        return Outcome(T.PND_NOTICES_NONE)
+    lines = [T.PND_NOTICES.format(count=len(notices))]
+    lines += [_pnd_notice_line(n) for n in notices[:30]]
+    return Outcome("\n".join(lines))
+
+
+def _pnd_notice_options(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    return [(str(n.id), T.PND_NOTICE_OPTION.format(id=n.id, name=n.candidate_name,
+                                                   ref=n.session_ref))
+            for n in _pnd_notices(core, login)[:20]]
+
+
+def _pnd_notice_check(core: Core, login: str, params: Params) -> None:
+    from ceres_core.services.printing import handle_pnd_notice
+
+    checks.dry_run(core, handle_pnd_notice, login, int(params["notice"]))
+
+
+def _confirm_handle_pnd(core: Core, login: str, p: Params) -> Outcome:
+    notice = next((n for n in _pnd_notices(core, login) if str(n.id) == str(p["notice"])), None)
+    if notice is None:  # handled meanwhile: the service's own refusal
+        _pnd_notice_check(core, login, p)
+        return Outcome(T.PND_NOTICE_GONE.format(id=esc(p["notice"])), nothing_to_do=True)
+    return Outcome(T.CONFIRM_HANDLE_PND.format(line=_pnd_notice_line(notice)))
+
+
+def _run_handle_pnd(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.printing import handle_pnd_notice
+
+    n = handle_pnd_notice(core, login, int(p["notice"]))
+    return Outcome(T.PND_HANDLED.format(
+        id=n.id, who=T.CANDIDATE_WHO.format(name=esc(n.candidate_name), ceres_id=esc(n.ceres_id)),
+        status=esc(n.status_label)))
+
+
+# -- a new candidate record (R-CAN-1, R-CAN-3, R-CAN-4, R-CAN-5) ---------------------------------
+
+_RECORD_PARAMS = ("last_name", "first_name", "birth_date", "civility", "birth_country",
+                  "birth_commune", "birth_postal_code")
+
+
+def _record_fields(p: Params) -> dict[str, str]:
+    return {k: p[k] for k in _RECORD_PARAMS if k in p}
+
+
+def _new_candidate_check(core: Core, login: str, p: Params) -> None:
+    checks.check_new_candidate(core, login, **_record_fields(p))
+
+
+def _birth_countries(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    return [(T.FRANCE, T.FRANCE)]
+
+
+def _close_records(core: Core, login: str, p: Params, exclude: str | None = None) -> str:
+    """R-CAN-5: the records close to this person (region first, then France)."""
+    hits = checks.likely_duplicates(core, login, p["first_name"], p["last_name"],
+                                    p["birth_date"], exclude=exclude)
+    if not hits:
+        return ""
+    lines = [T.CLOSE_RECORDS]
+    lines += [T.CLOSE_RECORD_LINE.format(label=esc(h.candidate.label), scope=esc(h.scope),
+                                         region=esc(h.candidate.region_name)) for h in hits]
+    return "\n".join(lines)
+
+
+def _confirm_create_candidate(core: Core, login: str, p: Params) -> Outcome:
+    from datetime import date
+
+    civility = dict(T.CIVILITIES).get(p["civility"], p["civility"])
+    place = ", ".join(x for x in (p.get("birth_commune"), p.get("birth_postal_code"),
+                                  p.get("birth_country")) if x)
+    head = T.CONFIRM_CREATE_CANDIDATE.format(
+        civility=esc(civility), first=esc(p["first_name"]), last=esc(p["last_name"]),
+        birth=_fr(date.fromisoformat(p["birth_date"])), place=esc(place))
+    close = _close_records(core, login, p)
+    return Outcome(head + ("\n\n" + close + T.CLOSE_RECORDS_HINT if close else ""))
+
+
+def _run_create_candidate(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.candidates import create_candidate
+
+    c = create_candidate(core, login, **{k: (v or None) for k, v in _record_fields(p).items()})
+    lines = [T.CANDIDATE_CREATED.format(who=_who(c.first_name, c.last_name, c.ceres_id),
+                                        state=esc(c.state_label), region=esc(c.region_name))]
+    if c.alerts:  # R-CAN-4: they keep the record a draft
+        lines.append(T.CANDIDATE_ALERTS)
+        lines += [T.PRINT_ALERT_LINE.format(alert=esc(a.message)).strip("\n") for a in c.alerts]
+    close = _close_records(core, login, p, exclude=c.ceres_id)
+    if close:
+        lines += ["", close, T.CLOSE_RECORDS_REPORT]
+    runs = []
+    if checks.may_run(core, login, "registration.register"):
+        sessions = views.session_choices_in(core, login, ("en_preparation",), limit=6)
+        runs = [(T.REGISTER_TO.format(session=ch.label), "register_candidate",
+                 {"session": ch.value, "candidate": c.ceres_id}) for ch in sessions]
+        if runs:
+            lines += ["", T.REGISTER_NEW_CANDIDATE]
+    return Outcome("\n".join(lines), runs=runs)
 
 
 # -- the catalogue ------------------------------------------------------------------------------
@@ -912,12 +1060,21 @@ CATALOGUE: tuple[Operation, ...] = (
               _run_session_state("close_session", "close_session_at_centre"),
               _confirm_session_action("close_session"), card="session"),
     Operation("register_candidate", "inscrire", "registration.register",
-              (_session(), Param("candidate", "candidate",
+              (_session(), Param("candidate", "candidate", registered=False,
                                  check=_dry("registrations.register_candidate", "session",
                                             "candidate"))),
               _run_register, _confirm_registration(T.CONFIRM_REGISTER_CANDIDATE), card="session",
               card_check=lambda core, login, p: checks.check_may_run(
                   core, login, "registration.register")),
+    Operation("create_candidate", "creer_candidat", "candidate.create",
+              (Param("last_name", "text"), Param("first_name", "text"),
+               Param("birth_date", "date", check=_new_candidate_check),
+               Param("civility", "choice", choices=T.CIVILITIES),
+               Param("birth_country", "text", options=_birth_countries),
+               Param("birth_commune", "text", optional=True),
+               Param("birth_postal_code", "text", optional=True, check_empty=True,
+                     check=_new_candidate_check)),
+              _run_create_candidate, _confirm_create_candidate),
     Operation("unregister_candidate", "desinscrire", "registration.unregister",
               (_session(), Param("candidate", "candidate",
                                  check=_dry("registrations.unregister_candidate", "session",
@@ -929,7 +1086,7 @@ CATALOGUE: tuple[Operation, ...] = (
                         _VALIDATED),),
               _run_print, _confirm_print, card="session", card_check=_print_left),
     Operation("request_print_candidate", "impression_candidat", "print.request_session",
-              (_session(_view_session, _VALIDATED),
+              (_session(_print_session, _VALIDATED),
                Param("candidate", "candidate", check=_print_candidate_check)),
               _run_print_candidate, _confirm_print_candidate, card="candidate",
               card_check=_print_candidate_check),
@@ -952,22 +1109,17 @@ CATALOGUE: tuple[Operation, ...] = (
               card_check=lambda core, login, p: checks.check_may_run(
                   core, login, "candidate.back_to_draft")),
     Operation("add_juror", "designer_jure", "jury.add_to_session",
-              (_session(), Param("juror", "count", options=_jurors,
+              (_session(), Param("juror", "juror", options=_jurors,
                                  check=_dry("juries.add_juror_to_session", "session", "juror"))),
               _run_add_juror, _confirm_add_juror, card="session"),
     Operation("habilitation", "habilitation", "jury.habilitation_action",
-              (Param("juror", "count", check=_check_juror),
+              (Param("juror", "juror", options=_jurors, check=_check_juror),
                Param("habilitation", "count", options=_habilitations, check=_check_habilitation),
                Param("action", "choice", options=_habilitation_actions,
                      check=_dry("juries.habilitation_action", "habilitation", "action"))),
               _run_habilitation, _confirm_habilitation),
     Operation("find_duplicates", "doublons", "candidate.find_duplicates", (), _run_duplicates),
     Operation("print_tracking", "suivi_impressions", "print.tracking", (), _run_tracking),
-    Operation("pnd_notices", "plis_a_renvoyer", "print.pnd_notices", (), _run_pnd_notices),
-    Operation("handle_pnd_notice", "pli_renvoye", "print.pnd_handle",
-              (Param("notice", "count", options=_notice_options,
-                     check=_notice_check),),
-              _run_pnd_handle, _confirm_pnd_handle),
     Operation("dte_timeline", "calendrier_dte", "dte.status", (_session(),), _run_timeline,
               card="session"),
     Operation("order_dte", "commande_dte", "dte.order",
@@ -985,8 +1137,9 @@ CATALOGUE: tuple[Operation, ...] = (
     Operation("dte_orders_to_prepare", "dte_a_preparer", "dte.acknowledge", (),
               _run_dte_to_prepare, result="list"),
     Operation("acknowledge_dte", "accuse_dte", "dte.acknowledge",
-              (_session(), Param("ack_kind", "choice", choices=T.ACK_KINDS,
-                                 check=_dry("dte.acknowledge_dte", "session", "ack_kind"))),
+              (_session(_ack_session),
+               Param("ack_kind", "choice", options=_ack_kinds, check=_ack_check),
+               Param("links", "text", when=_needs_links, check=_ack_check)),
               _run_ack, _confirm_ack, card="session"),
     Operation("register_centre", "centre", "centre.register",
               (Param("site", "site", check=_register_centre_check),
@@ -999,6 +1152,12 @@ CATALOGUE: tuple[Operation, ...] = (
     Operation("activation_letter", "courrier_activation", "centre.activation_letter",
               (Param("siret", "siret", check=_dry("centres.activation_letter_pdf", "siret")),),
               _run_activation_letter, result="document"),
+    Operation("afpa_print_requests", "impressions_recues", "print.afpa_requests", (),
+              _run_afpa_requests),
+    Operation("pnd_notices", "avis_pnd", "print.pnd_notices", (), _run_pnd_notices),
+    Operation("handle_pnd_notice", "pnd_renvoye", "print.pnd_handle",
+              (Param("notice", "count", options=_pnd_notice_options, check=_pnd_notice_check),),
+              _run_handle_pnd, _confirm_handle_pnd),
     Operation("export_jurors", "jures_csv", "jury.export_csv", (), _run_export_jurors,
               result="document"),
 )
@@ -1018,6 +1177,72 @@ def by_command(command: str) -> Operation | None:
 def operation_names() -> list[str]:
     """The operations reachable in the chat (each calls its own core service)."""
     return [op.name for op in CATALOGUE]
+
+
+# -- the core's action names (reminders, live answers) → catalogue operations ------------------
+
+
+@dataclass(frozen=True)
+class ActionRoute:
+    """How one action name starts in the chat: ``operation`` (a catalogue operation, or
+    ``None`` for the session card) with the action's params named in ``passes``; the
+    route applies only when every param in ``needs`` is given."""
+
+    operation: str | None
+    passes: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+
+
+#: THE table from the action names the core's reminders (``ceres_core.reminders.Action``)
+#: and the bot's live answers carry to the catalogue: the first route whose ``needs``
+#: are given wins. Documented in docs/operations.md (generated from it).
+ACTIONS: dict[str, tuple[ActionRoute, ...]] = {
+    "voir_session": (ActionRoute(None, ("session",), needs=("session",)),),
+    "commander_dte": (ActionRoute("order_dte", ("session",)),),
+    "calendrier_dte": (ActionRoute("dte_timeline", ("session",)),),
+    "valider_sessions": (ActionRoute("sessions_to_validate"),),
+    "demander_duplicata": (ActionRoute("request_duplicate", ("session", "candidate")),),
+    "telecharger_attestation": (ActionRoute("attestation_reussite", ("session", "candidate")),),
+    "enregistrer_pnd": (ActionRoute("record_pnd", ("session", "candidate")),),
+    # A State service's reminder names a session; the Afpa's names none.
+    "traiter_impressions": (ActionRoute("request_print", ("session",), needs=("session",)),
+                            ActionRoute("afpa_print_requests")),
+    "renvoyer_pnd": (ActionRoute("pnd_notices"),),
+    "traiter_commandes_dte": (ActionRoute("dte_orders_to_prepare"),),
+    "accuser_reception_dte": (ActionRoute("acknowledge_dte", ("session",)),),
+    "voir_doublons": (ActionRoute("find_duplicates"),),
+    "voir_habilitations": (ActionRoute("habilitation", ("juror",)),),
+}
+
+
+def start_by_action(name: str, params: Any = None) -> dict[str, Any] | None:
+    """The payload of the operation button (``bot.keyboards.OPERATION``, handled by
+    :func:`bot.handlers.forms.on_button`) that starts action ``name`` with ``params``
+    (the action's, strings), or ``None`` when the chat has no such operation (the
+    reminder's text is then the information). Empty params are left out: the form asks
+    them. :func:`bot.handlers.forms.start_action` starts it at once."""
+    given = {k: str(v) for k, v in dict(params or {}).items() if v not in (None, "")}
+    for route in ACTIONS.get(name, ()):
+        if not all(n in given for n in route.needs):
+            continue
+        kept = {n: given[n] for n in route.passes if n in given}
+        if route.operation is None:
+            return {"do": "card", "s": kept["session"]}
+        return {"do": "run", "op": route.operation, "params": kept}
+    return None
+
+
+def action_table() -> str:
+    """The action names × catalogue operations table (Markdown), from :data:`ACTIONS`."""
+    lines = ["| action | opération | commande | paramètres repris | si |", "|---|---|---|---|---|"]
+    for name, routes in ACTIONS.items():
+        for r in routes:
+            op = by_name(r.operation) if r.operation else None
+            what = op.menu if op else "Fiche de la session"
+            command = f"/{op.command}" if op else "—"
+            lines.append(f"| `{name}` | {what} | {command} | {', '.join(r.passes) or '—'} | "
+                         f"{', '.join(r.needs) or '—'} |")
+    return "\n".join(lines) + "\n"
 
 
 # -- what a user may run: asked of the core ------------------------------------------------------

@@ -34,9 +34,11 @@ MENU: dict[str, str] = {
     "find_duplicates": "Fiches candidat en doublon probable",
     "habilitation": "Habilitations d'un juré : valider, suspendre, réactiver…",
     "create_session": "Créer une session à partir d'un agrément",
-    "pnd_notices": "Plis non distribuables à renvoyer (Afpa)",
-    "handle_pnd_notice": "Noter le renvoi d'un pli non distribuable (Afpa)",
     "add_juror": "Désigner un juré pour une session",
+    "create_candidate": "Créer une fiche candidat (après recherche)",
+    "afpa_print_requests": "Demandes d'impression reçues (Afpa)",
+    "pnd_notices": "Avis de plis non distribuables reçus (Afpa)",
+    "handle_pnd_notice": "Pli non distribuable renvoyé à la nouvelle adresse (Afpa)",
 }
 
 CARD_LABEL: dict[str, str] = {
@@ -63,17 +65,18 @@ CARD_LABEL: dict[str, str] = {
 # -- prompts, by parameter name (or "<operation>.<parameter>") ------------------------------
 
 ASK: dict[str, str] = {
-    "notice": "Quel avis de pli non distribuable avez-vous renvoyé ? Choisissez-le ci-dessous "
-    "ou écrivez son numéro.",
     "session": "Pour quelle session ? Choisissez-la ci-dessous ou écrivez son identifiant CERES "
     "(par exemple TITRE_B_2026_470405).",
     "session_of_candidate": "Pour quelle session de ce candidat ?",
     "candidate": "Quel candidat ? Écrivez son nom ou son CERES ID (par exemple C260000001).",
-    "candidate_in_session": "Quel candidat ? Choisissez-le ci-dessous ou écrivez son nom ou "
-    "son CERES ID.",
+    "candidate_in_session": "Quel candidat ? Choisissez-le ci-dessous ou écrivez son nom, "
+    "son CERES ID ou sa date de naissance (JJ/MM/AAAA).",
+    "register_candidate.candidate": "Quel candidat inscrire ? Écrivez son nom, son CERES ID "
+    "(par exemple C260000001) ou sa date de naissance (JJ/MM/AAAA).",
     "address": "Quelle est la nouvelle adresse complète du candidat ? Écrivez-la sur une ligne, "
     "par exemple « 12 rue de la Roquette, 75011 Paris ».",
-    "candidates_count": "Commande du DTE – 1/7 : combien de candidats sont prévus ?",
+    "candidates_count": "Commande du DTE – 1/7 : combien de candidats sont prévus ? (0 "
+    "seulement si le DTE a déjà été traité et reçu par ailleurs, par exemple sous VALCE)",
     "rs_kind": "2/7 : qui est le responsable de session (RS) ?",
     "rs_name": "Nom et prénom du responsable de session :",
     "contact_name": "3/7 : nom du contact au centre pour cette commande ?",
@@ -96,8 +99,10 @@ ASK: dict[str, str] = {
     "reopen_session.reason": "Pourquoi débloquer cette session ? (une phrase, facultatif : "
     "choisissez « Sans motif » sinon)",
     "ack_kind": "Quel accusé enregistrer ?",
+    "links": "Quels sont les liens dématérialisés du DTE ? (une ou plusieurs adresses web, "
+    "séparées par des espaces)",
     "field": "Quelle information de la fiche faut-il corriger ?",
-    "juror": "Quel est le numéro du juré ?",
+    "juror": "Quel juré ? Choisissez-le ci-dessous ou écrivez son nom.",
     "add_juror.juror": "Quel juré ? Choisissez-le parmi ceux de votre centre, ou écrivez son numéro.",
     "agrement": "À partir de quel agrément ? (ceux de votre centre en vigueur)",
     "kind": "Quel type de session ?",
@@ -108,6 +113,20 @@ ASK: dict[str, str] = {
     "habilitation": "Quelle habilitation ? (celles sur lesquelles vous pouvez agir)",
     "action": "Que faire de cette habilitation ?",
     "value": "Quelle est la valeur correcte ? (les dates : JJ/MM/AAAA)",
+    "last_name": "Création d'une fiche candidat – 1/7 : nom de naissance ? (la fiche n'est "
+    "créée que si aucune n'existe déjà : je la recherche dans votre région puis dans toute la "
+    "France)",
+    "first_name": "2/7 : prénom ?",
+    "birth_date": "3/7 : date de naissance ? (JJ/MM/AAAA)",
+    "civility": "4/7 : civilité ?",
+    "birth_country": "5/7 : pays de naissance ? Choisissez « France » ou écrivez le pays "
+    "(ou le territoire d'outre-mer, par exemple « Réunion »).",
+    "birth_commune": "6/7 : commune de naissance ? (facultative pour une naissance à "
+    "l'étranger)",
+    "birth_postal_code": "7/7 : code postal de la commune de naissance ? (pour une naissance "
+    "en France métropolitaine seulement)",
+    "notice": "Quel avis de pli non distribuable avez-vous traité (courrier renvoyé à la "
+    "nouvelle adresse) ? Choisissez-le ci-dessous ou écrivez son numéro.",
 }
 
 #: What a parameter is called in the recap and its « Modifier » buttons.
@@ -128,6 +147,7 @@ PARAM_LABEL: dict[str, str] = {
     "target_siret": "SIRET du centre cible",
     "reason": "Motif",
     "ack_kind": "Accusé",
+    "links": "Liens",
     "field": "Information",
     "juror": "Juré",
     "agrement": "Agrément",
@@ -140,6 +160,13 @@ PARAM_LABEL: dict[str, str] = {
     "action": "Action",
     "value": "Nouvelle valeur",
     "notice": "Avis",
+    "last_name": "Nom",
+    "first_name": "Prénom",
+    "birth_date": "Date de naissance",
+    "civility": "Civilité",
+    "birth_country": "Pays de naissance",
+    "birth_commune": "Commune de naissance",
+    "birth_postal_code": "Code postal de naissance",
 }
 
 RS_CHOICES = (
@@ -157,16 +184,26 @@ RECORD_FIELDS = (
     ("city", "Commune de résidence"),
 )
 NO_COMMENT = "Aucun commentaire"
+#: the button that leaves an optional value empty, by parameter (default: NO_COMMENT)
+EMPTY_ANSWER: dict[str, str] = {
+    "birth_commune": "Commune inconnue (né(e) à l'étranger)",
+    "birth_postal_code": "Sans code postal (né(e) hors de métropole)",
+}
+CIVILITIES = (("M.", "Monsieur"), ("Mme", "Madame"))
+FRANCE = "France"
 NO_REASON = "Sans motif"
-ACK_KINDS = (("reception", "Accusé de réception de la commande"),
-             ("envoi", "Accusé d'envoi du DTE"))
+ACK_LINKS = " (liens : {links})"
 
 # -- the form ---------------------------------------------------------------------------------
 
 BUTTON_BACK = "◀️ Retour"
 BUTTON_EDIT = "✏️ {label}"
 RECAP_EDIT_HINT = "<i>Pour changer une valeur, choisissez-la ci-dessous.</i>"
+NO_SESSION_PASSES = ("Aucune de vos sessions ne s'y prête en ce moment. Par exemple : "
+                     "{reason}")
 REFUSED_AT_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur, ou ◀️ Retour.</i>"
+#: The same at the first step (there is nothing to go back to).
+REFUSED_AT_FIRST_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur.</i>"
 NOT_FOR_PROFILE = "⛔ {message}\n\nOuvrez une demande : elle lui sera transmise."
 NOTHING_BEFORE = "C'est la première étape : il n'y a rien avant."
 FORM_CANCELLED = "D'accord, j'abandonne cette opération : rien n'a été modifié dans CERES."
@@ -176,7 +213,13 @@ SEARCH_RESULTS = "Candidats trouvés pour « {query} » : choisissez le bon."
 NO_SESSION_FOR_CANDIDATE = "Ce candidat n'est inscrit à aucune session de votre périmètre."
 CANDIDATES = "Candidats de la session {ref} :"
 NO_CANDIDATES = "Aucun candidat n'est inscrit à cette session."
-COUNT_NOT_A_NUMBER = "Indiquez le nombre de candidats en chiffres, par exemple 12."
+COUNT_NOT_A_NUMBER = "Indiquez {what} en chiffres, par exemple 12."
+#: What a number parameter is, in COUNT_NOT_A_NUMBER (by parameter name).
+COUNT_WHAT: dict[str, str] = {
+    "candidates_count": "le nombre de candidats",
+    "agrement": "le numéro de l'agrément (ou choisissez-le avec les boutons)",
+    "habilitation": "le numéro de l'habilitation (ou choisissez-la avec les boutons)",
+}
 RS_USE_BUTTONS = "Choisissez le responsable de session avec l'un des boutons."
 CHOICE_USE_BUTTONS = "Choisissez l'une des réponses avec les boutons."
 BACK_TO_SESSION = "🗂️ Retour à la session"
@@ -205,6 +248,8 @@ CONFIRM_PND = (
     "demandé."
 )
 CANDIDATE_WHO = "{name} (n° {ceres_id})"
+#: After a count of 0 in the DTE order's recap (R-DTE-2: a DTE already handled elsewhere).
+DTE_ZERO_NOTE = " (DTE déjà traité par ailleurs : aucun pli ne sera envoyé)"
 CONFIRM_DTE_ORDER = (
     "Commander le DTE de la session <b>{ref}</b> ({title}, du {date}) ?\n\n"
     "• Nombre de candidats : {count}\n"
@@ -231,7 +276,7 @@ CONFIRM_SESSION_ACTION: dict[str, str] = {
     "cancel_session": "Annuler la session <b>{ref}</b> ({title}, du {date}) ?{reason}",
     "close_session": "Clôturer au centre la session <b>{ref}</b> ({title}, du {date}) ?",
     "issue_convocations": "Éditer les convocations de la session <b>{ref}</b> ({title}, du "
-    "{date}) pour ses {count} ?",
+    "{date}) pour {count} ?",
     "delete_session": "Supprimer la session <b>{ref}</b> ({title}, du {date}) ? Elle "
     "disparaîtra de CERES.",
 }
@@ -273,15 +318,15 @@ CONFIRM_ACK = "Enregistrer pour la session <b>{ref}</b> : {kind} ?"
 
 DONE = "✅ {message}"
 SESSION_DONE: dict[str, str] = {
-    "validate_session": "✅ Session <b>{ref}</b> validée : {state}.",
-    "reopen_session": "✅ Session <b>{ref}</b> débloquée : {state}.",
+    "validate_session": "✅ Session <b>{ref}</b> validée.",
+    "reopen_session": "✅ Session <b>{ref}</b> débloquée.",
     "close_session": "✅ Session <b>{ref}</b> clôturée au centre : {state}.",
 }
 CANCELLED_SESSION = "✅ Session <b>{ref}</b> annulée."
 DELETED_SESSION = "✅ Session <b>{ref}</b> supprimée."
 CONVOCATIONS_DONE = "✅ Convocations de la session <b>{ref}</b> éditées ({count})."
-REGISTERED = "✅ {name} (n° {ceres_id}) est inscrit(e) à la session <b>{ref}</b>."
-UNREGISTERED = "✅ {name} (n° {ceres_id}) est désinscrit(e) de la session <b>{ref}</b>."
+REGISTERED = "✅ {name} (n° {ceres_id}) est inscrit{e} à la session <b>{ref}</b>."
+UNREGISTERED = "✅ {name} (n° {ceres_id}) est désinscrit{e} de la session <b>{ref}</b>."
 ACK_DONE = "✅ Accusé enregistré pour la session <b>{ref}</b> : {status}."
 ATTESTATION_CAPTION = (
     "Attestation de réussite – candidat n° {ceres_id}, session {ref} : à imprimer, signer et "
@@ -298,23 +343,6 @@ DUPLICATES_NONE = "Aucune fiche candidat en doublon probable dans votre périmè
 DUPLICATE_LINE = "\n• {first}\n  {second}\n  <i>{reason}</i>"
 SESSIONS_TO_VALIDATE = "<b>Sessions en attente de validation</b> ({count})"
 SESSIONS_TO_VALIDATE_NONE = "Aucune session n'attend de validation dans votre périmètre."
-# R-AFT-2: the Afpa print service's list of PND mails to re-send
-PND_NOTICES = "<b>Plis non distribuables à renvoyer</b> ({count})"
-PND_NOTICES_NONE = "Aucun pli non distribuable n'attend d'être renvoyé."
-PND_NOTICE_LINE = (
-    "\n• Avis n° <b>{id}</b> – {name} (n° {ceres_id}), session {ref}\n"
-    "   Nouvelle adresse : {address}\n   Documents : {documents} · signalé le {date} par {by}"
-)
-PND_NOTICES_MORE = "\n… et {count} autre(s)."
-PND_NOTICES_HINT = "\n\nUne fois le pli renvoyé : /pli_renvoye"
-PND_NOTICE_UNKNOWN = "Aucun pli non distribuable à renvoyer ne porte le n° {id}."
-PND_NOTICE_OPTION = "n° {id} – {name}"
-CONFIRM_PND_HANDLE = (
-    "Noter que le pli de {name} (n° {ceres_id}, session <b>{ref}</b>) a été renvoyé à la "
-    "nouvelle adresse « {address} » (avis n° {id}) ?\n\nLe service de l'État le verra dans "
-    "l'historique d'impression du candidat."
-)
-PND_HANDLED = "✅ Avis n° {id} traité : pli de {name} renvoyé ({status})."
 DTE_TO_PREPARE = "<b>Commandes de DTE à préparer</b> ({count})"
 DTE_TO_PREPARE_NONE = "Aucune commande de DTE n'attend d'être préparée."
 SESSION_LINE = "\n• <b>{ref}</b> – {title} – du {start} au {end}\n   {state} · {dte}"
@@ -346,8 +374,14 @@ CANDIDATES_IN_SESSION_NONE = (
     "Aucun candidat inscrit à la session {ref} ne correspond à « {query} ». Choisissez-le "
     "ci-dessous ou écrivez son nom ou son CERES ID (par exemple C260000001).")
 CANDIDATES_SEVERAL = "Plusieurs candidats correspondent à « {query} » : choisissez le bon."
+CANDIDATE_ALREADY_REGISTERED = ("Ce candidat ({label}) est déjà inscrit à la session {ref}. "
+                                "Écrivez le nom, le CERES ID ou la date de naissance (JJ/MM/AAAA) d'un autre "
+                                "candidat.")
 CANDIDATES_NONE = ("Aucun candidat ne correspond à « {query} ». Écrivez son nom ou son CERES ID "
                    "(par exemple C260000001).")
+JURORS_SEVERAL = "Plusieurs jurés correspondent à « {query} » : choisissez le bon."
+JURORS_NONE = ("Aucun juré de votre périmètre ne correspond à « {query} ». Choisissez-le "
+               "ci-dessous ou écrivez son nom.")
 SITES_SEVERAL = "Plusieurs sites correspondent à « {query} » : choisissez le bon."
 SITES_NONE = ("Aucun site de votre périmètre ne correspond à « {query} ». Écrivez son nom ou son "
               "identifiant CERES (par exemple S-930002).")
@@ -360,6 +394,9 @@ NO_SESSION = "Aucune session dans votre périmètre."
 MY_SESSIONS = "<b>Vos sessions</b> ({count})"
 MORE_SESSIONS = "\n… et {count} autres : /sessions affiche les plus récentes."
 PRINT_PROGRESS = "impression : {sent}/{total} envoyés · "
+#: the session's next deadline (the core's label, R-DTE-1 / R-CON-2 / R-SES-6)
+NEXT_DEADLINE = "\n   ⏰ Prochaine échéance : {label}"
+NEXT_DEADLINE_LATE = "\n   ⚠️ Échéance : {label}"
 SESSION_CARD = (
     "<b>Session {ref}</b>\n{kind} – {certification}\n"
     "Site : {site} ({code}), centre {centre}\nDates : du {start} au {end}\n"
@@ -394,3 +431,48 @@ DTE_ORDERED = (
     "• Contact : {contact}, {phone}, {email}\n• Livraison : {address}\n"
     "La GEV ({gev}) accusera réception de la commande par e-mail."
 )
+
+
+# -- the Afpa's desk ---------------------------------------------------------------------------
+AFPA_REQUESTS = "<b>Demandes d'impression reçues</b>, les plus récentes d'abord ({count})"
+AFPA_REQUESTS_NONE = "Aucune demande d'impression n'a été reçue."
+AFPA_REQUEST_LINE = (
+    "• {when} – {kind} – {who}, session {ref}\n   {documents}\n   → {to}"
+)
+AFPA_TO_CANDIDATE = "envoi direct au candidat"
+AFPA_TO_SERVICE = "envoi à la {service}, qui transmet"
+PND_NOTICES = "<b>Avis de plis non distribuables à renvoyer</b> ({count})"
+PND_NOTICES_NONE = "Aucun avis de pli non distribuable n'attend d'être traité."
+PND_NOTICE_LINE = (
+    "• Avis n° {id} du {when} – {who}, session {ref}\n   Nouvelle adresse : {address}\n"
+    "   Documents : {documents}"
+)
+PND_NOTICE_OPTION = "n° {id} – {name} ({ref})"
+PND_NOTICE_GONE = "L'avis n° {id} n'est plus en attente."
+CONFIRM_HANDLE_PND = (
+    "Enregistrer que le courrier a été renvoyé à la nouvelle adresse ?\n{line}\n\n"
+    "Le service de l'État le verra dans l'historique d'impression du candidat."
+)
+PND_HANDLED = "✅ Avis n° {id} traité : {who} – {status}."
+
+
+# -- a new candidate record ----------------------------------------------------------------------
+CONFIRM_CREATE_CANDIDATE = (
+    "Créer la fiche candidat de {civility} {first} {last}, né(e) le {birth} à {place} ?\n\n"
+    "Aucune fiche n'existe pour cette personne (même nom, même date de naissance). La fiche "
+    "sera créée à l'état brouillon, dans votre région."
+)
+CLOSE_RECORDS = "⚠️ <b>Fiches proches</b> (même date de naissance, nom voisin) :"
+CLOSE_RECORD_LINE = "• {label} – {scope} ({region})"
+CLOSE_RECORDS_HINT = (
+    "\n\nSi c'est la même personne, n'en créez pas une autre : choisissez ✖️ Annuler et "
+    "utilisez la fiche existante (R-CAN-1)."
+)
+CLOSE_RECORDS_REPORT = (
+    "Doublon probable (R-CAN-5) : le centre ne peut pas fusionner des fiches ; envoyez leurs "
+    "CERES ID à la DREETS par /ticket."
+)
+CANDIDATE_CREATED = "✅ Fiche créée : {who} – {state}, région {region}."
+CANDIDATE_ALERTS = "Alertes à corriger avant la validation de la fiche (R-CAN-4) :"
+REGISTER_NEW_CANDIDATE = "L'inscrire à une session ? Choisissez-la ci-dessous."
+REGISTER_TO = "➕ Inscrire : {session}"

@@ -132,6 +132,8 @@ class Outcome:
     #: values the confirmation names, added to the operation's parameters: what is
     #: carried out is exactly what was confirmed (R-PRT-2: the candidates named)
     fixed: dict[str, Any] = field(default_factory=dict)
+    #: follow-up buttons, each starting a catalogue operation: (label, operation, params)
+    runs: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- pickers
@@ -175,6 +177,31 @@ def session_choices_in(core: Core, login: str, states: tuple[str, ...] = (),
             for s in shown]
 
 
+def session_choices_passing(core: Core, login: str, states: tuple[str, ...],
+                            accept: Any, limit: int = 12,
+                            tried: int = 80) -> tuple[list[Choice], str | None]:
+    """The session picker of a step: only sessions its check (``accept(ref)``, the core's,
+    raising its refusal) lets through, those in ``states`` first, newest first; with none,
+    the refusal of the first one tried (why none can)."""
+    from ceres_core.services.sessions import list_sessions
+
+    sessions = sorted(list_sessions(core, login, limit=200),
+                      key=lambda s: (s.start_date, s.ref), reverse=True)
+    sessions.sort(key=lambda s: s.state not in states)  # stable: newest first in each group
+    out: list[Choice] = []
+    why: str | None = None
+    for s in sessions[:tried]:
+        try:
+            accept(s.ref)
+        except CeresError as exc:
+            why = why or exc.message
+            continue
+        out.append(Choice(s.ref, f"{s.ref} – {short_title(s.title_label)} – {_fr(s.start_date)}"))
+        if len(out) == limit:
+            break
+    return out, (None if out else why)
+
+
 def registration_choices(core: Core, login: str, session_ref: str) -> list[Choice]:
     from ceres_core.services.sessions import get_session
 
@@ -190,10 +217,26 @@ def candidate_search(core: Core, login: str, query: str, limit: int = 8) -> list
         c = get_candidate(core, login, cid)
         return [Choice(c.ceres_id, f"{c.ceres_id} – {c.first_name} {c.last_name}, "
                        f"{c.birth_date:%d/%m/%Y}")]
-    hits = search_candidates(core, login, query, limit=limit)
+    birth = _birth_date(query)
+    if birth is not None:  # JJ/MM/AAAA: the candidates born that day
+        hits = search_candidates(core, login, "", birth_date=birth, limit=limit)
+    else:
+        hits = search_candidates(core, login, query, limit=limit)
     # The ID first: two records of the same name stay apart once the label is cut.
     return [Choice(h.candidate.ceres_id, f"{h.candidate.ceres_id} – {h.candidate.first_name} "
                    f"{h.candidate.last_name}, {h.candidate.birth_date:%d/%m/%Y}") for h in hits]
+
+
+def _birth_date(text: str) -> Any:
+    """A full date typed (JJ/MM/AAAA), else None: a birth date to search by."""
+    from bot.parsing import parse_date
+
+    if not re.fullmatch(r"\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\s*|\s*\d{4}-\d{2}-\d{2}\s*", text):
+        return None
+    try:
+        return parse_date(text)
+    except ParseError:
+        return None
 
 
 def candidate_session_choices(core: Core, login: str, ceres_id: str) -> list[Choice]:
@@ -279,18 +322,43 @@ def _words_in(text: str, name: str) -> bool:
 
 
 def resolve_lookup(core: Core, login: str | None, lookup: str, text: str,
-                   variables: dict[str, str], procedure: str | None = None) -> Resolution:
+                   variables: dict[str, str], procedure: str | None = None,
+                   registered: bool = True) -> Resolution:
     """The session / candidate / site that ``text`` designates (:class:`ParseError` if empty).
 
+    With a session known, a candidate is one registered to it (``registered``), or one
+    of the actor's scope not registered to it (``registered=False``: to register).
     Without a linked account nothing can be checked: the text is only normalised.
     """
     if lookup == "session":
         return _resolve_session(core, login, text, procedure)
     if lookup == "candidate":
-        return _resolve_candidate(core, login, text, variables)
+        return _resolve_candidate(core, login, text, variables, registered)
     if lookup == "site":
         return _resolve_site(core, login, text)
+    if lookup == "juror":
+        return _resolve_juror(core, login, text)
     return Resolution(parse_text(text))
+
+
+def _resolve_juror(core: Core, login: str | None, text: str) -> Resolution:
+    """A juror by number or by name, among those the actor works on."""
+    from ceres_core.services.juror_lookup import jurors_matching
+
+    typed = parse_text(text)
+    if login is None or typed.isdigit():
+        return Resolution(typed, typed)
+    query = " ".join(typed.split())
+    try:
+        hits = [Choice(str(j.id), j.full_name) for j in jurors_matching(core, login, typed)]
+        if len(hits) == 1:
+            return Resolution(hits[0].value, hits[0].label)
+        if hits:
+            return Resolution(message=T.JURORS_SEVERAL.format(query=query), choices=hits)
+        everyone = [Choice(str(j.id), j.full_name) for j in jurors_matching(core, login)]
+    except CeresError as exc:
+        return Resolution(message=exc.message)
+    return Resolution(message=T.JURORS_NONE.format(query=query), choices=everyone)
 
 
 def _resolve_session(core: Core, login: str | None, text: str, procedure: str | None) -> Resolution:
@@ -312,12 +380,13 @@ def _resolve_session(core: Core, login: str | None, text: str, procedure: str | 
 
 
 def _resolve_candidate(core: Core, login: str | None, text: str,
-                       variables: dict[str, str]) -> Resolution:
+                       variables: dict[str, str], registered: bool = True) -> Resolution:
     cid = normalise_candidate_id(text)
     if login is None:
         value = cid or parse_text(text)
         return Resolution(value, value)
     session = variables.get("session")
+    excluded: set[str] = set()
     if session:
         from ceres_core.services.sessions import get_session
 
@@ -325,10 +394,15 @@ def _resolve_candidate(core: Core, login: str | None, text: str,
             registrations = get_session(core, login, session).registrations
         except CeresError:
             registrations = ()
+        if not registered:  # to register: anyone of the scope but those already there
+            excluded = {r.ceres_id for r in registrations}
+            registrations = ()
         if registrations:
+            born = _born_on(core, login, text)
             choices = [Choice(r.ceres_id, f"{r.full_name} ({r.ceres_id})") for r in registrations]
             hits = [c for c, r in zip(choices, registrations, strict=True)
-                    if (cid and r.ceres_id == cid) or (not cid and _words_in(text, r.full_name))]
+                    if (cid and r.ceres_id == cid) or (born is not None and r.ceres_id in born)
+                    or (not cid and born is None and _words_in(text, r.full_name))]
             if len(hits) == 1:
                 return Resolution(hits[0].value, hits[0].label)
             if hits:
@@ -342,12 +416,28 @@ def _resolve_candidate(core: Core, login: str | None, text: str,
         return Resolution(message=exc.message)
     if cid:
         hits = [h for h in hits if h.value == cid] or hits
+    if excluded:
+        there = [h for h in hits if h.value in excluded]
+        hits = [h for h in hits if h.value not in excluded]
+        if there and not hits:
+            return Resolution(message=T.CANDIDATE_ALREADY_REGISTERED.format(
+                label=there[0].label, ref=session))
     if len(hits) == 1:
         return Resolution(hits[0].value, hits[0].label)
     if hits:
         return Resolution(message=T.CANDIDATES_SEVERAL.format(query=" ".join(text.split())),
                           choices=hits)
     return Resolution(message=T.CANDIDATES_NONE.format(query=" ".join(text.split())))
+
+
+def _born_on(core: Core, login: str, text: str) -> set[str] | None:
+    """The CERES IDs of the candidates born on the date typed (None: not a date)."""
+    if _birth_date(text) is None:
+        return None
+    try:
+        return {c.value for c in candidate_search(core, login, text, limit=200)}
+    except CeresError:
+        return set()
 
 
 def _resolve_site(core: Core, login: str | None, text: str) -> Resolution:
@@ -380,8 +470,9 @@ def _resolve_site(core: Core, login: str | None, text: str) -> Resolution:
 
 
 def sessions_html(core: Core, login: str, limit: int = 30) -> tuple[str, list[Choice]]:
-    """``/sessions``: the actor's sessions with state, print progress and DTE status."""
-    from ceres_core.services.sessions import list_sessions
+    """``/sessions``: the actor's sessions with state, print progress, DTE status and
+    next deadline (the core's, :func:`ceres_core.services.sessions.next_deadline`)."""
+    from ceres_core.services.sessions import list_sessions, next_deadline
 
     sessions = list_sessions(core, login, limit=200)
     if not sessions:
@@ -392,11 +483,18 @@ def sessions_html(core: Core, login: str, limit: int = 30) -> tuple[str, list[Ch
         lines.append(T.SESSION_LINE.format(
             ref=esc(s.ref), title=esc(short_title(s.title_label)), start=_fr(s.start_date),
             end=_fr(s.end_date), state=esc(s.state_label),
-            dte=esc(_progress(s)) + esc(s.dte_status_label)))
+            dte=esc(_progress(s)) + esc(s.dte_status_label)) + _deadline(next_deadline(core, s)))
     if len(sessions) > len(shown):
         lines.append(T.MORE_SESSIONS.format(count=len(sessions) - len(shown)))
     choices = [Choice(s.ref, f"{s.ref} – {short_title(s.title_label)}") for s in shown]
     return "\n".join(lines), choices
+
+
+def _deadline(deadline: Any) -> str:
+    if deadline is None:
+        return ""
+    template = T.NEXT_DEADLINE_LATE if deadline.overdue else T.NEXT_DEADLINE
+    return template.format(label=esc(deadline.label))
 
 
 def _progress(s: Any) -> str:

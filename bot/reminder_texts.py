@@ -27,7 +27,8 @@ ACTION_LABELS: dict[str, str] = {
     "voir_habilitations": "Voir ses habilitations",
     "voir_doublons": "Voir les doublons probables",
     "traiter_commandes_dte": "Commandes de DTE à traiter",
-    "renvoyer_pnd": "Noter le renvoi du pli",
+    "renvoyer_pnd": "Voir les plis à renvoyer",
+    "accuser_reception_dte": "Accuser réception du DTE",
 }
 
 SNOOZED = "C'est noté : je vous rappellerai « {kind} » le {day}."

@@ -100,65 +100,18 @@ MAX_EVENTS_PER_DIGEST = 20
 DIGEST_KIND = "digest"
 
 
-# -- the one mapping: core action → the catalogue's operation ---------------------------------
-
-#: The chat opens a session card instead of an operation.
-SESSION_CARD = "session_card"
-
-
-@dataclass(frozen=True)
-class ActionTarget:
-    """Where an action of the core (:class:`ceres_core.reminders.Action`) leads in the
-    chat: an operation of :mod:`bot.catalogue` (or :data:`SESSION_CARD`), the action's
-    parameters it takes, and those without which it is not offered."""
-
-    operation: str
-    params: tuple[str, ...] = ()
-    required: tuple[str, ...] = ()
-
-
-#: THE table: every action name used by the reminders (ceres_core.reminders) and by the
-#: live answers (bot.live_answers) → the catalogue's operation that starts it. An action
-#: not here has no button (its text is the information).
-ACTIONS: dict[str, ActionTarget] = {
-    "voir_session": ActionTarget(SESSION_CARD, ("session",), ("session",)),
-    "commander_dte": ActionTarget("order_dte", ("session",)),
-    "calendrier_dte": ActionTarget("dte_timeline", ("session",)),
-    "valider_sessions": ActionTarget("sessions_to_validate"),
-    "demander_duplicata": ActionTarget("request_duplicate", ("session", "candidate")),
-    # one session's prints (a centre's or UD's); the Afpa's daily list names none
-    "traiter_impressions": ActionTarget("request_print", ("session",), ("session",)),
-    "telecharger_attestation": ActionTarget("attestation_reussite", ("session", "candidate")),
-    "enregistrer_pnd": ActionTarget("record_pnd", ("session", "candidate")),
-    # DREETS: a juror's habilitations; likely duplicate records of the region
-    "voir_habilitations": ActionTarget("habilitation", ("juror",)),
-    "voir_doublons": ActionTarget("find_duplicates"),
-    # Afpa: a PND mail to re-send, noted once done (R-AFT-2)
-    "renvoyer_pnd": ActionTarget("handle_pnd_notice"),
-    # GEV: the DTE orders to acknowledge or prepare
-    "traiter_commandes_dte": ActionTarget("dte_orders_to_prepare"),
-}
+# -- core action → the catalogue's operation ----------------------------------------------
 
 
 def operation_payload(action: Action | None) -> dict[str, Any] | None:
     """The payload of the catalogue's operation button (``bot.keyboards.OPERATION``,
     :mod:`bot.handlers.forms`) that starts ``action``, or ``None`` when the chat has no
-    operation for it."""
+    operation for it: read from THE table, :data:`bot.catalogue.ACTIONS`."""
     if action is None:
         return None
-    target = ACTIONS.get(action.operation)
-    if target is None:
-        return None
-    given = {n: str(action.params[n]) for n in target.params if action.params.get(n)}
-    if any(n not in given for n in target.required):
-        return None
-    if target.operation == SESSION_CARD:
-        return {"do": "card", "s": given["session"]}
     from bot import catalogue
 
-    if catalogue.by_name(target.operation) is None:  # pragma: no cover - checked by tests
-        return None
-    return {"do": "run", "op": target.operation, "params": given}
+    return catalogue.start_by_action(action.operation, action.params)
 
 
 def may_start(core: Core, login: str, action: Action | None) -> bool:

@@ -17,6 +17,9 @@ module-level data so that a reading can be changed in one place.
   :class:`ceres_core.settings.Rules` (``convocation_delays``, the one table of that
   reading: 1 month for a TP session, 15 days for a CCP or CCS session); the
   services pass ``core.rules``.
+* :func:`next_deadline`: the one deadline a session's list shows next (R-DTE-1 while
+  the DTE is not ordered, R-CON-2 while convocations are not issued, R-SES-6 closing
+  at the centre once the session is over).
 """
 
 from __future__ import annotations
@@ -149,6 +152,66 @@ def convocation_delay_label(delay: relativedelta) -> str:
 def convocation_deadline(start: date, exam_type: str, rules: Rules) -> date:
     """R-CON-2: the day by which convocations must have reached people."""
     return start - convocation_delay(exam_type, rules)
+
+
+# -- the next deadline of a session -----------------------------------------------------
+
+#: States in which the centre still has work before the session goes to validation.
+_CENTRE_STATES = ("en_preparation", "convocations_envoyees", "resultats_saisis")
+
+
+@dataclass(frozen=True)
+class NextDeadline:
+    """What the centre must do next for a session, by when, and whether it is late."""
+
+    rule: str
+    what: str  # « Commander le DTE »
+    due: date | None  # None: as soon as possible (closing an ended session)
+    overdue: bool
+
+    @property
+    def label(self) -> str:
+        """« Commander le DTE au plus tard le 19/02/2027 (R-DTE-1) », « … : en retard »."""
+        if self.due is None:
+            return f"{self.what} ({self.rule})"
+        when = f"{self.due:%d/%m/%Y}"
+        late = " : date dépassée" if self.overdue else ""
+        return f"{self.what} au plus tard le {when}{late} ({self.rule})"
+
+
+def next_deadline(
+    *,
+    state: str,
+    kind: str,
+    start: date,
+    end: date,
+    dte_ordered: bool,
+    convocations_issued: bool,
+    closed_by_centre: bool,
+    today: date,
+    rules: Rules,
+) -> NextDeadline | None:
+    """The session's next deadline on ``today``; ``None`` when the centre has none left
+    (cancelled, waiting for validation, validated, or nothing due).
+
+    * over (``end`` before ``today``) and not closed at the centre: close it (R-SES-6);
+    * otherwise, DTE not ordered: the last ordering day (R-DTE-1), late once past;
+    * otherwise, convocations not issued: the day they must have reached people
+      (R-CON-2, the per-kind delay of ``rules``), late once past.
+    """
+    if state not in _CENTRE_STATES:
+        return None
+    if end < today:
+        if closed_by_centre:
+            return None
+        return NextDeadline("R-SES-6", "Clôturer la session au centre", None, True)
+    if not dte_ordered:
+        due = order_deadline(start)
+        return NextDeadline("R-DTE-1", "Commander le DTE", due, due < today)
+    if not convocations_issued:
+        due = convocation_deadline(start, kind, rules)
+        return NextDeadline("R-CON-2", "Envoyer les convocations", due, due < today)
+    return None
 
 
 # -- the whole timeline ----------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The one way from a core action (reminders, live answers) to an operation of the
-chat's catalogue (bot.reminders.ACTIONS), and the Afpa's PND notices in the catalogue
+chat's catalogue (bot.catalogue.ACTIONS), and the Afpa's PND notices in the catalogue
 (R-AFT-2); on the demo data."""
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ def _action_names_in(path: Path) -> set[str]:
 
 
 def test_every_target_is_an_operation_of_the_catalogue_with_a_label():
-    for name, target in rem.ACTIONS.items():
-        assert target.operation == rem.SESSION_CARD or catalogue.by_name(target.operation), name
+    for name, routes in catalogue.ACTIONS.items():
+        for route in routes:
+            assert route.operation is None or catalogue.by_name(route.operation), name
         assert reminder_texts.ACTION_LABELS.get(name), name
 
 
@@ -46,7 +47,7 @@ def test_every_action_of_the_reminders_and_live_answers_is_in_the_one_table():
     used |= _action_names_in(ROOT / "bot" / "live_answers.py")
     assert {"commander_dte", "demander_duplicata", "traiter_impressions",
             "telecharger_attestation", "renvoyer_pnd", "voir_doublons"} <= used
-    assert used <= set(rem.ACTIONS), used - set(rem.ACTIONS)
+    assert used <= set(catalogue.ACTIONS), used - set(catalogue.ACTIONS)
 
 
 def test_payloads_are_the_catalogue_buttons():
@@ -54,8 +55,9 @@ def test_payloads_are_the_catalogue_buttons():
         "do": "run", "op": "order_dte", "params": {"session": TP}}
     assert rem.operation_payload(Action("voir_session", {"session": TP})) == {
         "do": "card", "s": TP}
-    # The Afpa's daily list of prints names no session: no operation in the chat for it.
-    assert rem.operation_payload(Action("traiter_impressions", {})) is None
+    # The Afpa's daily list of prints names no session: the Afpa's list of requests.
+    assert rem.operation_payload(Action("traiter_impressions", {}))["op"] == (
+        "afpa_print_requests")
     assert rem.operation_payload(Action("traiter_impressions", {"session": TP}))["op"] == (
         "request_print")
     assert rem.operation_payload(Action("inconnue", {})) is None

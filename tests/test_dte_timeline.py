@@ -391,3 +391,41 @@ def test_cli_full_main(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(capsys.readouterr().out) == data
     assert bot.cli.main(["dte-timeline", "--kind", "TP", "--start", "demain"]) == 1
     assert "JJ/MM/AAAA" in capsys.readouterr().err
+
+
+# -- the next deadline a session's list shows (R-DTE-1, R-CON-2, R-SES-6) ------------------
+
+
+def _next(today, *, state="en_preparation", kind="TP", start=date(2027, 5, 20),
+          end=date(2027, 5, 21), ordered=False, convoked=False, closed=False):
+    from ceres_core.dte_timeline import next_deadline
+    from ceres_core.settings import Rules
+
+    return next_deadline(state=state, kind=kind, start=start, end=end, dte_ordered=ordered,
+                         convocations_issued=convoked, closed_by_centre=closed, today=today,
+                         rules=Rules())
+
+
+def test_next_deadline_is_the_dte_order_while_not_ordered():
+    d = _next(date(2027, 1, 10))
+    assert (d.rule, d.due, d.overdue) == ("R-DTE-1", date(2027, 2, 19), False)
+    assert d.label == "Commander le DTE au plus tard le 19/02/2027 (R-DTE-1)"
+    late = _next(date(2027, 3, 1))
+    assert late.overdue and late.label.endswith("date dépassée (R-DTE-1)")
+
+
+def test_next_deadline_is_the_convocations_once_ordered_per_kind():
+    tp = _next(date(2027, 3, 1), ordered=True)
+    assert (tp.rule, tp.due, tp.overdue) == ("R-CON-2", date(2027, 4, 20), False)
+    ccp = _next(date(2027, 5, 10), ordered=True, kind="CCP")
+    assert (ccp.due, ccp.overdue) == (date(2027, 5, 5), True)
+    assert _next(date(2027, 3, 1), ordered=True, convoked=True) is None
+
+
+def test_next_deadline_after_the_session_is_closing_at_the_centre():
+    over = _next(date(2027, 5, 25), ordered=True, convoked=True, state="resultats_saisis")
+    assert (over.rule, over.due, over.overdue) == ("R-SES-6", None, True)
+    assert over.label == "Clôturer la session au centre (R-SES-6)"
+    assert _next(date(2027, 5, 25), closed=True) is None
+    for state in ("en_attente_validation", "validee", "debloquee", "annulee"):
+        assert _next(date(2027, 1, 10), state=state) is None

@@ -19,9 +19,22 @@ Régénérer : `CERES_REGENERATE_DOCS=1 python3 -m pytest tests/test_operation_c
 """
 
 
+ACTIONS_HEADER = """
+## Actions des rappels et des réponses
+
+Les boutons des rappels (`ceres_core.reminders.Action`) et des réponses du bot portent un
+nom d'action ; `bot.catalogue.start_by_action(nom, paramètres)` (table
+`bot.catalogue.ACTIONS`) dit quelle opération du catalogue il lance, avec quels
+paramètres déjà remplis (la première ligne dont les paramètres « si » sont donnés
+s'applique).
+
+"""
+
+
 def expected_doc() -> str:
     return HEADER + catalogue.role_table(None) + (
-        f"\n{len(catalogue.CATALOGUE)} opérations dans la conversation.\n")
+        f"\n{len(catalogue.CATALOGUE)} opérations dans la conversation.\n"
+    ) + ACTIONS_HEADER + catalogue.action_table()
 
 
 def test_operations_table_in_docs_is_up_to_date():
@@ -47,3 +60,27 @@ def test_each_operation_is_declared_once_with_its_texts_and_a_core_permission():
         for p in op.params:
             assert p.prompt(op.name, {}), (op.name, p.name)
     assert len(catalogue.CATALOGUE) >= 20  # was 9 before the catalogue
+
+
+def test_every_action_name_starts_a_catalogue_operation_with_its_params():
+    for name, routes in catalogue.ACTIONS.items():
+        for route in routes:
+            if route.operation is not None:
+                op = catalogue.by_name(route.operation)
+                assert op is not None, name
+                assert set(route.passes) <= {p.name for p in op.params}, name
+    start = catalogue.start_by_action
+    assert start("commander_dte", {"session": "S1"}) == {
+        "do": "run", "op": "order_dte", "params": {"session": "S1"}}
+    assert start("voir_session", {"session": "S1"}) == {"do": "card", "s": "S1"}
+    assert start("voir_session", {}) is None
+    # The form asks what is not given; extra params (a département) are not passed on.
+    assert start("demander_duplicata", {"session": "S1", "candidate": ""}) == {
+        "do": "run", "op": "request_duplicate", "params": {"session": "S1"}}
+    assert start("valider_sessions", {"departement": "75"}) == {
+        "do": "run", "op": "sessions_to_validate", "params": {}}
+    # A State service's reminder names its session; the Afpa's names none.
+    assert start("traiter_impressions", {"session": "S1"})["op"] == "request_print"
+    assert start("traiter_impressions", {})["op"] == "afpa_print_requests"
+    assert start("traiter_commandes_dte")["op"] == "dte_orders_to_prepare"
+    assert start("inconnue", {"session": "S1"}) is None

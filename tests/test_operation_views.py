@@ -208,3 +208,14 @@ def test_download_link_works_once_and_expires(demo, clock):
 
     with demo.transaction() as db:
         assert db.scalar(select(func.count()).select_from(DownloadLink)) == 1
+
+
+def test_a_dte_order_for_0_candidates_says_what_it_means(demo):
+    """R-DTE-2 (seed 002): 0 is for a DTE already handled elsewhere; the recap says so."""
+    base = {"session": "TITRE_B_2027_470401", "rs_kind": "titulaire", "contact_name": "A",
+            "contact_phone": "01 23 45 67 89", "contact_email": "a@b.fr",
+            "delivery_address": "1 rue de la Paix, 75002 Paris"}
+    zero = confirmation(demo, "centre.formapro", "order_dte", {**base, "candidates_count": "0"})
+    assert "Nombre de candidats : 0" + catalogue.T.DTE_ZERO_NOTE in zero.html
+    three = confirmation(demo, "centre.formapro", "order_dte", {**base, "candidates_count": "3"})
+    assert catalogue.T.DTE_ZERO_NOTE not in three.html

@@ -44,3 +44,42 @@ def test_dte_order_checked_step_by_step_without_writing(demo):
     assert "e-mail" in exc.value.message
     checks.check_dte_order_fields(demo, "centre.formapro", TP_FUTURE, contact_phone="01 23 45 67 89")
     assert not dte_status(demo, "centre.formapro", TP_FUTURE).ordered  # the dry runs wrote nothing
+
+
+# -- a new candidate record, step by step (R-CAN-1, R-CAN-3, R-CAN-5) ---------------------------
+
+
+def test_new_candidate_checked_step_by_step_without_writing(core, world):
+    from sqlalchemy import func, select
+
+    from ceres_core.models import Candidate
+    from ceres_core.services.candidates import create_candidate
+
+    def count():
+        with core.transaction() as db:
+            return db.scalar(select(func.count()).select_from(Candidate))
+
+    before = count()
+    base = {"last_name": "Durand", "first_name": "Lucie", "birth_date": "14/02/1991"}
+    checks.check_new_candidate(core, "centre_a", **base)  # new person: accepted
+    # R-CAN-3: the birth place only once its last part is given.
+    checks.check_new_candidate(core, "centre_a", **base, birth_country="France")
+    with pytest.raises(RuleViolation) as exc:
+        checks.check_new_candidate(core, "centre_a", **base, birth_country="France",
+                                   birth_commune="Lyon", birth_postal_code="")
+    assert exc.value.rule == "R-CAN-3"
+    checks.check_new_candidate(core, "centre_a", **base, civility="Mme", birth_country="France",
+                               birth_commune="Lyon", birth_postal_code="69001")
+    assert count() == before  # nothing written
+    create_candidate(core, "centre_a", civility="Mme", birth_country="France",
+                     birth_commune="Lyon", birth_postal_code="69001", **base)
+    # R-CAN-1: the same person again is refused at the birth date, with the record's ID.
+    with pytest.raises(RuleViolation) as exc:
+        checks.check_new_candidate(core, "centre_a", **base)
+    assert exc.value.rule == "R-CAN-1" and "CERES ID" in exc.value.message
+    # R-CAN-5: a close name with the same birth date is a likely duplicate.
+    close = checks.likely_duplicates(core, "centre_a", "Lucie", "Durant", "14/02/1991")
+    assert [h.candidate.last_name.upper() for h in close] == ["DURAND"]
+    # R-ACT-2: a profile that may not create records is refused.
+    with pytest.raises(RuleViolation):
+        checks.check_new_candidate(core, "afpa", **base)

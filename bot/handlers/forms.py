@@ -93,6 +93,11 @@ def _set(label: str, name: str, value: str) -> ButtonSpec:
     return ButtonSpec(label, keyboards.OPERATION, {"do": "set", "name": name, "value": value})
 
 
+def _refused(message: str, history: list[str]) -> str:
+    """A refusal at a step: « ◀️ Retour » promised only when the step has it (:func:`_nav`)."""
+    return (T.REFUSED_AT_STEP if history else T.REFUSED_AT_FIRST_STEP).format(message=esc(message))
+
+
 def _nav(history: list[str]) -> list[ButtonSpec]:
     row = []
     if history:
@@ -130,7 +135,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, op: Operatio
             if p.check is not None:
                 await run_sync(p.check, svc.core, login, {**known, p.name: value})
         except CeresError as exc:
-            await _send(context, chat_id, T.REFUSED_AT_STEP.format(message=esc(exc.message)))
+            await _send(context, chat_id, _refused(exc.message, history))
             break
         known[p.name] = value
         history.append(p.name)
@@ -199,9 +204,19 @@ async def _ask(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op:
                 await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, version)
                 await _send(context, chat_id, T.NO_SESSION_FOR_CANDIDATE)
                 return
+        elif p.kind == "session" and p.check is not None:  # only those the step accepts
+            def accept(ref: str) -> None:
+                p.check(svc.core, login, {**params, "session": ref})  # type: ignore[misc]
+
+            choices, why = await run_sync(views.session_choices_passing, svc.core, login,
+                                          p.session_states, accept)
+            if not choices and why:
+                await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, version)
+                await _send(context, chat_id, T.NO_SESSION_PASSES.format(reason=esc(why)))
+                return
         elif p.kind == "session":
             choices = await run_sync(views.session_choices_in, svc.core, login, p.session_states)
-        elif p.kind == "candidate" and params.get("session"):
+        elif p.kind == "candidate" and params.get("session") and p.registered:
             choices = await run_sync(views.registration_choices, svc.core, login, params["session"])
         elif p.options is not None:  # read from the core now
             found = await run_sync(p.options, svc.core, login, params)
@@ -211,7 +226,8 @@ async def _ask(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op:
         elif p.kind == "site":
             choices = await run_sync(views.site_choices, svc.core, login)
         if p.optional:
-            empty = T.NO_REASON if p.name == "reason" else T.NO_COMMENT
+            empty = T.EMPTY_ANSWER.get(p.name) or (
+                T.NO_REASON if p.name == "reason" else T.NO_COMMENT)
             choices.append(views.Choice("", empty))
     except CeresError as exc:
         await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, version)
@@ -231,15 +247,14 @@ async def _accept(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, 
     """A value given for ``p``: the core's check now; a refusal keeps everything."""
     svc = services(context)
     new = {**params, p.name: value}
-    if p.check is not None and (value or not p.optional):
+    if p.check is not None and (value or not p.optional or p.check_empty):
         try:
             await run_sync(p.check, svc.core, login, new)
         except CeresError as exc:
             await run_sync(conv.save, svc.core, chat_id, conv.Mode.FORM,
                            {"op": op.name, "params": params, "await": p.name,
                             "history": history}, version)
-            await _send(context, chat_id, T.REFUSED_AT_STEP.format(message=esc(exc.message)),
-                        [_nav(history)])
+            await _send(context, chat_id, _refused(exc.message, history), [_nav(history)])
             return
     # A value changed from the recap: what depends on it is asked again.
     for later in op.params[op.params.index(p) + 1:]:
@@ -271,8 +286,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
         await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, state.version)
         return
     try:
-        if p.kind in ("session", "candidate", "site"):
-            found = await run_sync(views.resolve_lookup, svc.core, login, p.kind, text, params, None)
+        if p.kind in ("session", "candidate", "site", "juror"):
+            found = await run_sync(views.resolve_lookup, svc.core, login, p.kind, text, params,
+                                   None, p.registered)
             if found.value is None:
                 rows = [[_set(c.label, p.name, c.value)] for c in found.choices]
                 rows.append(_nav(history))
@@ -282,8 +298,16 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
         else:
             value = p.parse(text, svc.core.clock.today())
     except ParseError as exc:
-        await _send(context, chat_id, T.REFUSED_AT_STEP.format(message=esc(exc.message)),
-                    [_nav(history)])
+        # A choice typed wrong: its buttons again, with the way back.
+        rows = []
+        if p.kind == "choice":
+            try:
+                found = (await run_sync(p.options, svc.core, login, params)
+                         if p.options is not None else list(p.choices))
+            except CeresError:
+                found = []
+            rows = [[_set(label, p.name, value)] for value, label in found]
+        await _send(context, chat_id, _refused(exc.message, history), rows + [_nav(history)])
         return
     await _accept(context, chat_id, login, op, params, history, p, value, state.version)
 
@@ -310,6 +334,7 @@ def _result_rows(outcome: views.Outcome) -> list[list[ButtonSpec]]:
     if outcome.back_to_session:
         rows.append([ButtonSpec(T.BACK_TO_SESSION, keyboards.OPERATION,
                                 {"do": "card", "s": outcome.back_to_session}, reusable=True)])
+    rows += [[run_button(label, op, params)] for label, op, params in outcome.runs]
     return rows
 
 
@@ -523,6 +548,8 @@ def args_params(op: Operation, args: list[str]) -> dict[str, str]:
     kinds = [p.kind for p in op.params]
     if kinds and kinds[0] == "siret":
         return {op.params[0].name: parse_siret(" ".join(args))}
+    if kinds and kinds[0] == "count" and len(args) == 1 and args[0].strip().isdigit():
+        return {op.params[0].name: str(int(args[0]))}  # /pnd_renvoye 12, /habilitation 7
     if kinds[:2] == ["site", "siret"]:  # /transfert_site SITE SIRET, /centre SITE SIRET
         siret_name = op.params[1].name
         with contextlib.suppress(ParseError):  # /centre SIRET: the site is asked
@@ -554,6 +581,18 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE, op: Operat
             await start(update, context, op, params)
         except ConcurrentUpdate:
             await context.bot.send_message(chat_id, texts.PROCEDURE_BUSY)
+
+
+async def start_action(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str,
+                       params: Any = None, token: str = "") -> bool:
+    """Start the core's action ``name`` (a reminder's or a live answer's button) the way
+    the catalogue's own buttons do (:func:`bot.catalogue.start_by_action`, the one table);
+    ``False`` when the chat has no such operation. Called on a button press."""
+    payload = catalogue.start_by_action(name, params)
+    if payload is None:
+        return False
+    await on_button(update, context, Press(token, keyboards.OPERATION, payload))
+    return True
 
 
 CALLBACKS = {keyboards.OPERATION: on_button, keyboards.OPERATION_DECIDE: on_decide}

@@ -43,6 +43,7 @@ class Permission:
 
 def _permissions() -> dict[str, Permission]:
     from ceres_core.services import (
+        afpa,
         candidates,
         centres,
         dte,
@@ -57,7 +58,7 @@ def _permissions() -> dict[str, Permission]:
     centre = "Le centre de formation qui organise la session"
     dreets = "La DREETS compétente pour le lieu du site"
     gev = "La GEV du secteur du titre"
-    afpa = "Le service impression de l'Afpa"
+    afpa_desk = "Le service impression de l'Afpa"
     return {
         "session.list": Permission(sessions.VIEW_ROLES, "consulter des sessions", ud),
         "session.create": Permission(sessions.CENTRE_ROLES, "créer une session", centre),
@@ -78,10 +79,15 @@ def _permissions() -> dict[str, Permission]:
                                         "établir une attestation de réussite", ud),
         "print.tracking": Permission(tracking.TRACKING_ROLES,
                                      "suivre les impressions d'une zone", ud),
-        "print.pnd_notices": Permission(printing.AFPA_ROLES,
-                                        "consulter les plis non distribuables à renvoyer", afpa),
-        "print.pnd_handle": Permission(printing.AFPA_ROLES,
-                                       "noter le renvoi d'un pli non distribuable", afpa),
+        "print.afpa_requests": Permission(afpa.AFPA_ROLES,
+                                          "consulter les demandes d'impression reçues par l'Afpa",
+                                          afpa_desk),
+        # R-AFT-2: the PND notices (printing.list_pnd_notices / handle_pnd_notice).
+        "print.pnd_notices": Permission(afpa.AFPA_ROLES,
+                                        "consulter les plis non distribuables à renvoyer",
+                                        afpa_desk),
+        "print.pnd_handle": Permission(afpa.AFPA_ROLES, "traiter un pli non distribuable",
+                                       afpa_desk),
         "dte.status": Permission(sessions.VIEW_ROLES, "consulter le DTE d'une session", centre),
         "dte.order": Permission(sessions.CENTRE_ROLES, "commander le DTE", centre),
         "dte.acknowledge": Permission(dte.GEV_ROLES, "enregistrer les accusés de la GEV", gev),
@@ -97,6 +103,8 @@ def _permissions() -> dict[str, Permission]:
                                               "désinscrire un candidat", centre),
         "candidate.find_duplicates": Permission(candidates.SEARCH_ROLES,
                                                 "rechercher des fiches en doublon", dreets),
+        "candidate.create": Permission(candidates.SEARCH_ROLES, "créer une fiche candidat",
+                                       centre),
         "candidate.validate": Permission(candidates.SEARCH_ROLES,
                                          "valider une fiche candidat", ud),
         "candidate.back_to_draft": Permission(candidates.SEARCH_ROLES,
@@ -267,6 +275,21 @@ def check_dte_order_fields(core: Core, actor: str, session_ref: str, **given: An
     dry_run(core, order_dte, actor, session_ref, comment=None, **fields)
 
 
+#: A valid link standing for the preparation's links not given yet (R-DTE-3).
+_LINK_PLACEHOLDER = "https://exemple.fr/dte"
+
+
+def check_dte_acknowledgement(core: Core, actor: str, session_ref: str, kind: str,
+                              links: list[str] | None = None) -> None:
+    """The steps of a GEV acknowledgement (R-DTE-3): the kind first, then the links."""
+    from ceres_core.models import AckKind
+    from ceres_core.services.dte import acknowledge_dte, parse_ack_kind
+
+    if links is None and parse_ack_kind(kind) is AckKind.PREPARATION:
+        links = [_LINK_PLACEHOLDER]
+    dry_run(core, acknowledge_dte, actor, session_ref, kind, links=links)
+
+
 def check_site_transfer(core: Core, actor: str, site_code: str) -> None:
     """The site step of a transfer: the DREETS competent for the site's location (R-SITE-6)."""
     from sqlalchemy import select
@@ -281,3 +304,42 @@ def check_site_transfer(core: Core, actor: str, site_code: str) -> None:
         if site is None:
             raise NotFound(f"Le site « {site_code} » est introuvable.")
         require_site_dreets(db, user, site, "transférer ce site")
+
+
+# -- a new candidate record, step by step (R-CAN-1, R-CAN-3, R-CAN-5) --------------------------
+
+#: Valid values standing for the record's fields not given yet (born abroad: no commune
+#: or postal code needed, R-CAN-3), so that a refusal names a given one.
+_CANDIDATE_PLACEHOLDERS: dict[str, Any] = {
+    "civility": "M.",
+    "birth_country": "Suisse",
+    "birth_commune": None,
+    "birth_postal_code": None,
+}
+
+
+def check_new_candidate(core: Core, actor: str, **fields: Any) -> None:
+    """The creation of a candidate record with the fields given so far, rolled back
+    (:func:`ceres_core.services.candidates.create_candidate`): R-CAN-1 (the person
+    already has a record: its CERES ID), R-CAN-3 (birth place), the names and date.
+    The birth place is checked as a whole, once its last part (``birth_postal_code``,
+    possibly empty) is given."""
+    from ceres_core.services.candidates import create_candidate
+
+    given = dict(fields)
+    if "birth_postal_code" not in given:
+        for name in ("birth_country", "birth_commune"):
+            given.pop(name, None)
+    values = {**_CANDIDATE_PLACEHOLDERS, **{k: (v or None) for k, v in given.items()}}
+    dry_run(core, create_candidate, actor, **values)
+
+
+def likely_duplicates(core: Core, actor: str, first_name: str, last_name: str,
+                      birth_date: Any, *, exclude: str | None = None) -> list[Any]:
+    """R-CAN-1/R-CAN-5: the records close to this person (same birth date, a close
+    name), the actor's region first then all of France (the core's search)."""
+    from ceres_core.services.candidates import search_candidates
+
+    hits = search_candidates(core, actor, f"{first_name} {last_name}", birth_date=birth_date,
+                             limit=10)
+    return [h for h in hits if h.candidate.ceres_id != exclude]

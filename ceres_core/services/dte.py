@@ -168,6 +168,11 @@ def parse_rs_kind(value: RsKind | str) -> RsKind:
     )
 
 
+def ack_kinds() -> list[tuple[str, str]]:
+    """The kinds of GEV acknowledgement, in order, with their French labels (R-DTE-3)."""
+    return [(kind.value, ACK_LABELS[kind]) for kind in AckKind]
+
+
 def parse_ack_kind(value: AckKind | str) -> AckKind:
     folded = _fold(str(value or ""))
     for kind in AckKind:

@@ -1043,6 +1043,18 @@ def parse_state(value: SessionState | str) -> SessionState:
     raise InvalidInput(f"L'état « {text} » est inconnu (états possibles : {known}).")
 
 
+def next_deadline(core: Core, view: SessionView) -> dte_timeline.NextDeadline | None:
+    """The session's next deadline on the core's clock (R-DTE-1, R-CON-2, R-SES-6;
+    :func:`ceres_core.dte_timeline.next_deadline`), for a view the actor already read."""
+    return dte_timeline.next_deadline(
+        state=view.state, kind=view.kind, start=view.start_date, end=view.end_date,
+        dte_ordered=view.dte_status not in ("non_commande", "annule"),
+        convocations_issued=view.convocations_issued_at is not None,
+        closed_by_centre=view.closed_by_centre_at is not None,
+        today=core.clock.today(), rules=core.rules,
+    )
+
+
 @operation("session.list")
 def list_sessions(
     core: Core,
