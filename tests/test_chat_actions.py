@@ -86,15 +86,15 @@ def test_the_afpa_lists_and_handles_its_pnd_notices(demo):
     listing = catalogue.by_name("pnd_notices")
     handle = catalogue.by_name("handle_pnd_notice")
     assert listing is not None and handle is not None
-    assert "Aucun pli non distribuable" in listing.run(demo, "afpa", {}).html
+    assert "Aucun avis de pli non distribuable" in listing.run(demo, "afpa", {}).html
     notice = _pnd_notice(demo)
     html = listing.run(demo, "afpa", {}).html
-    assert f"Avis n° <b>{notice}</b>" in html and "14 avenue Foch" in html
+    assert f"Avis n° {notice} du" in html and "14 avenue Foch" in html
     options = handle.params[0].options(demo, "afpa", {})
     assert [value for value, _label in options] == [str(notice)]
     handle.params[0].check(demo, "afpa", {"notice": str(notice)})
     confirm = handle.confirm(demo, "afpa", {"notice": str(notice)})
-    assert "a été renvoyé à la nouvelle adresse" in confirm.html
+    assert "a été renvoyé à la nouvelle adresse" in confirm.html and "14 avenue Foch" in confirm.html
     done = handle.run(demo, "afpa", {"notice": str(notice)})
     assert f"Avis n° {notice} traité" in done.html
     # Handled: refused with the core's rule; the State service sees it on the card.
