@@ -262,11 +262,15 @@ class SentReminder(Base):
     key: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
-    #: ``pending`` (claimed, being sent), ``sent`` or ``blocked`` (the user blocked the bot).
+    #: ``pending`` (claimed, Telegram not called yet), ``sending`` (the request may be on
+    #: its way), ``sent``, ``blocked`` (the user blocked the bot) or ``unknown`` (its
+    #: sender died while sending: maybe delivered, never sent again; bot.reminders).
     status: Mapped[str] = mapped_column(String(16))
     sent_at: Mapped[datetime]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     acted_at: Mapped[datetime | None]
+    #: The scheduler pass that claimed the row (instance and pass), while it is unresolved.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class ReminderPreference(Base):

@@ -14,12 +14,21 @@ this module decides *when* and *how* they reach the chat:
 * **what**: the day's events of its kinds still on (``bot_reminder_pref``; « Plus tard »
   pauses a kind until the next working day), minus the ones already sent;
 * **once**: before calling Telegram the sender *claims* one ``bot_sent_reminder`` row per
-  event and one for the digest (unique ``(user_id, key)``): a second instance, or a
-  second pass after a restart, finds them and sends nothing. After Telegram's answer the
-  rows are marked ``sent`` (or ``blocked``); on another Telegram error they are released
-  for the next pass. A claim left ``pending`` by a sender that died is released after
-  :data:`CLAIM_LEASE`, so nothing is lost; the one window left for a double is a death
-  between Telegram's success and the mark (as for the helpdesk's outbox).
+  event and one for the digest (unique ``(user_id, key)``, ``claimed_by`` the pass): a
+  second instance, or a second pass after a restart, finds them and sends nothing. Just
+  before the request the rows become ``sending``; after Telegram's answer they are
+  marked ``sent`` (or ``blocked``); on another Telegram error they are released for the
+  next pass. A sender that dies leaves its claims unresolved; the next scheduler
+  resolves them (on PostgreSQL at its first pass, since it holds the lock the dead one
+  held; elsewhere after :data:`CLAIM_LEASE`): a ``pending`` claim (Telegram never
+  called) is released and sent again, nothing lost; a ``sending`` claim becomes
+  ``unknown`` and is **not** sent again. Telegram cannot be asked whether a message went
+  out, so a death between the request and the mark leaves no certainty: reminders are
+  then *at most once* (the digest may be lost, never doubled; ``unknown`` rows count
+  it). The same holds for an instance whose lock was lost while it sends: its marks
+  only touch its own claims (``claimed_by``). One window of *at least once* remains:
+  a Telegram error after the request (``TimedOut``, a network error: the rate
+  limiter's retries, then the release) may repeat a digest that did arrive.
 * **one scheduler**: the job runs on python-telegram-bot's job queue in every instance;
   on PostgreSQL a pass runs only under a session-level advisory lock
   (:func:`scheduler_lock`, ``pg_try_advisory_lock``): the other instances skip that
@@ -38,6 +47,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -75,8 +87,13 @@ KINDS = (ACTION, LATER, STOP, TOGGLE)
 #: Seconds between two passes of the scheduler, and before the first one.
 INTERVAL_SECONDS = 300.0
 FIRST_SECONDS = 60.0
-#: A claim still ``pending`` after this long belongs to a sender that died: released.
+#: Without the PostgreSQL lock, a claim unresolved after this long belongs to a sender
+#: that died: released if ``pending``, ``unknown`` if ``sending``.
 CLAIM_LEASE = timedelta(minutes=10)
+#: A claim not resolved yet: ``pending`` (Telegram not called), ``sending`` (maybe sent).
+UNRESOLVED = ("pending", "sending")
+#: Its sender died while sending: maybe delivered, never sent again (at most once).
+UNKNOWN = "unknown"
 DIGEST_PREFIX = "digest:"
 #: At most this many reminders in one digest (3 buttons each; Telegram's keyboards are small).
 MAX_EVENTS_PER_DIGEST = 20
@@ -360,17 +377,34 @@ def settings(core: Core, login: str) -> Settings:
 # -- claiming and marking (the idempotency) --------------------------------------------------
 
 
-def release_stale_claims(core: Core) -> int:
-    """Release the claims of a sender that died before marking them (see :data:`CLAIM_LEASE`)."""
+def resolve_orphan_claims(core: Core, *, lock_held: bool) -> tuple[int, int]:
+    """Resolve the claims of senders that died: ``pending`` ones are released (Telegram
+    was not called), ``sending`` ones become :data:`UNKNOWN` (maybe delivered: never sent
+    again). With the PostgreSQL lock (``lock_held``) every unresolved claim is an orphan
+    (claims are written under the lock, and this pass has none yet); without it, only
+    those older than :data:`CLAIM_LEASE`. Returns (released, unknown)."""
+    orphan = SentReminder.status.in_(UNRESOLVED)
+    if not lock_held:
+        orphan = orphan & (SentReminder.sent_at < core.clock.now() - CLAIM_LEASE)
     with core.transaction() as db:
-        return db.execute(
-            delete(SentReminder).where(SentReminder.status == "pending",
-                                       SentReminder.sent_at < core.clock.now() - CLAIM_LEASE)
-        ).rowcount or 0
+        unknown = db.execute(
+            update(SentReminder).where(orphan, SentReminder.status == "sending")
+            .values(status=UNKNOWN).execution_options(synchronize_session=False)).rowcount or 0
+        released = db.execute(delete(SentReminder).where(orphan)).rowcount or 0
+    if unknown:
+        log.warning("%d claimed row(s) (digests and their reminders) whose sender died while "
+                    "sending: maybe delivered, not sent again", unknown)
+    return released, unknown
 
 
-def claim(core: Core, digest: Digest) -> bool:
-    """Claim the digest's rows in one transaction; ``False`` if another sender has them."""
+def release_stale_claims(core: Core) -> int:
+    """Release the claims of a sender that died before calling Telegram (see :data:`CLAIM_LEASE`)."""
+    return resolve_orphan_claims(core, lock_held=False)[0]
+
+
+def claim(core: Core, digest: Digest, owner: str | None = None) -> bool:
+    """Claim the digest's rows in one transaction for the pass ``owner``; ``False`` if
+    another sender has them."""
     assert digest.chat_id is not None
     now = core.clock.now()
     rows = [(DIGEST_PREFIX + digest.day.isoformat(), DIGEST_KIND)]
@@ -379,7 +413,8 @@ def claim(core: Core, digest: Digest) -> bool:
         with core.transaction() as db:
             for key, kind in rows:
                 db.add(SentReminder(user_id=digest.recipient.user_id, key=key, kind=kind,
-                                    chat_id=digest.chat_id, status="pending", sent_at=now))
+                                    chat_id=digest.chat_id, status="pending", sent_at=now,
+                                    claimed_by=owner))
             db.flush()
     except IntegrityError:
         return False
@@ -390,22 +425,31 @@ def _keys(digest: Digest) -> list[str]:
     return [DIGEST_PREFIX + digest.day.isoformat()] + [e.key for e in digest.events]
 
 
-def mark(core: Core, digest: Digest, status: str, message_id: int | None = None) -> None:
+def _claimed(digest: Digest, owner: str | None, statuses: Sequence[str]) -> list[Any]:
+    where = [SentReminder.user_id == digest.recipient.user_id,
+             SentReminder.key.in_(_keys(digest)), SentReminder.status.in_(statuses)]
+    if owner is not None:  # a pass touches its own claims only
+        where.append(SentReminder.claimed_by == owner)
+    return where
+
+
+def mark(core: Core, digest: Digest, status: str, message_id: int | None = None,
+         owner: str | None = None) -> int:
+    """Mark the digest's claimed rows ``status``; how many rows (0: no longer ours). A
+    final mark also corrects an :data:`UNKNOWN` the pass's own rows were given meanwhile."""
+    statuses = UNRESOLVED if status == "sending" else (*UNRESOLVED, UNKNOWN)
     with core.transaction() as db:
-        db.execute(
+        return db.execute(
             update(SentReminder)
-            .where(SentReminder.user_id == digest.recipient.user_id,
-                   SentReminder.key.in_(_keys(digest)), SentReminder.status == "pending")
+            .where(*_claimed(digest, owner, statuses))
             .values(status=status, telegram_message_id=message_id)
             .execution_options(synchronize_session=False)
-        )
+        ).rowcount or 0
 
 
-def release(core: Core, digest: Digest) -> None:
+def release(core: Core, digest: Digest, owner: str | None = None) -> None:
     with core.transaction() as db:
-        db.execute(delete(SentReminder).where(
-            SentReminder.user_id == digest.recipient.user_id,
-            SentReminder.key.in_(_keys(digest)), SentReminder.status == "pending"))
+        db.execute(delete(SentReminder).where(*_claimed(digest, owner, UNRESOLVED)))
 
 
 # -- one scheduler at a time ----------------------------------------------------------------
@@ -442,6 +486,12 @@ def scheduler_lock(core: Core) -> Iterator[bool]:
 
 
 # -- the pass -------------------------------------------------------------------------------
+
+
+def _pass_id() -> str:
+    """The ``claimed_by`` of a pass's claims: host, process (read now: a forked process
+    is another instance) and a random part, unique per pass."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(6)}"
 
 
 def due_digests(core: Core, now: datetime | None = None) -> list[Digest]:
@@ -481,36 +531,40 @@ async def run_pass(bot: Any, svc: Any) -> int:
     from bot.runtime import run_sync, send_html
 
     core: Core = svc.core
+    owner = _pass_id()
     lock = scheduler_lock(core)
     got = await run_sync(lock.__enter__)
     try:
         if not got:
             return 0
-        await run_sync(release_stale_claims, core)
+        await run_sync(resolve_orphan_claims, core,
+                       lock_held=core.engine.dialect.name == "postgresql")
         digests = await run_sync(due_digests, core)
         sent = 0
         for digest in digests:
-            if not await run_sync(claim, core, digest):
+            if not await run_sync(claim, core, digest, owner):
                 continue
             assert digest.chat_id is not None
             body, rows = render(digest)
             try:
                 markup = await run_sync(keyboards.build, svc.store, digest.chat_id, rows)
+                if not await run_sync(mark, core, digest, "sending", None, owner):
+                    continue  # resolved by another scheduler (this one lost its lock)
                 message = await send_html(bot, digest.chat_id, body, markup)
             except Forbidden as exc:
                 log.info("chat %s blocked the bot (%s): reminders stopped", digest.chat_id, exc)
-                await run_sync(mark, core, digest, "blocked")
+                await run_sync(mark, core, digest, "blocked", None, owner)
                 await run_sync(_mark_blocked, core, digest.chat_id, digest.recipient.user_id)
                 continue
             except TelegramError as exc:
                 log.warning("reminders to chat %s not sent (%s): retried at the next pass",
                             digest.chat_id, exc)
-                await run_sync(release, core, digest)
+                await run_sync(release, core, digest, owner)
                 continue
             except Exception:
-                await run_sync(release, core, digest)
+                await run_sync(release, core, digest, owner)
                 raise
-            await run_sync(mark, core, digest, "sent", message.message_id)
+            await run_sync(mark, core, digest, "sent", message.message_id, owner)
             sent += 1
         return sent
     finally:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ceres_core.clock import Clock, SystemClock
+from ceres_core.clock import Clock, SystemClock, clock_from_env
 from ceres_core.db import make_engine, make_session_factory, transaction
 from ceres_core.directory import CompanyDirectory, OfflineDirectory
 from ceres_core.settings import Rules
@@ -32,7 +32,9 @@ class Core:
 
     @classmethod
     def from_url(cls, url: str | None = None, clock: Clock | None = None, **kwargs) -> Core:
-        return cls(engine=make_engine(url), clock=clock or SystemClock(), **kwargs)
+        """A process's core; its clock is the system's unless a test fixed it
+        (:func:`ceres_core.clock.clock_from_env`)."""
+        return cls(engine=make_engine(url), clock=clock or clock_from_env(), **kwargs)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

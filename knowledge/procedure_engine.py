@@ -25,6 +25,11 @@ to show (:meth:`~ProcedureLibrary.step`), takes the answer
 A walk is a :class:`WalkState`, immutable and serialisable to a small JSON dict
 (:meth:`WalkState.to_dict`, :meth:`ProcedureLibrary.restore`).
 
+A node's text, a button's label and a leaf's ticket may vary by role
+(``text: {default: ..., ud: ..., centre: ...}``): the walker's role is given once,
+in the start context (``start(pid, {"role": "ud"})``), kept in the state, and
+:meth:`~ProcedureLibrary.step` gives that role's variant, or the default text.
+
 Input values reach the engine already parsed by the front end: dates as ISO strings
 (``"2027-03-15"``), départements as codes (``"974"``, ``"2A"``), SIRET as 14 digits.
 The engine validates the kind and normalises; a bad value raises
@@ -46,16 +51,19 @@ from typing import Any
 import yaml
 from stdnum.fr import siret as _siret
 
+from knowledge.articles import ROLE_NAMES
 from knowledge.facts import UnknownFact, core_facts, fill
 
 __all__ = [
     "CHECKS",
     "DEFAULT_DIRECTORY",
+    "DEFAULT_TEXT",
     "DEFAULT_TOPICS_FILE",
     "INPUT_KINDS",
     "LOOKUPS",
     "OPERATIONS",
     "QUEUES",
+    "ROLES",
     "AnswerError",
     "CheckRequest",
     "CheckSpec",
@@ -73,6 +81,7 @@ __all__ = [
     "load_procedure",
     "load_procedures",
     "load_topic_ids",
+    "normalise_role",
     "validate_value",
 ]
 
@@ -86,6 +95,14 @@ MAX_DESCRIPTION = 256
 MAX_TEXT_INPUT = 500
 
 STATE_FORMAT = 1
+
+#: The roles a text may vary by: the ``ceres_core.models.Role`` values, read through
+#: the articles' vocabulary (``knowledge.articles.ROLE_NAMES``, which also takes the
+#: older service names: « ddets », « deets » → ``ud``) so that an article's
+#: « Étapes (UD) » and a procedure's ``text: {ud: ...}`` name the same role.
+ROLES: frozenset[str] = frozenset(ROLE_NAMES.values())
+#: The key of the text every role without its own variant reads.
+DEFAULT_TEXT = "default"
 
 # --------------------------------------------------------------------------- registry
 
@@ -369,6 +386,13 @@ class Choice:
     label: str
     next: str | None = None
     sets: Mapping[str, str] = field(default_factory=dict)
+    #: role → label, for the roles whose label differs from ``label``.
+    label_by_role: Mapping[str, str] = field(default_factory=dict)
+
+    def for_role(self, role: str | None) -> Choice:
+        """The choice as ``role`` reads it (its own label, or the default one)."""
+        label = _for_role(self.label, self.label_by_role, role)
+        return self if label == self.label else Choice(self.id, label, self.next, self.sets)
 
 
 @dataclass(frozen=True)
@@ -388,6 +412,19 @@ class Node:
     article: str | None = None
     operations: tuple[tuple[str, str, Mapping[str, str]], ...] = ()
     ticket: tuple[str, str] | None = None
+    #: role → text, and role → ticket (``None``: no ticket for that role), for the
+    #: roles that have their own variant; the others read the defaults above.
+    text_by_role: Mapping[str, str] = field(default_factory=dict)
+    ticket_by_role: Mapping[str, tuple[str, str] | None] = field(default_factory=dict)
+
+    def all_texts(self) -> list[str]:
+        """The node's texts and ticket reasons, every role's variant included."""
+        tickets = [self.ticket, *self.ticket_by_role.values()]
+        return [
+            t
+            for t in (self.text, *self.text_by_role.values(), *(k[0] for k in tickets if k))
+            if t
+        ]
 
     def successors(self) -> list[str]:
         if self.type == "question":
@@ -530,6 +567,11 @@ class WalkState:
     path: tuple[tuple[str, str], ...] = ()
     context: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def role(self) -> str | None:
+        """The walker's role (given in the start context): it selects the texts."""
+        return self.context.get("role")
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "v": STATE_FORMAT,
@@ -640,13 +682,71 @@ class _Loader:
             if required:
                 self.err(node, f"missing French text '{key}'")
             return None
+        if isinstance(value, dict):
+            self.err(node, f"'{key}' cannot vary by role")
+            return None
+        return self._checked(node, f"'{key}'", value, limit)
+
+    def _checked(self, node: str | None, what: str, value: object, limit: int) -> str | None:
         if not isinstance(value, str) or not value.strip():
-            self.err(node, f"'{key}' must be a non-empty French text")
+            self.err(node, f"{what} must be a non-empty French text")
             return None
         value = value.strip()
         if len(value) > limit:
-            self.err(node, f"'{key}' is longer than {limit} characters")
+            self.err(node, f"{what} is longer than {limit} characters")
         return value
+
+    def by_role(self, node: str, what: str, value: Mapping[Any, Any]) -> dict[str, object]:
+        """``{default: ..., ud: ..., "centre, dreets": ...}`` → role → raw text.
+
+        Role names are those of the articles' headings (:data:`ROLES`, older service
+        names accepted); a role given twice, an unknown role or no ``default`` is an
+        error naming the node.
+        """
+        out: dict[str, object] = {}
+        for key, text in value.items():
+            if key == DEFAULT_TEXT:
+                out[DEFAULT_TEXT] = text
+                continue
+            names = [n.strip().lower() for n in key.split(",")] if isinstance(key, str) else [key]
+            for name in names:
+                role = ROLE_NAMES.get(name) if isinstance(name, str) else None
+                if role is None:
+                    self.err(
+                        node,
+                        f"{what}: unknown role {name!r} "
+                        f"(known: {DEFAULT_TEXT}, {', '.join(sorted(ROLE_NAMES))})",
+                    )
+                elif role in out:
+                    self.err(node, f"{what}: role '{role}' has two variants")
+                else:
+                    out[role] = text
+        if DEFAULT_TEXT not in out:
+            self.err(node, f"{what}: a text that varies by role needs a '{DEFAULT_TEXT}' variant")
+        return out
+
+    def texts(
+        self,
+        node: str,
+        raw: Mapping[str, Any],
+        key: str,
+        *,
+        required: bool = True,
+        limit: int = MAX_TEXT,
+    ) -> tuple[str | None, dict[str, str]]:
+        """A text that may vary by role: (default text, role → text)."""
+        value = raw.get(key)
+        if not isinstance(value, dict):
+            return self.text(node, raw, key, required=required, limit=limit), {}
+        default: str | None = None
+        variants: dict[str, str] = {}
+        for role, text in self.by_role(node, f"'{key}'", value).items():
+            checked = self._checked(node, f"'{key}' ({role})", text, limit)
+            if role == DEFAULT_TEXT:
+                default = checked
+            elif checked is not None:
+                variants[role] = checked
+        return default, variants
 
     def label(self, node: str, value: object, what: str) -> str:
         if not isinstance(value, str) or not value.strip():
@@ -655,6 +755,20 @@ class _Loader:
         if len(value.strip()) > MAX_BUTTON_LABEL:
             self.err(node, f"{what}: label longer than {MAX_BUTTON_LABEL} characters: {value!r}")
         return value.strip()
+
+    def labels(self, node: str, value: object, what: str) -> tuple[str, dict[str, str]]:
+        """A button label that may vary by role: (default label, role → label)."""
+        if not isinstance(value, dict):
+            return self.label(node, value, what), {}
+        default = ""
+        variants: dict[str, str] = {}
+        for role, text in self.by_role(node, f"{what}: label", value).items():
+            checked = self.label(node, text, f"{what} ({role})")
+            if role == DEFAULT_TEXT:
+                default = checked
+            elif checked:
+                variants[role] = checked
+        return default, variants
 
     def choices(self, node: str, raw: object, *, with_next: bool) -> tuple[Choice, ...]:
         if not isinstance(raw, list) or not raw:
@@ -675,7 +789,7 @@ class _Loader:
             if cid in seen:
                 self.err(node, f"duplicate choice id '{cid}'")
             seen.add(cid)
-            label = self.label(node, item.get("label"), f"choice '{cid}'")
+            label, label_by_role = self.labels(node, item.get("label"), f"choice '{cid}'")
             nxt = item.get("next")
             if with_next and not isinstance(nxt, str):
                 self.err(node, f"choice '{cid}': missing 'next'")
@@ -685,7 +799,9 @@ class _Loader:
             ):
                 self.err(node, f"choice '{cid}': 'set' must map variable names to strings")
                 sets = {}
-            out.append(Choice(cid, label, nxt if isinstance(nxt, str) else None, dict(sets)))
+            out.append(
+                Choice(cid, label, nxt if isinstance(nxt, str) else None, dict(sets), label_by_role)
+            )
         return tuple(out)
 
     def args(self, node: str, raw: object, params: tuple[str, ...], what: str) -> dict[str, str]:
@@ -716,10 +832,12 @@ class _Loader:
         for key in set(raw) - _NODE_KEYS[ntype]:
             self.err(nid, f"unknown key '{key}' for a {ntype} node")
         if ntype == "question":
+            text, text_by_role = self.texts(nid, raw, "text")
             return Node(
                 nid,
                 ntype,
-                text=self.text(nid, raw, "text"),
+                text=text,
+                text_by_role=text_by_role,
                 choices=self.choices(nid, raw.get("choices"), with_next=True),
             )
         if ntype == "input":
@@ -744,10 +862,12 @@ class _Loader:
             lookup = raw.get("lookup")
             if lookup is not None and (kind != "text" or lookup not in LOOKUPS):
                 self.err(nid, f"'lookup' must be one of {sorted(LOOKUPS)} on a text input")
+            text, text_by_role = self.texts(nid, raw, "text")
             return Node(
                 nid,
                 ntype,
-                text=self.text(nid, raw, "text"),
+                text=text,
+                text_by_role=text_by_role,
                 kind=kind,
                 var=var,
                 next=nxt,
@@ -777,10 +897,12 @@ class _Loader:
                 if not isinstance(outcomes.get(o), str):
                     self.err(nid, f"check '{name}': outcome '{o}' has no next node")
             outcomes = {o: outcomes[o] for o in spec.outcomes if isinstance(outcomes.get(o), str)}
+            text, text_by_role = self.texts(nid, raw, "text", required=False)
             return Node(
                 nid,
                 ntype,
-                text=self.text(nid, raw, "text", required=False),
+                text=text,
+                text_by_role=text_by_role,
                 check=name,
                 args=args,
                 outcomes=outcomes,
@@ -826,26 +948,40 @@ class _Loader:
                 )
             )
         ticket = None
-        if "ticket" in raw:
-            t = raw["ticket"]
-            if not isinstance(t, dict):
-                self.err(nid, "'ticket' must be a mapping {reason, queue_hint}")
-            else:
-                for key in set(t) - {"reason", "queue_hint"}:
-                    self.err(nid, f"ticket: unknown key '{key}'")
-                reason = self.text(nid, t, "reason", limit=500)
-                queue = t.get("queue_hint")
-                if queue not in QUEUES:
-                    self.err(nid, f"ticket: unknown queue_hint {queue!r} (known: {sorted(QUEUES)})")
-                ticket = (reason or "", str(queue))
+        ticket_by_role: dict[str, tuple[str, str] | None] = {}
+        t = raw.get("ticket")
+        if isinstance(t, dict) and DEFAULT_TEXT in t:  # a ticket per role; null: none
+            for role, one in self.by_role(nid, "ticket", t).items():
+                offer = None if one is None else self.ticket(nid, one, f"ticket ({role})")
+                if role == DEFAULT_TEXT:
+                    ticket = offer
+                else:
+                    ticket_by_role[role] = offer
+        elif "ticket" in raw:
+            ticket = self.ticket(nid, t, "ticket")
+        text, text_by_role = self.texts(nid, raw, "text")
         return Node(
             nid,
             ntype,
-            text=self.text(nid, raw, "text"),
+            text=text,
+            text_by_role=text_by_role,
             article=article,
             operations=tuple(ops),
             ticket=ticket,
+            ticket_by_role=ticket_by_role,
         )
+
+    def ticket(self, nid: str, t: object, what: str) -> tuple[str, str] | None:
+        if not isinstance(t, dict):
+            self.err(nid, f"'{what}' must be a mapping {{reason, queue_hint}}")
+            return None
+        for key in set(t) - {"reason", "queue_hint"}:
+            self.err(nid, f"{what}: unknown key '{key}'")
+        reason = self.text(nid, t, "reason", limit=500)
+        queue = t.get("queue_hint")
+        if queue not in QUEUES:
+            self.err(nid, f"{what}: unknown queue_hint {queue!r} (known: {sorted(QUEUES)})")
+        return (reason or "", str(queue))
 
     def graph(self, start: str, nodes: dict[str, Node]) -> None:
         for n in nodes.values():
@@ -889,7 +1025,7 @@ class _Loader:
             used: list[str] = list(node.args.values())
             for _name, _label, args in node.operations:
                 used += list(args.values())
-            for text in (node.text or "", node.ticket[0] if node.ticket else ""):
+            for text in node.all_texts():  # every role's variant is checked
                 used += _PLACEHOLDER.findall(text)
             for var in dict.fromkeys(used):
                 if var not in have:
@@ -984,6 +1120,22 @@ def _fill(text: str, variables: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: variables.get(m.group(1), m.group(0)), text)
 
 
+def _for_role(default: str, by_role: Mapping[str, str], role: str | None) -> str:
+    """The variant of ``role``, or the default text."""
+    return by_role.get(role, default) if role else default
+
+
+def normalise_role(role: object) -> str | None:
+    """A role as the start context may give it (``"UD"``, ``"ddets"``, a ``Role``) →
+    its :data:`ROLES` value; ``None`` or ``""`` → ``None``; unknown → ``ValueError``."""
+    if role is None or str(role).strip() == "":
+        return None
+    name = str(getattr(role, "value", role)).strip().lower()
+    if name not in ROLE_NAMES:
+        raise ValueError(f"unknown role {role!r} (known: {sorted(ROLES)})")
+    return ROLE_NAMES[name]
+
+
 class ProcedureLibrary:
     """The loaded procedures and the pure engine that walks them."""
 
@@ -1001,13 +1153,24 @@ class ProcedureLibrary:
 
     # -- walking ------------------------------------------------------------------
 
-    def start(self, procedure_id: str, context: Mapping[str, str] | None = None) -> WalkState:
-        """A new walk at the procedure's start node. ``context`` pre-sets variables."""
+    def start(self, procedure_id: str, context: Mapping[str, object] | None = None) -> WalkState:
+        """A new walk at the procedure's start node.
+
+        ``context`` pre-sets variables, except ``role``: the walker's role (a
+        :data:`ROLES` value, e.g. the linked account's ``Role``), which selects the
+        texts' variants (:meth:`step`) and is kept in the state's dict. No role, or
+        a role without its variant: the default texts. An unknown role is a
+        ``ValueError`` (a programming error, not a user's).
+        """
         proc = self.procedures.get(procedure_id)
         if proc is None:
             raise KeyError(f"unknown procedure {procedure_id!r}")
-        ctx = {str(k): str(v) for k, v in (context or {}).items()}
-        return WalkState(proc.id, proc.version, proc.start, dict(ctx), (), ctx)
+        ctx = {str(k): str(v) for k, v in (context or {}).items() if k != "role"}
+        variables = dict(ctx)
+        role = normalise_role((context or {}).get("role"))
+        if role is not None:
+            ctx["role"] = role
+        return WalkState(proc.id, proc.version, proc.start, variables, (), ctx)
 
     def _node(self, state: WalkState) -> tuple[Procedure, Node]:
         proc = self.procedures.get(state.procedure)
@@ -1022,6 +1185,8 @@ class ProcedureLibrary:
         """What the front end shows for ``state``."""
         proc, node = self._node(state)
         v = state.variables
+        role = state.role
+        text = _fill(_for_role(node.text or "", node.text_by_role, role), v)
         common = {
             "procedure": proc.id,
             "node": node.id,
@@ -1029,12 +1194,12 @@ class ProcedureLibrary:
             "can_go_back": bool(state.path),
         }
         if node.type == "question":
-            return Step(text=_fill(node.text or "", v), choices=node.choices, **common)
+            choices = tuple(c.for_role(role) for c in node.choices)
+            return Step(text=text, choices=choices, **common)
         if node.type == "input":
-            req = InputRequest(
-                node.kind or "", node.var or "", node.choices, node.lookup, node.hint
-            )
-            return Step(text=_fill(node.text or "", v), input=req, **common)
+            options = tuple(c.for_role(role) for c in node.choices)
+            req = InputRequest(node.kind or "", node.var or "", options, node.lookup, node.hint)
+            return Step(text=text, input=req, **common)
         if node.type == "check":
             spec = CHECKS[node.check or ""]
             req = CheckRequest(
@@ -1044,16 +1209,17 @@ class ProcedureLibrary:
                 spec.question,
                 spec.outcome_labels,
             )
-            return Step(text=_fill(node.text or spec.question, v), check=req, **common)
+            return Step(text=text or spec.question, check=req, **common)
         ops = tuple(
             OperationOffer(
                 name, label, {p: v[var] for p, var in args.items()}, OPERATIONS[name].confirm
             )
             for name, label, args in node.operations
         )
-        ticket = TicketOffer(_fill(node.ticket[0], v), node.ticket[1]) if node.ticket else None
+        offer = node.ticket_by_role.get(role or "", node.ticket)  # a None value: no ticket
+        ticket = TicketOffer(_fill(offer[0], v), offer[1]) if offer else None
         return Step(
-            text=_fill(node.text or "", v),
+            text=text,
             article=node.article,
             operations=ops,
             ticket=ticket,
@@ -1131,7 +1297,10 @@ class ProcedureLibrary:
     ) -> WalkState:
         if pid not in self.procedures:
             raise StaleStateError(f"procedure {pid!r} no longer exists")
-        state = self.start(pid, context)
+        try:
+            state = self.start(pid, context)
+        except ValueError as exc:  # a role that no longer exists
+            raise StaleStateError(str(exc)) from exc
         for node, answer in path:
             if state.node != node:
                 raise StaleStateError(f"expected node {node!r}, the walk is at {state.node!r}")

@@ -383,8 +383,9 @@ async def test_claim_assign_status_priority_hand_back_and_move(client, desk, clo
     resp = await client.post(f"/demandes/{number}/transferer", allow_redirects=False,
                              data={"csrf_token": token, "queue": "assistance",
                                    "reason": "Question d'utilisation"})
-    assert resp.status == 303 and resp.headers["Location"] == "/"
-    assert "transférée à « Assistance des ministères (CERES) »" in await (await client.get("/")).text()
+    # no longer her queue: back to the queue she came from
+    assert resp.status == 303 and resp.headers["Location"] == "/files/gev-btp"
+    assert "transférée à l&#39;Assistance des ministères." in await (await client.get("/files/gev-btp")).text()
     assert (await client.get(f"/demandes/{number}")).status == 404  # no longer her queue
     with desk.transaction() as db:
         t = db.get(Ticket, opened.ticket_id)
@@ -673,7 +674,7 @@ async def test_defect_5_transfer_to_a_queue_without_staff_warned_and_refused(cli
     assert re.search(r'<option value="afpa-impression" disabled>[^<]*\(aucun membre\)', html)
     assert '<option value="assistance">' in html
     resp = await client.post(f"/demandes/{opened.number}/transferer",
-                             data={"csrf_token": token, "queue_code": "ud-29", "reason": "UD"})
+                             data={"csrf_token": token, "queue": "ud-29", "reason": "UD"})
     assert resp.status == 409 and "aucun membre actif" in await resp.text()
     with desk.transaction() as db:
         assert db.get(Ticket, opened.ticket_id).queue.code == "gev-btp"

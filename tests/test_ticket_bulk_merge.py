@@ -97,10 +97,10 @@ async def test_bulk_and_merge_on_the_dashboard(desk):
         resp = await client.post("/files/gev-btp/lot", data={
             "csrf_token": token, "form_token": _FORM_TOKEN.search(page)[1],
             "numeros": [a.number, b.number], "action": "attribuer", "assignee": "bob",
-            "status": "en_cours", "queue": "assistance"})
+            "status": "en_cours", "queue": "assistance", "confirmer": "oui"})
         assert "2 demandes modifiées" in await resp.text()
         resp = await client.post(f"/demandes/{c.number}/fusionner",
-                                 data={"csrf_token": token, "into": a.number})
+                                 data={"csrf_token": token, "into": a.number, "confirmer": "oui"})
         assert resp.url.path == f"/demandes/{a.number}"
         assert f"fusionnée dans {a.number}" in await resp.text()
     with desk.transaction() as db:

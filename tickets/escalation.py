@@ -152,7 +152,8 @@ def open_ticket(
     decision = route(routing_input, staffed)
     if isinstance(decision, AdviceFirst):
         return decision
-    subject_text = " ".join(clean_text(subject, MAX_TEXT).split())
+    # The subject is always shown between « »: quotes inside it become “ ”.
+    subject_text = texts.inner_quotes(" ".join(clean_text(subject, MAX_TEXT).split()))
     prio = parse_priority(priority) if priority else Priority.NORMALE
     data = _context_dict(context)
     data["routing"] = {

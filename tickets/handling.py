@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ceres_core.core import Core
-from ceres_core.errors import CeresError, InvalidInput
+from ceres_core.errors import CeresError, InvalidInput, NotFound, RuleViolation
 from tickets import texts
 from tickets._common import (
     EventView,
@@ -251,7 +251,18 @@ def _change_status(
         ticket.handled_by_human = False
     add_event(db, ticket, now, "status", actor=actor, old=old.value, new=new.value)
     if announce_it:
-        announce(db, ticket, now, texts.STATUS_ANNOUNCES[new])
+        template = texts.STATUS_ANNOUNCES[new]
+        if new is TicketStatus.RESOLU and not _has_public_reply(db, ticket):
+            # Nothing was ever answered: the requester is not told an answer was received.
+            template = texts.RESOLVED_WITHOUT_REPLY
+        announce(db, ticket, now, template)
+
+
+def _has_public_reply(db, ticket: Ticket) -> bool:
+    """Whether the support ever sent the requester a reply on this ticket."""
+    return db.scalar(select(TicketMessage.id).where(
+        TicketMessage.ticket_id == ticket.id, TicketMessage.internal.is_(False),
+        TicketMessage.author_kind == AuthorKind.STAFF).limit(1)) is not None
 
 
 def set_status(core: Core, staff: str, ticket_id: int | str, status: TicketStatus | str) -> TicketSummary:
@@ -303,6 +314,7 @@ def move_to_queue(
         if target.code not in staffed_queue_codes(db):
             raise CeresError(texts.ERR_QUEUE_UNSTAFFED.format(queue=target.name))
         old = ticket.queue.code
+        old_values = texts.queue_values(ticket.queue.kind, ticket.queue.name)
         ticket.queue_id = target.id
         ticket.queue = target
         ticket.assignee_id = None
@@ -314,7 +326,8 @@ def move_to_queue(
             resume_sla(ticket, target, now)
         add_event(db, ticket, now, "queue", actor=actor, old=old, new=target.code, detail=reason)
         if reason:
-            add_message(db, ticket, now, f"Transfert depuis {old} : {reason.strip()}",
+            add_message(db, ticket, now, texts.NOTE_TRANSFER.format(
+                            depuis_queue=old_values["depuis_queue"], reason=reason.strip()),
                         author_kind=AuthorKind.STAFF, staff=actor, internal=True)
         announce(db, ticket, now, texts.MOVED)
         return summary(ticket)
@@ -331,9 +344,16 @@ def merge_tickets(core: Core, staff: str, duplicate: int | str, into: int | str)
     with core.transaction() as db:
         actor = load_staff(db, staff)
         source = get_ticket(db, duplicate, for_update=True)
-        target = get_ticket(db, into, for_update=True)
+        require_ticket_access(actor, source)
+        try:
+            target = get_ticket(db, into, for_update=True)
+            require_ticket_access(actor, target)
+        except (NotFound, RuleViolation):
+            # R-ACT-2: a ticket of another queue is answered like one that does not
+            # exist (nothing is said about other queues), as a refusal of the typed value.
+            raise InvalidInput(texts.ERR_MERGE_TARGET.format(
+                ref=" ".join(str(into).split())[:40])) from None
         for t in (source, target):
-            require_ticket_access(actor, t)
             require_open(t)
         if source.id == target.id:
             raise CeresError(texts.ERR_MERGE_SAME.format(number=source.number))
@@ -343,7 +363,8 @@ def merge_tickets(core: Core, staff: str, duplicate: int | str, into: int | str)
         public = db.scalars(select(TicketMessage).where(
             TicketMessage.ticket_id == source.id, TicketMessage.internal.is_(False))
             .order_by(TicketMessage.id)).all()
-        lines = [texts.NOTE_MERGED_INTO.format(source=source.number, subject=source.subject)]
+        lines = [texts.NOTE_MERGED_INTO.format(source=source.number,
+                                                subject=texts.quoted(source.subject))]
         for m in public:
             who = {"requester": source.requester_name, "system": "CERES Assist"}.get(
                 m.author_kind.value) or (m.staff.display_name if m.staff else "Support")
@@ -528,6 +549,11 @@ _NEXT_DUE = case(
 )
 
 
+#: ``due`` filters of :func:`list_queue` (values in the dashboard's URLs).
+DUE_OVERDUE = "depasse"
+DUE_SOON = "moins-1h"
+
+
 def list_queue(
     core: Core,
     staff: StaffRef,
@@ -539,14 +565,20 @@ def list_queue(
     *,
     priority: Priority | str | None = None,
     assignee: str | None = None,
+    due: str | None = None,
 ) -> QueuePage:
     """One page of a queue, most urgent first — priority, then the due date shown
     (first response until given, then resolution; paused ones last) — with the SLA
     countdown of each row. Open tickets by default; ``status="tous"`` for all.
 
     ``priority`` keeps one priority; ``assignee`` keeps the tickets of one staff
-    login, or the unassigned ones with :data:`UNASSIGNED`.
+    login, or the unassigned ones with :data:`UNASSIGNED`. ``due`` keeps the running
+    tickets whose next due date passed (:data:`DUE_OVERDUE`) or falls within
+    :data:`AT_RISK_MINUTES` opening minutes (:data:`DUE_SOON`), as counted by
+    :func:`queue_overview`.
     """
+    if due not in (None, "", DUE_OVERDUE, DUE_SOON):
+        raise InvalidInput(texts.ERR_DUE_FILTER.format(value=due))
     page = max(1, int(page))
     page_size = min(max(1, int(page_size)), 200)
     statuses = _status_filter(status)
@@ -566,6 +598,13 @@ def list_queue(
         elif assignee:
             conditions.append(Ticket.assignee_id == load_staff(db, assignee).id)
         conditions += _search_conditions(search)
+        if due:
+            conditions.append(Ticket.status.in_(RUNNING_STATUSES))
+            if due == DUE_OVERDUE:
+                conditions.append(_next_due_before(now))
+            else:
+                soon = due_at(schedule_of(q), now, timedelta(minutes=AT_RISK_MINUTES))
+                conditions += [~_next_due_before(now), _next_due_before(soon)]
         total = db.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
         rows = db.scalars(
             select(Ticket)

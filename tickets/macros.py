@@ -17,11 +17,12 @@ import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ceres_core.core import Core
 from ceres_core.errors import InvalidInput, NotFound
+from ceres_core.values import strip_accents
 from tickets import texts
 from tickets._common import load_staff, parse_status, queue_by_code, require_queue_access
 from tickets.models import STATUS_LABELS, Macro, TicketStatus
@@ -33,7 +34,24 @@ PLACEHOLDERS = {
     "numero": "le numéro de la demande",
     "agent": "votre nom",
     "file": "le nom de la file",
+    "session": "le numéro de session de la demande, s'il est connu",
 }
+#: Conditional placeholders ``{name:texte}``: the text after « : » is kept only when
+#: the ticket lacks that information; a line left empty is dropped. So a macro asks
+#: only for what the ticket does not already have.
+CONDITIONS = {
+    "si_sans_session": "le texte, seulement si la demande n'a pas de numéro de session",
+    "si_sans_candidats": "le texte, seulement si la demande ne nomme aucun candidat",
+}
+#: A line opening with one of these is a greeting (accents and case ignored).
+_GREETING = re.compile(r"^\W*(bonjour|bonsoir|madame|monsieur|mesdames|messieurs|cher|chere|"
+                       r"salut)\b", re.IGNORECASE)
+
+
+def is_greeting(text: str) -> bool:
+    """Whether the text opens with a greeting (« Bonjour Madame Bernard, »…)."""
+    first = next((line for line in (text or "").splitlines() if line.strip()), "")
+    return bool(_GREETING.match(strip_accents(first)))
 TITLE_MAX = 120
 BODY_MAX = 3000
 
@@ -55,8 +73,9 @@ STANDARD_MACROS: tuple[StandardMacro, ...] = (
     StandardMacro(
         "precisions", "Demande de précisions",
         "Bonjour {demandeur},\n\nPour traiter votre demande {numero}, pourriez-vous nous "
-        "préciser le numéro de la session concernée et, le cas échéant, le nom des "
-        "candidats ?",
+        "préciser :\n{si_sans_session:• le numéro de la session concernée ;}\n"
+        "{si_sans_candidats:• le cas échéant, le nom des candidats concernés ;}\n"
+        "• tout autre élément utile (message d'erreur, capture d'écran) ?",
         TicketStatus.EN_ATTENTE,
     ),
     StandardMacro(
@@ -75,6 +94,17 @@ STANDARD_MACROS: tuple[StandardMacro, ...] = (
         TicketStatus.RESOLU,
     ),
 )
+
+
+#: Former texts of standard macros: a queue still holding one unchanged gets the
+#: current text (the standard macros are seeded once per queue).
+_FORMER_BODIES: dict[str, tuple[str, ...]] = {
+    "precisions": (
+        "Bonjour {demandeur},\n\nPour traiter votre demande {numero}, pourriez-vous nous "
+        "préciser le numéro de la session concernée et, le cas échéant, le nom des "
+        "candidats ?",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -128,6 +158,12 @@ def list_macros(core: Core, staff: str, queue: str) -> list[MacroView]:
         queue_id, code = q.id, q.code
     _seed(core, queue_id)
     with core.transaction() as db:
+        for m in STANDARD_MACROS:
+            if m.code in _FORMER_BODIES:
+                db.execute(update(Macro).where(
+                    Macro.queue_id == queue_id, Macro.code == m.code,
+                    Macro.body.in_(_FORMER_BODIES[m.code])).values(body=m.body))
+    with core.transaction() as db:
         rows = db.scalars(select(Macro).where(Macro.queue_id == queue_id, Macro.active.is_(True))
                           .order_by(Macro.position, Macro.id)).all()
         return [_view(m, code) for m in rows]
@@ -143,10 +179,11 @@ def _check_body(body: str) -> str:
         names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
     except ValueError:
         raise InvalidInput(texts.ERR_MACRO_BRACES) from None
-    unknown = sorted(n for n in names if n not in PLACEHOLDERS)
+    unknown = sorted(n for n in names if n not in PLACEHOLDERS and n not in CONDITIONS)
     if unknown:
         raise InvalidInput(texts.ERR_MACRO_PLACEHOLDER.format(
-            name=unknown[0], known=", ".join("{" + p + "}" for p in PLACEHOLDERS)))
+            name=unknown[0], known=", ".join(
+                ["{" + p + "}" for p in PLACEHOLDERS] + ["{" + c + ":…}" for c in CONDITIONS])))
     return text
 
 
@@ -209,15 +246,51 @@ class _Values(dict):
         return "{" + key + "}"
 
 
-def fill(body: str, *, requester: str, number: str, agent: str, queue: str) -> str:
+@dataclass(frozen=True)
+class _Condition:
+    holds: bool
+
+
+class _MacroFormatter(string.Formatter):
+    """``{si_…:texte}`` gives its text when its condition holds, else nothing."""
+
+    def format_field(self, value, format_spec):
+        if isinstance(value, _Condition):
+            return format_spec if value.holds else ""
+        return super().format_field(value, format_spec)
+
+
+def fill(body: str, *, requester: str, number: str, agent: str, queue: str,
+         context: dict | None = None, after: str = "") -> str:
     """The macro's text with its placeholders filled (``requester``: the raw name, the
-    person's name is taken from it)."""
+    person's name is taken from it; ``context``: the ticket's context, for ``{session}``
+    and the conditional placeholders).
+
+    Inserted ``after`` a text that already opens with a greeting, the macro's own
+    greeting line (« Bonjour {demandeur}, ») is left out: one greeting per reply.
+    """
+    context = context or {}
+    session = str(context.get("session_ref") or "").strip()
     values = _Values(demandeur=texts.person_name(requester), numero=number, agent=agent,
-                     file=queue_spec(queue).name if _is_code(queue) else queue)
-    try:
-        return string.Formatter().vformat(body, (), values)
-    except (ValueError, IndexError):
-        return body
+                     file=queue_spec(queue).name if _is_code(queue) else queue, session=session,
+                     si_sans_session=_Condition(not session),
+                     si_sans_candidats=_Condition(not context.get("candidate_ids")))
+    lines = body.splitlines()
+    if is_greeting(after) and lines and is_greeting(lines[0]):
+        lines = lines[1:]
+        while lines and not lines[0].strip():
+            lines = lines[1:]
+    formatter = _MacroFormatter()
+    out = []
+    for line in lines:
+        try:
+            filled = formatter.vformat(line, (), values)
+        except (ValueError, IndexError):
+            filled = line
+        if line.strip() and not filled.strip():
+            continue  # a line made only of a condition that does not hold
+        out.append(filled)
+    return "\n".join(out)
 
 
 def _is_code(value: str) -> bool:
@@ -250,6 +323,17 @@ def plain_text(markdown: str) -> str:
     return text.strip()
 
 
+def title_key(title: str) -> tuple[str, str]:
+    """French alphabetical order of titles: accents and case ignored first (« Éditer »
+    sorts with « Editer », before « Fermer »), then the exact text to break ties."""
+    return (strip_accents(title).casefold(), title)
+
+
+def sorted_articles(articles: Iterable) -> list:
+    """The articles by title in French alphabetical order (for the lists staff pick from)."""
+    return sorted(articles, key=lambda a: title_key(a.title))
+
+
 def article_citation(article) -> str:
     """The article's title and its short answer in plain text, ready for a reply."""
     answer = plain_text(getattr(article, "answer", "") or "")
@@ -258,12 +342,15 @@ def article_citation(article) -> str:
 
 
 def compose(macro: MacroView | None, article_id: str | None, articles: Iterable, *,
-            requester: str, number: str, agent: str, queue: str) -> str:
-    """The text to insert: the macro (placeholders filled), then the article cited —
-    the one chosen, else the macro's own."""
+            requester: str, number: str, agent: str, queue: str,
+            context: dict | None = None, after: str = "") -> str:
+    """The text to insert (after the text ``after`` already typed): the macro
+    (placeholders filled, see :func:`fill`), then the article cited — the one chosen,
+    else the macro's own."""
     parts: list[str] = []
     if macro is not None:
-        parts.append(fill(macro.body, requester=requester, number=number, agent=agent, queue=queue))
+        parts.append(fill(macro.body, requester=requester, number=number, agent=agent,
+                          queue=queue, context=context, after=after))
     wanted = article_id or (macro.article_id if macro else None)
     article = next((a for a in articles if a.id == wanted), None) if wanted else None
     if article is not None:

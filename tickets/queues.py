@@ -107,8 +107,6 @@ class QueueSpec:
         """``"au GEV BTP"``, ``"à la DREETS Bretagne"``: completes "Transmis …"."""
         from tickets.texts import contract, queue_phrase
 
-        if self.kind == "assistance":
-            return "à l'assistance des ministères"
         return contract("à", queue_phrase(self.kind, self.name))
 
     @property

@@ -193,10 +193,10 @@ class AdviceFirst:
     topic: str = "navigateur"
     rule: str = "R-ASS-1"
     message: str = (
-        "Avant de transmettre votre demande à l'assistance, essayez ceci : utilisez "
+        "Avant de transmettre votre demande à l'Assistance des ministères, essayez ceci : utilisez "
         "Firefox (navigateur recommandé, pas Internet Explorer), puis essayez les autres "
         "navigateurs dont vous disposez. Si le problème persiste, redemandez un "
-        "conseiller : votre demande sera transmise (R-ASS-1)."
+        "conseiller : votre demande sera transmise."
     )
 
 
@@ -280,7 +280,7 @@ def _route(data: RoutingInput) -> Route | AdviceFirst:
             )
         return _to(
             "assistance", category,
-            f"{about}, mais le secteur du titre est inconnu ; l'assistance orientera "
+            f"{about}, mais le secteur du titre est inconnu ; l'Assistance des ministères orientera "
             "la demande vers le bon GEV",
         )
 
@@ -290,7 +290,7 @@ def _route(data: RoutingInput) -> Route | AdviceFirst:
             return _to(f"dreets-{region}", category, f"{about} (région compétente)")
         return _to(
             "assistance", category,
-            f"{about}, mais la région est inconnue ; l'assistance orientera la demande "
+            f"{about}, mais la région est inconnue ; l'Assistance des ministères orientera la demande "
             "vers la DREETS compétente",
         )
 
@@ -303,7 +303,7 @@ def _route(data: RoutingInput) -> Route | AdviceFirst:
             return _to(f"ud-{dep}", category, f"{about} (service du département de la session)")
         return _to(
             "assistance", category,
-            f"{about}, mais le département est inconnu ; l'assistance orientera la demande",
+            f"{about}, mais le département est inconnu ; l'Assistance des ministères orientera la demande",
         )
 
     if category is Category.CONNEXION:

@@ -64,6 +64,8 @@ from tickets.escalation import (
 )
 from tickets.handling import (
     AT_RISK_MINUTES,
+    DUE_OVERDUE,
+    DUE_SOON,
     UNASSIGNED,
     BulkResult,
     Change,
@@ -120,7 +122,7 @@ __all__ = [
     "TARGET_AMBIGUOUS", "TARGET_NONE", "TARGET_REPLY", "TARGET_SINGLE", "RequesterTarget",
     "remember_chat_message", "resolve_requester_target", "deactivate_staff",
     "set_staff_password",
-    "AT_RISK_MINUTES", "UNASSIGNED", "QueueOverview", "queue_members", "queue_overview",
+    "AT_RISK_MINUTES", "DUE_OVERDUE", "DUE_SOON", "UNASSIGNED", "QueueOverview", "queue_members", "queue_overview",
     "OPERATOR", "AdviceFirst", "Category", "DeliveryItem", "EventView", "MessageView",
     "Operator", "QueuePage", "QueueRow", "ReplyResult", "Report", "ReportRow", "Requester",
     "RequesterMessageResult", "Route", "RoutingInput", "SlaView", "StaffInfo", "TicketContext",

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 
+from ceres_core.errors import CeresError
 from tickets.models import STATUS_LABELS, TicketStatus
 
 # -- queue names in a sentence (articles, elision, contraction) -----------------------------
 
 #: Queues whose name does not take a plain article: the noun phrase to use instead.
-_QUEUE_PHRASES = {"afpa": "le service impression de l'Afpa"}
+_QUEUE_PHRASES = {"afpa": "le service impression de l'Afpa",
+                  "assistance": "l'Assistance des ministères"}
 #: Grammatical gender of a queue's name by kind (« le GEV BTP », « la DREETS Bretagne »).
 _MASCULINE_KINDS = frozenset({"gev"})
 _VOWEL = re.compile(r"^[aeiouyhàâäéèêëîïôöùûü]", re.IGNORECASE)
@@ -45,12 +47,40 @@ def queue_phrase(kind: str | None, name: str) -> str:
     return elide("le" if kind in _MASCULINE_KINDS else "la", name)
 
 
+def queue_code_values(code: str, name: str | None = None) -> dict[str, str]:
+    """:func:`queue_values` of a queue known by its code (its name if the code is not
+    a standard queue's)."""
+    from tickets.queues import queue_spec
+
+    try:
+        spec = queue_spec(code)
+    except CeresError:
+        return queue_values(None, name or code)
+    return queue_values(spec.kind, name or spec.name)
+
+
 def queue_values(kind: str | None, name: str) -> dict[str, str]:
     """The placeholders a text about a queue may use: ``{queue}`` (the name),
-    ``{queue_subject}`` (with its article), ``{de_queue}``, ``{par_queue}``, ``{a_queue}``."""
+    ``{queue_subject}`` (with its article), ``{de_queue}``, ``{par_queue}``, ``{a_queue}``,
+    ``{depuis_queue}``."""
     phrase = queue_phrase(kind, name)
     return {"queue": name, "queue_subject": phrase, "de_queue": contract("de", phrase),
-            "par_queue": contract("par", phrase), "a_queue": contract("à", phrase)}
+            "par_queue": contract("par", phrase), "a_queue": contract("à", phrase),
+            "depuis_queue": contract("depuis", phrase)}
+
+
+_INNER_QUOTES = re.compile(r"«\s*(.*?)\s*»", re.S)
+
+
+def inner_quotes(text: str) -> str:
+    """A text meant to be shown between « »: its own « … » become “…” (French quotes
+    inside quotes), so that « Objet : « Signer » » reads « Objet : “Signer” »."""
+    return _INNER_QUOTES.sub(lambda m: f"“{m[1]}”", text or "")
+
+
+def quoted(text: str) -> str:
+    """``« text »`` with the quotes inside turned into “ ”."""
+    return f"« {inner_quotes(text)} »"
 
 
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
@@ -86,6 +116,13 @@ STATUS_ANNOUNCES: dict[TicketStatus, str] = {
     TicketStatus.CLOS: "Votre demande {number} est close.",
     TicketStatus.NOUVEAU: "Votre demande {number} a été remise en attente de prise en charge.",
 }
+#: *Résolu* set without any reply sent to the requester (e.g. a bulk change): it
+#: does not say an answer was received; the rating is about the handling.
+RESOLVED_WITHOUT_REPLY = (
+    "Votre demande {number} est résolue selon {queue_subject}. Si ce n'est pas le cas, "
+    "répondez à ce message dans les {reopen_days} jours pour la rouvrir. Vous pouvez noter "
+    "le traitement de votre demande, de 1 (pas du tout satisfait) à 5 (très satisfait)."
+)
 
 HANDED_BACK = (
     "Le support vous rend la main pour la demande {number} : vos prochains messages "
@@ -105,7 +142,7 @@ MOVED = "Votre demande {number} a été transmise à une autre équipe : {queue_
 #: Routing explanation when the natural queue has nobody (R-ASS-2 reading).
 UNSTAFFED_FALLBACK = (
     "{about} ; {queue_subject} n'a encore personne pour traiter les demandes sur "
-    "CERES Assist, l'assistance la lui transmettra"
+    "CERES Assist, l'Assistance des ministères la lui transmettra"
 )
 
 #: The message stored for a file sent without text, and the caption of a staff file.
@@ -123,7 +160,8 @@ NOTE_DELIVERY_FAILED = (
     "⚠ Le message n° {message_id} n'a pas pu être remis au demandeur après {attempts} "
     "essais ({error})."
 )
-NOTE_MERGED_INTO = "Demande {source} (« {subject} ») fusionnée dans celle-ci. Ses échanges :"
+NOTE_MERGED_INTO = "Demande {source} ({subject}) fusionnée dans celle-ci. Ses échanges :"
+NOTE_TRANSFER = "Transfert {depuis_queue} : {reason}"
 NOTE_REOPENED = "Le demandeur a répondu dans le délai : la demande est rouverte."
 NOTE_FOLLOW_UP = "Suite de la demande {number}, close ou résolue depuis plus de {days} jours."
 
@@ -160,11 +198,19 @@ ERR_MACRO_BRACES = (
 ERR_MACRO_PLACEHOLDER = "Champ inconnu dans le modèle : {{{name}}}. Champs possibles : {known}."
 ERR_MACRO_STATUS = "Un modèle ne peut pas remettre une demande au statut « nouveau »."
 ERR_MERGE_SAME = "Une demande ne peut pas être fusionnée avec elle-même ({number})."
+MSG_MOVED = "Demande {number} transférée {a_queue}."
+ERR_MOVE_NO_QUEUE = "Choisissez la file vers laquelle transférer la demande."
+ERR_MERGE_NO_TARGET = "Indiquez le numéro de la demande à garder."
+ERR_MERGE_TARGET = "La demande {ref} n'existe pas ou n'est pas dans vos files."
 ERR_MERGE_REQUESTER = (
     "Les demandes {source} et {target} n'ont pas le même demandeur : elles ne peuvent pas "
     "être fusionnées."
 )
 ERR_BULK_ONE_ACTION = "Choisissez une action (attribuer, statut ou transfert) pour les demandes cochées."
+ERR_CONFIRM_BULK = (
+    "Cochez « Je confirme » pour appliquer l'action aux demandes cochées : rien n'a été modifié."
+)
+ERR_CONFIRM_MERGE = "Cochez « Je confirme la fusion » pour fusionner : rien n'a été modifié."
 ERR_BULK_NONE = "Cochez au moins une demande."
 ERR_ATTACHMENT_EMPTY = "Le fichier est vide."
 ERR_ATTACHMENT_TOO_BIG = "Le fichier est trop volumineux ({size} Mo, {limit} Mo au plus)."
@@ -176,6 +222,7 @@ ERR_STATUS_UNKNOWN = (
     "demandeur, résolu, clos."
 )
 ERR_PRIORITY_UNKNOWN = "Priorité inconnue : « {value} ». Priorités : basse, normale, haute, urgente."
+ERR_DUE_FILTER = "Filtre d'échéance inconnu : « {value} »."
 ERR_SAME_STATUS = "La demande {number} est déjà au statut « {status} »."
 ERR_PASSWORD_SHORT = "Le mot de passe doit contenir au moins {n} caractères."
 ERR_LOGIN_INVALID = (
@@ -217,7 +264,10 @@ EVENT_LABELS: dict[str, str] = {
 
 
 def event_value(action: str, value: str | None) -> str | None:
-    """A stored event value as staff read it (status codes → French labels)."""
+    """A stored event value as staff read it (status codes → French labels, queue codes
+    → queue names)."""
+    if value is not None and action == "queue":
+        return queue_code_values(value)["queue"]
     if value is not None and action == "status":
         try:
             return status_label(value)

@@ -49,6 +49,16 @@ class TicketSummary:
     #: The requester wrote since the last public reply (« le demandeur a répondu »).
     requester_replied: bool = False
 
+    @property
+    def queue_phrases(self) -> dict[str, str]:
+        """The queue in a sentence, with its article: ``a_queue`` (« à l'Assistance des
+        ministères », « au GEV BTP »), ``de_queue``, ``depuis_queue``, ``queue_subject``
+        (:func:`tickets.texts.queue_values`): front ends write « Message transmis
+        {a_queue} », never « à » + the bare name."""
+        from tickets.texts import queue_code_values
+
+        return queue_code_values(self.queue, self.queue_name)
+
 
 
 @dataclass(frozen=True)

@@ -252,12 +252,20 @@ async def _restart_stale(
     await context.bot.send_message(chat_id, esc(exc.message))
     slot = await run_sync(_load_slot, svc, chat_id)
     if procedure and procedure in svc.procedures:
-        await _advance(update, context, svc.procedures.start(procedure), slot.version)
+        await _advance(update, context, await _start(svc, chat_id, procedure), slot.version)
     else:
         await run_sync(_save, svc, chat_id, None, slot.version)
 
 
 # -- entry points --------------------------------------------------------------------------
+
+
+async def _start(svc: Services, chat_id: int, procedure: str) -> WalkState:
+    """A new walk whose texts are those of the linked account's role (its first
+    profile's, as for articles); not linked: the default texts."""
+    login = await run_sync(accounts.linked_login, svc.core, chat_id)
+    roles = (await run_sync(accounts.account_view, svc.core, login)).roles if login else ()
+    return svc.procedures.start(procedure, {"role": roles[0]} if roles else None)
 
 
 async def start_procedure(update: Update, context: ContextTypes.DEFAULT_TYPE, procedure: str) -> None:
@@ -266,7 +274,7 @@ async def start_procedure(update: Update, context: ContextTypes.DEFAULT_TYPE, pr
     async with svc.chat_lock(chat_id):
         slot = await run_sync(_load_slot, svc, chat_id)
         try:
-            await _advance(update, context, svc.procedures.start(procedure), slot.version)
+            await _advance(update, context, await _start(svc, chat_id, procedure), slot.version)
         except ConcurrentUpdate:
             await context.bot.send_message(chat_id, texts.PROCEDURE_BUSY)
 

@@ -228,3 +228,46 @@ async def test_defect_6_inserting_a_macro_keeps_the_typed_text_and_double_click_
         texts = [d.text for d in db.scalars(select(Delivery).where(Delivery.ticket_id == ticket.id))]
     assert sum("Nous avons vérifié la fiche." in t for t in texts) == 1
     assert ticket.status.value == "resolu"
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                    reason="Chromium absent (/usr/bin/chromium) : apt-get install chromium")
+async def test_pages_fit_a_phone_width_without_sideways_scrolling(dashboard, core, tmp_path):
+    """390×844 (a phone): queue, ticket, « Mon travail » and report pages are no wider
+    than the screen (document.documentElement.scrollWidth <= 390)."""
+    from playwright.async_api import async_playwright, expect
+
+    from tickets.services import claim
+
+    url, numbers = dashboard
+    claim(core, "alice", numbers[0])
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844},
+                                                is_mobile=True, has_touch=True)
+            page = await context.new_page()
+            await page.goto(url)
+            await page.get_by_label("Identifiant").fill("alice")
+            await page.get_by_label("Mot de passe").fill(PASSWORD)
+            await page.get_by_role("button", name="Se connecter").click()
+            await expect(page.get_by_role("heading", name="Mes files")).to_be_visible()
+            widths = {}
+            for name, path in (("queue", "/files/gev-btp"), ("ticket", f"/demandes/{numbers[0]}"),
+                               ("mon-travail", "/mon-travail"), ("rapport", "/rapport")):
+                await page.goto(url + path)
+                if name == "ticket":
+                    await page.locator("details.transcript summary").click()
+                await page.screenshot(path=str(tmp_path / f"phone-{name}.png"), full_page=True)
+                await _shot(page, f"phone-{name}")
+                widths[name] = await page.evaluate("document.documentElement.scrollWidth")
+            assert all(w <= 390 for w in widths.values()), widths
+            # on the queue, the subject, the status and the due date are readable
+            await page.goto(url + "/files/gev-btp")
+            row = page.locator("table.queue tbody tr").first
+            await expect(row).to_contain_text("Plis d'examen non reçus")
+            for label in ("Objet", "Statut", "Échéance"):
+                box = await row.locator(f'td[data-label="{label}"]').bounding_box()
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (label, box)
+        finally:
+            await browser.close()

@@ -66,7 +66,10 @@ async def test_transfert_by_a_ud_ends_on_not_competent_without_asking(harness, d
     reply = await chat.ask("S-930002")
     text = plain(reply.text)
     assert "Êtes-vous la DREETS" not in text
-    assert "Vous n'êtes pas la DREETS compétente" in text
+    # the UD's own text (issue 8): who transfers, not « you are not the DREETS »
+    assert "ne se fait pas depuis un compte d'UD" in text
+    assert "DREETS de la région où se trouve le site" in text
+    assert "Vous n'êtes pas la DREETS" not in text
 
 
 # -- 3 and 8. /documents: validated sessions, typed refs and candidates checked ---------------

@@ -27,6 +27,7 @@ from aiohttp import web
 from ceres_core.core import Core
 from tickets.attachments import MAX_BYTES, AttachmentStore
 from tickets.dashboard_store import LoginLimits
+from tickets.macros import sorted_articles
 from tickets.reporting import ReportSection
 from tickets.web import formatting, live
 from tickets.web.keys import (
@@ -92,7 +93,7 @@ def create_app(
     app[CODEC] = SessionCodec(secret)
     app[FORM_TOKENS] = FormTokens(secret)
     app[LOGIN_LIMITS] = login_limits or LoginLimits()
-    app[ARTICLES] = list(articles) if articles is not None else _default_articles()
+    app[ARTICLES] = sorted_articles(articles if articles is not None else _default_articles())
     app[SETTINGS] = {"secure_cookies": secure_cookies, "unanswered_limit": unanswered_limit}
     _setup_templates(app)
     app[ATTACHMENTS] = attachments or AttachmentStore.from_env()

@@ -17,6 +17,13 @@ def fr_datetime(value: datetime | None) -> str:
     return value.strftime("%d/%m/%Y %H:%M")
 
 
+def fr_time(value: datetime) -> str:
+    """``10:05`` (Paris time), like the times of :func:`fr_datetime`."""
+    if value.tzinfo is not None:
+        value = value.astimezone(PARIS)
+    return value.strftime("%H:%M")
+
+
 fr_date = values.fr_date
 
 

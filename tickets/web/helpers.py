@@ -12,6 +12,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ceres_core.errors import CeresError, NotFound
+from tickets.web.formatting import fr_time
 from tickets.web.keys import CORE, EXECUTOR, FORM_TOKENS, MY_QUEUES, SESSION
 from tickets.web.security import CSRF_FIELD, FORM_TOKEN_FIELD, WebSession
 
@@ -72,6 +73,9 @@ def render(request: web.Request, template: str, context: dict[str, Any] | None =
         "live_url": None,
         "show_queue": False,
         "bulk": False,
+        # the page's time as the tables show times (Paris): live.js says "mis à jour à …"
+        # with it, never with the browser's clock
+        "page_time": fr_time(request.app[CORE].clock.now()),
     }
     values.update(context or {})
     return aiohttp_jinja2.render_template(template, request, values, status=status)

@@ -28,8 +28,10 @@
           var other = region.id && fresh.getElementById(region.id);
           if (other) { region.innerHTML = other.innerHTML; }
         });
-        var time = new Date().toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
-        say(note + " (mis à jour à " + time + ")");
+        // the server's time of the fresh page, in Paris time like the tables
+        var stamp = fresh.querySelector("[data-page-time]");
+        var time = stamp && stamp.getAttribute("data-page-time");
+        say(time ? note + " (mis à jour à " + time + ")" : note);
       })
       .catch(function () { say("Mise à jour impossible : rechargez la page."); })
       .then(function () {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ceres_core.errors import CeresError, NotFound, RuleViolation
+from tickets.macros import CONDITIONS
 from tickets.models import STATUS_LABELS, TicketStatus
 from tickets.services import PLACEHOLDERS, delete_macro, list_macros, save_macro
 from tickets.web.helpers import (
@@ -34,7 +35,7 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
         "code": code,
         "queue_name": names.get(code, code),
         "macros": macros,
-        "placeholders": PLACEHOLDERS,
+        "placeholders": {**PLACEHOLDERS, **{f"{name}:…": what for name, what in CONDITIONS.items()}},
         "articles": request.app[ARTICLES],
         "statuses": [(s.value, STATUS_LABELS[s]) for s in TicketStatus if s is not TicketStatus.NOUVEAU],
         "draft": draft or {},

@@ -8,6 +8,8 @@ from ceres_core.errors import CeresError, InvalidInput
 from tickets import texts
 from tickets.models import PRIORITY_LABELS, STATUS_LABELS, Priority, TicketStatus
 from tickets.services import (
+    DUE_OVERDUE,
+    DUE_SOON,
     UNASSIGNED,
     bulk_update,
     list_queue,
@@ -40,6 +42,8 @@ STATUS_FILTERS: dict[str, tuple[str, str | None]] = {
     "toutes": ("toutes", "tous"),
 }
 MINE = "moi"
+#: Due-date filter of the queue page (the overview's « Délai dépassé », « Moins d'1 h »).
+DUE_FILTERS: dict[str, str] = {DUE_OVERDUE: "délai dépassé", DUE_SOON: "moins d'1 h"}
 
 
 
@@ -49,7 +53,8 @@ async def overview(request: web.Request) -> web.StreamResponse:
     rows = await call(request, queue_overview, session_of(request).login)
     statuses = [(s.value, STATUS_LABELS[s]) for s in TicketStatus]
     return render(request, "overview.html", {"rows": rows, "statuses": statuses,
-                                             "mine_filter": MINE, "unassigned": UNASSIGNED})
+                                             "mine_filter": MINE, "unassigned": UNASSIGNED,
+                                             "due_overdue": DUE_OVERDUE, "due_soon": DUE_SOON})
 
 
 def _page_number(value: str | None) -> int:
@@ -72,15 +77,16 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
         raise InvalidInput(f"Priorité inconnue : « {priority} ».")
     agent = (query.get("agent") or "").strip().lower()
     search = (query.get("q") or "").strip()[:100]
+    due = query.get("echeance") or ""
     page_number = _page_number(query.get("page"))
     members = await call(request, queue_members, login, code)
     page = await call(
         request, list_queue, login, code, status=STATUS_FILTERS[status_key][1], search=search,
         page=page_number, page_size=PAGE_SIZE, priority=priority or None,
-        assignee=login if agent == MINE else (agent or None),
+        assignee=login if agent == MINE else (agent or None), due=due or None,
     )
     filters = {"statut": status_key if status_key != "ouvertes" else "", "priorite": priority,
-               "agent": agent, "q": search}
+               "agent": agent, "q": search, "echeance": due}
     return render(request, "queue.html", {
         "page": page,
         "members": members,
@@ -90,6 +96,7 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
         "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority],
         "mine_filter": MINE,
         "unassigned": UNASSIGNED,
+        "due_filters": DUE_FILTERS,
         "code": code,
         "live_url": url_for(request, "queue-stream", code=code),
         "statuses": [(s.value, STATUS_LABELS[s]) for s in TicketStatus],
@@ -110,6 +117,8 @@ async def queue_bulk(request: web.Request) -> web.StreamResponse:
             raise CeresError(texts.ERR_BULK_NONE)
         if action not in fields or not str(form.get(fields[action], "")).strip():
             raise CeresError(texts.ERR_BULK_ONE_ACTION)
+        if not form.get("confirmer"):
+            raise CeresError(texts.ERR_CONFIRM_BULK)
         await spend_form(request, form)
     except FormSpent:
         raise redirect(request, "queue", flash=MSG_FORM_SENT_TWICE, code=code) from None

@@ -9,7 +9,8 @@ from urllib.parse import quote
 from aiohttp import web
 
 from ceres_core.errors import CeresError, NotFound, RuleViolation
-from tickets.macros import compose, find_macro
+from tickets import texts
+from tickets.macros import compose, find_macro, title_key
 from tickets.models import PRIORITY_LABELS, STATUS_LABELS, Priority, TicketStatus
 from tickets.queues import queue_spec, standard_queue_codes
 from tickets.routing import CATEGORY_LABELS, Category
@@ -64,12 +65,25 @@ NOBODY = "-"
 
 
 def queue_choices(current: str, staffed: frozenset[str]) -> list[tuple[str, str, bool]]:
-    """(code, name, has staff) of the queues a ticket may be moved to; the staffed ones
-    and the UD queues that have staff, then the others (shown disabled)."""
+    """(code, name, has staff) of the queues a ticket may be moved to, by name: the
+    queues that have staff (UD queues included), then the others (shown disabled:
+    nobody would see the ticket there)."""
     codes = [c for c in standard_queue_codes() if c != current]
-    codes += sorted(c for c in staffed if c not in codes and c != current)
-    choices = [(code, queue_spec(code).name, code in staffed) for code in codes]
-    return sorted(choices, key=lambda c: not c[2])
+    codes += [c for c in staffed if c not in codes and c != current]
+    choices = []
+    for code in codes:
+        try:
+            choices.append((code, queue_spec(code).name, code in staffed))
+        except CeresError:  # a queue created by hand, outside the standard ones
+            choices.append((code, code, code in staffed))
+    return sorted(choices, key=lambda c: (not c[2], title_key(c[1])))
+
+
+def transfers(events) -> list[dict[str, Any]]:
+    """The ticket's moves between queues (oldest first), queue names in full."""
+    return [{"at": e.at, "actor": e.actor, "from": event_value("queue", e.old),
+             "to": event_value("queue", e.new), "reason": e.detail}
+            for e in events if e.action == "queue"]
 
 
 async def _page(request: web.Request, *, status: int = 200, error: str | None = None,
@@ -91,7 +105,7 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
         forms["reply"] = compose(
             macro, article_id, articles, requester=detail.ticket.requester_name,
             number=detail.ticket.number, agent=session_of(request).name or "",
-            queue=detail.ticket.queue,
+            queue=detail.ticket.queue, context=detail.context,
         )
         if macro is not None and macro.set_status:
             forms.setdefault("then_status", macro.set_status)
@@ -124,6 +138,7 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
         "assignee_login": assignee_login,
         "events": events,
         "context_items": context_items,
+        "transfers": transfers(detail.events),
         "transcript": detail.context.get("transcript") or [],
         "question": detail.context.get("question"),
         "delivery_failed": any(e.action == "delivery_failed" for e in detail.events),
@@ -241,7 +256,7 @@ async def insert_canned(request: web.Request) -> web.StreamResponse:
     inserted = compose(
         macro, article_id, request.app[ARTICLES], requester=detail.ticket.requester_name,
         number=detail.ticket.number, agent=session_of(request).name or "",
-        queue=detail.ticket.queue,
+        queue=detail.ticket.queue, context=detail.context, after=typed,
     )
     text = "\n\n".join(part for part in (typed, inserted) if part)
     then_status = (macro.set_status if macro and macro.set_status
@@ -316,23 +331,27 @@ async def hand_back(request, login, number, form):
 
 @_action("move", field="reason")
 async def move(request, login, number, form):
-    code = (str(form.get("queue_code", "")).strip() or str(form.get("queue", "")).strip()).lower()
+    code = str(form.get("queue", "")).strip().lower()
     reason = str(form.get("reason", "")).strip()[:500] or None
     if not code:
-        raise CeresError("Choisissez la file vers laquelle transférer la demande.")
+        raise CeresError(texts.ERR_MOVE_NO_QUEUE)
+    before = await call(request, get_ticket_detail, login, number)
     summary = await call(request, move_to_queue, login, number, code, reason)
-    message = f"Demande {summary.number} transférée à « {summary.queue_name} »."
+    message = texts.MSG_MOVED.format(number=summary.number,
+                                     **texts.queue_code_values(summary.queue, summary.queue_name))
     if summary.queue in {c for c, _ in request.get(MY_QUEUES, [])}:
         raise redirect(request, "ticket", flash=message, number=number)
-    # No longer one of the member's queues: back to the overview.
-    raise redirect(request, "home", flash=message)
+    # No longer one of the member's queues: back to the queue the agent came from.
+    raise redirect(request, "queue", flash=message, code=before.ticket.queue)
 
 
-@_action()
+@_action("merge", field="into")
 async def merge(request, login, number, form):
     into = str(form.get("into", "")).strip()
     if not into:
-        raise CeresError("Indiquez le numéro de la demande à garder.")
+        raise CeresError(texts.ERR_MERGE_NO_TARGET)
+    if not form.get("confirmer"):
+        raise CeresError(texts.ERR_CONFIRM_MERGE)
     kept = await call(request, merge_tickets, login, number, into)
     raise redirect(request, "ticket", flash=(
         f"Demande {number} fusionnée dans {kept.number} : le demandeur en est informé, "
