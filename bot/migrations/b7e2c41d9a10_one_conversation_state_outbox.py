@@ -2,7 +2,7 @@
 confirmations owned by a Telegram user
 
 Revision ID: b7e2c41d9a10
-Revises: 586a61f80145
+Revises: b215138e55cc
 Create Date: 2026-12-07 18:10:00
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import ceres_core.models.base
 
 revision: str = 'b7e2c41d9a10'
-down_revision: str | Sequence[str] | None = '586a61f80145'  # after the reminders' tables (main)
+down_revision: str | Sequence[str] | None = 'b215138e55cc'  # after main's reminders migrations
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
