@@ -156,16 +156,28 @@ def _kind(value: object) -> ReminderKind | None:
         return None
 
 
+async def _pressed_kind(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                        press: Press) -> tuple[tuple[str, int], ReminderKind] | None:
+    """The linked user (login, id) and the reminder kind a button names, or ``None``
+    once the user was told why nothing is done (not linked, unknown kind)."""
+    who = await _user(update, context)
+    if who is None:
+        return None
+    kind = _kind(press.payload.get("kind"))
+    if kind is None:
+        await optional(update.callback_query.answer(rtexts.UNKNOWN_KIND),  # type: ignore[union-attr]
+                       "answerCallbackQuery")
+        return None
+    return who, kind
+
+
 async def on_later(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
     query = update.callback_query
     assert query is not None
-    who = await _user(update, context)
-    if who is None:
+    pressed = await _pressed_kind(update, context, press)
+    if pressed is None:
         return
-    kind = _kind(press.payload.get("kind"))
-    if kind is None:
-        await optional(query.answer(rtexts.UNKNOWN_KIND), "answerCallbackQuery")
-        return
+    who, kind = pressed
     svc = services(context)
     recipient = await run_sync(rem.recipient_of, svc.core, who[0])
     until = await run_sync(rem.snooze, svc.core, who[1], str(press.payload.get("key")), kind,
@@ -178,13 +190,10 @@ async def on_later(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Pr
 async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
     query = update.callback_query
     assert query is not None
-    who = await _user(update, context)
-    if who is None:
+    pressed = await _pressed_kind(update, context, press)
+    if pressed is None:
         return
-    kind = _kind(press.payload.get("kind"))
-    if kind is None:
-        await optional(query.answer(rtexts.UNKNOWN_KIND), "answerCallbackQuery")
-        return
+    who, kind = pressed
     await run_sync(rem.set_enabled, services(context).core, who[1], kind, False)
     await optional(query.answer(texts.BUTTON_DONE), "answerCallbackQuery")
     await context.bot.send_message(_chat_id(update), rtexts.STOPPED.format(kind=kind.label))
@@ -194,13 +203,10 @@ async def on_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
     """A kind switched on or off from ``/rappels``: the message is redrawn."""
     query = update.callback_query
     assert query is not None
-    who = await _user(update, context)
-    if who is None:
+    pressed = await _pressed_kind(update, context, press)
+    if pressed is None:
         return
-    kind = _kind(press.payload.get("kind"))
-    if kind is None:
-        await optional(query.answer(rtexts.UNKNOWN_KIND), "answerCallbackQuery")
-        return
+    who, kind = pressed
     svc = services(context)
     recipient = await run_sync(rem.recipient_of, svc.core, who[0])
     if kind not in recipient.kinds:
