@@ -9,6 +9,7 @@ is stored.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
 
@@ -565,9 +566,7 @@ def link_chat_message(db, chat_id: int, telegram_message_id: int, ticket_id: int
     if existing is not None:
         existing.ticket_id = ticket_id
         return
-    try:  # another worker recording the same message at once: keep its row
-        with db.begin_nested():
-            db.add(ChatMessageLink(chat_id=key[0], telegram_message_id=key[1],
-                                   ticket_id=ticket_id, created_at=now))
-    except IntegrityError:
-        pass
+    # Another worker recording the same message at once: its row is kept.
+    with contextlib.suppress(IntegrityError), db.begin_nested():
+        db.add(ChatMessageLink(chat_id=key[0], telegram_message_id=key[1],
+                               ticket_id=ticket_id, created_at=now))

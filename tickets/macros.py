@@ -12,6 +12,7 @@ then change, add or remove them. Only members of a queue see and edit its macros
 
 from __future__ import annotations
 
+import logging
 import re
 import string
 from collections.abc import Iterable
@@ -46,6 +47,8 @@ CONDITIONS = {
 #: A line opening with one of these is a greeting (accents and case ignored).
 _GREETING = re.compile(r"^\W*(bonjour|bonsoir|madame|monsieur|mesdames|messieurs|cher|chere|"
                        r"salut)\b", re.IGNORECASE)
+
+log = logging.getLogger(__name__)
 
 
 def is_greeting(text: str) -> bool:
@@ -145,8 +148,8 @@ def _seed(core: Core, queue_id: int) -> None:
                 db.add(Macro(queue_id=queue_id, code=m.code, title=m.title, body=m.body,
                              set_status=m.set_status, position=position, active=True,
                              updated_at=now, updated_by=None))
-    except IntegrityError:
-        pass
+    except IntegrityError:  # another instance seeded the same queue at once: its rows stand
+        log.debug("macros of queue %s seeded by another instance", queue_id)
 
 
 def list_macros(core: Core, staff: str, queue: str) -> list[MacroView]:

@@ -30,6 +30,7 @@ the assistance and the explanation says what was missing.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -209,15 +210,11 @@ def _region_code(data: RoutingInput) -> str | None:
     for region, departement in ((data.region, data.departement),
                                 (data.account_region, data.account_departement)):
         if region:
-            try:
+            with contextlib.suppress(InvalidInput):  # not a region: try the département
                 return _region(region).code
-            except InvalidInput:
-                pass
         if departement:
-            try:
+            with contextlib.suppress(InvalidInput):  # neither: the account's, then none
                 return _departement(departement).region_code
-            except InvalidInput:
-                pass
     return None
 
 
@@ -226,10 +223,8 @@ def _departement_code(data: RoutingInput) -> str | None:
     requester's account's."""
     for value in (data.departement, data.account_departement):
         if value:
-            try:
+            with contextlib.suppress(InvalidInput):  # not a département: try the next
                 return _departement(value).code
-            except InvalidInput:
-                pass
     return None
 
 

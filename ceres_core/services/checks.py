@@ -184,7 +184,7 @@ def _lower_first(text: str) -> str:
 
 
 class _Rollback(Exception):
-    pass
+    """Raised inside a dry run's transaction so that nothing it did is kept."""
 
 
 class _JoinedCore:

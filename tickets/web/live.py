@@ -132,8 +132,8 @@ async def stream(request: web.Request, queues: Iterable[str] | None,
             data = json.dumps({"numero": change.ticket_number, "file": change.queue,
                                "action": change.action})
             await response.write(f"event: change\nid: {change.event_id}\ndata: {data}\n\n".encode())
-    except (ConnectionResetError, ConnectionError):
-        pass
+    except ConnectionError:  # the agent closed the page: nothing more to send
+        log.debug("live feed closed by the browser")
     finally:
         feed.unsubscribe(box)
     return response
