@@ -768,6 +768,36 @@ def _run_cancel_session(core: Core, login: str, p: Params) -> Outcome:
     return Outcome("\n".join(lines))
 
 
+def _dates_check(core: Core, login: str, p: Params) -> None:
+    """R-SES-2/R-SES-4/R-SES-5, step by step (the core's own checks)."""
+    checks.check_session_dates(core, login, p["session"], p.get("start_date"),
+                               p.get("end_date"))
+
+
+def _change_dates(core: Core, login: str, p: Params) -> Any:
+    from ceres_core.services.sessions import change_session_dates
+
+    return change_session_dates(core, login, p["session"], p["start_date"], p["end_date"],
+                                reason=p.get("reason") or None)
+
+
+def _confirm_change_dates(core: Core, login: str, p: Params) -> Outcome:
+    # The service itself, rolled back: its view names what follows (GEV, convocations).
+    v = checks.dry_run(core, _change_dates, login, p)
+    reason = T.REASON_LINE.format(reason=esc(p["reason"])) if p.get("reason") else ""
+    notes = "".join(T.NOTE_LINE.format(note=esc(n)) for n in v.notes)
+    return Outcome(T.CONFIRM_CHANGE_DATES.format(
+        ref=esc(v.session.ref), title=esc(views.short_title(v.session.title_label)),
+        old_start=_fr(v.previous_start), old_end=_fr(v.previous_end),
+        start=_fr(v.session.start_date), end=_fr(v.session.end_date), reason=reason,
+        notes=notes))
+
+
+def _run_change_dates(core: Core, login: str, p: Params) -> Outcome:
+    v = _change_dates(core, login, p)
+    return Outcome(T.DONE.format(message=esc(v.message)), back_to_session=v.session.ref)
+
+
 def _run_delete_session(core: Core, login: str, p: Params) -> Outcome:
     from ceres_core.services.sessions import delete_session
 
@@ -1049,6 +1079,12 @@ CATALOGUE: tuple[Operation, ...] = (
               (_session(_dry("sessions.cancel_session", "session", reason="motif")),
                Param("reason", "text")),
               _run_cancel_session, _confirm_session_action("cancel_session"), card="session"),
+    Operation("change_session_dates", "dates_session", "session.change_dates",
+              (_session(_dates_check, ("en_preparation", *_VALIDATED)),
+               Param("start_date", "date", check=_dates_check),
+               Param("end_date", "date", check=_dates_check),
+               Param("reason", "text", optional=True)),
+              _run_change_dates, _confirm_change_dates, card="session"),
     Operation("delete_session", "supprimer_session", "session.delete",
               (_session(_dry("sessions.delete_session", "session")),),
               _run_delete_session, _confirm_session_action("delete_session"), card="session"),

@@ -23,6 +23,7 @@ MENU: dict[str, str] = {
     "close_session": "Clôturer une session au centre",
     "issue_convocations": "Éditer les convocations d'une session",
     "delete_session": "Supprimer une session",
+    "change_session_dates": "Modifier les dates d'une session",
     "register_candidate": "Inscrire un candidat à une session",
     "unregister_candidate": "Désinscrire un candidat d'une session",
     "dte_orders_to_prepare": "Commandes de DTE à préparer (GEV)",
@@ -54,6 +55,7 @@ CARD_LABEL: dict[str, str] = {
     "close_session": "🏁 Clôturer la session",
     "issue_convocations": "✉️ Éditer les convocations",
     "delete_session": "🗑️ Supprimer la session",
+    "change_session_dates": "📆 Modifier les dates de la session",
     "register_candidate": "➕ Inscrire un candidat",
     "unregister_candidate": "➖ Désinscrire ce candidat",
     "acknowledge_dte": "📬 Accuser réception de la commande",
@@ -110,6 +112,12 @@ ASK: dict[str, str] = {
     "start_date": "Date de début de la session ? (par exemple 15/03/2027)",
     "start_time": "Heure de début du premier jour ? (par exemple 9h00)",
     "end_date": "Date de fin de la session ? (par exemple 17/03/2027)",
+    "change_session_dates.start_date": "Nouvelle date de début de la session ? (JJ/MM/AAAA, "
+    "par exemple 15/03/2027)",
+    "change_session_dates.end_date": "Nouvelle date de fin ? (JJ/MM/AAAA ; la même date pour "
+    "une session d'un jour)",
+    "change_session_dates.reason": "Pourquoi modifier les dates ? (une phrase, facultatif : "
+    "choisissez « Sans motif » sinon)",
     "habilitation": "Quelle habilitation ? (celles sur lesquelles vous pouvez agir)",
     "action": "Que faire de cette habilitation ?",
     "value": "Quelle est la valeur correcte ? (les dates : JJ/MM/AAAA)",
@@ -281,6 +289,13 @@ CONFIRM_SESSION_ACTION: dict[str, str] = {
     "disparaîtra de CERES.",
 }
 REASON_LINE = "\nMotif : « {reason} »"
+#: R-SES-2/R-SES-5: the session's dates before → after; the notes are the core's.
+CONFIRM_CHANGE_DATES = (
+    "Modifier les dates de la session <b>{ref}</b> ({title}) ?\n"
+    "• Aujourd'hui : du {old_start} au {old_end}\n"
+    "• Nouvelles dates : du {start} au {end}{reason}{notes}"
+)
+NOTE_LINE = "\n⚠️ {note}"
 CONFIRM_REGISTER_CANDIDATE = "Inscrire {who} à la session <b>{ref}</b> ({title}, du {date}) ?"
 CONFIRM_UNREGISTER_CANDIDATE = "Désinscrire {who} de la session <b>{ref}</b> ({title}, du {date}) ?"
 CONFIRM_PRINT_CANDIDATE = (

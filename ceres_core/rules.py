@@ -186,6 +186,21 @@ class DateChangeRefusal:
     limit: date | None = None
 
 
+def session_date_change_state_refusal(
+    *, by_state_service: bool, state: SessionState | str
+) -> DateChangeRefusal | None:
+    """The part of :func:`session_date_change_refusal` that needs no date: whether this
+    session may be moved at all by this actor (R-SES-4: not once *annulée*; R-SES-5: the
+    centre only while it is *en préparation*, the DDETS/DREETS in any other state). A
+    front end asks it before the new dates (the session step, the card's button)."""
+    state = SessionState(state)
+    if state is SessionState.ANNULEE:
+        return DateChangeRefusal("R-SES-4", "cancelled")
+    if not by_state_service and state is not SessionState.EN_PREPARATION:
+        return DateChangeRefusal("R-SES-5", "centre_after_preparation")
+    return None
+
+
 def session_date_change_refusal(
     *,
     by_state_service: bool,
@@ -207,14 +222,13 @@ def session_date_change_refusal(
       yet validated must keep its dates ahead of today.
     """
     state = SessionState(state)
-    if state is SessionState.ANNULEE:
-        return DateChangeRefusal("R-SES-4", "cancelled")
+    refusal = session_date_change_state_refusal(by_state_service=by_state_service, state=state)
+    if refusal is not None:
+        return refusal
     if start < agrement_granted_on:
         return DateChangeRefusal("R-SES-1", "before_agrement", agrement_granted_on)
     validated = state in (SessionState.VALIDEE, SessionState.DEBLOQUEE)
     if not by_state_service:
-        if state is not SessionState.EN_PREPARATION:
-            return DateChangeRefusal("R-SES-5", "centre_after_preparation")
         if end > agrement_ends_on:
             return DateChangeRefusal("R-SES-2", "after_agrement", agrement_ends_on)
     elif end > agrement_grace_end(agrement_ends_on):

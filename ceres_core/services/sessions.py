@@ -712,12 +712,7 @@ def change_session_dates(
     with core.transaction() as db:
         user = load_actor(db, actor)
         session = load_session(db, ref)
-        profile = require_site(user, session.site, (*CENTRE_ROLES, *STATE_SERVICE_ROLES),
-                               "modifier les dates de cette session")
-        by_state = profile.role in STATE_SERVICE_ROLES or any(
-            p.role in STATE_SERVICE_ROLES and profile_covers_site(p, session.site)
-            for p in user.profiles
-        )
+        by_state = _date_changer(user, session)
         start = parse_date(start_date, "La nouvelle date de début")
         end = parse_date(end_date, "La nouvelle date de fin")
         hour = (
@@ -775,6 +770,34 @@ def change_session_dates(
             notes=tuple(notes),
             message=" ".join([message, *notes]),
         )
+
+
+def _date_changer(user: User, session: ExamSession) -> bool:
+    """R-ACT-2 for a date change (the centre of the site, the DDETS/DREETS of its zone);
+    ``True`` when the actor moves it as a State service (R-SES-2, R-SES-5)."""
+    profile = require_site(user, session.site, (*CENTRE_ROLES, *STATE_SERVICE_ROLES),
+                           "modifier les dates de cette session")
+    return profile.role in STATE_SERVICE_ROLES or any(
+        p.role in STATE_SERVICE_ROLES and profile_covers_site(p, session.site)
+        for p in user.profiles
+    )
+
+
+@operation("session.change_dates")
+def check_date_change(core: Core, actor: str, ref: str) -> SessionView:
+    """Whether the actor may move this session at all, before any new date is given
+    (R-ACT-2, R-SES-4, R-SES-5: :func:`ceres_core.rules.session_date_change_state_refusal`);
+    raises the same refusal as :func:`change_session_dates`. Nothing is written."""
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        session = load_session(db, ref)
+        by_state = _date_changer(user, session)
+        refusal = domain_rules.session_date_change_state_refusal(
+            by_state_service=by_state, state=session.state)
+        if refusal is not None:
+            raise RuleViolation(refusal.rule, _date_change_message(
+                session, refusal, session.start_date, session.end_date))
+        return session_view(session)
 
 
 def _date_change_message(
@@ -1117,6 +1140,7 @@ __all__ = [
     "SessionDatesView",
     "cancel_session",
     "change_session_dates",
+    "check_date_change",
     "close_session_at_centre",
     "counts_for_final_interview_limit",
     "create_session",

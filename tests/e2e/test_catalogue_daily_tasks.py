@@ -1,0 +1,72 @@
+"""The remaining daily tasks of issue 8, end to end on the local Bot API server (demo data,
+clock 22/11/2026): a session's dates moved (R-SES-2/R-SES-5), a likely duplicate
+reported to the DREETS (R-CAN-5), the cancellation and print recaps read from the
+core, the PND refused before the documents can have been mailed (R-AFT-2), the
+session card's next deadline, the new record's contact data, the command menus."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot import operation_texts
+from ceres_core.services.sessions import get_session
+from tests.e2e.harness import BotHarness, plain
+from tests.e2e.test_catalogue_operations import FUTURE, TP, linked
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def demo(core):
+    from ceres_core.demo import load_demo
+
+    load_demo(core)
+    return core
+
+
+# -- R-SES-2 / R-SES-5: a session's dates --------------------------------------------------------
+
+
+async def test_centre_moves_its_session_in_preparation_and_the_ud_a_validated_one(
+        harness: BotHarness, demo):
+    chat = await linked(harness, demo, "centre.formapro")
+    asked = await chat.ask(f"/dates_session {FUTURE}")
+    assert asked.text == operation_texts.ASK["change_session_dates.start_date"]
+    # Before today: the core refuses at that step (R-SES-1), nothing lost.
+    refused = await chat.ask("01/11/2026")
+    assert refused.text.startswith("⛔") and "(R-SES-1)" in refused.text
+    asked = await chat.ask("08/04/2027")
+    assert asked.text == operation_texts.ASK["change_session_dates.end_date"]
+    asked = await chat.ask("09/04/2027")
+    recap = await chat.click(asked, operation_texts.NO_REASON)
+    text = plain(recap.text)
+    assert text.startswith(f"Modifier les dates de la session {FUTURE}")
+    assert "Aujourd'hui : du 01/04/2027 au 02/04/2027" in text
+    assert "Nouvelles dates : du 08/04/2027 au 09/04/2027" in text
+    done = await chat.click(recap, "Confirmer")
+    assert plain(done.text).startswith(f"✅ Les dates de la session {FUTURE} sont modifiées")
+    assert get_session(demo, "centre.formapro", FUTURE).start_date == date(2027, 4, 8)
+    # A validated session: the centre is refused at the session step, told who does it.
+    await chat.send(f"/dates_session {TP}")
+    refused, asked = await chat.replies(2)
+    assert refused.text.startswith("⛔") and "(R-SES-5)" in refused.text
+    assert "qui peuvent modifier les dates de la session" in plain(refused.text)
+    assert asked.text == operation_texts.ASK["session"]
+    assert TP not in " ".join(asked.labels())  # the picker offers only what the core allows
+    # The UD of the département moves the validated session, from its card.
+    ud = await linked(harness, demo, "ud75")
+    listing = await ud.ask("/sessions")
+    card = await ud.click(listing, TP)
+    label = operation_texts.CARD_LABEL["change_session_dates"]
+    assert label in card.labels()
+    asked = await ud.click(card, label)
+    assert asked.text == operation_texts.ASK["change_session_dates.start_date"]
+    await ud.ask("30/09/2026")
+    asked = await ud.ask("01/10/2026")
+    recap = await ud.ask("Erreur de saisie du centre")
+    assert "Motif : « Erreur de saisie du centre »" in plain(recap.text)
+    done = await ud.click(recap, "Confirmer")
+    assert done.text.startswith("✅")
+    assert get_session(demo, "ud75", TP).start_date == date(2026, 9, 30)
