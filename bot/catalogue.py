@@ -35,6 +35,9 @@ from ceres_core.services import checks
 Params = dict[str, Any]
 Check = Callable[[Core, str, Params], None]
 
+#: The param the form adds for an operation with ``requester`` (the chat that asks).
+REQUESTER_CHAT = "_chat"
+
 
 # -- parameters -------------------------------------------------------------------------------
 
@@ -133,6 +136,9 @@ class Operation:
     card: str | None = None
     #: the card shows its button only when this check passes (default: every param's)
     card_check: Check | None = None
+    #: the run opens a helpdesk ticket for the chat: the form adds the chat's id to the
+    #: confirmed params (``REQUESTER_CHAT``)
+    requester: bool = False
 
     @property
     def menu(self) -> str:
@@ -454,7 +460,75 @@ def _run_duplicates(core: Core, login: str, p: Params) -> Outcome:
             second=esc(f"{pair.second.ceres_id} – {pair.second.first_name} "
                        f"{pair.second.last_name}"),
             reason=esc(pair.reason)))
-    return Outcome("\n".join(lines))
+    # R-CAN-5: each pair can be sent to the DREETS, which alone merges records.
+    runs = []
+    if checks.may_run(core, login, "candidate.duplicate_reported"):
+        runs = [(T.REPORT_PAIR.format(first=pair.first.ceres_id, second=pair.second.ceres_id),
+                 "report_duplicate",
+                 {"candidate": pair.first.ceres_id, "other": pair.second.ceres_id})
+                for pair in pairs[:10]]
+    return Outcome("\n".join(lines), runs=runs)
+
+
+# -- R-CAN-5: a likely duplicate reported to the DREETS (a ticket in its queue) -------------------
+
+
+def _likely_duplicates(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    """The records the core finds likely of the same person as ``candidate``."""
+    from ceres_core.services.candidates import find_duplicates
+
+    return [(pair.second.ceres_id, f"{pair.second.ceres_id} – {pair.second.first_name} "
+             f"{pair.second.last_name}, {pair.second.birth_date:%d/%m/%Y}")
+            for pair in find_duplicates(core, login, p["candidate"])]
+
+
+def _has_likely_duplicate(core: Core, login: str, p: Params) -> None:
+    """The card's button: only for a record the core sees as a likely duplicate."""
+    if not _likely_duplicates(core, login, p):
+        raise CeresError("")
+    checks.check_may_run(core, login, "candidate.duplicate_reported")
+
+
+def _report(core: Core, login: str, p: Params) -> Any:
+    from ceres_core.services.candidates import report_duplicate
+
+    return report_duplicate(core, login, [p["candidate"], p["other"]], p.get("comment") or "")
+
+
+def _report_check(core: Core, login: str, p: Params) -> None:
+    checks.dry_run(core, _report, login, p)
+
+
+def _confirm_report_duplicate(core: Core, login: str, p: Params) -> Outcome:
+    report = checks.dry_run(core, _report, login, p)
+    records = "\n".join(T.REPORT_RECORD_LINE.format(
+        label=esc(c.label), place=esc(c.birth_place), state=esc(c.state_label))
+        for c in report.candidates)
+    comment = T.REPORT_COMMENT.format(comment=esc(report.comment)) if report.comment else ""
+    return Outcome(T.CONFIRM_REPORT_DUPLICATE.format(
+        dreets=esc(report.dreets_name), records=records,
+        reasons=esc(" ; ".join(report.reasons)), comment=comment))
+
+
+def _run_report_duplicate(core: Core, login: str, p: Params) -> Outcome:
+    """R-CAN-5: the core's report, then the ticket in the DREETS's queue through the
+    helpdesk's own service (routing ``report.ticket_category`` × the region)."""
+    from bot.accounts import account_view
+    from tickets.escalation import Requester, TicketContext, open_ticket
+    from tickets.routing import RoutingInput
+    from tickets.views import TicketOpened
+
+    report = _report(core, login, p)
+    requester = Requester(int(p[REQUESTER_CHAT]), account_view(core, login).display_name, login)
+    opened = open_ticket(
+        core, requester, report.ticket_subject,
+        TicketContext(question=report.request_text, candidate_ids=list(report.ceres_ids)),
+        RoutingInput(category=report.ticket_category, region=report.region_code))
+    if not isinstance(opened, TicketOpened):  # only a connection problem asks advice first
+        raise CeresError(T.REPORT_NOT_OPENED)
+    return Outcome(T.DUPLICATE_REPORTED.format(
+        number=esc(opened.number), dreets=esc(report.dreets_name), queue=esc(opened.queue_name),
+        ids=esc(", ".join(report.ceres_ids))), ticket_id=opened.ticket_id)
 
 
 def _agrements(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
@@ -1027,15 +1101,23 @@ def _run_create_candidate(core: Core, login: str, p: Params) -> Outcome:
         lines.append(T.CANDIDATE_ALERTS)
         lines += [T.PRINT_ALERT_LINE.format(alert=esc(a.message)).strip("\n") for a in c.alerts]
     close = _close_records(core, login, p, exclude=c.ceres_id)
+    runs = []
     if close:
         lines += ["", close, T.CLOSE_RECORDS_REPORT]
-    runs = []
+        # R-CAN-5: each close record can be reported to the DREETS with the new one.
+        others = [pair.second.ceres_id for pair in c.likely_duplicates]
+        others += [h.candidate.ceres_id for h in checks.likely_duplicates(
+            core, login, p["first_name"], p["last_name"], p["birth_date"], exclude=c.ceres_id)
+            if h.candidate.ceres_id not in others]
+        runs += [(T.REPORT_WITH.format(ceres_id=other), "report_duplicate",
+                  {"candidate": c.ceres_id, "other": other}) for other in others[:6]]
     if checks.may_run(core, login, "registration.register"):
         sessions = views.session_choices_in(core, login, ("en_preparation",), limit=6)
-        runs = [(T.REGISTER_TO.format(session=ch.label), "register_candidate",
-                 {"session": ch.value, "candidate": c.ceres_id}) for ch in sessions]
-        if runs:
+        register = [(T.REGISTER_TO.format(session=ch.label), "register_candidate",
+                     {"session": ch.value, "candidate": c.ceres_id}) for ch in sessions]
+        if register:
             lines += ["", T.REGISTER_NEW_CANDIDATE]
+        runs += register
     return Outcome("\n".join(lines), runs=runs)
 
 
@@ -1155,6 +1237,12 @@ CATALOGUE: tuple[Operation, ...] = (
                      check=_dry("juries.habilitation_action", "habilitation", "action"))),
               _run_habilitation, _confirm_habilitation),
     Operation("find_duplicates", "doublons", "candidate.find_duplicates", (), _run_duplicates),
+    Operation("report_duplicate", "signaler_doublon", "candidate.duplicate_reported",
+              (CANDIDATE, Param("other", "candidate", options=_likely_duplicates,
+                                check=_report_check),
+               Param("comment", "text", optional=True)),
+              _run_report_duplicate, _confirm_report_duplicate, card="candidate",
+              card_check=_has_likely_duplicate, requester=True),
     Operation("print_tracking", "suivi_impressions", "print.tracking", (), _run_tracking),
     Operation("dte_timeline", "calendrier_dte", "dte.status", (_session(),), _run_timeline,
               card="session"),

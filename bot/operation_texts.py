@@ -24,6 +24,7 @@ MENU: dict[str, str] = {
     "issue_convocations": "Éditer les convocations d'une session",
     "delete_session": "Supprimer une session",
     "change_session_dates": "Modifier les dates d'une session",
+    "report_duplicate": "Signaler une fiche candidat en doublon à la DREETS",
     "register_candidate": "Inscrire un candidat à une session",
     "unregister_candidate": "Désinscrire un candidat d'une session",
     "dte_orders_to_prepare": "Commandes de DTE à préparer (GEV)",
@@ -56,6 +57,7 @@ CARD_LABEL: dict[str, str] = {
     "issue_convocations": "✉️ Éditer les convocations",
     "delete_session": "🗑️ Supprimer la session",
     "change_session_dates": "📆 Modifier les dates de la session",
+    "report_duplicate": "📨 Signaler un doublon à la DREETS",
     "register_candidate": "➕ Inscrire un candidat",
     "unregister_candidate": "➖ Désinscrire ce candidat",
     "acknowledge_dte": "📬 Accuser réception de la commande",
@@ -133,6 +135,10 @@ ASK: dict[str, str] = {
     "l'étranger)",
     "birth_postal_code": "7/7 : code postal de la commune de naissance ? (pour une naissance "
     "en France métropolitaine seulement)",
+    "report_duplicate.other": "Quelle fiche fait doublon avec celle-ci ? Choisissez-la "
+    "ci-dessous (fiches proches trouvées par CERES) ou écrivez son CERES ID.",
+    "report_duplicate.comment": "Un commentaire pour la DREETS ? Écrivez-le, ou choisissez "
+    "« Aucun commentaire ».",
     "notice": "Quel avis de pli non distribuable avez-vous traité (courrier renvoyé à la "
     "nouvelle adresse) ? Choisissez-le ci-dessous ou écrivez son numéro.",
 }
@@ -168,6 +174,7 @@ PARAM_LABEL: dict[str, str] = {
     "action": "Action",
     "value": "Nouvelle valeur",
     "notice": "Avis",
+    "other": "Autre fiche",
     "last_name": "Nom",
     "first_name": "Prénom",
     "birth_date": "Date de naissance",
@@ -484,10 +491,29 @@ CLOSE_RECORDS_HINT = (
     "utilisez la fiche existante (R-CAN-1)."
 )
 CLOSE_RECORDS_REPORT = (
-    "Doublon probable (R-CAN-5) : le centre ne peut pas fusionner des fiches ; envoyez leurs "
-    "CERES ID à la DREETS par /ticket."
+    "Doublon probable (R-CAN-5) : le centre ne peut pas fusionner des fiches ; s'il s'agit "
+    "de la même personne, signalez-les à la DREETS avec le bouton « Signaler le doublon »."
 )
 CANDIDATE_CREATED = "✅ Fiche créée : {who} – {state}, région {region}."
 CANDIDATE_ALERTS = "Alertes à corriger avant la validation de la fiche (R-CAN-4) :"
 REGISTER_NEW_CANDIDATE = "L'inscrire à une session ? Choisissez-la ci-dessous."
 REGISTER_TO = "➕ Inscrire : {session}"
+
+
+# -- R-CAN-5: a likely duplicate reported to the DREETS --------------------------------------------
+REPORT_PAIR = "📨 Signaler à la DREETS : {first} / {second}"
+REPORT_WITH = "📨 Signaler le doublon avec {ceres_id}"
+CONFIRM_REPORT_DUPLICATE = (
+    "Signaler à la {dreets} ces fiches candidat en doublon ?\n{records}\n"
+    "Constat : {reasons}{comment}\n\n"
+    "Une demande sera ouverte dans la file de la {dreets}, qui seule peut fusionner les "
+    "fiches (R-CAN-5). Sa réponse arrivera dans cette conversation."
+)
+REPORT_RECORD_LINE = "• {label}, à {place} (fiche {state})"
+REPORT_COMMENT = "\nCommentaire : « {comment} »"
+DUPLICATE_REPORTED = (
+    "✅ Demande n° {number} ouverte pour la {dreets} (file « {queue} ») : les fiches {ids} "
+    "lui sont signalées comme doublon (R-CAN-5). Sa réponse arrivera ici."
+)
+REPORT_NOT_OPENED = ("La demande n'a pas pu être ouverte : écrivez /ticket pour la transmettre "
+                     "à la DREETS.")

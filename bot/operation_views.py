@@ -134,6 +134,8 @@ class Outcome:
     fixed: dict[str, Any] = field(default_factory=dict)
     #: follow-up buttons, each starting a catalogue operation: (label, operation, params)
     runs: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    #: the helpdesk ticket the operation opened: the reply is threaded to it
+    ticket_id: int | None = None
 
 
 # --------------------------------------------------------------------------- pickers

@@ -165,6 +165,8 @@ async def _next(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op
         await _send(context, chat_id, prepared.html)
         return
     params = {**params, **prepared.fixed}  # what the confirmation names, carried out
+    if op.requester:  # the run opens a ticket for this chat
+        params[catalogue.REQUESTER_CHAT] = chat_id
     user_id = await run_sync(accounts.linked_user_id, svc.core, chat_id)
     pending = await run_sync(svc.store.create_pending, chat_id, user_id or 0,
                              CURRENT_TG_USER.get(), op.name, params, prepared.html)
@@ -475,7 +477,7 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
         rows = _result_rows(outcome)
         markup = keyboards.build_in(db, svc.store, chat_id, rows) if rows else None
         return outbox.enqueue(db, core, chat_id, outcome.html, reply_markup=markup,
-                              document=outcome.document)
+                              document=outcome.document, ticket_id=outcome.ticket_id)
 
     try:
         await run_sync(carry_out, svc.core, pending_id, chat_id, tg_user, user_id, op.run, reply,

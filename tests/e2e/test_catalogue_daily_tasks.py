@@ -70,3 +70,59 @@ async def test_centre_moves_its_session_in_preparation_and_the_ud_a_validated_on
     done = await ud.click(recap, "Confirmer")
     assert done.text.startswith("✅")
     assert get_session(demo, "ud75", TP).start_date == date(2026, 9, 30)
+
+
+# -- R-CAN-5: a likely duplicate reported to the DREETS --------------------------------------------
+
+
+def _tickets_of(core, chat_id: int) -> list:
+    from sqlalchemy import select
+
+    from tickets.models import Ticket
+
+    with core.transaction() as db:
+        return [(t.category, t.subject, (t.context or {}).get("candidate_ids"), t.number)
+                for t in db.scalars(select(Ticket).where(Ticket.requester_chat_id == chat_id))]
+
+
+async def test_a_likely_duplicate_reported_to_the_dreets_from_the_list_and_the_card(
+        harness: BotHarness, demo):
+    from ceres_core.services.candidates import find_duplicates
+
+    pair = find_duplicates(demo, "centre.formapro")[0]
+    first, second = pair.first.ceres_id, pair.second.ceres_id
+    chat = await linked(harness, demo, "centre.formapro")
+    listing = await chat.ask("/doublons")
+    button = operation_texts.REPORT_PAIR.format(first=first, second=second)
+    assert button in listing.labels()
+    asked = await chat.click(listing, button)
+    assert asked.text == operation_texts.ASK["report_duplicate.comment"]
+    recap = await chat.click(asked, operation_texts.NO_COMMENT)
+    text = plain(recap.text)
+    assert text.startswith("Signaler à la DRIEETS") and first in text and second in text
+    assert "(R-CAN-5)" in text
+    done = await chat.click(recap, "Confirmer")
+    assert plain(done.text).startswith("✅ Demande n°") and "(R-CAN-5)" in done.text
+    [(category, subject, ids, number)] = _tickets_of(demo, chat.chat_id)
+    assert category == "doublon_candidat" and ids == [first, second]
+    assert number in done.text and "doublon" in subject
+    # From the candidate card of a UD: the other record is offered by the core.
+    ud = await linked(harness, demo, "ud75")
+    listing = await ud.ask("/sessions")
+    card = await ud.click(listing, TP)
+    candidates = await ud.click(card, "Candidats")
+    card = await ud.click(candidates, first)
+    label = operation_texts.CARD_LABEL["report_duplicate"]
+    assert label in card.labels()
+    asked = await ud.click(card, label)
+    assert asked.text == operation_texts.ASK["report_duplicate.other"]
+    asked = await ud.click(asked, second)
+    recap = await ud.ask("Même personne : deux fiches créées par deux centres")
+    assert "Commentaire : « Même personne : deux fiches créées par deux centres »" in plain(
+        recap.text)
+    done = await ud.click(recap, "Confirmer")
+    assert done.text.startswith("✅ Demande n°")
+    assert [t[0] for t in _tickets_of(demo, ud.chat_id)] == ["doublon_candidat"]
+    # A record with no likely duplicate: no such button on its card.
+    card = await ud.click(candidates, "C260000001")
+    assert label not in card.labels()
