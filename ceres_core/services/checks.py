@@ -109,6 +109,10 @@ def _permissions() -> dict[str, Permission]:
                                               "désinscrire un candidat", centre),
         "candidate.find_duplicates": Permission(candidates.SEARCH_ROLES,
                                                 "rechercher des fiches en doublon", dreets),
+        # R-CAN-5: the centre cannot merge records: it reports them to the DREETS.
+        "candidate.duplicate_reported": Permission(
+            candidates.SEARCH_ROLES, "signaler des fiches candidat en doublon",
+            "Le centre ou le service de l'État qui suit le candidat"),
         "candidate.create": Permission(candidates.SEARCH_ROLES, "créer une fiche candidat",
                                        centre),
         "candidate.validate": Permission(candidates.SEARCH_ROLES,
