@@ -833,13 +833,32 @@ def _run_session_state(name: str, service: str) -> Callable[[Core, str, Params],
     return run
 
 
+def _prints_left(v: Any) -> str:
+    """R-SES-5/R-PRT-4: the print requests a cancellation leaves at the Afpa (the core's)."""
+    if v.prints is None:
+        return ""
+    return T.CANCEL_PRINTS_LEFT.format(
+        count=plural(len(v.prints.sent), "candidat"), names=esc(", ".join(v.prints_names)),
+        rule=esc(v.prints.rule))
+
+
+def _confirm_cancel_session(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.sessions import cancel_session
+
+    # The service itself, rolled back: the core's view of what the cancellation leaves.
+    v = checks.dry_run(core, cancel_session, login, p["session"], p["reason"])
+    head = _confirm_session_action("cancel_session")(core, login, p).html
+    return Outcome(head + "".join(f"\n• {esc(step)}" for step in v.next_steps)
+                   + _prints_left(v))
+
+
 def _run_cancel_session(core: Core, login: str, p: Params) -> Outcome:
     from ceres_core.services.sessions import cancel_session
 
     v = cancel_session(core, login, p["session"], p["reason"])
     lines = [T.CANCELLED_SESSION.format(ref=esc(v.session.ref))]
     lines += [f"• {esc(step)}" for step in v.next_steps]
-    return Outcome("\n".join(lines))
+    return Outcome("\n".join(lines) + _prints_left(v))
 
 
 def _dates_check(core: Core, login: str, p: Params) -> None:
@@ -1160,7 +1179,7 @@ CATALOGUE: tuple[Operation, ...] = (
     Operation("cancel_session", "annuler_session", "session.cancel",
               (_session(_dry("sessions.cancel_session", "session", reason="motif")),
                Param("reason", "text")),
-              _run_cancel_session, _confirm_session_action("cancel_session"), card="session"),
+              _run_cancel_session, _confirm_cancel_session, card="session"),
     Operation("change_session_dates", "dates_session", "session.change_dates",
               (_session(_dates_check, ("en_preparation", *_VALIDATED)),
                Param("start_date", "date", check=_dates_check),

@@ -345,6 +345,14 @@ SESSION_DONE: dict[str, str] = {
     "close_session": "✅ Session <b>{ref}</b> clôturée au centre : {state}.",
 }
 CANCELLED_SESSION = "✅ Session <b>{ref}</b> annulée."
+#: R-SES-5 / R-PRT-4 (ceres_core.rules.prints_on_cancellation): in the recap and the result
+CANCEL_PRINTS_LEFT = (
+    "\n\n⚠️ Les documents de {count} ont déjà été envoyés pour impression ({names}) : "
+    "l'annulation ne retire pas ces demandes transmises à l'Afpa ({rule}). Prévenez le "
+    "service impression de l'Afpa (/ticket) pour que ces documents ne soient pas envoyés ; "
+    "aucune demande d'impression ni de duplicata ne pourra plus être faite pour cette "
+    "session (R-PRT-1)."
+)
 DELETED_SESSION = "✅ Session <b>{ref}</b> supprimée."
 CONVOCATIONS_DONE = "✅ Convocations de la session <b>{ref}</b> éditées ({count})."
 REGISTERED = "✅ {name} (n° {ceres_id}) est inscrit{e} à la session <b>{ref}</b>."

@@ -238,6 +238,34 @@ def session_date_change_refusal(
     return None
 
 
+# -- R-SES-5 / R-PRT-4: a validated session cancelled after its prints were requested -------------
+
+
+@dataclass(frozen=True)
+class PrintsOnCancellation:
+    """What a cancellation means for the print requests already sent to the Afpa."""
+
+    rule: str
+    #: candidates (CERES IDs) whose documents were already sent for printing
+    sent: tuple[str, ...]
+
+
+def prints_on_cancellation(
+    *, state: SessionState | str, sent: Sequence[str]
+) -> PrintsOnCancellation | None:
+    """R-SES-5 with R-PRT-4 (reading; the rules are silent on the prints): cancelling a
+    validated session does not withdraw the print requests already transmitted to the
+    Afpa — a request once transmitted stays on the candidate's line (R-PRT-4) and CERES
+    has no way to call it back. The State service that cancels tells the Afpa print
+    service which candidates' documents must not be mailed; no print request or
+    duplicate can follow, documents being printed for a validated session only
+    (R-PRT-1). ``None`` when nothing was sent (or the session is not validated)."""
+    state = SessionState(state)
+    if state not in (SessionState.VALIDEE, SessionState.DEBLOQUEE) or not sent:
+        return None
+    return PrintsOnCancellation("R-SES-5", tuple(sent))
+
+
 # -- R-CAN-5: birth dates that are one typo apart ------------------------------------------
 
 

@@ -605,6 +605,11 @@ class CancellationView:
     packages_to_destroy: bool
     gev_email: str
     next_steps: tuple[str, ...]
+    #: R-SES-5/R-PRT-4: the print requests the cancellation leaves at the Afpa, if any
+    #: (:func:`ceres_core.rules.prints_on_cancellation`)
+    prints: domain_rules.PrintsOnCancellation | None = None
+    #: the names of those candidates, as the session shows them (same order)
+    prints_names: tuple[str, ...] = ()
 
 
 @operation("session.cancel")
@@ -635,6 +640,10 @@ def cancel_session(core: Core, actor: str, ref: str, reason: str) -> Cancellatio
                 f"puis informez la GEV par courriel ({gev_email(session)}).",
             )
         previous = session.state
+        printed = [r for r in sorted(session.registrations, key=lambda r: r.id)
+                   if r.print_requests]
+        prints = domain_rules.prints_on_cancellation(
+            state=previous, sent=[r.candidate.ceres_id for r in printed])
         session.state = transition(session.state, SessionEvent.CANCEL)
         session.cancelled_at = core.clock.now()
         order = session.dte_order
@@ -656,7 +665,8 @@ def cancel_session(core: Core, actor: str, ref: str, reason: str) -> Cancellatio
         else:
             steps.append("Aucune commande de DTE en cours : rien à signaler à la GEV.")
         audit(db, core, user, "session.cancel", session, reason=reason,
-              previous_state=previous.value, dte_order=live_order, destroy=destroy)
+              previous_state=previous.value, dte_order=live_order, destroy=destroy,
+              prints_left=list(prints.sent) if prints else None)
         return CancellationView(
             session=session_view(session),
             previous_state=previous.value,
@@ -667,6 +677,9 @@ def cancel_session(core: Core, actor: str, ref: str, reason: str) -> Cancellatio
             packages_to_destroy=destroy,
             gev_email=email,
             next_steps=tuple(steps),
+            prints=prints,
+            prints_names=tuple(registration_line(r).full_name for r in printed)
+            if prints else (),
         )
 
 

@@ -126,3 +126,30 @@ async def test_a_likely_duplicate_reported_to_the_dreets_from_the_list_and_the_c
     # A record with no likely duplicate: no such button on its card.
     card = await ud.click(candidates, "C260000001")
     assert label not in card.labels()
+
+
+# -- R-SES-5 / R-PRT-4: cancelling a validated session whose prints were sent ---------------------
+
+
+async def test_cancelling_a_validated_session_warns_of_the_prints_sent_before_confirming(
+        harness: BotHarness, demo):
+    from ceres_core.services.printing import documents_preview
+
+    sent = [c for c in documents_preview(demo, "ud75", TP).candidates if c.initial_request_on]
+    assert sent
+    chat = await linked(harness, demo, "ud75")
+    asked = await chat.ask(f"/annuler_session {TP}")
+    assert asked.text == operation_texts.ASK["reason"]
+    recap = await chat.ask("Titre retiré")
+    text = plain(recap.text)
+    assert text.startswith(f"Annuler la session {TP}")
+    warning = text.split("⚠️", 1)[1]
+    assert f"Les documents de {len(sent)} candidats ont déjà été envoyés pour impression" \
+        in warning
+    assert all(c.first_name in warning for c in sent)
+    assert "(R-SES-5)" in warning and "service impression de l'Afpa" in warning
+    assert "Confirmer" in " ".join(recap.labels())  # the warning comes before ✅ Confirmer
+    done = await chat.click(recap, "Confirmer")
+    assert plain(done.text).startswith(f"✅ Session {TP} annulée")
+    assert "(R-SES-5)" in done.text
+    assert get_session(demo, "ud75", TP).state == "annulee"
