@@ -67,6 +67,8 @@ class Param:
     check_empty: bool = False
     #: a candidate with a session known: one registered to it (else one to register)
     registered: bool = True
+    #: a candidate picker offers only those this param's check lets through
+    pick_passing: bool = False
 
     def asked(self, params: Params) -> bool:
         return self.when is None or self.when(params)
@@ -177,12 +179,6 @@ def _view_session(core: Core, login: str, params: Params) -> None:
     get_session(core, login, params["session"])
 
 
-def _view_candidate_session(core: Core, login: str, params: Params) -> None:
-    from ceres_core.services.printing import print_history
-
-    print_history(core, login, params["session"], params["candidate"])
-
-
 def _candidate_exists(core: Core, login: str, params: Params) -> None:
     from ceres_core.services.candidates import get_candidate
 
@@ -255,12 +251,16 @@ def _attestation_available(core: Core, login: str, params: Params) -> None:
 
 
 def _pnd_possible(core: Core, login: str, params: Params) -> None:
-    from ceres_core.services.printing import print_history
+    """R-AFT-2: documents sent and mailed (the core's check); a candidate alone: the
+    record exists, the session being asked next."""
+    from ceres_core.services.printing import check_pnd
 
-    if print_history(core, login, params["session"], params["candidate"]).candidate \
-            .initial_request_on is None:
-        raise CeresError("")
+    if "candidate" not in params:
+        return _view_session(core, login, params)
+    if "session" not in params:
+        return _candidate_exists(core, login, params)
     checks.check_may_run(core, login, "print.pnd")
+    check_pnd(core, login, params["session"], params["candidate"])
 
 
 # -- rendering helpers -----------------------------------------------------------------------
@@ -1232,7 +1232,8 @@ CATALOGUE: tuple[Operation, ...] = (
                                         data_verified=True))),
               _run_duplicate, _confirm_duplicate, card="candidate"),
     Operation("record_pnd", "pnd", "print.pnd",
-              (CANDIDATE, _session(_view_candidate_session),
+              (Param("candidate", "candidate", check=_pnd_possible, pick_passing=True),
+               _session(_pnd_possible),
                Param("address", "address", check=_pnd_check)),
               _run_pnd, _confirm_pnd, card="candidate", card_check=_pnd_possible),
     Operation("attestation_reussite", "attestation", "print.attestation",

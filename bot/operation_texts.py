@@ -216,6 +216,8 @@ BUTTON_EDIT = "✏️ {label}"
 RECAP_EDIT_HINT = "<i>Pour changer une valeur, choisissez-la ci-dessous.</i>"
 NO_SESSION_PASSES = ("Aucune de vos sessions ne s'y prête en ce moment. Par exemple : "
                      "{reason}")
+NO_CANDIDATE_PASSES = ("Aucun candidat de cette session ne s'y prête en ce moment. Par "
+                       "exemple : {reason}")
 REFUSED_AT_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur, ou ◀️ Retour.</i>"
 #: The same at the first step (there is nothing to go back to).
 REFUSED_AT_FIRST_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur.</i>"

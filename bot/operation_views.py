@@ -211,6 +211,22 @@ def registration_choices(core: Core, login: str, session_ref: str) -> list[Choic
     return [Choice(r.ceres_id, f"{r.ceres_id} – {r.full_name}") for r in view.registrations]
 
 
+def registration_choices_passing(core: Core, login: str, session_ref: str,
+                                 accept: Any) -> tuple[list[Choice], str | None]:
+    """The candidates of a session that a step's check (``accept(ceres_id)``, the core's,
+    raising its refusal) lets through; with none, the first refusal (why none can)."""
+    out: list[Choice] = []
+    why: str | None = None
+    for choice in registration_choices(core, login, session_ref):
+        try:
+            accept(choice.value)
+        except CeresError as exc:
+            why = why or exc.message
+            continue
+        out.append(choice)
+    return out, (None if out else why)
+
+
 def candidate_search(core: Core, login: str, query: str, limit: int = 8) -> list[Choice]:
     from ceres_core.services.candidates import get_candidate, search_candidates
 

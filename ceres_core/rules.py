@@ -266,6 +266,24 @@ def prints_on_cancellation(
     return PrintsOnCancellation("R-SES-5", tuple(sent))
 
 
+# -- R-AFT-2: no PND before the documents can have been mailed ------------------------------------
+
+
+def pnd_possible_from(first_request_on: date | None, rules: Rules) -> date | None:
+    """R-AFT-2 (reading; the rules are silent on the timing): a PND is a mail returned
+    undelivered, so it exists only once the Afpa has printed and posted the documents.
+    CERES records the request only (R-PRT-4), not the printing nor the posting; the
+    delay R-PRT-6 leaves the Afpa to print and mail before a duplicate may be requested
+    (``rules.duplicate_delay_days`` after a request) is the one a support agent
+    expects here too: a PND may be declared from that many days after the *first*
+    print request of the candidate in the session (the first mail; a later duplicate
+    does not stop the first mail from coming back). ``None``: nothing was sent, there
+    can be no PND at all."""
+    if first_request_on is None:
+        return None
+    return first_request_on + timedelta(days=rules.duplicate_delay_days)
+
+
 # -- R-CAN-5: birth dates that are one typo apart ------------------------------------------
 
 

@@ -218,6 +218,17 @@ async def _ask(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op:
                 return
         elif p.kind == "session":
             choices = await run_sync(views.session_choices_in, svc.core, login, p.session_states)
+        elif p.kind == "candidate" and params.get("session") and p.registered \
+                and p.pick_passing and p.check is not None:  # only those the step accepts
+            def accept_candidate(ceres_id: str) -> None:
+                p.check(svc.core, login, {**params, "candidate": ceres_id})  # type: ignore[misc]
+
+            choices, why = await run_sync(views.registration_choices_passing, svc.core, login,
+                                          params["session"], accept_candidate)
+            if not choices and why:
+                await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, version)
+                await _send(context, chat_id, T.NO_CANDIDATE_PASSES.format(reason=esc(why)))
+                return
         elif p.kind == "candidate" and params.get("session") and p.registered:
             choices = await run_sync(views.registration_choices, svc.core, login, params["session"])
         elif p.options is not None:  # read from the core now

@@ -153,3 +153,37 @@ async def test_cancelling_a_validated_session_warns_of_the_prints_sent_before_co
     assert plain(done.text).startswith(f"✅ Session {TP} annulée")
     assert "(R-SES-5)" in done.text
     assert get_session(demo, "ud75", TP).state == "annulee"
+
+
+# -- R-AFT-2: no PND for documents just sent to print ---------------------------------------------
+
+
+async def test_pnd_refused_for_documents_just_sent_and_not_offered_by_the_picker(
+        harness: BotHarness, demo):
+    from ceres_core.services.printing import print_history
+
+    just_sent, mailed = "C260000002", "C260000001"  # sent on 19/11 and on 12/11 (today 22/11)
+    assert print_history(demo, "ud75", TP, just_sent).pnd_possible_from == date(2026, 11, 26)
+    chat = await linked(harness, demo, "ud75")
+    # The candidate first: the session step refuses it, with the date it becomes possible.
+    await chat.send(f"/pnd {just_sent}")
+    refused, *_ = await chat.replies(1)
+    text = plain(refused.text)
+    assert text.startswith("⛔") and "(R-AFT-2)" in text
+    assert "envoyés pour impression le 19/11/2026" in text and "avant le 26/11/2026" in text
+    await chat.ask("/annuler")
+    # The session first: the picker offers only candidates whose mail can have come back.
+    asked = await chat.ask(f"/pnd {TP}")
+    assert asked.text == operation_texts.ASK["candidate_in_session"]
+    labels = " ".join(asked.labels())
+    assert mailed in labels and just_sent not in labels
+    assert "C260000003" not in labels  # nothing sent: no PND either
+    asked = await chat.click(asked, mailed)
+    assert asked.text == operation_texts.ASK["address"]
+    # The candidate cards: the PND button only where the core would accept it.
+    listing = await chat.ask("/sessions")
+    card = await chat.click(listing, TP)
+    candidates = await chat.click(card, "Candidats")
+    label = operation_texts.CARD_LABEL["record_pnd"]
+    assert label in (await chat.click(candidates, mailed)).labels()
+    assert label not in (await chat.click(candidates, just_sent)).labels()
