@@ -340,9 +340,28 @@ def _confirm_print(core: Core, login: str, p: Params) -> Outcome:
     names = ", ".join(esc(f"{c.first_name} {c.last_name}") for c in todo)
     head = (T.CONFIRM_PRINT_ONE.format(where=where, names=names) if len(todo) == 1 else
             T.CONFIRM_PRINT_MANY.format(count=len(todo), where=where, names=names))
-    # R-PRT-2: the candidates named here, and only they, are ticked and sent.
-    return Outcome(head + T.CONFIRM_PRINT_ATTEST.format(routing=esc(preview.routing.label)),
+    # R-PRT-2: the candidates named here, and only they, are ticked and sent; the data
+    # each one's box attests is shown first.
+    return Outcome(head + _attested(preview, todo)
+                   + T.CONFIRM_PRINT_ATTEST.format(routing=esc(preview.routing.label)),
                    fixed={"verified": [c.ceres_id for c in todo]})
+
+
+def _attested(preview: Any, lines: list[Any]) -> str:
+    """R-PRT-2: the data « Données vérifiées et conformes » attests, per candidate, from
+    the core's preview (civility, name, birth date and place, title, result)."""
+    title = T.ATTESTED_TITLE.format(label=esc(views.short_title(preview.title_label)),
+                                    code=esc(preview.title_code))
+    out = [T.ATTESTED_HEAD]
+    for c in lines:
+        ccps = T.ATTESTED_CCPS.format(ccps=esc(", ".join(c.ccps_obtained))) \
+            if c.ccps_obtained else ""
+        out.append(T.ATTESTED_LINE.format(
+            civility=esc(c.civility), first=esc(c.first_name), last=esc(c.last_name),
+            ceres_id=esc(c.ceres_id), e=_e(c.civility), birth=_fr(c.birth_date),
+            place=esc(c.birth_place or "—"), title=title, result=esc(c.result_label),
+            ccps=ccps))
+    return "\n".join(out)
 
 
 def _run_print(core: Core, login: str, p: Params) -> Outcome:
@@ -379,8 +398,8 @@ def _confirm_print_candidate(core: Core, login: str, p: Params) -> Outcome:
     alerts = "".join(T.PRINT_ALERT_LINE.format(alert=esc(a)) for a in c.alerts)
     return Outcome(T.CONFIRM_PRINT_CANDIDATE.format(
         who=_who(c.first_name, c.last_name, c.ceres_id), ref=esc(preview.session_ref),
-        result=esc(c.result_label), documents=docs or T.PRINT_NO_DOCUMENT, alerts=alerts,
-        routing=esc(preview.routing.label)))
+        attested=_attested(preview, [c]), documents=docs or T.PRINT_NO_DOCUMENT,
+        alerts=alerts, routing=esc(preview.routing.label)))
 
 
 def _run_print_candidate(core: Core, login: str, p: Params) -> Outcome:

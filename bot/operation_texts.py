@@ -309,11 +309,17 @@ CONFIRM_REGISTER_CANDIDATE = "Inscrire {who} à la session <b>{ref}</b> ({title}
 CONFIRM_UNREGISTER_CANDIDATE = "Désinscrire {who} de la session <b>{ref}</b> ({title}, du {date}) ?"
 CONFIRM_PRINT_CANDIDATE = (
     "Envoyer pour impression les documents de {who}, session <b>{ref}</b> ?\n"
-    "Résultat : {result}\n{documents}{alerts}\n\n"
+    "{attested}\nDocuments :\n{documents}{alerts}\n\n"
     "En confirmant, vous attestez avoir vérifié les données de ce candidat : la case "
     "« Données vérifiées et conformes » sera cochée pour lui seul, puis sa demande "
     "d'impression transmise.\n{routing}"
 )
+#: R-PRT-2: the data each « Données vérifiées et conformes » attests (the core's preview)
+ATTESTED_HEAD = "\n<b>Données à vérifier</b> (celles que vous attestez conformes) :"
+ATTESTED_LINE = ("• {civility} {first} {last} (n° {ceres_id}), né{e} le {birth} à {place}\n"
+                 "   {title} – résultat : {result}{ccps}")
+ATTESTED_TITLE = "{label} ({code})"
+ATTESTED_CCPS = " ({ccps})"
 PRINT_DOCUMENT_LINE = "• {label}"
 PRINT_NO_DOCUMENT = "• aucun document à imprimer"
 PRINT_ALERT_LINE = "\n⚠️ {alert}"

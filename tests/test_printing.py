@@ -709,3 +709,12 @@ def test_r_aft_2_pnd_on_a_record_that_already_has_a_migrated_duplicate(core, ses
                       new_postal_code="69006", new_city="Lyon")
     assert view.new_address == "14 avenue Foch, 69006 Lyon"
     assert "validée à nouveau" in view.record_note
+
+
+def test_r_prt_2_preview_gives_the_birth_place_attested_with_the_rest(core, session_ref):
+    """R-PRT-2: what the box attests, in the core's preview: civility, names, birth date
+    and place, result (the chat's print recap shows it per candidate)."""
+    line = next(c for c in documents_preview(core, "ud75", session_ref).candidates
+                if c.ceres_id == "2122559")
+    assert line.birth_place and line.civility in ("Monsieur", "Madame")
+    assert line.birth_date and line.result_label

@@ -76,7 +76,11 @@ from ceres_core.models import (
 )
 from ceres_core.models.referential import Departement
 from ceres_core.services._operation import audit, operation
-from ceres_core.services.candidates import candidate_alerts, change_record_through_draft
+from ceres_core.services.candidates import (
+    birth_place_label,
+    candidate_alerts,
+    change_record_through_draft,
+)
 from ceres_core.services.sessions import load_session
 from ceres_core.settings import Rules
 from ceres_core.values import fr_date as _fr
@@ -154,6 +158,8 @@ class CandidatePrintLine:
     status_line: str  # "Demande d'impression initiale transmise le 29/11/2022"
     history_lines: tuple[str, ...]
     to_send: bool  # has documents and no initial request yet
+    #: R-PRT-2: the birth place the UD attests with the rest ("Lyon (69001)", "Maroc")
+    birth_place: str = ""
 
 
 @dataclass(frozen=True)
@@ -596,6 +602,8 @@ def _line(reg: Registration, session: ExamSession, rules: Rules) -> CandidatePri
         status_line=status,
         history_lines=tuple(history),
         to_send=bool(docs) and initial is None,
+        birth_place=birth_place_label(cand.birth_country, cand.birth_commune,
+                                      cand.birth_postal_code),
     )
 
 

@@ -187,3 +187,34 @@ async def test_pnd_refused_for_documents_just_sent_and_not_offered_by_the_picker
     label = operation_texts.CARD_LABEL["record_pnd"]
     assert label in (await chat.click(candidates, mailed)).labels()
     assert label not in (await chat.click(candidates, just_sent)).labels()
+
+
+# -- R-PRT-2: the print recap shows what « Données vérifiées et conformes » attests ----------------
+
+
+async def test_print_recap_shows_the_data_attested_for_each_named_candidate(
+        harness: BotHarness, demo):
+    from ceres_core.services.printing import documents_preview
+
+    preview = documents_preview(demo, "ud75", TP)
+    todo = [c for c in preview.candidates if c.to_send]
+    chat = await linked(harness, demo, "ud75")
+    recap = await chat.ask(f"/impression {TP}")
+    text = plain(recap.text)
+    data, attest = text.split("En confirmant, vous attestez", 1)
+    assert "Données à vérifier" in data
+    for c in todo:  # each named candidate, from the core's preview, before the attestation
+        born = "née" if c.civility == "Madame" else "né"
+        line = (f"{c.civility} {c.first_name} {c.last_name} (n° {c.ceres_id}), {born} le "
+                f"{c.birth_date:%d/%m/%Y} à {c.birth_place}")
+        assert line in data, line
+        assert f"{preview.title_code}) – résultat : {c.result_label}" in data
+    assert "&#" not in recap.text and "&amp;" not in text
+    await chat.ask("/annuler")
+    one = todo[0]
+    recap = await chat.ask(f"/impression_candidat {TP} {one.ceres_id}")
+    text = plain(recap.text)
+    assert f"{one.first_name} {one.last_name} (n° {one.ceres_id})" in text
+    assert f"le {one.birth_date:%d/%m/%Y} à {one.birth_place}" in text
+    assert f"résultat : {one.result_label}" in text
+    assert text.index("Données à vérifier") < text.index("En confirmant")
