@@ -442,6 +442,10 @@ SESSION_CARD = (
 )
 CARD_PRINTS = "Impression : {sent}/{total} envoyés"
 CARD_DTE = "DTE : {status}"
+#: the session's next deadline (ceres_core.services.dte.next_session_date), one line
+CARD_DEADLINE = "⏰ Prochaine échéance : {label}"
+CARD_DEADLINE_LATE = "⚠️ Échéance dépassée : {label}"
+CARD_NO_DEADLINE = "⏰ Prochaine échéance : aucune"
 CANDIDATE_CARD = "<b>{name}</b> (n° {ceres_id}) – session {ref}\nRésultat : {result}\n{status}"
 #: R-AFT-2: where the notice to the Afpa stands
 CARD_PND = "Pli non distribuable signalé le {date} ({resent})"

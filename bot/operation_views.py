@@ -531,7 +531,7 @@ class Card:
 
 def session_card(core: Core, login: str, ref: str) -> Card:
     """One session: state, dates, print progress, DTE (its operations: the catalogue's)."""
-    from ceres_core.services.dte import dte_status
+    from ceres_core.services.dte import dte_status, next_session_date
     from ceres_core.services.printing import documents_preview
     from ceres_core.services.sessions import get_session
 
@@ -553,6 +553,13 @@ def session_card(core: Core, login: str, ref: str) -> Card:
         lines.append(T.CARD_DTE.format(status=esc(dte.status_label)))
     except CeresError:
         lines.append(T.CARD_DTE.format(status=esc(s.dte_status_label)))
+    # The next deadline, in one line: the core's (action due or DTE timeline date).
+    deadline = next_session_date(core, login, ref)
+    if deadline is None:
+        lines.append(T.CARD_NO_DEADLINE)
+    else:
+        template = T.CARD_DEADLINE_LATE if deadline.overdue else T.CARD_DEADLINE
+        lines.append(template.format(label=esc(deadline.label)))
     candidates = [Choice(r.ceres_id, f"👤 {r.ceres_id} – {r.full_name}") for r in s.registrations]
     return Card("\n".join(lines), {"session": s.ref}, candidates)
 

@@ -56,8 +56,10 @@ from ceres_core.services.sessions import (
     fr_date,
     gev_email,
     load_session,
+    next_deadline,
     packages_to_destroy,
     require_view,
+    session_view,
 )
 from ceres_core.settings import Rules
 from ceres_core.values import strip_accents
@@ -726,6 +728,34 @@ def dte_status(core: Core, actor: str, session_ref: str) -> DteStatusView:
         session = load_session(db, session_ref)
         require_view(user, session.site, "consulter le DTE de cette session")
         return _status_view(session, core)
+
+
+@operation("dte.status")
+def next_session_date(
+    core: Core, actor: str, session_ref: str
+) -> timeline_mod.NextDeadline | None:
+    """One line for a session card: an overdue action first
+    (:func:`ceres_core.services.sessions.next_deadline`: R-SES-6, R-DTE-1, R-CON-2), else
+    the earliest of the next action due and the next date of the session's DTE timeline
+    once the DTE is ordered (:func:`ceres_core.dte_timeline.next_timeline_date`: R-DTE-4,
+    R-DTE-5, R-DTE-7); ``None`` when nothing is left (cancelled, past, validated)."""
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        session = load_session(db, session_ref)
+        require_view(user, session.site, "consulter cette session")
+        view = session_view(session)
+        action = next_deadline(core, view)
+        if action is not None and action.overdue:
+            return action
+        today = core.clock.today()
+        order = session.dte_order
+        step = None
+        if (order is not None and order.cancelled_at is None
+                and session.state is not SessionState.ANNULEE and session.start_date >= today):
+            timeline = session_timeline(session, core.rules, ordered_at=order.ordered_at)
+            step = timeline_mod.next_timeline_date(timeline, today)
+        dated = [d for d in (action, step) if d is not None]
+        return min(dated, key=lambda d: d.due or today) if dated else None
 
 
 # -- cancellation by the GEV (R-SES-5) ---------------------------------------------------------

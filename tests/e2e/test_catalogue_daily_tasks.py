@@ -218,3 +218,27 @@ async def test_print_recap_shows_the_data_attested_for_each_named_candidate(
     assert f"le {one.birth_date:%d/%m/%Y} à {one.birth_place}" in text
     assert f"résultat : {one.result_label}" in text
     assert text.index("Données à vérifier") < text.index("En confirmant")
+
+
+# -- the session card's next deadline, in one line ----------------------------------------------
+
+
+async def test_session_card_shows_the_next_deadline_in_one_line(harness: BotHarness, demo):
+    from ceres_core.services.dte import next_session_date
+
+    chat = await linked(harness, demo, "centre.formapro")
+    listing = await chat.ask("/sessions")
+    for ref in (FUTURE, "TITRE_B_2026_470402", "TITRE_B_2026_470403", TP):
+        card = await chat.click(listing, ref)
+        lines = [plain(line) for line in card.text.splitlines() if "chéance" in line]
+        assert len(lines) == 1, card.text  # one line
+        deadline = next_session_date(demo, "centre.formapro", ref)
+        if deadline is None:
+            assert lines[0] == "⏰ Prochaine échéance : aucune"
+        else:
+            assert deadline.label in lines[0]
+            assert lines[0].startswith("⚠️ Échéance dépassée" if deadline.overdue
+                                       else "⏰ Prochaine échéance")
+    assert next_session_date(demo, "centre.formapro", FUTURE).rule == "R-DTE-1"
+    assert next_session_date(demo, "centre.formapro", "TITRE_B_2026_470402").rule == "R-DTE-7"
+    assert next_session_date(demo, "centre.formapro", "TITRE_B_2026_470403").overdue
