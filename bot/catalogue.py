@@ -1093,7 +1093,15 @@ _RECORD_PARAMS = ("last_name", "first_name", "birth_date", "civility", "birth_co
 
 
 def _record_fields(p: Params) -> dict[str, str]:
-    return {k: p[k] for k in _RECORD_PARAMS if k in p}
+    """The record's fields from the form: the postal address typed on one line is the
+    record's street, postal code and commune (checked by the core, as the rest)."""
+    out = {k: p[k] for k in _RECORD_PARAMS if k in p}
+    if p.get("address"):
+        address = views.parse_postal_address(p["address"])
+        out.update(address=address.street, postal_code=address.postal_code,
+                   city=address.city)
+    out.update({k: p[k] for k in ("email", "phone") if k in p})
+    return out
 
 
 def _new_candidate_check(core: Core, login: str, p: Params) -> None:
@@ -1124,7 +1132,10 @@ def _confirm_create_candidate(core: Core, login: str, p: Params) -> Outcome:
                                   p.get("birth_country")) if x)
     head = T.CONFIRM_CREATE_CANDIDATE.format(
         civility=esc(civility), first=esc(p["first_name"]), last=esc(p["last_name"]),
-        birth=_fr(date.fromisoformat(p["birth_date"])), place=esc(place))
+        e=_e(p["civility"]), birth=_fr(date.fromisoformat(p["birth_date"])), place=esc(place),
+        address=esc(p.get("address") or T.NOT_GIVEN_FEM), email=esc(p.get("email") or
+                                                                    T.NOT_GIVEN_FEM),
+        phone=esc(p.get("phone") or T.NOT_GIVEN))
     close = _close_records(core, login, p)
     return Outcome(head + ("\n\n" + close + T.CLOSE_RECORDS_HINT if close else ""))
 
@@ -1229,7 +1240,11 @@ CATALOGUE: tuple[Operation, ...] = (
                Param("birth_country", "text", options=_birth_countries),
                Param("birth_commune", "text", optional=True),
                Param("birth_postal_code", "text", optional=True, check_empty=True,
-                     check=_new_candidate_check)),
+                     check=_new_candidate_check),
+               # Contact data: optional (the rules ask none at creation), checked as typed.
+               Param("address", "address", optional=True, check=_new_candidate_check),
+               Param("email", "email", optional=True, check=_new_candidate_check),
+               Param("phone", "phone", optional=True, check=_new_candidate_check)),
               _run_create_candidate, _confirm_create_candidate),
     Operation("unregister_candidate", "desinscrire", "registration.unregister",
               (_session(), Param("candidate", "candidate",

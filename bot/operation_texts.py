@@ -123,22 +123,29 @@ ASK: dict[str, str] = {
     "habilitation": "Quelle habilitation ? (celles sur lesquelles vous pouvez agir)",
     "action": "Que faire de cette habilitation ?",
     "value": "Quelle est la valeur correcte ? (les dates : JJ/MM/AAAA)",
-    "last_name": "Création d'une fiche candidat – 1/7 : nom de naissance ? (la fiche n'est "
+    "last_name": "Création d'une fiche candidat – 1/10 : nom de naissance ? (la fiche n'est "
     "créée que si aucune n'existe déjà : je la recherche dans votre région puis dans toute la "
     "France)",
-    "first_name": "2/7 : prénom ?",
-    "birth_date": "3/7 : date de naissance ? (JJ/MM/AAAA)",
-    "civility": "4/7 : civilité ?",
-    "birth_country": "5/7 : pays de naissance ? Choisissez « France » ou écrivez le pays "
+    "first_name": "2/10 : prénom ?",
+    "birth_date": "3/10 : date de naissance ? (JJ/MM/AAAA)",
+    "civility": "4/10 : civilité ?",
+    "birth_country": "5/10 : pays de naissance ? Choisissez « France » ou écrivez le pays "
     "(ou le territoire d'outre-mer, par exemple « Réunion »).",
-    "birth_commune": "6/7 : commune de naissance ? (facultative pour une naissance à "
+    "birth_commune": "6/10 : commune de naissance ? (facultative pour une naissance à "
     "l'étranger)",
-    "birth_postal_code": "7/7 : code postal de la commune de naissance ? (pour une naissance "
+    "birth_postal_code": "7/10 : code postal de la commune de naissance ? (pour une naissance "
     "en France métropolitaine seulement)",
     "report_duplicate.other": "Quelle fiche fait doublon avec celle-ci ? Choisissez-la "
     "ci-dessous (fiches proches trouvées par CERES) ou écrivez son CERES ID.",
     "report_duplicate.comment": "Un commentaire pour la DREETS ? Écrivez-le, ou choisissez "
     "« Aucun commentaire ».",
+    "create_candidate.address": "8/10 : adresse postale du candidat ? Écrivez-la sur une "
+    "ligne, par exemple « 12 rue de la Roquette, 75011 Paris » (facultative à la création ; "
+    "l'Afpa y enverra ses documents, R-PRT-7).",
+    "create_candidate.email": "9/10 : adresse e-mail du candidat ? (facultative, par exemple "
+    "prenom.nom@exemple.fr)",
+    "create_candidate.phone": "10/10 : téléphone du candidat ? (facultatif, par exemple "
+    "06 12 34 56 78)",
     "notice": "Quel avis de pli non distribuable avez-vous traité (courrier renvoyé à la "
     "nouvelle adresse) ? Choisissez-le ci-dessous ou écrivez son numéro.",
 }
@@ -182,6 +189,9 @@ PARAM_LABEL: dict[str, str] = {
     "birth_country": "Pays de naissance",
     "birth_commune": "Commune de naissance",
     "birth_postal_code": "Code postal de naissance",
+    "create_candidate.address": "Adresse",
+    "email": "E-mail",
+    "phone": "Téléphone",
 }
 
 RS_CHOICES = (
@@ -203,7 +213,12 @@ NO_COMMENT = "Aucun commentaire"
 EMPTY_ANSWER: dict[str, str] = {
     "birth_commune": "Commune inconnue (né(e) à l'étranger)",
     "birth_postal_code": "Sans code postal (né(e) hors de métropole)",
+    "address": "Adresse inconnue pour l'instant",
+    "email": "Pas d'adresse e-mail",
+    "phone": "Pas de téléphone",
 }
+NOT_GIVEN = "non renseigné"
+NOT_GIVEN_FEM = "non renseignée"
 CIVILITIES = (("M.", "Monsieur"), ("Mme", "Madame"))
 FRANCE = "France"
 NO_REASON = "Sans motif"
@@ -500,7 +515,8 @@ PND_HANDLED = "✅ Avis n° {id} traité : {who} – {status}."
 
 # -- a new candidate record ----------------------------------------------------------------------
 CONFIRM_CREATE_CANDIDATE = (
-    "Créer la fiche candidat de {civility} {first} {last}, né(e) le {birth} à {place} ?\n\n"
+    "Créer la fiche candidat de {civility} {first} {last}, né{e} le {birth} à {place} ?\n"
+    "• Adresse : {address}\n• E-mail : {email}\n• Téléphone : {phone}\n\n"
     "Aucune fiche n'existe pour cette personne (même nom, même date de naissance). La fiche "
     "sera créée à l'état brouillon, dans votre région."
 )

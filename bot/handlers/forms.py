@@ -179,14 +179,15 @@ async def _next(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op
         ButtonSpec(texts.OP_CANCEL, keyboards.OPERATION_DECIDE, {"pid": pending, "ok": False},
                    reusable=True),
     ]]
-    edits = [_edit_button(p) for p in op.asked(params) if p.name in params]
+    edits = [_edit_button(op, p) for p in op.asked(params) if p.name in params]
     rows += [edits[i:i + 2] for i in range(0, len(edits), 2)]
     body = prepared.html + ("\n\n" + T.RECAP_EDIT_HINT if edits else "")
     await _send(context, chat_id, body, rows)
 
 
-def _edit_button(p: Param) -> ButtonSpec:
-    label = T.BUTTON_EDIT.format(label=T.PARAM_LABEL.get(p.name, p.name))
+def _edit_button(op: Operation, p: Param) -> ButtonSpec:
+    label = T.BUTTON_EDIT.format(label=T.PARAM_LABEL.get(f"{op.name}.{p.name}")
+                                 or T.PARAM_LABEL.get(p.name, p.name))
     return ButtonSpec(label, keyboards.OPERATION, {"do": "edit", "name": p.name})
 
 

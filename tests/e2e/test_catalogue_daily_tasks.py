@@ -242,3 +242,74 @@ async def test_session_card_shows_the_next_deadline_in_one_line(harness: BotHarn
     assert next_session_date(demo, "centre.formapro", FUTURE).rule == "R-DTE-1"
     assert next_session_date(demo, "centre.formapro", "TITRE_B_2026_470402").rule == "R-DTE-7"
     assert next_session_date(demo, "centre.formapro", "TITRE_B_2026_470403").overdue
+
+
+# -- a new record's contact data: address, e-mail, phone, each checked as typed -----------------
+
+
+async def test_new_record_asks_address_email_and_phone_each_checked_as_typed(
+        harness: BotHarness, demo):
+    from ceres_core.services.candidates import get_candidate, search_candidates
+
+    chat = await linked(harness, demo, "centre.formapro")
+    await chat.ask("/creer_candidat")
+    await chat.ask("Fontaine")
+    await chat.ask("Camille")
+    reply = await chat.ask("03/05/1994")
+    reply = await chat.click(reply, "Madame")
+    reply = await chat.click(reply, "France")
+    await chat.ask("Nantes")
+    reply = await chat.ask("44000")
+    assert reply.text == operation_texts.ASK["create_candidate.address"]
+    refused = await chat.ask("rue sans code postal")  # the address kind, as the PND's
+    assert refused.text.startswith("⛔") and "code postal à 5 chiffres" in refused.text
+    reply = await chat.ask("3 quai de la Fosse, 44000 Nantes")
+    assert reply.text == operation_texts.ASK["create_candidate.email"]
+    refused = await chat.ask("camille.fontaine@")  # the core's check, at this step
+    assert refused.text.startswith("⛔") and "n'est pas valide" in refused.text
+    assert "Rien n'est perdu" in refused.text
+    reply = await chat.ask("camille.fontaine@exemple.fr")
+    assert reply.text == operation_texts.ASK["create_candidate.phone"]
+    refused = await chat.ask("pas de tel")
+    assert refused.text.startswith("⛔") and "« pas de tel » n'est pas valable" in refused.text
+    recap = await chat.ask("06 12 34 56 78")
+    text = plain(recap.text)
+    assert text.startswith("Créer la fiche candidat de Madame Camille Fontaine, née le 03/05/1994")
+    assert "Adresse : 3 quai de la Fosse, 44000 Nantes" in text
+    assert "E-mail : camille.fontaine@exemple.fr" in text and "Téléphone : 06 12 34 56 78" in text
+    assert "✏️ Adresse" in recap.labels() and "✏️ Téléphone" in recap.labels()
+    done = await chat.click(recap, "Confirmer")
+    assert done.text.startswith("✅ Fiche créée")
+    hit = search_candidates(demo, "centre.formapro", "Camille Fontaine", birth_date="03/05/1994")
+    record = get_candidate(demo, "centre.formapro", hit[0].candidate.ceres_id)
+    assert (record.address, record.postal_code, record.city) == (
+        "3 quai de la Fosse", "44000", "Nantes")
+    assert (record.email, record.phone) == ("camille.fontaine@exemple.fr", "06 12 34 56 78")
+
+
+async def test_new_record_close_to_an_existing_one_offers_to_report_it(harness: BotHarness, demo):
+    from ceres_core.services.candidates import get_candidate
+
+    known = get_candidate(demo, "ud75", "C260000006")  # Mme Marie-Hélène Dupont
+    chat = await linked(harness, demo, "centre.formapro")
+    await chat.ask("/creer_candidat")
+    await chat.ask("Dupond")  # one letter apart, same birth date: a likely duplicate
+    await chat.ask(known.first_name)
+    reply = await chat.ask(f"{known.birth_date:%d/%m/%Y}")
+    reply = await chat.click(reply, "Madame")
+    reply = await chat.click(reply, "France")
+    await chat.ask("Paris")
+    reply = await chat.ask("75012")
+    reply = await chat.click(reply, operation_texts.EMPTY_ANSWER["address"])
+    reply = await chat.click(reply, operation_texts.EMPTY_ANSWER["email"])
+    recap = await chat.click(reply, operation_texts.EMPTY_ANSWER["phone"])
+    assert known.ceres_id in recap.text  # the close records, before creating
+    done = await chat.click(recap, "Confirmer")
+    button = operation_texts.REPORT_WITH.format(ceres_id=known.ceres_id)
+    assert button in done.labels()
+    asked = await chat.click(done, button)
+    assert asked.text == operation_texts.ASK["report_duplicate.comment"]
+    recap = await chat.click(asked, operation_texts.NO_COMMENT)
+    assert known.ceres_id in recap.text and "(R-CAN-5)" in recap.text
+    done = await chat.click(recap, "Confirmer")
+    assert done.text.startswith("✅ Demande n°")
