@@ -313,3 +313,37 @@ async def test_new_record_close_to_an_existing_one_offers_to_report_it(harness: 
     assert known.ceres_id in recap.text and "(R-CAN-5)" in recap.text
     done = await chat.click(recap, "Confirmer")
     assert done.text.startswith("✅ Demande n°")
+
+
+# -- command menus of chats linked before the catalogue changed ----------------------------------
+
+
+async def test_menus_of_chats_linked_before_are_refreshed_at_bot_start(
+        harness: BotHarness, demo):
+    import asyncio
+
+    from bot import accounts, catalogue
+
+    # Two chats linked while the bot was not there to set their menus (an older catalogue).
+    centre = harness.chat()
+    ud = harness.chat()
+    for chat, login in ((centre, "centre.formapro"), (ud, "ud75")):
+        code = accounts.issue_link_code(demo, login, 30).code
+        accounts.redeem_link_code(demo, code, chat.chat_id, chat.chat_id)
+    menus = harness.api.bots[harness.token].commands
+    stale = [{"command": "sessions", "description": "Mes sessions"}]
+    menus[f"chat:{centre.chat_id}"] = list(stale)
+    await harness.stop_bot()
+    await harness.start_bot()  # setMyCommands for every linked chat, in the background
+    for _ in range(100):
+        if all(menus.get(f"chat:{c.chat_id}") not in (None, stale) for c in (centre, ud)):
+            break
+        await asyncio.sleep(0.05)
+    for chat, login in ((centre, "centre.formapro"), (ud, "ud75")):
+        mine = {c["command"] for c in menus[f"chat:{chat.chat_id}"]}
+        expected = {command for command, _ in catalogue.menu_for(demo, login)}
+        assert expected <= mine, (login, expected - mine)
+        others = {op.command for op in catalogue.CATALOGUE} - expected
+        assert not others & mine, (login, others & mine)
+    assert "dates_session" in {c["command"] for c in menus[f"chat:{centre.chat_id}"]}
+    assert "valider" in {c["command"] for c in menus[f"chat:{ud.chat_id}"]}
