@@ -107,3 +107,13 @@ def test_every_action_name_starts_a_catalogue_operation_with_its_params():
     assert start("traiter_impressions", {})["op"] == "afpa_print_requests"
     assert start("traiter_commandes_dte")["op"] == "dte_orders_to_prepare"
     assert start("inconnue", {"session": "S1"}) is None
+
+
+def test_signaler_doublon_takes_both_ceres_ids_in_order():
+    from bot.handlers.forms import args_params
+
+    op = catalogue.by_name("report_duplicate")
+    assert args_params(op, ["c260000006", "C260000007"]) == {
+        "candidate": "C260000006", "other": "C260000007"}
+    assert args_params(catalogue.by_name("record_pnd"), ["TITRE_B_2026_470405", "C260000001"]) \
+        == {"session": "TITRE_B_2026_470405", "candidate": "C260000001"}

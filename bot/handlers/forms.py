@@ -578,7 +578,10 @@ def args_params(op: Operation, args: list[str]) -> dict[str, str]:
         if "_" in value and "session" in kinds:
             out["session"] = views.normalise_session_ref(value)
         elif "candidate" in kinds and views.normalise_candidate_id(value):
-            out["candidate"] = views.normalise_candidate_id(value) or value
+            # /signaler_doublon C1 C2: the candidate params in their order
+            free = [p.name for p in op.params if p.kind == "candidate" and p.name not in out]
+            if free:
+                out[free[0]] = views.normalise_candidate_id(value) or value
     return out
 
 
