@@ -198,7 +198,7 @@ def next_timeline_date(timeline: DteTimeline, today: date) -> NextDeadline | Non
     if t.ccp_jury_candidate_opens:
         steps.append(NextDeadline("R-DTE-5", "Ouverture des liens des DTE jury et candidats",
                                   t.ccp_jury_candidate_opens.date(), False, "on"))
-    steps.append(NextDeadline("R-DTE-7", "Plis non reçus : relancer la GEV",
+    steps.append(NextDeadline("R-DTE-7", "Relancer la GEV si les plis ne sont pas arrivés",
                               t.chase_gev_from, False, "from"))
     upcoming = [s for s in steps if s.due is not None and s.due >= today]
     return min(upcoming, key=lambda s: s.due) if upcoming else None  # type: ignore[return-value]

@@ -444,7 +444,8 @@ def test_r_dte_4_5_7_next_timeline_date_is_the_earliest_not_yet_past():
     assert "au plus tard le" in first.label
     chase = next_timeline_date(tp, tp.tp_shipping_to + timedelta(days=1))
     assert chase.rule == "R-DTE-7" and chase.label.startswith(
-        f"Plis non reçus : relancer la GEV à partir du {tp.chase_gev_from:%d/%m/%Y}")
+        f"Relancer la GEV si les plis ne sont pas arrivés à partir du "
+        f"{tp.chase_gev_from:%d/%m/%Y}")
     assert next_timeline_date(tp, tp.chase_gev_from + timedelta(days=1)) is None
     ccp = _timeline("CCP", date(2027, 4, 1), "75")
     opens = next_timeline_date(ccp, date(2027, 1, 1))
