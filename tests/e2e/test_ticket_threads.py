@@ -36,7 +36,7 @@ async def test_a_resolved_ticket_reopens_when_the_requester_writes(
     assert number in prompt.text
     done = await chat.ask("Le problème est revenu ce matin.")
     assert done.text == texts.TICKET_MESSAGE_REOPENED.format(
-        number=number, queue=ticket.queue_name)
+        number=number, **ticket.queue_phrases)
     assert ts.get_ticket_detail(core, agent, ticket.id).ticket.status != "resolu"
     assert "Le problème est revenu ce matin." in messages_of(core, agent, ticket.id)
 
