@@ -9,6 +9,8 @@ most recently updated one; a file goes from a requester to a ticket (downloadabl
 the dashboard) and from staff to a requester (a link in the chat); a resolved
 ticket is reopened from the chat; two tickets are merged on the dashboard and the
 requester is told. Everything is checked as each user sees it, in French.
+
+Set ``CERES_SCREENSHOTS=/some/dir`` to keep a screenshot of the main steps.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -48,6 +51,13 @@ async def demo(core, clock, tmp_path, monkeypatch):
         yield url
     finally:
         await stop()
+
+
+async def _shot(page, name: str) -> None:
+    folder = os.environ.get("CERES_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(Path(folder) / f"{name}.png"))
 
 
 # -- the requester's side: the demo chat page -------------------------------------------------
@@ -210,6 +220,7 @@ async def test_two_requesters_two_agents_threads_files_reopening_and_merge(demo,
                  "buffer": b"\x89PNG\r\n\x1a\n" + b"\0" * 64})
             await expect(sophie.locator("#file-box")).to_contain_text("capture-ceres.png")
             await expect(sophie.locator("#reply-box")).to_contain_text("capture d'écran")
+            await _shot(sophie, "chat-telephone-reponse-et-fichier")
             await _say(sophie, "La capture de l'erreur")
             mine = sophie.locator(".msg.user", has_text="capture-ceres.png").last
             await expect(mine.locator(".quote")).to_contain_text(s1, timeout=WAIT)
@@ -224,6 +235,8 @@ async def test_two_requesters_two_agents_threads_files_reopening_and_merge(demo,
             assert got.status == 200 and (await got.body()).startswith(b"\x89PNG")
             await _ticket(hugo, url, s2)
             await expect(hugo.locator("#live-messages")).not_to_contain_text("capture-ceres.png")
+            await _shot(lea, "tableau-de-bord-piece-jointe")
+            await _shot(sophie, "chat-telephone-apres-envoi")
 
             # A resolved ticket reopened from the chat, by answering the resolution.
             await _ticket(lea, url, k1)
@@ -238,6 +251,7 @@ async def test_two_requesters_two_agents_threads_files_reopening_and_merge(demo,
             await _ticket(lea, url, k1)
             await expect(lea.locator(".ticket-head .status")).not_to_have_text("résolu")
             await expect(lea.locator(".msg-requester").last).to_contain_text("revenu ce matin")
+            await _shot(karim, "chat-reouverture")
 
             # Two of Sophie's tickets merged on the dashboard: she is told.
             await _ticket(hugo, url, s2)
