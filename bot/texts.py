@@ -122,7 +122,7 @@ TICKET_FILE_NO_TICKET = (
     "demande avec /ticket, puis envoyez le fichier (ou envoyez-le en réponse à un message "
     "du support)."
 )
-TICKET_FILE_SENT = "Fichier ajouté à votre demande {number} ({queue})."
+TICKET_FILE_SENT = "Fichier ajouté à votre demande {number} et transmis {a_queue}."
 TICKET_FILE_FAILED = "Le fichier n'a pas été ajouté : {message}"
 TICKET_FILE_DOWNLOAD_FAILED = (
     "Je n'ai pas pu récupérer ce fichier auprès de Telegram. Réessayez dans un instant."

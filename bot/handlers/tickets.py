@@ -520,7 +520,7 @@ async def attach_file(update: Update, context: ContextTypes.DEFAULT_TYPE, ticket
         return
     t = result.follow_up or result.ticket
     await _send(context, chat_id, texts.TICKET_FILE_SENT.format(
-        number=esc(t.number), queue=esc(t.queue_name)))
+        number=esc(t.number), **_queue_phrases(t)))
     await staff_group.relay_requester_message(
         context.bot, svc, result.ticket.id, result.ticket.number, _requester_name(update, None),
         caption or texts.TICKET_FILE_RELAYED.format(name=name or "—"))

@@ -225,7 +225,8 @@ async def test_two_requesters_two_agents_threads_files_reopening_and_merge(demo,
             mine = sophie.locator(".msg.user", has_text="capture-ceres.png").last
             await expect(mine.locator(".quote")).to_contain_text(s1, timeout=WAIT)
             await expect(mine).to_contain_text("La capture de l'erreur")
-            await expect(_bot_message(sophie, "Fichier ajouté", s1)).to_be_visible(timeout=WAIT)
+            await expect(_bot_message(sophie, "Fichier ajouté", s1)).to_contain_text(
+                "et transmis à l'Assistance des ministères", timeout=WAIT)
             await expect(sophie.locator("#pending")).to_be_hidden()
             # The agent finds it on s1 (not s2) and downloads it.
             await _ticket(lea, url, s1)

@@ -129,7 +129,7 @@ async def test_a_file_sent_in_ticket_mode_is_attached_to_the_ticket(
     await chat.reply()
     await chat.send_document("releve.pdf", PDF, "application/pdf", caption="Le relevé demandé")
     done = await chat.reply()
-    assert done.text == texts.TICKET_FILE_SENT.format(number=number, queue=ticket.queue_name)
+    assert done.text == texts.TICKET_FILE_SENT.format(number=number, **ticket.queue_phrases)
     detail = ts.get_ticket_detail(core, agent, ticket.id)
     message = next(m for m in detail.messages if m.text == "Le relevé demandé")
     assert [a.filename for a in message.attachments] == ["releve.pdf"]
