@@ -108,3 +108,12 @@ async def test_bad_files_are_refused_in_french_and_nothing_is_sent(page, fields,
     assert resp.status == status
     assert (await resp.json())["description"] == expected
     assert len(account.updates) == before
+
+
+async def test_a_file_request_that_is_not_a_form_is_refused_in_french(page):
+    client, api, account = page
+    before = len(account.updates)
+    resp = await client.post("/api/file", json={"chat_id": CHAT})
+    assert resp.status == 400
+    assert (await resp.json())["description"] == texts.FILE_EXPECTED
+    assert len(account.updates) == before
