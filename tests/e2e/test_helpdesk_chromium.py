@@ -219,7 +219,7 @@ async def test_two_requesters_two_agents_threads_files_reopening_and_merge(demo,
                 {"name": "capture-ceres.png", "mimeType": "image/png",
                  "buffer": b"\x89PNG\r\n\x1a\n" + b"\0" * 64})
             await expect(sophie.locator("#file-box")).to_contain_text("capture-ceres.png")
-            await expect(sophie.locator("#reply-box")).to_contain_text("capture d'écran")
+            await expect(sophie.locator("#reply-box")).to_contain_text(f"demande {s1}")
             await _shot(sophie, "chat-telephone-reponse-et-fichier")
             await _say(sophie, "La capture de l'erreur")
             mine = sophie.locator(".msg.user", has_text="capture-ceres.png").last
