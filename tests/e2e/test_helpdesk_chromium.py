@@ -8,7 +8,7 @@ file); each requester answers a given staff message with the page's « Répondre
 most recently updated one; a file goes from a requester to a ticket (downloadable on
 the dashboard) and from staff to a requester (a link in the chat); a resolved
 ticket is reopened from the chat; two tickets are merged on the dashboard and the
-requester is told. Everything is checked as each user sees it, in French.
+requester is told; the queue page left open updates by itself. Everything is checked as each user sees it, in French.
 
 Set ``CERES_SCREENSHOTS=/some/dir`` to keep a screenshot of the main steps.
 """
@@ -174,6 +174,14 @@ async def test_two_requesters_two_agents_threads_files_reopening_and_merge(demo,
             sophie = await _chat(browser, url, "centre.formapro", "Sophie Bernard",
                                  viewport={"width": 390, "height": 844}, is_mobile=True,
                                  has_touch=True)
+            # Two agents of the Assistance, each in their own browser context; Léa keeps
+            # the queue page open in a second tab: it updates by itself.
+            lea = await _agent(browser, url, "support.assistance")
+            hugo = await _agent(browser, url, SECOND_AGENT[0])
+            queue_tab = await lea.context.new_page()
+            await queue_tab.goto(f"{url}/support/files/assistance")
+            await expect(queue_tab.get_by_role("heading", level=1)).to_contain_text("Assistance")
+
             # Each requester opens two tickets from the chat.
             k1 = await _open_ticket(karim, "Quel temps fera-t-il demain à la plage ?")
             k2 = await _open_ticket(karim, "Où garer ma voiture près du stade ce soir ?")
@@ -182,10 +190,8 @@ async def test_two_requesters_two_agents_threads_files_reopening_and_merge(demo,
             assert len({k1, k2, s1, s2}) == 4
             queues = {n: get_ticket_detail(core, OPERATOR, n).ticket.queue for n in (k1, k2, s1, s2)}
             assert set(queues.values()) == {"assistance"}, queues
-
-            # Two agents of the Assistance, each in their own browser context, answer.
-            lea = await _agent(browser, url, "support.assistance")
-            hugo = await _agent(browser, url, SECOND_AGENT[0])
+            for number in (k1, k2, s1, s2):  # no reload: the live region was refreshed
+                await expect(queue_tab.locator("table.queue")).to_contain_text(number, timeout=WAIT)
             await _answer(lea, url, k1, "Quel est le numéro de la session concernée ?")
             await _answer(hugo, url, k2, "De quel site s'agit-il ?")
             await _answer(lea, url, s1, "Pouvez-vous nous envoyer une capture d'écran ?")
@@ -201,6 +207,10 @@ async def test_two_requesters_two_agents_threads_files_reopening_and_merge(demo,
             await _reply_to(karim, on_k1, "C'est la session TITRE_B_2026_470405.")
             await expect(_bot_message(karim, "Message transmis", k1)).to_contain_text(
                 "à l'Assistance des ministères", timeout=WAIT)
+            k1_row = queue_tab.locator("table.queue tr", has_text=k1)
+            await expect(k1_row).to_contain_text("le demandeur a répondu", timeout=WAIT)
+            await expect(queue_tab.locator("table.queue tr", has_text=k2)).not_to_contain_text(
+                "le demandeur a répondu")
             await _ticket(lea, url, k1)
             await expect(lea.locator(".msg-requester").last).to_contain_text("TITRE_B_2026_470405")
             await _ticket(hugo, url, k2)
