@@ -1,5 +1,10 @@
 """An article of the knowledge base as the chat shows it (answers, procedure leaves,
-the ticket advice): title, answer, steps, help, rules."""
+the ticket advice): title, answer, steps, help.
+
+The rule ids an article cites (« R-PRT-6 ») are not shown here: requesters (civil
+servants, centre staff) do not know them and they add nothing to the answer. They stay
+in the article's metadata (``Article.rules``) and are shown to staff on the dashboard,
+where agents pick an article to cite."""
 
 from __future__ import annotations
 
@@ -13,14 +18,12 @@ _RULES_LINE = re.compile(r"^\s*R[èe]gles?\s*:.*$", re.MULTILINE | re.IGNORECASE
 
 
 def article_html(article: Article) -> str:
-    """An article formatted for the chat: title, answer, steps, help, rules."""
+    """An article formatted for the chat: title, answer, steps, help (no rule ids)."""
     parts = [f"<b>{esc(article.title)}</b>", markdown_to_html(_RULES_LINE.sub("", article.intro))]
     if article.steps:
         parts += [texts.STEPS_HEADING + "\n" + markdown_to_html(article.steps)]
     if article.help:
         parts += [texts.HELP_HEADING + "\n" + markdown_to_html(article.help)]
-    if article.rules:
-        parts.append(texts.ANSWER_RULES.format(rules=esc(", ".join(article.rules))))
     return "\n\n".join(p for p in parts if p.strip())
 
 
