@@ -92,7 +92,13 @@ class Understanding:
 
 @dataclass(frozen=True)
 class _Data:
-    smalltalk: tuple[tuple[str, re.Pattern[str]], ...]
+    #: intent → its patterns (each on word boundaries).
+    smalltalk: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
+    #: intent → its family (greeting, thanks, identity, capabilities, insult,
+    #: complaint, goodbye); an intent not listed is its own family.
+    families: Mapping[str, str]
+    #: phone spellings of small talk (« t ki », « cc », « thx »).
+    spellings: Mapping[str, tuple[str, ...]]
     filler: frozenset[str]
     splitter: re.Pattern[str]
     follow_up: re.Pattern[str]
@@ -114,8 +120,8 @@ def _data() -> _Data:
     for intent, patterns in raw["smalltalk"].items():
         if intent not in SMALLTALK:
             raise ValueError(f"conversation.yaml: no reply text for intent {intent!r}")
-        joined = "|".join(f"(?:{p})" for p in patterns)
-        intents.append((intent, re.compile(rf"(?:^|\b)(?:{joined})(?:\b|$)")))
+        compiled = tuple(re.compile(rf"(?:^|\b)(?:{p})(?:\b|$)") for p in patterns)
+        intents.append((intent, compiled))
     splitters = [re.escape(s) for s in raw["splitters"]]
     questions = "|".join(re.escape(q) for q in raw["question_words"])
     # On the raw text (accents kept): sentence ends; connectors; « , et quand… ».
@@ -128,6 +134,8 @@ def _data() -> _Data:
     openings = "|".join(re.escape(o) for o in raw["follow_up_openings"])
     return _Data(
         smalltalk=tuple(intents),
+        families=dict(raw.get("families") or {}),
+        spellings={str(k): tuple(str(v).split()) for k, v in (raw.get("spellings") or {}).items()},
         filler=frozenset(raw.get("filler") or ()),
         splitter=splitter,
         follow_up=re.compile(rf"^(?:{openings})\b"),
@@ -159,16 +167,29 @@ class Conversation:
 
     # -- small talk --------------------------------------------------------------
 
+    def _smalltalk_norm(self, text: str) -> str:
+        """The normalised text with small talk's own phone spellings (« t ki » → « tu
+        es qui », « à+ » → « a plus »)."""
+        text = text.replace("@+", " a plus ").replace("+", " plus ")
+        table = self.data.spellings
+        return " ".join(w for token in _norm(text).split() for w in table.get(token, (token,)))
+
+    def family(self, intent: str) -> str:
+        """The family of a small-talk intent (« ça va ? » is a greeting, « ok » thanks)."""
+        return self.data.families.get(intent, intent)
+
     def smalltalk(self, text: str) -> tuple[str | None, str]:
         """``(intent, rest)``: the first small-talk intent found, and the text left
         once every small-talk phrase is taken out (normalised)."""
-        norm = _norm(text)
+        norm = self._smalltalk_norm(text)
         intent: str | None = None
-        rest = norm
-        for name, pattern in self.data.smalltalk:
-            if pattern.search(norm):
-                intent = intent or name
-                rest = pattern.sub(" ", rest)
+        covered = [False] * len(norm)
+        for name, patterns in self.data.smalltalk:
+            for pattern in patterns:
+                for m in pattern.finditer(norm):
+                    intent = intent or name
+                    covered[m.start() : m.end()] = [True] * (m.end() - m.start())
+        rest = "".join(" " if hit else ch for ch, hit in zip(norm, covered, strict=True))
         return intent, " ".join(rest.split())
 
     def _has_content(self, rest: str) -> bool:
@@ -255,7 +276,7 @@ class Conversation:
         if not text or (intent is not None and not self._has_content(rest)):
             if intent is None:
                 return Understanding("none", result=MatchResult(None, None, 0.0))
-            return Understanding("smalltalk", SMALLTALK[intent], intent)
+            return Understanding("smalltalk", SMALLTALK[intent], self.family(intent))
 
         answers: list[Answer] = []
         parts = self.split(text)
