@@ -103,6 +103,8 @@ class _Data:
     splitter: re.Pattern[str]
     follow_up: re.Pattern[str]
     follow_up_max_words: int
+    #: beside small talk, a question is answered only from this matcher score.
+    smalltalk_question_min_score: float
     question_start: re.Pattern[str]
     slots: tuple[tuple[str, ...], ...]
 
@@ -140,6 +142,7 @@ def _data() -> _Data:
         splitter=splitter,
         follow_up=re.compile(rf"^(?:{openings})\b"),
         follow_up_max_words=int(raw.get("follow_up_max_words", 8)),
+        smalltalk_question_min_score=float(raw.get("smalltalk_question_min_score", 0.5)),
         question_start=re.compile(
             r"^(?:et |mais |alors |donc |sinon )?(?:"
             + "|".join(re.escape(q) for q in [*raw["question_words"], *raw["question_openings"]])
@@ -195,6 +198,30 @@ class Conversation:
     def _has_content(self, rest: str) -> bool:
         words = [w for w in rest.split() if w not in self.data.filler]
         return bool(words) and bool(self.matcher.analyse(" ".join(words)))
+
+    def _is_smalltalk(self, intent: str, rest: str, previous: Turn | None) -> bool:
+        """Whether a message holding small talk of ``intent`` is small talk only.
+
+        A greeting opens a message: whatever else it says is the question (answered,
+        or declined). The other intents comment (« vous servez à rien, je perds mon
+        temps », « merci, c'est clair »): the message is small talk unless what is
+        left once the small talk is taken out holds a word of the field and is a
+        question the matcher answers, on its own or, for a follow-up (« merci, et
+        pour un CCP ? »), with the previous question.
+        """
+        if not self._has_content(rest):
+            return True
+        if self.family(intent) == "greeting":
+            return False
+        matcher = self.matcher
+        if not {t for t in matcher.analyse(rest) if t in matcher.vocabulary} - matcher.lexicon.generic:
+            return True  # no word of the field: « je perds mon temps »
+        least = self.data.smalltalk_question_min_score
+        if _confident(matcher.match(rest), least):
+            return False
+        if previous is not None and self.is_follow_up(rest):
+            return not _confident(matcher.match(self.with_context(previous.question, rest)), least)
+        return True
 
     # -- questions ---------------------------------------------------------------
 
@@ -272,10 +299,10 @@ class Conversation:
     ) -> Understanding:
         """Read one message; ``previous`` is the last turn kept by the front end."""
         text = (text or "").strip()
+        if not text:
+            return Understanding("none", result=MatchResult(None, None, 0.0))
         intent, rest = self.smalltalk(text)
-        if not text or (intent is not None and not self._has_content(rest)):
-            if intent is None:
-                return Understanding("none", result=MatchResult(None, None, 0.0))
+        if intent is not None and self._is_smalltalk(intent, rest, previous):
             return Understanding("smalltalk", SMALLTALK[intent], self.family(intent))
 
         answers: list[Answer] = []
@@ -313,6 +340,10 @@ class Conversation:
         )):
             answer = self._answer(self.with_context(context, part), role, True) or answer
         return replace(answer, text=part) if answer is not None else None
+
+
+def _confident(result: MatchResult, least: float) -> bool:
+    return result.found and result.score >= least
 
 
 def _drop_terms(text: str, terms: set[str], canonical) -> str:  # noqa: ANN001
