@@ -106,6 +106,7 @@ class _Data:
     #: beside small talk, a question is answered only from this matcher score.
     smalltalk_question_min_score: float
     question_start: re.Pattern[str]
+    new_question: re.Pattern[str]
     slots: tuple[tuple[str, ...], ...]
 
 
@@ -129,6 +130,10 @@ def _data() -> _Data:
     # On the raw text (accents kept): sentence ends; connectors; « , et quand… ».
     splitter = re.compile(
         r"[?!;\n]+|\.(?:\s|$)+"
+        # a numbered list: « 1) … 2) … », « 1/ … 2/ … », « 2. … », « 2- … »
+        + r"|(?<![\w/.,:])[1-9]\s?[)/.°-](?=\s)"
+        # « …, aussi comment… »: the comma ends the question before
+        + r"|,\s*(?=(?:aussi|sinon|[eé]galement|autre question)\b)"
         + "".join(rf"|\b{_accent_free_pattern(s)}\b" for s in splitters)
         + rf"|,?\s+et\s+(?=(?:{_accent_free_pattern(questions)})\b)",
         re.IGNORECASE,
@@ -147,6 +152,9 @@ def _data() -> _Data:
             r"^(?:et |mais |alors |donc |sinon )?(?:"
             + "|".join(re.escape(q) for q in [*raw["question_words"], *raw["question_openings"]])
             + r")\b"
+        ),
+        new_question=re.compile(
+            r"^(?:" + "|".join(re.escape(o) for o in raw["new_question_openings"]) + r")\b"
         ),
         slots=tuple(tuple(v) for v in raw["slots"].values()),
     )
@@ -231,39 +239,72 @@ class Conversation:
         The message is cut at sentence ends and connectors; a sentence that states
         the situation (« La session est validée. ») is not a question of its own: it
         is the context of the question that follows it (or, at the end, of the one
-        before). A connector (« et aussi », « autre question », « …, et quand ») or a
-        question mark ends a question; so does a sentence opening like a question.
+        before). A connector (« et aussi », « autre question », « 2) », « …, et
+        quand ») or a question mark ends a question; so does a sentence opening like a
+        question. What follows a connector, or opens like a new question (« Aussi,
+        … »), is a question of its own.
         """
-        pieces: list[tuple[str, bool]] = []  # (text, ends a question)
+        return [q for q, _ in self._split(text)]
+
+    def _split(self, text: str) -> list[tuple[str, bool]]:
+        """:meth:`split`, each question with whether the message marks it as another
+        question (after a connector or a number, or opening with « aussi »…)."""
+        pieces: list[tuple[str, bool, bool]] = []  # (text, ends a question, after a connector)
         start = 0
+        after_connector = False
         for m in self.data.splitter.finditer(text):
             sep = m.group(0)
-            ends = "?" in sep or not re.fullmatch(r"[!;.\s]+", sep)
-            pieces.append((text[start : m.start()], ends))
+            connector = not re.fullmatch(r"[?!;.\s]+", sep)
+            pieces.append((text[start : m.start()], "?" in sep or connector, after_connector))
+            after_connector = connector
             start = m.end()
-        pieces.append((text[start:], False))
-        questions: list[str] = []
+        pieces.append((text[start:], False, after_connector))
+        questions: list[tuple[str, bool]] = []
         context: list[str] = []
-        for piece, ends in pieces:
+        explicit = False  # the question being gathered was marked as another one
+
+        def close_context() -> None:
+            nonlocal context
+            if context:
+                if explicit:  # « …, et aussi savoir quand… »: marked as another question
+                    questions.append((" ".join(context), True))
+                elif questions:
+                    last, marked = questions[-1]
+                    questions[-1] = (" ".join([last, *context]), marked)
+                else:
+                    questions.append((" ".join(context), explicit))
+                context = []
+
+        for piece, ends, after in pieces:
             piece = piece.strip(" ,.:-")
             if not piece or not self.matcher.analyse(piece):
                 # « Que faire ? », or a connector right after a sentence: what came
                 # before is a question.
                 if ends and context:
-                    questions.append(" ".join(context))
+                    questions.append((" ".join(context), explicit))
                     context = []
+                explicit = explicit or after
                 continue
-            if ends or self.data.question_start.match(_norm(piece)):
-                questions.append(" ".join([*context, piece]))
+            norm = _norm(piece)
+            if after or self.data.new_question.match(norm):
+                # « …, aussi comment… », « Aussi, j'ai une alerte… »: a question of its
+                # own; what came before it and was not a question yet is the context
+                # of the previous one.
+                close_context()
+                if ends or self.data.question_start.match(norm) or not after:
+                    questions.append((piece, True))
+                    explicit = False
+                else:
+                    context = [piece]
+                    explicit = True
+            elif ends or self.data.question_start.match(norm):
+                questions.append((" ".join([*context, piece]), explicit))
                 context = []
+                explicit = False
             else:
                 context.append(piece)
-        if context:
-            if questions:
-                questions[-1] = " ".join([questions[-1], *context])
-            else:
-                questions.append(" ".join(context))
-        return questions or [text.strip()]
+        close_context()
+        return questions or [(text.strip(), False)]
 
     def is_follow_up(self, text: str) -> bool:
         norm = _norm(text)
@@ -306,11 +347,18 @@ class Conversation:
             return Understanding("smalltalk", SMALLTALK[intent], self.family(intent))
 
         answers: list[Answer] = []
-        parts = self.split(text)
+        parts = self._split(text)
         context = previous.question if previous else None
-        for part in parts:
+        for part, marked in parts:
             answer = self._answer_part(part, context, role)
-            if answer is not None and answer.article.id not in {a.article.id for a in answers}:
+            if answer is None:
+                continue
+            answered = {a.article.id for a in answers}
+            if answer.article.id in answered and marked:
+                # « 1) … 2) … »: the message says it is another question; its next
+                # topic, when the matcher finds it plausible, rather than the same one.
+                answer = self._next_topic(answer, answered, role)
+            if answer is not None and answer.article.id not in answered:
                 answers.append(answer)
                 context = answer.question
         if len(answers) <= 1 and len(parts) > 1:
@@ -325,6 +373,17 @@ class Conversation:
         turn = Turn(answers[-1].question, tuple(a.article.id for a in answers))
         scores = tuple((a.article.id, a.result.score) for a in answers)
         return Understanding("answers", answers=tuple(answers), turn=turn, scores=scores)
+
+    def _next_topic(self, answer: Answer, answered: set[str], role: str | None) -> Answer | None:
+        """``answer`` with its best alternative topic not in ``answered`` (at least the
+        matcher's threshold), or ``None``."""
+        least = self.matcher.config.hybrid_threshold
+        for topic, title, score in answer.result.alternatives:
+            if topic not in answered and score >= least:
+                result = MatchResult(topic, title, score, [], False)
+                article = self.matcher.article(topic).for_role(role)
+                return replace(answer, result=result, article=article)
+        return None
 
     def names_its_own_subject(self, text: str) -> bool:
         """Whether ``text`` holds a word of the field besides the slots' terms: « et les
