@@ -106,6 +106,8 @@ class _Data:
     #: beside small talk, a question is answered only from this matcher score.
     smalltalk_question_min_score: float
     question_start: re.Pattern[str]
+    #: a question word or opening at the start of the text.
+    asking: re.Pattern[str]
     new_question: re.Pattern[str]
     slots: tuple[tuple[str, ...], ...]
 
@@ -148,6 +150,16 @@ def _data() -> _Data:
         follow_up=re.compile(rf"^(?:{openings})\b"),
         follow_up_max_words=int(raw.get("follow_up_max_words", 8)),
         smalltalk_question_min_score=float(raw.get("smalltalk_question_min_score", 0.5)),
+        asking=re.compile(
+            r"^(?:"
+            # « ou » is also « or » once accents are gone (« un TP ou un CCP »)
+            + "|".join(
+                re.escape(q)
+                for q in [*raw["question_words"], *raw["question_openings"]]
+                if q != "ou"
+            )
+            + r")\b"
+        ),
         question_start=re.compile(
             r"^(?:et |mais |alors |donc |sinon )?(?:"
             + "|".join(re.escape(q) for q in [*raw["question_words"], *raw["question_openings"]])
@@ -326,7 +338,29 @@ class Conversation:
             if new_terms & slot_terms:
                 replaced |= slot_terms
         kept = _drop_terms(previous, replaced, lexicon.canonical) if replaced else previous
+        if self.asks_its_own_question(text):
+            # « et qu'est-ce que je dois remplir ? » after « jusqu'à quand commander le
+            # DTE ? »: the new question keeps the previous one's subject (« DTE »),
+            # not what it asked (« jusqu'à quand »).
+            kept = self._field_words(kept)
         return f"{kept} {text}".strip()
+
+    def asks_its_own_question(self, text: str) -> bool:
+        """Whether a follow-up holds a question word or opening of its own (« et
+        qu'est-ce que je dois remplir ? »), unlike « et pour un CCP ? »."""
+        norm = _norm(text)
+        return any(self.data.asking.match(" ".join(norm.split()[i:])) for i in range(len(norm.split())))
+
+    def _field_words(self, text: str) -> str:
+        """The words of ``text`` that are words of the field (not everyday words)."""
+        matcher = self.matcher
+        field = matcher.vocabulary - matcher.lexicon.generic
+        kept = []
+        for word in text.split():
+            terms = matcher.lexicon.canonical(word)
+            if terms and all(t in field for t in terms):
+                kept.append(word)
+        return " ".join(kept)
 
     def _answer(self, question: str, role: str | None, follow_up: bool = False) -> Answer | None:
         result = self.matcher.match(question)
