@@ -219,6 +219,13 @@ class Conversation:
         words = [w for w in rest.split() if w not in self.data.filler]
         return bool(words) and bool(self.matcher.analyse(" ".join(words)))
 
+    def smalltalk_reply(self, text: str) -> tuple[str | None, str | None]:
+        """``(family, reply)`` when ``text`` alone is small talk, else ``(None, None)``."""
+        intent, rest = self.smalltalk(text)
+        if intent is None or not self._is_smalltalk(intent, rest, None):
+            return None, None
+        return self.family(intent), SMALLTALK[intent]
+
     def _is_smalltalk(self, intent: str, rest: str, previous: Turn | None) -> bool:
         """Whether a message holding small talk of ``intent`` is small talk only.
 
@@ -237,10 +244,10 @@ class Conversation:
         if not {t for t in matcher.analyse(rest) if t in matcher.vocabulary} - matcher.lexicon.generic:
             return True  # no word of the field: « je perds mon temps »
         least = self.data.smalltalk_question_min_score
-        if _confident(matcher.match(rest), least):
+        if _confident(matcher.match_topic(rest), least):
             return False
         if previous is not None and self.is_follow_up(rest):
-            return not _confident(matcher.match(self.with_context(previous.question, rest)), least)
+            return not _confident(matcher.match_topic(self.with_context(previous.question, rest)), least)
         return True
 
     # -- questions ---------------------------------------------------------------
@@ -363,7 +370,7 @@ class Conversation:
         return " ".join(kept)
 
     def _answer(self, question: str, role: str | None, follow_up: bool = False) -> Answer | None:
-        result = self.matcher.match(question)
+        result = self.matcher.match_topic(question)
         if not result.found or result.topic is None:
             return None
         article = self.matcher.article(result.topic).for_role(role)
@@ -402,7 +409,7 @@ class Conversation:
                 answers = [whole]
         answers = answers[:MAX_ANSWERS]
         if not answers:
-            result = self.matcher.match(text)
+            result = self.matcher.match_topic(text)
             return Understanding("none", result=result, intent=intent)
         turn = Turn(answers[-1].question, tuple(a.article.id for a in answers))
         scores = tuple((a.article.id, a.result.score) for a in answers)

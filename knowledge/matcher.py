@@ -26,7 +26,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from rapidfuzz import process
@@ -119,6 +119,10 @@ class MatchResult:
     score: float
     alternatives: list[tuple[str, str, float]] = field(default_factory=list)
     ambiguous: bool = False
+    #: with no topic: the small-talk family of the message (« bonjour » → greeting,
+    #: see :mod:`knowledge.conversation`) and the short French reply to it.
+    smalltalk: str | None = None
+    reply: str | None = None
 
     @property
     def found(self) -> bool:
@@ -126,7 +130,7 @@ class MatchResult:
 
     def to_json(self, digits: int = 3) -> dict[str, object]:
         """The ``ceres-assist ask --json`` shape (topic ``"none"`` when nothing matched)."""
-        return {
+        out: dict[str, object] = {
             "topic": self.topic or "none",
             "title": self.title,
             "score": round(self.score, digits),
@@ -135,6 +139,10 @@ class MatchResult:
                 for t, ti, s in self.alternatives
             ],
         }
+        if self.smalltalk is not None:
+            out["smalltalk"] = self.smalltalk
+            out["reply"] = self.reply
+        return out
 
 
 @dataclass
@@ -226,6 +234,7 @@ class Matcher:
         self.analyzer = Analyzer(self.lexicon, self.config)
         self.articles = list(articles)
         self._analysed: tuple[str, list[str]] | None = None
+        self._conversation = None  # knowledge.conversation.Conversation, made on first use
         self._by_id = {a.id: a for a in self.articles}
         self._build()
         self.classifier: TopicClassifier | None = None
@@ -444,6 +453,22 @@ class Matcher:
         return ranked, probs.get(NONE, 0.0), ambiguous
 
     def match(self, question: str) -> MatchResult:
+        """The article for ``question``; with none, the small talk it may be
+        (« bonjour », « merci », « t ki ? »: ``smalltalk`` and ``reply`` are set)."""
+        result = self.match_topic(question)
+        if result.found:
+            return result
+        if self._conversation is None:
+            from knowledge.conversation import Conversation  # it reads this module
+
+            self._conversation = Conversation(self)
+        family, reply = self._conversation.smalltalk_reply(question)
+        if family is None:
+            return result
+        return replace(result, smalltalk=family, reply=reply)
+
+    def match_topic(self, question: str) -> MatchResult:
+        """The article for ``question``, or a result without topic (no small talk)."""
         cfg = self.config
         if not words(question):
             return MatchResult(None, None, 0.0, [], False)
