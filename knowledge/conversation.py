@@ -103,6 +103,8 @@ class _Data:
     splitter: re.Pattern[str]
     follow_up: re.Pattern[str]
     follow_up_max_words: int
+    #: a plain « et » splits two questions each answered from this matcher score.
+    and_split_min_score: float
     #: beside small talk, a question is answered only from this matcher score.
     smalltalk_question_min_score: float
     question_start: re.Pattern[str]
@@ -149,6 +151,7 @@ def _data() -> _Data:
         splitter=splitter,
         follow_up=re.compile(rf"^(?:{openings})\b"),
         follow_up_max_words=int(raw.get("follow_up_max_words", 8)),
+        and_split_min_score=float(raw.get("and_split_min_score", 0.5)),
         smalltalk_question_min_score=float(raw.get("smalltalk_question_min_score", 0.5)),
         asking=re.compile(
             r"^(?:"
@@ -325,6 +328,30 @@ class Conversation:
         close_context()
         return questions or [(text.strip(), False)]
 
+    def _split_on_and(self, parts: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+        """Each part cut at a plain « et » when both sides stand as questions of their
+        own: the matcher answers each surely, with two different articles, and one of
+        them is the article of the whole part (« comment saisir les résultats et
+        envoyer les PV »); otherwise the « et » joins one situation (« le pli est
+        revenu et le candidat a déménagé »)."""
+        least = self.data.and_split_min_score
+        out: list[tuple[str, bool]] = []
+        for part, marked in parts:
+            for m in _AND.finditer(part):
+                left, right = part[: m.start()].strip(" ,"), part[m.end() :].strip(" ,")
+                if not self.names_its_own_subject(left) or not self.names_its_own_subject(right):
+                    continue
+                a, b = self.matcher.match_topic(left), self.matcher.match_topic(right)
+                if not (_confident(a, least) and _confident(b, least)) or a.topic == b.topic:
+                    continue
+                if self.matcher.match_topic(part).topic not in (a.topic, b.topic):
+                    continue
+                out += [(left, marked), (right, False)]
+                break
+            else:
+                out.append((part, marked))
+        return out
+
     def is_follow_up(self, text: str) -> bool:
         norm = _norm(text)
         return bool(self.data.follow_up.match(norm)) and (
@@ -388,7 +415,7 @@ class Conversation:
             return Understanding("smalltalk", SMALLTALK[intent], self.family(intent))
 
         answers: list[Answer] = []
-        parts = self._split(text)
+        parts = self._split_on_and(self._split(text))
         context = previous.question if previous else None
         for part, marked in parts:
             answer = self._answer_part(part, context, role)
@@ -440,6 +467,9 @@ class Conversation:
         )):
             answer = self._answer(self.with_context(context, part), role, True) or answer
         return replace(answer, text=part) if answer is not None else None
+
+
+_AND = re.compile(r",?\s+et\s+", re.IGNORECASE)
 
 
 def _confident(result: MatchResult, least: float) -> bool:

@@ -303,3 +303,19 @@ def test_a_follow_up_asking_its_own_question_keeps_only_the_subject(
             ("et quelles informations mettre dans la commande ?", ["commander-dte"]),
         ],
     )
+
+
+@pytest.mark.parametrize(
+    ("says", "answers"),
+    [
+        ("comment saisir les résultats et envoyer les PV", ["saisie-resultats", "transmission-pv"]),
+        ("je veux créer une session et inscrire des candidats", ["creer-session", "inscription-candidat"]),
+        # one situation told with « et »: one answer
+        ("le diplome est revenu a l'afpa et le candidat a demenagé, que faire", ["pnd"]),
+        ("la session est validée et je veux imprimer les diplômes", ["print-request"]),
+    ],
+)
+def test_a_plain_et_splits_only_two_questions_that_stand(
+    conversation: Conversation, says: str, answers: list[str]
+) -> None:
+    play(conversation, [(says, answers)])
