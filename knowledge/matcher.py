@@ -108,6 +108,8 @@ class MatcherConfig:
     vague_terms: int = 2
     #: with the classifier, alternatives from this share of the best score.
     hybrid_alternative_ratio: float = 0.15
+    #: a message left without topic is read as small talk up to this many words.
+    smalltalk_max_words: int = 15
 
 
 @dataclass(frozen=True)
@@ -456,7 +458,7 @@ class Matcher:
         """The article for ``question``; with none, the small talk it may be
         (« bonjour », « merci », « t ki ? »: ``smalltalk`` and ``reply`` are set)."""
         result = self.match_topic(question)
-        if result.found:
+        if result.found or len(question.split()) > self.config.smalltalk_max_words:
             return result
         if self._conversation is None:
             from knowledge.conversation import Conversation  # it reads this module
