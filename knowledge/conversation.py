@@ -99,6 +99,8 @@ class _Data:
     families: Mapping[str, str]
     #: phone spellings of small talk (« t ki », « cc », « thx »).
     spellings: Mapping[str, tuple[str, ...]]
+    #: emojis that say something on their own (« 👍 » → « ok »).
+    emojis: Mapping[str, str]
     filler: frozenset[str]
     splitter: re.Pattern[str]
     follow_up: re.Pattern[str]
@@ -147,6 +149,7 @@ def _data() -> _Data:
         smalltalk=tuple(intents),
         families=dict(raw.get("families") or {}),
         spellings={str(k): tuple(str(v).split()) for k, v in (raw.get("spellings") or {}).items()},
+        emojis={str(k): str(v) for k, v in (raw.get("emojis") or {}).items()},
         filler=frozenset(raw.get("filler") or ()),
         splitter=splitter,
         follow_up=re.compile(rf"^(?:{openings})\b"),
@@ -197,6 +200,9 @@ class Conversation:
         """The normalised text with small talk's own phone spellings (« t ki » → « tu
         es qui », « à+ » → « a plus »)."""
         text = text.replace("@+", " a plus ").replace("+", " plus ")
+        for emoji, word in self.data.emojis.items():
+            if emoji in text:
+                text = text.replace(emoji, f" {word} ")
         table = self.data.spellings
         return " ".join(w for token in _norm(text).split() for w in table.get(token, (token,)))
 

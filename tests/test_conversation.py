@@ -237,6 +237,9 @@ PHONE_SMALL_TALK = [
     ("bonne soirée", "goodbye"),
     ("à+", "goodbye"),
     ("bon ben tant pis, salut", "goodbye"),
+    ("👍", "thanks"),
+    ("🙏", "thanks"),
+    ("😡", "complaint"),
 ]
 
 
