@@ -138,6 +138,8 @@ def _data() -> _Data:
         r"[?!;\n]+|\.(?:\s|$)+"
         # a numbered list: « 1) … 2) … », « 1/ … 2/ … », « 2. … », « 2- … »
         + r"|(?<![\w/.,:])[1-9]\s?[)/.°-](?=\s)"
+        # « Question 1 : … Question 2 : … », « Q2 : », « … / … »
+        + r"|\b(?:question|q)\s?[1-9]\b\s*:?|\s/\s"
         # « …, aussi comment… »: the comma ends the question before
         + r"|,\s*(?=(?:aussi|sinon|[eé]galement|autre question)\b)"
         + "".join(rf"|\b{_accent_free_pattern(s)}\b" for s in splitters)

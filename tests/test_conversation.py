@@ -269,6 +269,11 @@ def test_a_greeting_before_an_out_of_scope_question_is_declined(
 
 
 MARKED_QUESTIONS = [
+    (
+        "Question 1 : comment créer une session. Question 2 : comment inscrire des candidats",
+        ["creer-session", "inscription-candidat"],
+    ),
+    ("comment supprimer une session / comment exporter les jurés", ["supprimer-session", "export-jures"]),
     ("1) comment commander le dte 2) comment exporter les jurés", ["commander-dte", "export-jures"]),
     (
         "1/ comment clôturer une session 2/ quand afficher les résultats",
