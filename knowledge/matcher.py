@@ -35,7 +35,7 @@ from rapidfuzz.distance import OSA
 from knowledge.articles import HELP_HEADING, Article
 from knowledge.classifier import NONE, TopicClassifier, load_paraphrases
 from knowledge.lexicon import Lexicon
-from knowledge.text import STOPWORDS, is_stopword, stem, tokenize, words
+from knowledge.text import STOPWORDS, is_stopword, normalise, stem, tokenize, words
 
 if TYPE_CHECKING:
     from ceres_core.settings import Rules
@@ -208,7 +208,8 @@ class Analyzer:
         """Canonical content terms of ``text`` (unigrams, in order)."""
         raw = words(text)
         if correct:
-            raw = [self._fix(w) for w in raw]
+            names = _proper_names(text)
+            raw = [w if w in names else self._fix(w) for w in raw]
         return [t.text for t in self.lexicon.rewrite(raw)]
 
     @staticmethod
@@ -217,6 +218,14 @@ class Analyzer:
 
 
 _SENTENCE_SPLIT = re.compile(r"[\n.;:!?()«»\[\]]+")
+#: a capitalised word (« Paris », « Martin ») after another word of the same sentence.
+_PROPER_NAME = re.compile(r"(?<=[\w,'’]\s)[A-ZÀ-Ý][a-zà-ÿ]{3,}\b")
+
+
+def _proper_names(text: str) -> frozenset[str]:
+    """Normalised words written like names inside a sentence: the typo corrector
+    leaves them alone (« quel temps à Paris » must not read « part »)."""
+    return frozenset(normalise(m.group(0)) for m in _PROPER_NAME.finditer(text))
 
 
 class Matcher:

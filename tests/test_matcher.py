@@ -331,3 +331,11 @@ def test_cli_ask_answers_small_talk(capsys: pytest.CaptureFixture[str], tmp_path
     assert main(["ask", "bonjour"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Bonjour !") and "réponse sûre" not in out
+
+
+def test_a_name_inside_a_sentence_is_not_corrected_into_a_word_of_the_field() -> None:
+    matcher = default_matcher()
+    assert "part" not in matcher.analyse("quel temps fait-il à Paris aujourd'hui ?")
+    assert matcher.match("quel temps fait-il à Paris aujourd'hui ?").topic is None
+    # an unknown lowercase word is still corrected
+    assert matcher.analyse("duplicta") == matcher.analyse("duplicata")
