@@ -92,12 +92,27 @@ class Understanding:
 
 @dataclass(frozen=True)
 class _Data:
-    smalltalk: tuple[tuple[str, re.Pattern[str]], ...]
+    #: intent → its patterns (each on word boundaries).
+    smalltalk: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
+    #: intent → its family (greeting, thanks, identity, capabilities, insult,
+    #: complaint, goodbye); an intent not listed is its own family.
+    families: Mapping[str, str]
+    #: phone spellings of small talk (« t ki », « cc », « thx »).
+    spellings: Mapping[str, tuple[str, ...]]
+    #: emojis that say something on their own (« 👍 » → « ok »).
+    emojis: Mapping[str, str]
     filler: frozenset[str]
     splitter: re.Pattern[str]
     follow_up: re.Pattern[str]
     follow_up_max_words: int
+    #: a plain « et » splits two questions each answered from this matcher score.
+    and_split_min_score: float
+    #: beside small talk, a question is answered only from this matcher score.
+    smalltalk_question_min_score: float
     question_start: re.Pattern[str]
+    #: a question word or opening at the start of the text.
+    asking: re.Pattern[str]
+    new_question: re.Pattern[str]
     slots: tuple[tuple[str, ...], ...]
 
 
@@ -114,13 +129,19 @@ def _data() -> _Data:
     for intent, patterns in raw["smalltalk"].items():
         if intent not in SMALLTALK:
             raise ValueError(f"conversation.yaml: no reply text for intent {intent!r}")
-        joined = "|".join(f"(?:{p})" for p in patterns)
-        intents.append((intent, re.compile(rf"(?:^|\b)(?:{joined})(?:\b|$)")))
+        compiled = tuple(re.compile(rf"(?:^|\b)(?:{p})(?:\b|$)") for p in patterns)
+        intents.append((intent, compiled))
     splitters = [re.escape(s) for s in raw["splitters"]]
     questions = "|".join(re.escape(q) for q in raw["question_words"])
     # On the raw text (accents kept): sentence ends; connectors; « , et quand… ».
     splitter = re.compile(
         r"[?!;\n]+|\.(?:\s|$)+"
+        # a numbered list: « 1) … 2) … », « 1/ … 2/ … », « 2. … », « 2- … »
+        + r"|(?<![\w/.,:])[1-9]\s?[)/.°-](?=\s)"
+        # « Question 1 : … Question 2 : … », « Q2 : », « … / … »
+        + r"|\b(?:question|q)\s?[1-9]\b\s*:?|\s/\s"
+        # « …, aussi comment… »: the comma ends the question before
+        + r"|,\s*(?=(?:aussi|sinon|[eé]galement|autre question)\b)"
         + "".join(rf"|\b{_accent_free_pattern(s)}\b" for s in splitters)
         + rf"|,?\s+et\s+(?=(?:{_accent_free_pattern(questions)})\b)",
         re.IGNORECASE,
@@ -128,14 +149,32 @@ def _data() -> _Data:
     openings = "|".join(re.escape(o) for o in raw["follow_up_openings"])
     return _Data(
         smalltalk=tuple(intents),
+        families=dict(raw.get("families") or {}),
+        spellings={str(k): tuple(str(v).split()) for k, v in (raw.get("spellings") or {}).items()},
+        emojis={str(k): str(v) for k, v in (raw.get("emojis") or {}).items()},
         filler=frozenset(raw.get("filler") or ()),
         splitter=splitter,
         follow_up=re.compile(rf"^(?:{openings})\b"),
         follow_up_max_words=int(raw.get("follow_up_max_words", 8)),
+        and_split_min_score=float(raw.get("and_split_min_score", 0.5)),
+        smalltalk_question_min_score=float(raw.get("smalltalk_question_min_score", 0.5)),
+        asking=re.compile(
+            r"^(?:"
+            # « ou » is also « or » once accents are gone (« un TP ou un CCP »)
+            + "|".join(
+                re.escape(q)
+                for q in [*raw["question_words"], *raw["question_openings"]]
+                if q != "ou"
+            )
+            + r")\b"
+        ),
         question_start=re.compile(
             r"^(?:et |mais |alors |donc |sinon )?(?:"
             + "|".join(re.escape(q) for q in [*raw["question_words"], *raw["question_openings"]])
             + r")\b"
+        ),
+        new_question=re.compile(
+            r"^(?:" + "|".join(re.escape(o) for o in raw["new_question_openings"]) + r")\b"
         ),
         slots=tuple(tuple(v) for v in raw["slots"].values()),
     )
@@ -159,21 +198,68 @@ class Conversation:
 
     # -- small talk --------------------------------------------------------------
 
+    def _smalltalk_norm(self, text: str) -> str:
+        """The normalised text with small talk's own phone spellings (« t ki » → « tu
+        es qui », « à+ » → « a plus »)."""
+        text = text.replace("@+", " a plus ").replace("+", " plus ")
+        for emoji, word in self.data.emojis.items():
+            if emoji in text:
+                text = text.replace(emoji, f" {word} ")
+        table = self.data.spellings
+        return " ".join(w for token in _norm(text).split() for w in table.get(token, (token,)))
+
+    def family(self, intent: str) -> str:
+        """The family of a small-talk intent (« ça va ? » is a greeting, « ok » thanks)."""
+        return self.data.families.get(intent, intent)
+
     def smalltalk(self, text: str) -> tuple[str | None, str]:
         """``(intent, rest)``: the first small-talk intent found, and the text left
         once every small-talk phrase is taken out (normalised)."""
-        norm = _norm(text)
+        norm = self._smalltalk_norm(text)
         intent: str | None = None
-        rest = norm
-        for name, pattern in self.data.smalltalk:
-            if pattern.search(norm):
-                intent = intent or name
-                rest = pattern.sub(" ", rest)
+        covered = [False] * len(norm)
+        for name, patterns in self.data.smalltalk:
+            for pattern in patterns:
+                for m in pattern.finditer(norm):
+                    intent = intent or name
+                    covered[m.start() : m.end()] = [True] * (m.end() - m.start())
+        rest = "".join(" " if hit else ch for ch, hit in zip(norm, covered, strict=True))
         return intent, " ".join(rest.split())
 
     def _has_content(self, rest: str) -> bool:
         words = [w for w in rest.split() if w not in self.data.filler]
         return bool(words) and bool(self.matcher.analyse(" ".join(words)))
+
+    def smalltalk_reply(self, text: str) -> tuple[str | None, str | None]:
+        """``(family, reply)`` when ``text`` alone is small talk, else ``(None, None)``."""
+        intent, rest = self.smalltalk(text)
+        if intent is None or not self._is_smalltalk(intent, rest, None):
+            return None, None
+        return self.family(intent), SMALLTALK[intent]
+
+    def _is_smalltalk(self, intent: str, rest: str, previous: Turn | None) -> bool:
+        """Whether a message holding small talk of ``intent`` is small talk only.
+
+        A greeting opens a message: whatever else it says is the question (answered,
+        or declined). The other intents comment (« vous servez à rien, je perds mon
+        temps », « merci, c'est clair »): the message is small talk unless what is
+        left once the small talk is taken out holds a word of the field and is a
+        question the matcher answers, on its own or, for a follow-up (« merci, et
+        pour un CCP ? »), with the previous question.
+        """
+        if not self._has_content(rest):
+            return True
+        if self.family(intent) == "greeting":
+            return False
+        matcher = self.matcher
+        if not {t for t in matcher.analyse(rest) if t in matcher.vocabulary} - matcher.lexicon.generic:
+            return True  # no word of the field: « je perds mon temps »
+        least = self.data.smalltalk_question_min_score
+        if _confident(matcher.match_topic(rest), least):
+            return False
+        if previous is not None and self.is_follow_up(rest):
+            return not _confident(matcher.match_topic(self.with_context(previous.question, rest)), least)
+        return True
 
     # -- questions ---------------------------------------------------------------
 
@@ -183,39 +269,96 @@ class Conversation:
         The message is cut at sentence ends and connectors; a sentence that states
         the situation (« La session est validée. ») is not a question of its own: it
         is the context of the question that follows it (or, at the end, of the one
-        before). A connector (« et aussi », « autre question », « …, et quand ») or a
-        question mark ends a question; so does a sentence opening like a question.
+        before). A connector (« et aussi », « autre question », « 2) », « …, et
+        quand ») or a question mark ends a question; so does a sentence opening like a
+        question. What follows a connector, or opens like a new question (« Aussi,
+        … »), is a question of its own.
         """
-        pieces: list[tuple[str, bool]] = []  # (text, ends a question)
+        return [q for q, _ in self._split(text)]
+
+    def _split(self, text: str) -> list[tuple[str, bool]]:
+        """:meth:`split`, each question with whether the message marks it as another
+        question (after a connector or a number, or opening with « aussi »…)."""
+        pieces: list[tuple[str, bool, bool]] = []  # (text, ends a question, after a connector)
         start = 0
+        after_connector = False
         for m in self.data.splitter.finditer(text):
             sep = m.group(0)
-            ends = "?" in sep or not re.fullmatch(r"[!;.\s]+", sep)
-            pieces.append((text[start : m.start()], ends))
+            connector = not re.fullmatch(r"[?!;.\s]+", sep)
+            pieces.append((text[start : m.start()], "?" in sep or connector, after_connector))
+            after_connector = connector
             start = m.end()
-        pieces.append((text[start:], False))
-        questions: list[str] = []
+        pieces.append((text[start:], False, after_connector))
+        questions: list[tuple[str, bool]] = []
         context: list[str] = []
-        for piece, ends in pieces:
+        explicit = False  # the question being gathered was marked as another one
+
+        def close_context() -> None:
+            nonlocal context
+            if context:
+                if explicit:  # « …, et aussi savoir quand… »: marked as another question
+                    questions.append((" ".join(context), True))
+                elif questions:
+                    last, marked = questions[-1]
+                    questions[-1] = (" ".join([last, *context]), marked)
+                else:
+                    questions.append((" ".join(context), explicit))
+                context = []
+
+        for piece, ends, after in pieces:
             piece = piece.strip(" ,.:-")
             if not piece or not self.matcher.analyse(piece):
                 # « Que faire ? », or a connector right after a sentence: what came
                 # before is a question.
                 if ends and context:
-                    questions.append(" ".join(context))
+                    questions.append((" ".join(context), explicit))
                     context = []
+                explicit = explicit or after
                 continue
-            if ends or self.data.question_start.match(_norm(piece)):
-                questions.append(" ".join([*context, piece]))
+            norm = _norm(piece)
+            if after or self.data.new_question.match(norm):
+                # « …, aussi comment… », « Aussi, j'ai une alerte… »: a question of its
+                # own; what came before it and was not a question yet is the context
+                # of the previous one.
+                close_context()
+                if ends or self.data.question_start.match(norm) or not after:
+                    questions.append((piece, True))
+                    explicit = False
+                else:
+                    context = [piece]
+                    explicit = True
+            elif ends or self.data.question_start.match(norm):
+                questions.append((" ".join([*context, piece]), explicit))
                 context = []
+                explicit = False
             else:
                 context.append(piece)
-        if context:
-            if questions:
-                questions[-1] = " ".join([questions[-1], *context])
+        close_context()
+        return questions or [(text.strip(), False)]
+
+    def _split_on_and(self, parts: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+        """Each part cut at a plain « et » when both sides stand as questions of their
+        own: the matcher answers each surely, with two different articles, and one of
+        them is the article of the whole part (« comment saisir les résultats et
+        envoyer les PV »); otherwise the « et » joins one situation (« le pli est
+        revenu et le candidat a déménagé »)."""
+        least = self.data.and_split_min_score
+        out: list[tuple[str, bool]] = []
+        for part, marked in parts:
+            for m in _AND.finditer(part):
+                left, right = part[: m.start()].strip(" ,"), part[m.end() :].strip(" ,")
+                if not self.names_its_own_subject(left) or not self.names_its_own_subject(right):
+                    continue
+                a, b = self.matcher.match_topic(left), self.matcher.match_topic(right)
+                if not (_confident(a, least) and _confident(b, least)) or a.topic == b.topic:
+                    continue
+                if self.matcher.match_topic(part).topic not in (a.topic, b.topic):
+                    continue
+                out += [(left, marked), (right, False)]
+                break
             else:
-                questions.append(" ".join(context))
-        return questions or [text.strip()]
+                out.append((part, marked))
+        return out
 
     def is_follow_up(self, text: str) -> bool:
         norm = _norm(text)
@@ -237,10 +380,32 @@ class Conversation:
             if new_terms & slot_terms:
                 replaced |= slot_terms
         kept = _drop_terms(previous, replaced, lexicon.canonical) if replaced else previous
+        if self.asks_its_own_question(text):
+            # « et qu'est-ce que je dois remplir ? » after « jusqu'à quand commander le
+            # DTE ? »: the new question keeps the previous one's subject (« DTE »),
+            # not what it asked (« jusqu'à quand »).
+            kept = self._field_words(kept)
         return f"{kept} {text}".strip()
 
+    def asks_its_own_question(self, text: str) -> bool:
+        """Whether a follow-up holds a question word or opening of its own (« et
+        qu'est-ce que je dois remplir ? »), unlike « et pour un CCP ? »."""
+        norm = _norm(text)
+        return any(self.data.asking.match(" ".join(norm.split()[i:])) for i in range(len(norm.split())))
+
+    def _field_words(self, text: str) -> str:
+        """The words of ``text`` that are words of the field (not everyday words)."""
+        matcher = self.matcher
+        field = matcher.vocabulary - matcher.lexicon.generic
+        kept = []
+        for word in text.split():
+            terms = matcher.lexicon.canonical(word)
+            if terms and all(t in field for t in terms):
+                kept.append(word)
+        return " ".join(kept)
+
     def _answer(self, question: str, role: str | None, follow_up: bool = False) -> Answer | None:
-        result = self.matcher.match(question)
+        result = self.matcher.match_topic(question)
         if not result.found or result.topic is None:
             return None
         article = self.matcher.article(result.topic).for_role(role)
@@ -251,18 +416,25 @@ class Conversation:
     ) -> Understanding:
         """Read one message; ``previous`` is the last turn kept by the front end."""
         text = (text or "").strip()
+        if not text:
+            return Understanding("none", result=MatchResult(None, None, 0.0))
         intent, rest = self.smalltalk(text)
-        if not text or (intent is not None and not self._has_content(rest)):
-            if intent is None:
-                return Understanding("none", result=MatchResult(None, None, 0.0))
-            return Understanding("smalltalk", SMALLTALK[intent], intent)
+        if intent is not None and self._is_smalltalk(intent, rest, previous):
+            return Understanding("smalltalk", SMALLTALK[intent], self.family(intent))
 
         answers: list[Answer] = []
-        parts = self.split(text)
+        parts = self._split_on_and(self._split(text))
         context = previous.question if previous else None
-        for part in parts:
+        for part, marked in parts:
             answer = self._answer_part(part, context, role)
-            if answer is not None and answer.article.id not in {a.article.id for a in answers}:
+            if answer is None:
+                continue
+            answered = {a.article.id for a in answers}
+            if answer.article.id in answered and marked:
+                # « 1) … 2) … »: the message says it is another question; its next
+                # topic, when the matcher finds it plausible, rather than the same one.
+                answer = self._next_topic(answer, answered, role)
+            if answer is not None and answer.article.id not in answered:
                 answers.append(answer)
                 context = answer.question
         if len(answers) <= 1 and len(parts) > 1:
@@ -272,11 +444,22 @@ class Conversation:
                 answers = [whole]
         answers = answers[:MAX_ANSWERS]
         if not answers:
-            result = self.matcher.match(text)
+            result = self.matcher.match_topic(text)
             return Understanding("none", result=result, intent=intent)
         turn = Turn(answers[-1].question, tuple(a.article.id for a in answers))
         scores = tuple((a.article.id, a.result.score) for a in answers)
         return Understanding("answers", answers=tuple(answers), turn=turn, scores=scores)
+
+    def _next_topic(self, answer: Answer, answered: set[str], role: str | None) -> Answer | None:
+        """``answer`` with its best alternative topic not in ``answered`` (at least the
+        matcher's threshold), or ``None``."""
+        least = self.matcher.config.hybrid_threshold
+        for topic, title, score in answer.result.alternatives:
+            if topic not in answered and score >= least:
+                result = MatchResult(topic, title, score, [], False)
+                article = self.matcher.article(topic).for_role(role)
+                return replace(answer, result=result, article=article)
+        return None
 
     def names_its_own_subject(self, text: str) -> bool:
         """Whether ``text`` holds a word of the field besides the slots' terms: « et les
@@ -292,6 +475,13 @@ class Conversation:
         )):
             answer = self._answer(self.with_context(context, part), role, True) or answer
         return replace(answer, text=part) if answer is not None else None
+
+
+_AND = re.compile(r",?\s+et\s+", re.IGNORECASE)
+
+
+def _confident(result: MatchResult, least: float) -> bool:
+    return result.found and result.score >= least
 
 
 def _drop_terms(text: str, terms: set[str], canonical) -> str:  # noqa: ANN001

@@ -26,7 +26,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from rapidfuzz import process
@@ -35,7 +35,7 @@ from rapidfuzz.distance import OSA
 from knowledge.articles import HELP_HEADING, Article
 from knowledge.classifier import NONE, TopicClassifier, load_paraphrases
 from knowledge.lexicon import Lexicon
-from knowledge.text import STOPWORDS, is_stopword, stem, tokenize, words
+from knowledge.text import STOPWORDS, is_stopword, normalise, stem, tokenize, words
 
 if TYPE_CHECKING:
     from ceres_core.settings import Rules
@@ -108,6 +108,8 @@ class MatcherConfig:
     vague_terms: int = 2
     #: with the classifier, alternatives from this share of the best score.
     hybrid_alternative_ratio: float = 0.15
+    #: a message left without topic is read as small talk up to this many words.
+    smalltalk_max_words: int = 15
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,10 @@ class MatchResult:
     score: float
     alternatives: list[tuple[str, str, float]] = field(default_factory=list)
     ambiguous: bool = False
+    #: with no topic: the small-talk family of the message (« bonjour » → greeting,
+    #: see :mod:`knowledge.conversation`) and the short French reply to it.
+    smalltalk: str | None = None
+    reply: str | None = None
 
     @property
     def found(self) -> bool:
@@ -126,7 +132,7 @@ class MatchResult:
 
     def to_json(self, digits: int = 3) -> dict[str, object]:
         """The ``ceres-assist ask --json`` shape (topic ``"none"`` when nothing matched)."""
-        return {
+        out: dict[str, object] = {
             "topic": self.topic or "none",
             "title": self.title,
             "score": round(self.score, digits),
@@ -135,6 +141,10 @@ class MatchResult:
                 for t, ti, s in self.alternatives
             ],
         }
+        if self.smalltalk is not None:
+            out["smalltalk"] = self.smalltalk
+            out["reply"] = self.reply
+        return out
 
 
 @dataclass
@@ -198,7 +208,8 @@ class Analyzer:
         """Canonical content terms of ``text`` (unigrams, in order)."""
         raw = words(text)
         if correct:
-            raw = [self._fix(w) for w in raw]
+            names = _proper_names(text)
+            raw = [w if w in names else self._fix(w) for w in raw]
         return [t.text for t in self.lexicon.rewrite(raw)]
 
     @staticmethod
@@ -207,6 +218,14 @@ class Analyzer:
 
 
 _SENTENCE_SPLIT = re.compile(r"[\n.;:!?()«»\[\]]+")
+#: a capitalised word (« Paris », « Martin ») after another word of the same sentence.
+_PROPER_NAME = re.compile(r"(?<=[\w,'’]\s)[A-ZÀ-Ý][a-zà-ÿ]{3,}\b")
+
+
+def _proper_names(text: str) -> frozenset[str]:
+    """Normalised words written like names inside a sentence: the typo corrector
+    leaves them alone (« quel temps à Paris » must not read « part »)."""
+    return frozenset(normalise(m.group(0)) for m in _PROPER_NAME.finditer(text))
 
 
 class Matcher:
@@ -226,6 +245,7 @@ class Matcher:
         self.analyzer = Analyzer(self.lexicon, self.config)
         self.articles = list(articles)
         self._analysed: tuple[str, list[str]] | None = None
+        self._conversation = None  # knowledge.conversation.Conversation, made on first use
         self._by_id = {a.id: a for a in self.articles}
         self._build()
         self.classifier: TopicClassifier | None = None
@@ -444,6 +464,22 @@ class Matcher:
         return ranked, probs.get(NONE, 0.0), ambiguous
 
     def match(self, question: str) -> MatchResult:
+        """The article for ``question``; with none, the small talk it may be
+        (« bonjour », « merci », « t ki ? »: ``smalltalk`` and ``reply`` are set)."""
+        result = self.match_topic(question)
+        if result.found or len(question.split()) > self.config.smalltalk_max_words:
+            return result
+        if self._conversation is None:
+            from knowledge.conversation import Conversation  # it reads this module
+
+            self._conversation = Conversation(self)
+        family, reply = self._conversation.smalltalk_reply(question)
+        if family is None:
+            return result
+        return replace(result, smalltalk=family, reply=reply)
+
+    def match_topic(self, question: str) -> MatchResult:
+        """The article for ``question``, or a result without topic (no small talk)."""
         cfg = self.config
         if not words(question):
             return MatchResult(None, None, 0.0, [], False)

@@ -12,7 +12,7 @@ SMALLTALK: dict[str, str] = {
     ),
     "thanks": "Avec plaisir ! N'hésitez pas si vous avez une autre question.",
     "goodbye": "Au revoir, et bonne journée !",
-    "who": (
+    "identity": (
         "Je suis CERES Assist, l'assistant de support de CERES, l'application des titres "
         "professionnels du ministère du Travail. Je réponds aux questions sur CERES, je "
         "vous guide pas à pas dans les procédures et, si votre compte est lié, j'effectue "

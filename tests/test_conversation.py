@@ -41,9 +41,9 @@ SMALL_TALK = [
     ("bonjour à vous", SMALLTALK["greeting"]),
     ("merci !", SMALLTALK["thanks"]),
     ("merci beaucoup", SMALLTALK["thanks"]),
-    ("qui es-tu ?", SMALLTALK["who"]),
-    ("t'es qui ?", SMALLTALK["who"]),
-    ("vous êtes un robot ?", SMALLTALK["who"]),
+    ("qui es-tu ?", SMALLTALK["identity"]),
+    ("t'es qui ?", SMALLTALK["identity"]),
+    ("vous êtes un robot ?", SMALLTALK["identity"]),
     ("que sais-tu faire ?", SMALLTALK["capabilities"]),
     ("tu peux m'aider ?", SMALLTALK["capabilities"]),
     ("t'es nul", SMALLTALK["insult"]),
@@ -212,3 +212,125 @@ def test_the_chat_examples_of_issue_10(
     conversation: Conversation, role: str | None, says: str, answers
 ) -> None:  # noqa: ANN001
     play(conversation, [(says, answers)], role)
+
+
+PHONE_SMALL_TALK = [
+    ("slt", "greeting"),
+    ("cc", "greeting"),
+    ("salut ça va ?", "greeting"),
+    ("mrc", "thanks"),
+    ("thx", "thanks"),
+    ("merci c'est bon j'ai compris", "thanks"),
+    ("ok", "thanks"),
+    ("t ki ?", "identity"),
+    ("t'es un robot ?", "identity"),
+    ("c quoi ce bot", "identity"),
+    ("tu sers a quoi", "capabilities"),
+    ("qu'est-ce que tu sais faire", "capabilities"),
+    ("tu peux m'aider stp", "capabilities"),
+    ("c nul", "complaint"),
+    ("ça marche jamais votre truc", "complaint"),
+    ("tu sers strictement à rien, j'ai perdu une heure", "complaint"),
+    ("c'est pas ce que j'ai demandé", "complaint"),
+    ("t'es con ou quoi", "insult"),
+    ("de la merde ce truc", "insult"),
+    ("bonne soirée", "goodbye"),
+    ("à+", "goodbye"),
+    ("bon ben tant pis, salut", "goodbye"),
+    ("c'est gentil", "thanks"),
+    ("merci, ça répond à ma question", "thanks"),
+    ("qui t'a créé ?", "identity"),
+    ("t'es capable de quoi ?", "capabilities"),
+    ("t'es complètement à côté", "complaint"),
+    ("je m'en vais", "goodbye"),
+    ("il y a quelqu'un ?", "greeting"),
+    ("👍", "thanks"),
+    ("🙏", "thanks"),
+    ("😡", "complaint"),
+]
+
+
+@pytest.mark.parametrize(("says", "family"), PHONE_SMALL_TALK)
+def test_phone_style_small_talk_gets_its_family(
+    conversation: Conversation, says: str, family: str
+) -> None:
+    u = conversation.understand(says)
+    assert (u.kind, u.intent) == ("smalltalk", family), (says, u.kind, u.intent, u.topics)
+
+
+def test_a_comment_with_a_field_question_answers_it(conversation: Conversation) -> None:
+    play(
+        conversation,
+        [
+            ("quand arrive le DTE d'un TP ?", ["livraison-dte-tp"]),
+            ("merci, et pour un CCP ?", ["livraison-dte-ccp"]),
+            ("c'est nul, comment exporter la liste des jurés ?", ["export-jures"]),
+        ],
+    )
+
+
+def test_a_greeting_before_an_out_of_scope_question_is_declined(
+    conversation: Conversation,
+) -> None:
+    play(conversation, [("bonjour, ma voiture fait un bruit bizarre", NONE)])
+
+
+MARKED_QUESTIONS = [
+    (
+        "Question 1 : comment créer une session. Question 2 : comment inscrire des candidats",
+        ["creer-session", "inscription-candidat"],
+    ),
+    ("comment supprimer une session / comment exporter les jurés", ["supprimer-session", "export-jures"]),
+    ("1) comment commander le dte 2) comment exporter les jurés", ["commander-dte", "export-jures"]),
+    (
+        "1/ comment clôturer une session 2/ quand afficher les résultats",
+        ["cloturer-session", "affichage-resultats"],
+    ),
+    (
+        "Comment créer une session ? Aussi, le bouton des convocations est grisé.",
+        ["creer-session", "convocations"],
+    ),
+    (
+        "comment faire un duplicata, aussi comment corriger une erreur de nom sur le diplome",
+        ["duplicata", "erreur-document"],
+    ),
+    (
+        "je voudrais créer une session et aussi savoir jusqu'à quand commander le DTE",
+        ["creer-session", "delai-dte"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("says", "answers"), MARKED_QUESTIONS)
+def test_questions_marked_as_several_get_each_answer(
+    conversation: Conversation, says: str, answers: list[str]
+) -> None:
+    play(conversation, [(says, answers)])
+
+
+def test_a_follow_up_asking_its_own_question_keeps_only_the_subject(
+    conversation: Conversation,
+) -> None:
+    play(
+        conversation,
+        [
+            ("jusqu'à quand commander le DTE d'une session en juin ?", ["delai-dte"]),
+            ("et quelles informations mettre dans la commande ?", ["commander-dte"]),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("says", "answers"),
+    [
+        ("comment saisir les résultats et envoyer les PV", ["saisie-resultats", "transmission-pv"]),
+        ("je veux créer une session et inscrire des candidats", ["creer-session", "inscription-candidat"]),
+        # one situation told with « et »: one answer
+        ("le diplome est revenu a l'afpa et le candidat a demenagé, que faire", ["pnd"]),
+        ("la session est validée et je veux imprimer les diplômes", ["print-request"]),
+    ],
+)
+def test_a_plain_et_splits_only_two_questions_that_stand(
+    conversation: Conversation, says: str, answers: list[str]
+) -> None:
+    play(conversation, [(says, answers)])

@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import main
 from knowledge.articles import Article, load_articles
-from knowledge.matcher import Matcher, MatcherConfig, MatchResult
+from knowledge.matcher import Matcher, MatcherConfig, MatchResult, default_matcher
 
 DATA = Path(__file__).parent / "data"
 
@@ -312,3 +312,30 @@ def test_dev_out_of_scope_set_is_declined(matcher: Matcher) -> None:
     rows = read_tsv("questions-dev-out-of-scope.tsv")
     answered = [q for _, q in rows if matcher.match(q).topic is not None]
     assert len(answered) <= 0.1 * len(rows), answered
+
+
+def test_small_talk_is_told_apart_from_an_unknown_question() -> None:
+    matcher = default_matcher()
+    hello = matcher.match("bonjour")
+    assert hello.topic is None and hello.smalltalk == "greeting" and hello.reply
+    assert hello.to_json()["smalltalk"] == "greeting"
+    unknown = matcher.match("ou est la cantine")
+    assert unknown.topic is None and unknown.smalltalk is None
+    assert "smalltalk" not in unknown.to_json()
+    assert matcher.match("bonjour, comment demander un duplicata ?").topic == "duplicata"
+
+
+def test_cli_ask_answers_small_talk(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CERES_DATABASE_URL", raising=False)
+    assert main(["ask", "bonjour"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Bonjour !") and "réponse sûre" not in out
+
+
+def test_a_name_inside_a_sentence_is_not_corrected_into_a_word_of_the_field() -> None:
+    matcher = default_matcher()
+    assert "part" not in matcher.analyse("quel temps fait-il à Paris aujourd'hui ?")
+    assert matcher.match("quel temps fait-il à Paris aujourd'hui ?").topic is None
+    # an unknown lowercase word is still corrected
+    assert matcher.analyse("duplicta") == matcher.analyse("duplicata")

@@ -72,7 +72,7 @@ def _questions(arg: str) -> Iterator[str]:
 def render_text(result: MatchResult, article: Article | None) -> str:
     """The plain-text answer, in French."""
     if result.topic is None or article is None:
-        lines = [NONE_MESSAGE]
+        lines = [result.reply or NONE_MESSAGE]
         if result.alternatives:
             lines.append("")
             lines.append("Sujets qui s'en approchent peut-être :")
