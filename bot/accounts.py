@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import selectinload
 
 from bot import update_context
@@ -134,12 +134,15 @@ def linked_login(core: Core, chat_id: int) -> str | None:
         return linked_login_in(db, chat_id)
 
 
+_USERS, _LINKS = User.__table__, ChatLink.__table__
+_LINKED_LOGIN = (select(_USERS.c.login, _USERS.c.active)
+                 .join(_LINKS, _LINKS.c.user_id == _USERS.c.id)
+                 .where(_LINKS.c.chat_id == bindparam("chat_id")))
+
+
 def linked_login_in(db: Any, chat_id: int) -> str | None:
     """:func:`linked_login` inside the caller's transaction (one row, two columns)."""
-    row = db.execute(
-        select(User.login, User.active).join(ChatLink, ChatLink.user_id == User.id)
-        .where(ChatLink.chat_id == chat_id)
-    ).first()
+    row = db.connection().execute(_LINKED_LOGIN, {"chat_id": chat_id}).first()
     return row.login if row is not None and row.active else None
 
 

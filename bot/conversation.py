@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 
 from bot import update_context
 from bot.models import Conversation
@@ -65,9 +65,19 @@ def load(core: Core, chat_id: int) -> ChatState:
         return load_in(db, chat_id)
 
 
+#: Built once (a statement built at every call costs more than its execution).
+_TABLE = Conversation.__table__
+_LOAD = (select(_TABLE.c.mode, _TABLE.c.data, _TABLE.c.version)
+         .where(_TABLE.c.chat_id == bindparam("chat_id")))
+_REMEMBER = (update(_TABLE)
+             .where(_TABLE.c.chat_id == bindparam("chat"), _TABLE.c.mode == Mode.IDLE.value)
+             .values(data=bindparam("turn_data"), version=_TABLE.c.version + 1,
+                     updated_at=bindparam("now")))
+
+
 def load_in(db: Any, chat_id: int) -> ChatState:
-    """:func:`load` inside the caller's transaction."""
-    row = db.get(Conversation, chat_id)
+    """:func:`load` inside the caller's transaction (three columns, no ORM object)."""
+    row = db.connection().execute(_LOAD, {"chat_id": chat_id}).first()
     if row is None:
         return ChatState(Mode.IDLE, {}, 0)
     try:
@@ -137,18 +147,14 @@ def remember_turn(core: Core, chat_id: int, turn: dict[str, Any] | None) -> None
     update_context.forget_state(chat_id)
     try:
         with core.transaction() as db:
-            row = db.get(Conversation, chat_id)
-            if row is None:
+            # The usual case in one statement: the chat's row exists and is idle.
+            if db.connection().execute(
+                    _REMEMBER, {"chat": chat_id, "turn_data": data, "now": now}).rowcount:
+                return
+            if db.get(Conversation, chat_id) is None:
                 db.add(Conversation(chat_id=chat_id, mode=Mode.IDLE.value, data=data, version=1,
                                     updated_at=now))
                 db.flush()
-                return
-            db.execute(
-                update(Conversation)
-                .where(Conversation.chat_id == chat_id, Conversation.mode == Mode.IDLE.value)
-                .values(data=data, version=Conversation.version + 1, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
     except IntegrityError:  # the chat's first row written meanwhile by another update
         return
 

@@ -28,7 +28,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from bot import conversation as conv
@@ -125,8 +127,13 @@ def begin_update(core: Core, update_id: int, chat_id: int | None = None,
     now = core.clock.now()
     try:
         with core.transaction() as db:
-            row = db.get(SeenUpdate, update_id)
-            if row is None:
+            # The usual case in one statement: a new update (no ORM unit of work).
+            inserted = db.connection().execute(
+                _insert_new(db), {"update_id": update_id, "claimed_at": now}).rowcount == 1
+            row = None if inserted else db.get(SeenUpdate, update_id)
+            if inserted:
+                pass
+            elif row is None:  # deleted meanwhile (purge): take it
                 db.add(SeenUpdate(update_id=update_id, claimed_at=now))
                 db.flush()
             elif row.done_at is not None:
@@ -151,6 +158,18 @@ def begin_update(core: Core, update_id: int, chat_id: int | None = None,
         return "busy", None
 
 
+def _insert_new(db: Any) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` of a claim, in the session's dialect (built
+    once: a statement built at every call costs more than its execution)."""
+    return _INSERT_NEW[db.get_bind().dialect.name == "postgresql"]
+
+
+_INSERT_NEW = (
+    sqlite_insert(SeenUpdate).on_conflict_do_nothing(index_elements=["update_id"]),
+    pg_insert(SeenUpdate).on_conflict_do_nothing(index_elements=["update_id"]),
+)
+
+
 def claim_update(core: Core, update_id: int) -> bool:
     """Take an update for handling; False when another delivery of it was (or is) handled."""
     return take_update(core, update_id) == "new"
@@ -160,10 +179,14 @@ def finish_update(core: Core, update_id: int, snap: UpdateSnapshot | None = None
     """Mark the update handled and, in the same transaction, write the transcript lines
     its snapshot kept (:mod:`bot.update_context`)."""
     with core.transaction() as db:
-        db.execute(update(SeenUpdate).where(SeenUpdate.update_id == update_id)
-                   .values(done_at=core.clock.now()).execution_options(synchronize_session=False))
+        db.connection().execute(_MARK_DONE, {"uid": update_id, "done": core.clock.now()})
         if snap is not None:
             write_kept_lines(db, snap)
+
+
+_SEEN = SeenUpdate.__table__
+_MARK_DONE = (update(_SEEN).where(_SEEN.c.update_id == bindparam("uid"))
+              .values(done_at=bindparam("done")))
 
 
 def write_kept_lines(db: Any, snap: UpdateSnapshot) -> None:

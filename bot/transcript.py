@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from bot import update_context
 from bot.models import TranscriptEntry
@@ -54,22 +54,21 @@ def record_in(db: Any, chat_id: int, lines: list[tuple[str, str, datetime]],
     transaction and forget the oldest beyond ``keep``."""
     if not lines:
         return
-    db.add_all([TranscriptEntry(chat_id=chat_id, sender=sender, text=text, at=at)
-                for sender, text, at in lines])
-    db.flush()
-    cutoff = db.scalar(
-        select(TranscriptEntry.id)
-        .where(TranscriptEntry.chat_id == chat_id)
-        .order_by(TranscriptEntry.id.desc())
-        .offset(keep)
-        .limit(1)
-    )
+    conn = db.connection()
+    conn.execute(_INSERT, [{"chat_id": chat_id, "sender": sender, "text": text, "at": at}
+                           for sender, text, at in lines])
+    cutoff = conn.execute(_CUTOFF, {"chat": chat_id, "keep": keep}).scalar()
     if cutoff is not None:
-        db.execute(
-            delete(TranscriptEntry).where(
-                TranscriptEntry.chat_id == chat_id, TranscriptEntry.id <= cutoff
-            )
-        )
+        conn.execute(_TRIM, {"chat": chat_id, "cutoff": cutoff})
+
+
+#: Built once (a statement built at every call costs more than its execution).
+_TABLE = TranscriptEntry.__table__
+_INSERT = insert(_TABLE)
+_CUTOFF = (select(_TABLE.c.id).where(_TABLE.c.chat_id == bindparam("chat"))
+           .order_by(_TABLE.c.id.desc()).offset(bindparam("keep")).limit(1))
+_TRIM = delete(_TABLE).where(_TABLE.c.chat_id == bindparam("chat"),
+                             _TABLE.c.id <= bindparam("cutoff"))
 
 
 def recent(core: Core, chat_id: int, limit: int = TRANSCRIPT_KEEP) -> list[dict[str, str]]:
