@@ -98,6 +98,15 @@ class RetryingRateLimiter(AIORateLimiter):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+#: Connections to the Bot API server. httpcore's pool checks every connection (and
+#: compares every idle one with all the others) each time a request starts or ends: 64
+#: connections cost milliseconds of CPU per update (issue 14). Telegram allows ~30
+#: messages a second, each answered in well under a second: 16 are plenty; a request
+#: waits up to POOL_WAIT seconds for one.
+HTTP_CONNECTIONS = 16
+POOL_WAIT = 10.0
+
+
 class JsonRequest(HTTPXRequest):
     """Bot API calls with a JSON body when they carry no file (the Bot API takes both).
 
@@ -151,7 +160,7 @@ def build_application(config: BotConfig, svc: Services) -> Application:
             )
         )
         .concurrent_updates(config.concurrent_updates)
-        .request(JsonRequest(connection_pool_size=max(8, min(config.concurrent_updates, 256))))
+        .request(JsonRequest(connection_pool_size=HTTP_CONNECTIONS, pool_timeout=POOL_WAIT))
         .get_updates_request(JsonRequest(connection_pool_size=1,
                                          read_timeout=config.poll_timeout + 10))
         .post_init(_post_init)
