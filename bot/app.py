@@ -101,9 +101,9 @@ class RetryingRateLimiter(AIORateLimiter):
 #: Connections to the Bot API server. httpcore's pool checks every connection (and
 #: compares every idle one with all the others) each time a request starts or ends: 64
 #: connections cost milliseconds of CPU per update (issue 14). Telegram allows ~30
-#: messages a second, each answered in well under a second: 16 are plenty; a request
+#: messages a second, each answered in well under a second: 8 are plenty; a request
 #: waits up to POOL_WAIT seconds for one.
-HTTP_CONNECTIONS = 16
+HTTP_CONNECTIONS = 8
 POOL_WAIT = 10.0
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ceres_core.values import plural  # noqa: F401  (re-exported for the handlers)
 
@@ -156,6 +157,11 @@ def visible_text(text: str) -> str:
     """
     if "<" not in text and "&" not in text:
         return text
+    return _visible_html(text)
+
+
+@lru_cache(maxsize=256)
+def _visible_html(text: str) -> str:
     return _TAG_OR_ENTITY.sub(_shown, text)
 
 
@@ -166,6 +172,16 @@ def split_html(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     the part), and never fall inside a tag or an entity. Tags open at a cut are closed
     at the end of the part and reopened at the start of the next one.
     """
+    return list(_split_html(text, limit))  # a copy: the cached parts stay as they are
+
+
+@lru_cache(maxsize=256)
+def _split_html(text: str, limit: int) -> tuple[str, ...]:
+    """Cached: the same answers are sent again and again (issue 14)."""
+    return tuple(_split_html_now(text, limit))
+
+
+def _split_html_now(text: str, limit: int) -> list[str]:
     if limit < 16:
         raise ValueError("limit too small")
     if utf16_len(visible_text(text)) <= limit:

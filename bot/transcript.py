@@ -36,16 +36,33 @@ def record(core: Core, chat_id: int, sender: str, text: str, keep: int = TRANSCR
     handling of an update of this chat by the runner, the line is kept with the update
     and written with its « done » mark (:mod:`bot.update_context`).
     """
-    text = (text or "").strip()
-    if sender == "user":
-        text = redact(text)
+    text = _line(sender, text)
     if not text:
         return
     now = core.clock.now()
-    if update_context.keep_line(chat_id, sender, text[:TRANSCRIPT_LINE_MAX], now):
+    if update_context.keep_line(chat_id, sender, text, now):
         return
     with core.transaction() as db:
-        record_in(db, chat_id, [(sender, text[:TRANSCRIPT_LINE_MAX], now)], keep)
+        record_in(db, chat_id, [(sender, text, now)], keep)
+
+
+async def record_soon(core: Core, chat_id: int, sender: str, text: str) -> None:
+    """:func:`record` from a handler: a line kept with the update needs no worker
+    thread; any other goes to the database off the event loop."""
+    line = _line(sender, text)
+    if not line or update_context.keep_line(chat_id, sender, line, core.clock.now()):
+        return
+    from bot.runtime import run_sync
+
+    await run_sync(record, core, chat_id, sender, text)
+
+
+def _line(sender: str, text: str | None) -> str:
+    """The line as kept: stripped, without a link code, cut to the longest line."""
+    text = (text or "").strip()
+    if sender == "user":
+        text = redact(text)
+    return text[:TRANSCRIPT_LINE_MAX]
 
 
 def record_in(db: Any, chat_id: int, lines: list[tuple[str, str, datetime]],
