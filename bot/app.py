@@ -54,6 +54,7 @@ from bot.outbox import OutboxWorker
 from bot.runtime import Services, optional, run_sync
 from bot.update_context import CURRENT
 from bot.webhook_input import NotAnUpdate, read_update
+from ceres_core.busy import DatabaseBusy
 
 log = logging.getLogger("bot")
 
@@ -456,7 +457,14 @@ class Poller:
             while not self._stopping:
                 try:
                     async with self._slots:
-                        outcome = await self.runner.handle(update)
+                        try:
+                            outcome = await self.runner.handle(update)
+                        except DatabaseBusy:
+                            # SQLite stayed locked: the handlers' own claim meets it too
+                            # and the user gets the French « base occupée » message (the
+                            # error handler); nothing was recorded, the user says it again.
+                            await self.runner.app.process_update(update)
+                            outcome = "handled"
                 except Exception:
                     # The claim could not be taken or written (the database is away):
                     # as a webhook answering 500, the update is handled again later.
