@@ -129,7 +129,8 @@ def begin_update(core: Core, update_id: int, chat_id: int | None = None,
         with core.transaction() as db:
             # The usual case in one statement: a new update (no ORM unit of work).
             inserted = db.connection().execute(
-                _insert_new(db), {"update_id": update_id, "claimed_at": now}).rowcount == 1
+                _insert_new(db), {"update_id": update_id, "claimed_at": now}
+            ).first() is not None
             row = None if inserted else db.get(SeenUpdate, update_id)
             if inserted:
                 pass
@@ -164,9 +165,11 @@ def _insert_new(db: Any) -> Any:
     return _INSERT_NEW[db.get_bind().dialect.name == "postgresql"]
 
 
-_INSERT_NEW = (
-    sqlite_insert(SeenUpdate).on_conflict_do_nothing(index_elements=["update_id"]),
-    pg_insert(SeenUpdate).on_conflict_do_nothing(index_elements=["update_id"]),
+_INSERT_NEW = (  # RETURNING: the row when inserted (psycopg's rowcount here is -1)
+    sqlite_insert(SeenUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(SeenUpdate.update_id),
+    pg_insert(SeenUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(SeenUpdate.update_id),
 )
 
 
