@@ -19,7 +19,7 @@ from bot.runtime import Services, optional, run_sync, send_html, services
 from bot.state import ButtonSpec, Press
 from bot.update_context import chat_state, linked_login
 from knowledge.articles import Article
-from knowledge.conversation import Conversation, Turn
+from knowledge.conversation import Turn
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     # The last answered question, for follow-ups (« et pour un CCP ? »): kept in the
     # chat's one conversation state (bot.conversation), shared by every instance.
     previous = Turn.from_dict(conv.turn_of(await chat_state(svc.core, chat_id)))
-    understood = Conversation(svc.matcher).understand(question, previous, await _role(svc, chat_id))
+    understood = svc.conversation.understand(question, previous, await _role(svc, chat_id))
     if understood.kind == "smalltalk":
         await send_html(context.bot, chat_id, esc(understood.reply or ""), None)
         return
