@@ -146,6 +146,15 @@ def linked_login_in(db: Any, chat_id: int) -> str | None:
     return row.login if row is not None and row.active else None
 
 
+def linked_chats(core: Core) -> list[tuple[int, str | None]]:
+    """Every linked chat with its account's login (``None`` for an inactive account, whose
+    chat gets the menu without operations), by chat id."""
+    with core.transaction() as db:
+        rows = db.execute(select(ChatLink.chat_id, User.login, User.active)
+                          .join(User, ChatLink.user_id == User.id).order_by(ChatLink.chat_id))
+        return [(chat_id, login if active else None) for chat_id, login, active in rows]
+
+
 def linked_user_id(core: Core, chat_id: int) -> int | None:
     with core.transaction() as db:
         link = db.get(ChatLink, chat_id)

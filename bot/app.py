@@ -48,6 +48,7 @@ from bot import texts, wiring
 from bot.config import BotConfig
 from bot.delivery_worker import DeliveryWorker
 from bot.exactly_once import UPDATE_LEASE, begin_update, flush_kept_lines, purge_updates
+from bot.handlers import start as start_handlers
 from bot.handlers import tickets as ticket_handlers
 from bot.leader import AdvisoryLease, LeaderGate
 from bot.outbox import OutboxWorker
@@ -199,6 +200,10 @@ async def _post_init(app: Application) -> None:
         log.warning("could not purge expired buttons", exc_info=True)
     # Optional: a server that does not offer setMyCommands must not stop the bot.
     await optional(app.bot.set_my_commands(bot_commands(svc)), "setMyCommands")
+    # Chats linked before the catalogue changed: their menus set from today's operations,
+    # in the background (one call per linked chat, within Telegram's limits).
+    app.bot_data["menus_task"] = asyncio.create_task(
+        start_handlers.refresh_linked_menus(app.bot, svc), name="refresh-linked-menus")
     # The helpdesk outbox (staff replies, status announcements) → the chats.
     interval = svc.config.delivery_interval if svc.config else 2.0
     # Background work runs on the one instance that holds the lease (bot.leader).
@@ -212,6 +217,11 @@ async def _post_init(app: Application) -> None:
 
 
 async def _post_stop(app: Application) -> None:
+    menus = app.bot_data.pop("menus_task", None)
+    if menus is not None and not menus.done():
+        menus.cancel()
+        with contextlib.suppress(asyncio.CancelledError):  # stopped on purpose
+            await menus
     gate = app.bot_data.pop("leader_gate", None)
     if gate is not None:
         await gate.close()

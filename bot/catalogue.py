@@ -35,6 +35,9 @@ from ceres_core.services import checks
 Params = dict[str, Any]
 Check = Callable[[Core, str, Params], None]
 
+#: The param the form adds for an operation with ``requester`` (the chat that asks).
+REQUESTER_CHAT = "_chat"
+
 
 # -- parameters -------------------------------------------------------------------------------
 
@@ -64,6 +67,8 @@ class Param:
     check_empty: bool = False
     #: a candidate with a session known: one registered to it (else one to register)
     registered: bool = True
+    #: a candidate picker offers only those this param's check lets through
+    pick_passing: bool = False
 
     def asked(self, params: Params) -> bool:
         return self.when is None or self.when(params)
@@ -133,6 +138,9 @@ class Operation:
     card: str | None = None
     #: the card shows its button only when this check passes (default: every param's)
     card_check: Check | None = None
+    #: the run opens a helpdesk ticket for the chat: the form adds the chat's id to the
+    #: confirmed params (``REQUESTER_CHAT``)
+    requester: bool = False
 
     @property
     def menu(self) -> str:
@@ -169,12 +177,6 @@ def _view_session(core: Core, login: str, params: Params) -> None:
     from ceres_core.services.sessions import get_session
 
     get_session(core, login, params["session"])
-
-
-def _view_candidate_session(core: Core, login: str, params: Params) -> None:
-    from ceres_core.services.printing import print_history
-
-    print_history(core, login, params["session"], params["candidate"])
 
 
 def _candidate_exists(core: Core, login: str, params: Params) -> None:
@@ -249,12 +251,16 @@ def _attestation_available(core: Core, login: str, params: Params) -> None:
 
 
 def _pnd_possible(core: Core, login: str, params: Params) -> None:
-    from ceres_core.services.printing import print_history
+    """R-AFT-2: documents sent and mailed (the core's check); a candidate alone: the
+    record exists, the session being asked next."""
+    from ceres_core.services.printing import check_pnd
 
-    if print_history(core, login, params["session"], params["candidate"]).candidate \
-            .initial_request_on is None:
-        raise CeresError("")
+    if "candidate" not in params:
+        return _view_session(core, login, params)
+    if "session" not in params:
+        return _candidate_exists(core, login, params)
     checks.check_may_run(core, login, "print.pnd")
+    check_pnd(core, login, params["session"], params["candidate"])
 
 
 # -- rendering helpers -----------------------------------------------------------------------
@@ -334,9 +340,28 @@ def _confirm_print(core: Core, login: str, p: Params) -> Outcome:
     names = ", ".join(esc(f"{c.first_name} {c.last_name}") for c in todo)
     head = (T.CONFIRM_PRINT_ONE.format(where=where, names=names) if len(todo) == 1 else
             T.CONFIRM_PRINT_MANY.format(count=len(todo), where=where, names=names))
-    # R-PRT-2: the candidates named here, and only they, are ticked and sent.
-    return Outcome(head + T.CONFIRM_PRINT_ATTEST.format(routing=esc(preview.routing.label)),
+    # R-PRT-2: the candidates named here, and only they, are ticked and sent; the data
+    # each one's box attests is shown first.
+    return Outcome(head + _attested(preview, todo)
+                   + T.CONFIRM_PRINT_ATTEST.format(routing=esc(preview.routing.label)),
                    fixed={"verified": [c.ceres_id for c in todo]})
+
+
+def _attested(preview: Any, lines: list[Any]) -> str:
+    """R-PRT-2: the data « Données vérifiées et conformes » attests, per candidate, from
+    the core's preview (civility, name, birth date and place, title, result)."""
+    title = T.ATTESTED_TITLE.format(label=esc(views.short_title(preview.title_label)),
+                                    code=esc(preview.title_code))
+    out = [T.ATTESTED_HEAD]
+    for c in lines:
+        ccps = T.ATTESTED_CCPS.format(ccps=esc(", ".join(c.ccps_obtained))) \
+            if c.ccps_obtained else ""
+        out.append(T.ATTESTED_LINE.format(
+            civility=esc(c.civility), first=esc(c.first_name), last=esc(c.last_name),
+            ceres_id=esc(c.ceres_id), e=_e(c.civility), birth=_fr(c.birth_date),
+            place=esc(c.birth_place or "—"), title=title, result=esc(c.result_label),
+            ccps=ccps))
+    return "\n".join(out)
 
 
 def _run_print(core: Core, login: str, p: Params) -> Outcome:
@@ -373,8 +398,8 @@ def _confirm_print_candidate(core: Core, login: str, p: Params) -> Outcome:
     alerts = "".join(T.PRINT_ALERT_LINE.format(alert=esc(a)) for a in c.alerts)
     return Outcome(T.CONFIRM_PRINT_CANDIDATE.format(
         who=_who(c.first_name, c.last_name, c.ceres_id), ref=esc(preview.session_ref),
-        result=esc(c.result_label), documents=docs or T.PRINT_NO_DOCUMENT, alerts=alerts,
-        routing=esc(preview.routing.label)))
+        attested=_attested(preview, [c]), documents=docs or T.PRINT_NO_DOCUMENT,
+        alerts=alerts, routing=esc(preview.routing.label)))
 
 
 def _run_print_candidate(core: Core, login: str, p: Params) -> Outcome:
@@ -454,7 +479,75 @@ def _run_duplicates(core: Core, login: str, p: Params) -> Outcome:
             second=esc(f"{pair.second.ceres_id} – {pair.second.first_name} "
                        f"{pair.second.last_name}"),
             reason=esc(pair.reason)))
-    return Outcome("\n".join(lines))
+    # R-CAN-5: each pair can be sent to the DREETS, which alone merges records.
+    runs = []
+    if checks.may_run(core, login, "candidate.duplicate_reported"):
+        runs = [(T.REPORT_PAIR.format(first=pair.first.ceres_id, second=pair.second.ceres_id),
+                 "report_duplicate",
+                 {"candidate": pair.first.ceres_id, "other": pair.second.ceres_id})
+                for pair in pairs[:10]]
+    return Outcome("\n".join(lines), runs=runs)
+
+
+# -- R-CAN-5: a likely duplicate reported to the DREETS (a ticket in its queue) -------------------
+
+
+def _likely_duplicates(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    """The records the core finds likely of the same person as ``candidate``."""
+    from ceres_core.services.candidates import find_duplicates
+
+    return [(pair.second.ceres_id, f"{pair.second.ceres_id} – {pair.second.first_name} "
+             f"{pair.second.last_name}, {pair.second.birth_date:%d/%m/%Y}")
+            for pair in find_duplicates(core, login, p["candidate"])]
+
+
+def _has_likely_duplicate(core: Core, login: str, p: Params) -> None:
+    """The card's button: only for a record the core sees as a likely duplicate."""
+    if not _likely_duplicates(core, login, p):
+        raise CeresError("")
+    checks.check_may_run(core, login, "candidate.duplicate_reported")
+
+
+def _report(core: Core, login: str, p: Params) -> Any:
+    from ceres_core.services.candidates import report_duplicate
+
+    return report_duplicate(core, login, [p["candidate"], p["other"]], p.get("comment") or "")
+
+
+def _report_check(core: Core, login: str, p: Params) -> None:
+    checks.dry_run(core, _report, login, p)
+
+
+def _confirm_report_duplicate(core: Core, login: str, p: Params) -> Outcome:
+    report = checks.dry_run(core, _report, login, p)
+    records = "\n".join(T.REPORT_RECORD_LINE.format(
+        label=esc(c.label), place=esc(c.birth_place), state=esc(c.state_label))
+        for c in report.candidates)
+    comment = T.REPORT_COMMENT.format(comment=esc(report.comment)) if report.comment else ""
+    return Outcome(T.CONFIRM_REPORT_DUPLICATE.format(
+        dreets=esc(report.dreets_name), records=records,
+        reasons=esc(" ; ".join(report.reasons)), comment=comment))
+
+
+def _run_report_duplicate(core: Core, login: str, p: Params) -> Outcome:
+    """R-CAN-5: the core's report, then the ticket in the DREETS's queue through the
+    helpdesk's own service (routing ``report.ticket_category`` × the region)."""
+    from bot.accounts import account_view
+    from tickets.escalation import Requester, TicketContext, open_ticket
+    from tickets.routing import RoutingInput
+    from tickets.views import TicketOpened
+
+    report = _report(core, login, p)
+    requester = Requester(int(p[REQUESTER_CHAT]), account_view(core, login).display_name, login)
+    opened = open_ticket(
+        core, requester, report.ticket_subject,
+        TicketContext(question=report.request_text, candidate_ids=list(report.ceres_ids)),
+        RoutingInput(category=report.ticket_category, region=report.region_code))
+    if not isinstance(opened, TicketOpened):  # only a connection problem asks advice first
+        raise CeresError(T.REPORT_NOT_OPENED)
+    return Outcome(T.DUPLICATE_REPORTED.format(
+        number=esc(opened.number), dreets=esc(report.dreets_name), queue=esc(opened.queue_name),
+        ids=esc(", ".join(report.ceres_ids))), ticket_id=opened.ticket_id)
 
 
 def _agrements(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
@@ -759,13 +852,62 @@ def _run_session_state(name: str, service: str) -> Callable[[Core, str, Params],
     return run
 
 
+def _prints_left(v: Any) -> str:
+    """R-SES-5/R-PRT-4: the print requests a cancellation leaves at the Afpa (the core's)."""
+    if v.prints is None:
+        return ""
+    return T.CANCEL_PRINTS_LEFT.format(
+        count=plural(len(v.prints.sent), "candidat"), names=esc(", ".join(v.prints_names)),
+        rule=esc(v.prints.rule))
+
+
+def _confirm_cancel_session(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.sessions import cancel_session
+
+    # The service itself, rolled back: the core's view of what the cancellation leaves.
+    v = checks.dry_run(core, cancel_session, login, p["session"], p["reason"])
+    head = _confirm_session_action("cancel_session")(core, login, p).html
+    return Outcome(head + "".join(f"\n• {esc(step)}" for step in v.next_steps)
+                   + _prints_left(v))
+
+
 def _run_cancel_session(core: Core, login: str, p: Params) -> Outcome:
     from ceres_core.services.sessions import cancel_session
 
     v = cancel_session(core, login, p["session"], p["reason"])
     lines = [T.CANCELLED_SESSION.format(ref=esc(v.session.ref))]
     lines += [f"• {esc(step)}" for step in v.next_steps]
-    return Outcome("\n".join(lines))
+    return Outcome("\n".join(lines) + _prints_left(v))
+
+
+def _dates_check(core: Core, login: str, p: Params) -> None:
+    """R-SES-2/R-SES-4/R-SES-5, step by step (the core's own checks)."""
+    checks.check_session_dates(core, login, p["session"], p.get("start_date"),
+                               p.get("end_date"))
+
+
+def _change_dates(core: Core, login: str, p: Params) -> Any:
+    from ceres_core.services.sessions import change_session_dates
+
+    return change_session_dates(core, login, p["session"], p["start_date"], p["end_date"],
+                                reason=p.get("reason") or None)
+
+
+def _confirm_change_dates(core: Core, login: str, p: Params) -> Outcome:
+    # The service itself, rolled back: its view names what follows (GEV, convocations).
+    v = checks.dry_run(core, _change_dates, login, p)
+    reason = T.REASON_LINE.format(reason=esc(p["reason"])) if p.get("reason") else ""
+    notes = "".join(T.NOTE_LINE.format(note=esc(n)) for n in v.notes)
+    return Outcome(T.CONFIRM_CHANGE_DATES.format(
+        ref=esc(v.session.ref), title=esc(views.short_title(v.session.title_label)),
+        old_start=_fr(v.previous_start), old_end=_fr(v.previous_end),
+        start=_fr(v.session.start_date), end=_fr(v.session.end_date), reason=reason,
+        notes=notes))
+
+
+def _run_change_dates(core: Core, login: str, p: Params) -> Outcome:
+    v = _change_dates(core, login, p)
+    return Outcome(T.DONE.format(message=esc(v.message)), back_to_session=v.session.ref)
 
 
 def _run_delete_session(core: Core, login: str, p: Params) -> Outcome:
@@ -951,7 +1093,15 @@ _RECORD_PARAMS = ("last_name", "first_name", "birth_date", "civility", "birth_co
 
 
 def _record_fields(p: Params) -> dict[str, str]:
-    return {k: p[k] for k in _RECORD_PARAMS if k in p}
+    """The record's fields from the form: the postal address typed on one line is the
+    record's street, postal code and commune (checked by the core, as the rest)."""
+    out = {k: p[k] for k in _RECORD_PARAMS if k in p}
+    if p.get("address"):
+        address = views.parse_postal_address(p["address"])
+        out.update(address=address.street, postal_code=address.postal_code,
+                   city=address.city)
+    out.update({k: p[k] for k in ("email", "phone") if k in p})
+    return out
 
 
 def _new_candidate_check(core: Core, login: str, p: Params) -> None:
@@ -982,7 +1132,10 @@ def _confirm_create_candidate(core: Core, login: str, p: Params) -> Outcome:
                                   p.get("birth_country")) if x)
     head = T.CONFIRM_CREATE_CANDIDATE.format(
         civility=esc(civility), first=esc(p["first_name"]), last=esc(p["last_name"]),
-        birth=_fr(date.fromisoformat(p["birth_date"])), place=esc(place))
+        e=_e(p["civility"]), birth=_fr(date.fromisoformat(p["birth_date"])), place=esc(place),
+        address=esc(p.get("address") or T.NOT_GIVEN_FEM), email=esc(p.get("email") or
+                                                                    T.NOT_GIVEN_FEM),
+        phone=esc(p.get("phone") or T.NOT_GIVEN))
     close = _close_records(core, login, p)
     return Outcome(head + ("\n\n" + close + T.CLOSE_RECORDS_HINT if close else ""))
 
@@ -997,15 +1150,23 @@ def _run_create_candidate(core: Core, login: str, p: Params) -> Outcome:
         lines.append(T.CANDIDATE_ALERTS)
         lines += [T.PRINT_ALERT_LINE.format(alert=esc(a.message)).strip("\n") for a in c.alerts]
     close = _close_records(core, login, p, exclude=c.ceres_id)
+    runs = []
     if close:
         lines += ["", close, T.CLOSE_RECORDS_REPORT]
-    runs = []
+        # R-CAN-5: each close record can be reported to the DREETS with the new one.
+        others = [pair.second.ceres_id for pair in c.likely_duplicates]
+        others += [h.candidate.ceres_id for h in checks.likely_duplicates(
+            core, login, p["first_name"], p["last_name"], p["birth_date"], exclude=c.ceres_id)
+            if h.candidate.ceres_id not in others]
+        runs += [(T.REPORT_WITH.format(ceres_id=other), "report_duplicate",
+                  {"candidate": c.ceres_id, "other": other}) for other in others[:6]]
     if checks.may_run(core, login, "registration.register"):
         sessions = views.session_choices_in(core, login, ("en_preparation",), limit=6)
-        runs = [(T.REGISTER_TO.format(session=ch.label), "register_candidate",
-                 {"session": ch.value, "candidate": c.ceres_id}) for ch in sessions]
-        if runs:
+        register = [(T.REGISTER_TO.format(session=ch.label), "register_candidate",
+                     {"session": ch.value, "candidate": c.ceres_id}) for ch in sessions]
+        if register:
             lines += ["", T.REGISTER_NEW_CANDIDATE]
+        runs += register
     return Outcome("\n".join(lines), runs=runs)
 
 
@@ -1048,7 +1209,13 @@ CATALOGUE: tuple[Operation, ...] = (
     Operation("cancel_session", "annuler_session", "session.cancel",
               (_session(_dry("sessions.cancel_session", "session", reason="motif")),
                Param("reason", "text")),
-              _run_cancel_session, _confirm_session_action("cancel_session"), card="session"),
+              _run_cancel_session, _confirm_cancel_session, card="session"),
+    Operation("change_session_dates", "dates_session", "session.change_dates",
+              (_session(_dates_check, ("en_preparation", *_VALIDATED)),
+               Param("start_date", "date", check=_dates_check),
+               Param("end_date", "date", check=_dates_check),
+               Param("reason", "text", optional=True)),
+              _run_change_dates, _confirm_change_dates, card="session"),
     Operation("delete_session", "supprimer_session", "session.delete",
               (_session(_dry("sessions.delete_session", "session")),),
               _run_delete_session, _confirm_session_action("delete_session"), card="session"),
@@ -1073,7 +1240,11 @@ CATALOGUE: tuple[Operation, ...] = (
                Param("birth_country", "text", options=_birth_countries),
                Param("birth_commune", "text", optional=True),
                Param("birth_postal_code", "text", optional=True, check_empty=True,
-                     check=_new_candidate_check)),
+                     check=_new_candidate_check),
+               # Contact data: optional (the rules ask none at creation), checked as typed.
+               Param("address", "address", optional=True, check=_new_candidate_check),
+               Param("email", "email", optional=True, check=_new_candidate_check),
+               Param("phone", "phone", optional=True, check=_new_candidate_check)),
               _run_create_candidate, _confirm_create_candidate),
     Operation("unregister_candidate", "desinscrire", "registration.unregister",
               (_session(), Param("candidate", "candidate",
@@ -1095,7 +1266,8 @@ CATALOGUE: tuple[Operation, ...] = (
                                         data_verified=True))),
               _run_duplicate, _confirm_duplicate, card="candidate"),
     Operation("record_pnd", "pnd", "print.pnd",
-              (CANDIDATE, _session(_view_candidate_session),
+              (Param("candidate", "candidate", check=_pnd_possible, pick_passing=True),
+               _session(_pnd_possible),
                Param("address", "address", check=_pnd_check)),
               _run_pnd, _confirm_pnd, card="candidate", card_check=_pnd_possible),
     Operation("attestation_reussite", "attestation", "print.attestation",
@@ -1119,6 +1291,12 @@ CATALOGUE: tuple[Operation, ...] = (
                      check=_dry("juries.habilitation_action", "habilitation", "action"))),
               _run_habilitation, _confirm_habilitation),
     Operation("find_duplicates", "doublons", "candidate.find_duplicates", (), _run_duplicates),
+    Operation("report_duplicate", "signaler_doublon", "candidate.duplicate_reported",
+              (CANDIDATE, Param("other", "candidate", options=_likely_duplicates,
+                                check=_report_check),
+               Param("comment", "text", optional=True)),
+              _run_report_duplicate, _confirm_report_duplicate, card="candidate",
+              card_check=_has_likely_duplicate, requester=True),
     Operation("print_tracking", "suivi_impressions", "print.tracking", (), _run_tracking),
     Operation("dte_timeline", "calendrier_dte", "dte.status", (_session(),), _run_timeline,
               card="session"),

@@ -23,6 +23,8 @@ MENU: dict[str, str] = {
     "close_session": "Clôturer une session au centre",
     "issue_convocations": "Éditer les convocations d'une session",
     "delete_session": "Supprimer une session",
+    "change_session_dates": "Modifier les dates d'une session",
+    "report_duplicate": "Signaler une fiche candidat en doublon à la DREETS",
     "register_candidate": "Inscrire un candidat à une session",
     "unregister_candidate": "Désinscrire un candidat d'une session",
     "dte_orders_to_prepare": "Commandes de DTE à préparer (GEV)",
@@ -54,6 +56,8 @@ CARD_LABEL: dict[str, str] = {
     "close_session": "🏁 Clôturer la session",
     "issue_convocations": "✉️ Éditer les convocations",
     "delete_session": "🗑️ Supprimer la session",
+    "change_session_dates": "📆 Modifier les dates de la session",
+    "report_duplicate": "📨 Signaler un doublon à la DREETS",
     "register_candidate": "➕ Inscrire un candidat",
     "unregister_candidate": "➖ Désinscrire ce candidat",
     "acknowledge_dte": "📬 Accuser réception de la commande",
@@ -110,21 +114,38 @@ ASK: dict[str, str] = {
     "start_date": "Date de début de la session ? (par exemple 15/03/2027)",
     "start_time": "Heure de début du premier jour ? (par exemple 9h00)",
     "end_date": "Date de fin de la session ? (par exemple 17/03/2027)",
+    "change_session_dates.start_date": "Nouvelle date de début de la session ? (JJ/MM/AAAA, "
+    "par exemple 15/03/2027)",
+    "change_session_dates.end_date": "Nouvelle date de fin ? (JJ/MM/AAAA ; la même date pour "
+    "une session d'un jour)",
+    "change_session_dates.reason": "Pourquoi modifier les dates ? (une phrase, facultatif : "
+    "choisissez « Sans motif » sinon)",
     "habilitation": "Quelle habilitation ? (celles sur lesquelles vous pouvez agir)",
     "action": "Que faire de cette habilitation ?",
     "value": "Quelle est la valeur correcte ? (les dates : JJ/MM/AAAA)",
-    "last_name": "Création d'une fiche candidat – 1/7 : nom de naissance ? (la fiche n'est "
+    "last_name": "Création d'une fiche candidat – 1/10 : nom de naissance ? (la fiche n'est "
     "créée que si aucune n'existe déjà : je la recherche dans votre région puis dans toute la "
     "France)",
-    "first_name": "2/7 : prénom ?",
-    "birth_date": "3/7 : date de naissance ? (JJ/MM/AAAA)",
-    "civility": "4/7 : civilité ?",
-    "birth_country": "5/7 : pays de naissance ? Choisissez « France » ou écrivez le pays "
+    "first_name": "2/10 : prénom ?",
+    "birth_date": "3/10 : date de naissance ? (JJ/MM/AAAA)",
+    "civility": "4/10 : civilité ?",
+    "birth_country": "5/10 : pays de naissance ? Choisissez « France » ou écrivez le pays "
     "(ou le territoire d'outre-mer, par exemple « Réunion »).",
-    "birth_commune": "6/7 : commune de naissance ? (facultative pour une naissance à "
+    "birth_commune": "6/10 : commune de naissance ? (facultative pour une naissance à "
     "l'étranger)",
-    "birth_postal_code": "7/7 : code postal de la commune de naissance ? (pour une naissance "
+    "birth_postal_code": "7/10 : code postal de la commune de naissance ? (pour une naissance "
     "en France métropolitaine seulement)",
+    "report_duplicate.other": "Quelle fiche fait doublon avec celle-ci ? Choisissez-la "
+    "ci-dessous (fiches proches trouvées par CERES) ou écrivez son CERES ID.",
+    "report_duplicate.comment": "Un commentaire pour la DREETS ? Écrivez-le, ou choisissez "
+    "« Aucun commentaire ».",
+    "create_candidate.address": "8/10 : adresse postale du candidat ? Écrivez-la sur une "
+    "ligne, par exemple « 12 rue de la Roquette, 75011 Paris » (facultative à la création ; "
+    "l'Afpa y enverra ses documents, R-PRT-7).",
+    "create_candidate.email": "9/10 : adresse e-mail du candidat ? (facultative, par exemple "
+    "prenom.nom@exemple.fr)",
+    "create_candidate.phone": "10/10 : téléphone du candidat ? (facultatif, par exemple "
+    "06 12 34 56 78)",
     "notice": "Quel avis de pli non distribuable avez-vous traité (courrier renvoyé à la "
     "nouvelle adresse) ? Choisissez-le ci-dessous ou écrivez son numéro.",
 }
@@ -160,6 +181,7 @@ PARAM_LABEL: dict[str, str] = {
     "action": "Action",
     "value": "Nouvelle valeur",
     "notice": "Avis",
+    "other": "Autre fiche",
     "last_name": "Nom",
     "first_name": "Prénom",
     "birth_date": "Date de naissance",
@@ -167,6 +189,9 @@ PARAM_LABEL: dict[str, str] = {
     "birth_country": "Pays de naissance",
     "birth_commune": "Commune de naissance",
     "birth_postal_code": "Code postal de naissance",
+    "create_candidate.address": "Adresse",
+    "email": "E-mail",
+    "phone": "Téléphone",
 }
 
 RS_CHOICES = (
@@ -188,7 +213,12 @@ NO_COMMENT = "Aucun commentaire"
 EMPTY_ANSWER: dict[str, str] = {
     "birth_commune": "Commune inconnue (né(e) à l'étranger)",
     "birth_postal_code": "Sans code postal (né(e) hors de métropole)",
+    "address": "Adresse inconnue pour l'instant",
+    "email": "Pas d'adresse e-mail",
+    "phone": "Pas de téléphone",
 }
+NOT_GIVEN = "non renseigné"
+NOT_GIVEN_FEM = "non renseignée"
 CIVILITIES = (("M.", "Monsieur"), ("Mme", "Madame"))
 FRANCE = "France"
 NO_REASON = "Sans motif"
@@ -201,6 +231,8 @@ BUTTON_EDIT = "✏️ {label}"
 RECAP_EDIT_HINT = "<i>Pour changer une valeur, choisissez-la ci-dessous.</i>"
 NO_SESSION_PASSES = ("Aucune de vos sessions ne s'y prête en ce moment. Par exemple : "
                      "{reason}")
+NO_CANDIDATE_PASSES = ("Aucun candidat de cette session ne s'y prête en ce moment. Par "
+                       "exemple : {reason}")
 REFUSED_AT_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur, ou ◀️ Retour.</i>"
 #: The same at the first step (there is nothing to go back to).
 REFUSED_AT_FIRST_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur.</i>"
@@ -281,15 +313,28 @@ CONFIRM_SESSION_ACTION: dict[str, str] = {
     "disparaîtra de CERES.",
 }
 REASON_LINE = "\nMotif : « {reason} »"
+#: R-SES-2/R-SES-5: the session's dates before → after; the notes are the core's.
+CONFIRM_CHANGE_DATES = (
+    "Modifier les dates de la session <b>{ref}</b> ({title}) ?\n"
+    "• Aujourd'hui : du {old_start} au {old_end}\n"
+    "• Nouvelles dates : du {start} au {end}{reason}{notes}"
+)
+NOTE_LINE = "\n⚠️ {note}"
 CONFIRM_REGISTER_CANDIDATE = "Inscrire {who} à la session <b>{ref}</b> ({title}, du {date}) ?"
 CONFIRM_UNREGISTER_CANDIDATE = "Désinscrire {who} de la session <b>{ref}</b> ({title}, du {date}) ?"
 CONFIRM_PRINT_CANDIDATE = (
     "Envoyer pour impression les documents de {who}, session <b>{ref}</b> ?\n"
-    "Résultat : {result}\n{documents}{alerts}\n\n"
+    "{attested}\nDocuments :\n{documents}{alerts}\n\n"
     "En confirmant, vous attestez avoir vérifié les données de ce candidat : la case "
     "« Données vérifiées et conformes » sera cochée pour lui seul, puis sa demande "
     "d'impression transmise.\n{routing}"
 )
+#: R-PRT-2: the data each « Données vérifiées et conformes » attests (the core's preview)
+ATTESTED_HEAD = "\n<b>Données à vérifier</b> (celles que vous attestez conformes) :"
+ATTESTED_LINE = ("• {civility} {first} {last} (n° {ceres_id}), né{e} le {birth} à {place}\n"
+                 "   {title} – résultat : {result}{ccps}")
+ATTESTED_TITLE = "{label} ({code})"
+ATTESTED_CCPS = " ({ccps})"
 PRINT_DOCUMENT_LINE = "• {label}"
 PRINT_NO_DOCUMENT = "• aucun document à imprimer"
 PRINT_ALERT_LINE = "\n⚠️ {alert}"
@@ -323,6 +368,14 @@ SESSION_DONE: dict[str, str] = {
     "close_session": "✅ Session <b>{ref}</b> clôturée au centre : {state}.",
 }
 CANCELLED_SESSION = "✅ Session <b>{ref}</b> annulée."
+#: R-SES-5 / R-PRT-4 (ceres_core.rules.prints_on_cancellation): in the recap and the result
+CANCEL_PRINTS_LEFT = (
+    "\n\n⚠️ Les documents de {count} ont déjà été envoyés pour impression ({names}) : "
+    "l'annulation ne retire pas ces demandes transmises à l'Afpa ({rule}). Prévenez le "
+    "service impression de l'Afpa (/ticket) pour que ces documents ne soient pas envoyés ; "
+    "aucune demande d'impression ni de duplicata ne pourra plus être faite pour cette "
+    "session (R-PRT-1)."
+)
 DELETED_SESSION = "✅ Session <b>{ref}</b> supprimée."
 CONVOCATIONS_DONE = "✅ Convocations de la session <b>{ref}</b> éditées ({count})."
 REGISTERED = "✅ {name} (n° {ceres_id}) est inscrit{e} à la session <b>{ref}</b>."
@@ -404,6 +457,10 @@ SESSION_CARD = (
 )
 CARD_PRINTS = "Impression : {sent}/{total} envoyés"
 CARD_DTE = "DTE : {status}"
+#: the session's next deadline (ceres_core.services.dte.next_session_date), one line
+CARD_DEADLINE = "⏰ Prochaine échéance : {label}"
+CARD_DEADLINE_LATE = "⚠️ Échéance dépassée : {label}"
+CARD_NO_DEADLINE = "⏰ Prochaine échéance : aucune"
 CANDIDATE_CARD = "<b>{name}</b> (n° {ceres_id}) – session {ref}\nRésultat : {result}\n{status}"
 #: R-AFT-2: where the notice to the Afpa stands
 CARD_PND = "Pli non distribuable signalé le {date} ({resent})"
@@ -458,7 +515,8 @@ PND_HANDLED = "✅ Avis n° {id} traité : {who} – {status}."
 
 # -- a new candidate record ----------------------------------------------------------------------
 CONFIRM_CREATE_CANDIDATE = (
-    "Créer la fiche candidat de {civility} {first} {last}, né(e) le {birth} à {place} ?\n\n"
+    "Créer la fiche candidat de {civility} {first} {last}, né{e} le {birth} à {place} ?\n"
+    "• Adresse : {address}\n• E-mail : {email}\n• Téléphone : {phone}\n\n"
     "Aucune fiche n'existe pour cette personne (même nom, même date de naissance). La fiche "
     "sera créée à l'état brouillon, dans votre région."
 )
@@ -469,10 +527,29 @@ CLOSE_RECORDS_HINT = (
     "utilisez la fiche existante (R-CAN-1)."
 )
 CLOSE_RECORDS_REPORT = (
-    "Doublon probable (R-CAN-5) : le centre ne peut pas fusionner des fiches ; envoyez leurs "
-    "CERES ID à la DREETS par /ticket."
+    "Doublon probable (R-CAN-5) : le centre ne peut pas fusionner des fiches ; s'il s'agit "
+    "de la même personne, signalez-les à la DREETS avec le bouton « Signaler le doublon »."
 )
 CANDIDATE_CREATED = "✅ Fiche créée : {who} – {state}, région {region}."
 CANDIDATE_ALERTS = "Alertes à corriger avant la validation de la fiche (R-CAN-4) :"
 REGISTER_NEW_CANDIDATE = "L'inscrire à une session ? Choisissez-la ci-dessous."
 REGISTER_TO = "➕ Inscrire : {session}"
+
+
+# -- R-CAN-5: a likely duplicate reported to the DREETS --------------------------------------------
+REPORT_PAIR = "📨 Signaler à la DREETS : {first} / {second}"
+REPORT_WITH = "📨 Signaler le doublon avec {ceres_id}"
+CONFIRM_REPORT_DUPLICATE = (
+    "Signaler à la {dreets} ces fiches candidat en doublon ?\n{records}\n"
+    "Constat : {reasons}{comment}\n\n"
+    "Une demande sera ouverte dans la file de la {dreets}, qui seule peut fusionner les "
+    "fiches (R-CAN-5). Sa réponse arrivera dans cette conversation."
+)
+REPORT_RECORD_LINE = "• {label}, à {place} (fiche {state})"
+REPORT_COMMENT = "\nCommentaire : « {comment} »"
+DUPLICATE_REPORTED = (
+    "✅ Demande n° {number} ouverte pour la {dreets} (file « {queue} ») : les fiches {ids} "
+    "lui sont signalées comme doublon (R-CAN-5). Sa réponse arrivera ici."
+)
+REPORT_NOT_OPENED = ("La demande n'a pas pu être ouverte : écrivez /ticket pour la transmettre "
+                     "à la DREETS.")

@@ -134,6 +134,8 @@ class Outcome:
     fixed: dict[str, Any] = field(default_factory=dict)
     #: follow-up buttons, each starting a catalogue operation: (label, operation, params)
     runs: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    #: the helpdesk ticket the operation opened: the reply is threaded to it
+    ticket_id: int | None = None
 
 
 # --------------------------------------------------------------------------- pickers
@@ -207,6 +209,22 @@ def registration_choices(core: Core, login: str, session_ref: str) -> list[Choic
 
     view = get_session(core, login, session_ref)
     return [Choice(r.ceres_id, f"{r.ceres_id} – {r.full_name}") for r in view.registrations]
+
+
+def registration_choices_passing(core: Core, login: str, session_ref: str,
+                                 accept: Any) -> tuple[list[Choice], str | None]:
+    """The candidates of a session that a step's check (``accept(ceres_id)``, the core's,
+    raising its refusal) lets through; with none, the first refusal (why none can)."""
+    out: list[Choice] = []
+    why: str | None = None
+    for choice in registration_choices(core, login, session_ref):
+        try:
+            accept(choice.value)
+        except CeresError as exc:
+            why = why or exc.message
+            continue
+        out.append(choice)
+    return out, (None if out else why)
 
 
 def candidate_search(core: Core, login: str, query: str, limit: int = 8) -> list[Choice]:
@@ -513,7 +531,7 @@ class Card:
 
 def session_card(core: Core, login: str, ref: str) -> Card:
     """One session: state, dates, print progress, DTE (its operations: the catalogue's)."""
-    from ceres_core.services.dte import dte_status
+    from ceres_core.services.dte import dte_status, next_session_date
     from ceres_core.services.printing import documents_preview
     from ceres_core.services.sessions import get_session
 
@@ -535,6 +553,13 @@ def session_card(core: Core, login: str, ref: str) -> Card:
         lines.append(T.CARD_DTE.format(status=esc(dte.status_label)))
     except CeresError:
         lines.append(T.CARD_DTE.format(status=esc(s.dte_status_label)))
+    # The next deadline, in one line: the core's (action due or DTE timeline date).
+    deadline = next_session_date(core, login, ref)
+    if deadline is None:
+        lines.append(T.CARD_NO_DEADLINE)
+    else:
+        template = T.CARD_DEADLINE_LATE if deadline.overdue else T.CARD_DEADLINE
+        lines.append(template.format(label=esc(deadline.label)))
     candidates = [Choice(r.ceres_id, f"👤 {r.ceres_id} – {r.full_name}") for r in s.registrations]
     return Card("\n".join(lines), {"session": s.ref}, candidates)
 

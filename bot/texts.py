@@ -45,7 +45,6 @@ NOTHING_TO_UNLINK = "Cette conversation n'était reliée à aucun compte."
 
 # -- answers ---------------------------------------------------------------------------
 
-ANSWER_RULES = "<i>Règles : {rules}</i>"
 STEPS_HEADING = "<b>Étapes</b>"
 HELP_HEADING = "<b>Si cela ne fonctionne pas</b>"
 DID_YOU_MEAN = "Vouliez-vous dire plutôt l'un de ces sujets ?"
@@ -123,7 +122,7 @@ TICKET_FILE_NO_TICKET = (
     "demande avec /ticket, puis envoyez le fichier (ou envoyez-le en réponse à un message "
     "du support)."
 )
-TICKET_FILE_SENT = "Fichier ajouté à votre demande {number} ({queue})."
+TICKET_FILE_SENT = "Fichier ajouté à votre demande {number} et transmis {a_queue}."
 TICKET_FILE_FAILED = "Le fichier n'a pas été ajouté : {message}"
 TICKET_FILE_DOWNLOAD_FAILED = (
     "Je n'ai pas pu récupérer ce fichier auprès de Telegram. Réessayez dans un instant."
@@ -176,12 +175,12 @@ TICKET_THREAD_MESSAGE = "<b>{author}</b>, {at} :\n{text}"
 TICKET_THREAD_EMPTY = "Aucun message pour l'instant."
 TICKET_THREAD_RATING = "Votre note : {score}/5."
 TICKET_WRITE_PROMPT = "Écrivez votre message pour la demande {number} (un seul message)."
-TICKET_MESSAGE_SENT = "Message transmis à {queue} (demande {number})."
+TICKET_MESSAGE_SENT = "Message transmis {a_queue} (demande {number})."
 TICKET_MESSAGE_SENT_MODE = (
-    "Message transmis à {queue} (demande {number}). Une personne suit cette demande : vos "
+    "Message transmis {a_queue} (demande {number}). Une personne suit cette demande : vos "
     "messages lui vont directement. /quitter_ticket pour reparler à l'assistant."
 )
-TICKET_MESSAGE_REOPENED = "Votre message a rouvert la demande {number} ; il est transmis à {queue}."
+TICKET_MESSAGE_REOPENED = "Votre message a rouvert la demande {number} ; il est transmis {a_queue}."
 TICKET_MESSAGE_FOLLOW_UP = (
     "Cette demande était close : votre message ouvre la demande <b>{number}</b>, qui lui "
     "fait suite ({queue})."

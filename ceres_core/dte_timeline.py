@@ -168,6 +168,9 @@ class NextDeadline:
     what: str  # « Commander le DTE »
     due: date | None  # None: as soon as possible (closing an ended session)
     overdue: bool
+    #: how ``due`` reads: ``by`` (« au plus tard le »), ``on`` (« le »: a date of the DTE
+    #: timeline), ``from`` (« à partir du »)
+    reading: str = "by"
 
     @property
     def label(self) -> str:
@@ -176,7 +179,29 @@ class NextDeadline:
             return f"{self.what} ({self.rule})"
         when = f"{self.due:%d/%m/%Y}"
         late = " : date dépassée" if self.overdue else ""
-        return f"{self.what} au plus tard le {when}{late} ({self.rule})"
+        prefix = {"on": "le", "from": "à partir du"}.get(self.reading, "au plus tard le")
+        return f"{self.what} {prefix} {when}{late} ({self.rule})"
+
+
+def next_timeline_date(timeline: DteTimeline, today: date) -> NextDeadline | None:
+    """The next date of a session's DTE timeline on or after ``today`` once the DTE is
+    ordered (R-DTE-4 shipping of a TP, R-DTE-5 link openings of a CCP, R-DTE-7 chasing
+    the GEV), ``None`` when all are past."""
+    t = timeline
+    steps: list[NextDeadline] = []
+    if t.tp_shipping_to:
+        steps.append(NextDeadline("R-DTE-4", "Envoi du DTE par la GEV", t.tp_shipping_to,
+                                  False))
+    if t.ccp_organiser_opens:
+        steps.append(NextDeadline("R-DTE-5", "Ouverture du lien du DTE organisateur",
+                                  t.ccp_organiser_opens.date(), False, "on"))
+    if t.ccp_jury_candidate_opens:
+        steps.append(NextDeadline("R-DTE-5", "Ouverture des liens des DTE jury et candidats",
+                                  t.ccp_jury_candidate_opens.date(), False, "on"))
+    steps.append(NextDeadline("R-DTE-7", "Relancer la GEV si les plis ne sont pas arrivés",
+                              t.chase_gev_from, False, "from"))
+    upcoming = [s for s in steps if s.due is not None and s.due >= today]
+    return min(upcoming, key=lambda s: s.due) if upcoming else None  # type: ignore[return-value]
 
 
 def next_deadline(

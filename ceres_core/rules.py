@@ -186,6 +186,21 @@ class DateChangeRefusal:
     limit: date | None = None
 
 
+def session_date_change_state_refusal(
+    *, by_state_service: bool, state: SessionState | str
+) -> DateChangeRefusal | None:
+    """The part of :func:`session_date_change_refusal` that needs no date: whether this
+    session may be moved at all by this actor (R-SES-4: not once *annulée*; R-SES-5: the
+    centre only while it is *en préparation*, the DDETS/DREETS in any other state). A
+    front end asks it before the new dates (the session step, the card's button)."""
+    state = SessionState(state)
+    if state is SessionState.ANNULEE:
+        return DateChangeRefusal("R-SES-4", "cancelled")
+    if not by_state_service and state is not SessionState.EN_PREPARATION:
+        return DateChangeRefusal("R-SES-5", "centre_after_preparation")
+    return None
+
+
 def session_date_change_refusal(
     *,
     by_state_service: bool,
@@ -207,14 +222,13 @@ def session_date_change_refusal(
       yet validated must keep its dates ahead of today.
     """
     state = SessionState(state)
-    if state is SessionState.ANNULEE:
-        return DateChangeRefusal("R-SES-4", "cancelled")
+    refusal = session_date_change_state_refusal(by_state_service=by_state_service, state=state)
+    if refusal is not None:
+        return refusal
     if start < agrement_granted_on:
         return DateChangeRefusal("R-SES-1", "before_agrement", agrement_granted_on)
     validated = state in (SessionState.VALIDEE, SessionState.DEBLOQUEE)
     if not by_state_service:
-        if state is not SessionState.EN_PREPARATION:
-            return DateChangeRefusal("R-SES-5", "centre_after_preparation")
         if end > agrement_ends_on:
             return DateChangeRefusal("R-SES-2", "after_agrement", agrement_ends_on)
     elif end > agrement_grace_end(agrement_ends_on):
@@ -222,6 +236,52 @@ def session_date_change_refusal(
     if not validated and start < today:
         return DateChangeRefusal("R-SES-1", "past", today)
     return None
+
+
+# -- R-SES-5 / R-PRT-4: a validated session cancelled after its prints were requested -------------
+
+
+@dataclass(frozen=True)
+class PrintsOnCancellation:
+    """What a cancellation means for the print requests already sent to the Afpa."""
+
+    rule: str
+    #: candidates (CERES IDs) whose documents were already sent for printing
+    sent: tuple[str, ...]
+
+
+def prints_on_cancellation(
+    *, state: SessionState | str, sent: Sequence[str]
+) -> PrintsOnCancellation | None:
+    """R-SES-5 with R-PRT-4 (reading; the rules are silent on the prints): cancelling a
+    validated session does not withdraw the print requests already transmitted to the
+    Afpa — a request once transmitted stays on the candidate's line (R-PRT-4) and CERES
+    has no way to call it back. The State service that cancels tells the Afpa print
+    service which candidates' documents must not be mailed; no print request or
+    duplicate can follow, documents being printed for a validated session only
+    (R-PRT-1). ``None`` when nothing was sent (or the session is not validated)."""
+    state = SessionState(state)
+    if state not in (SessionState.VALIDEE, SessionState.DEBLOQUEE) or not sent:
+        return None
+    return PrintsOnCancellation("R-SES-5", tuple(sent))
+
+
+# -- R-AFT-2: no PND before the documents can have been mailed ------------------------------------
+
+
+def pnd_possible_from(first_request_on: date | None, rules: Rules) -> date | None:
+    """R-AFT-2 (reading; the rules are silent on the timing): a PND is a mail returned
+    undelivered, so it exists only once the Afpa has printed and posted the documents.
+    CERES records the request only (R-PRT-4), not the printing nor the posting; the
+    delay R-PRT-6 leaves the Afpa to print and mail before a duplicate may be requested
+    (``rules.duplicate_delay_days`` after a request) is the one a support agent
+    expects here too: a PND may be declared from that many days after the *first*
+    print request of the candidate in the session (the first mail; a later duplicate
+    does not stop the first mail from coming back). ``None``: nothing was sent, there
+    can be no PND at all."""
+    if first_request_on is None:
+        return None
+    return first_request_on + timedelta(days=rules.duplicate_delay_days)
 
 
 # -- R-CAN-5: birth dates that are one typo apart ------------------------------------------

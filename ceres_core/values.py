@@ -168,3 +168,65 @@ def fr_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime) and value.tzinfo is not None:
         value = value.astimezone(PARIS)
     return value.strftime("%d/%m/%Y")
+
+
+# -- contact fields: e-mail, phone, postal address (R-DTE-2; candidate records) -------------
+
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+_PHONE_PATTERNS = (
+    re.compile(r"^0[1-9]\d{8}$"),  # national, metropolitan and overseas (0262, 0692...)
+    re.compile(r"^\+33[1-9]\d{8}$"),
+    re.compile(r"^\+(?:262|590|594|596)\d{9}$"),  # Réunion/Mayotte, Guadeloupe, Guyane, Martinique
+    re.compile(r"^\+(?:508|681|687)\d{6}$"),  # Saint-Pierre-et-Miquelon, Wallis, Nouvelle-Calédonie
+    re.compile(r"^\+689\d{8}$"),  # Polynésie française
+)
+_POSTAL = re.compile(r"(?<!\d)(\d{5})(?!\d)\s*,?\s*([^\d,]*[A-Za-zÀ-ÿ][^\d,]*)")
+
+
+def normalize_phone(text: str) -> str | None:
+    """The phone number without separators (``+33...``/``0...``), or ``None`` if not French."""
+    raw = (text or "").strip()
+    compact = raw.replace("(0)", "")
+    compact = re.sub(r"[\s.\-/()]", "", compact)
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    return compact if any(p.match(compact) for p in _PHONE_PATTERNS) else None
+
+
+def is_valid_email(text: str) -> bool:
+    text = (text or "").strip()
+    return len(text) <= 254 and bool(_EMAIL.match(text))
+
+
+def postal_code_and_commune(address: str) -> tuple[str, str] | None:
+    """The postal code and commune of a French postal address, or ``None``.
+
+    A street part must come before the postal code; the code is 5 digits of an
+    existing département range (01–95, 97, 98), followed by the commune.
+    """
+    text = " ".join((address or "").split())
+    match = _POSTAL.search(text)
+    if match is None:
+        return None
+    code, commune = match[1], match[2].strip(" -,")
+    prefix = int(code[:2])
+    if not (1 <= prefix <= 95 or prefix in (97, 98)):
+        return None
+    street = text[: match.start()].strip(" ,")
+    if not re.search(r"[A-Za-zÀ-ÿ]", street) or not commune:
+        return None
+    return code, commune
+
+
+def is_valid_phone(text: str, *, international: bool = False) -> bool:
+    """A French number (:func:`normalize_phone`), or with ``international`` any number in
+    international form (``+`` then 8 to 15 digits: a person living abroad)."""
+    if normalize_phone(text) is not None:
+        return True
+    compact = re.sub(r"[\s.\-/()]", "", (text or "").strip())
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    return international and re.fullmatch(r"\+\d{8,15}", compact) is not None

@@ -183,3 +183,31 @@ def test_rating_buttons_only_on_the_resolved_announcement(core, agent):
     assert "est résolue" in resolved[0].text and wants_rating(core, resolved[0])
     ts.rate(core, 10, opened.ticket_id, 5)
     assert not wants_rating(core, resolved[0])  # already rated
+
+
+@pytest.mark.parametrize(("queue", "name", "expected"), [
+    ("gev-btp", "GEV BTP", "Message transmis au GEV BTP (demande T-2026-000001)."),
+    ("assistance", "Assistance des ministères",
+     "Message transmis à l'Assistance des ministères (demande T-2026-000001)."),
+    ("afpa-impression", "Afpa – service impression",
+     "Message transmis au service impression de l'Afpa (demande T-2026-000001)."),
+])
+def test_ticket_message_sent_names_the_queue_with_the_summarys_phrases(queue, name, expected):
+    """TICKET_MESSAGE_SENT*: the queue in a sentence comes from
+    ``TicketSummary.queue_phrases`` (one source), never « à » + the bare name."""
+    from datetime import datetime
+    from html import unescape  # the bot sends HTML: the apostrophe is escaped
+
+    from bot import texts
+    from bot.handlers.tickets import _queue_phrases
+    from tickets.services import TicketSummary
+
+    at = datetime(2026, 11, 23, 9, 0)
+    summary = TicketSummary(1, "T-2026-000001", "Objet", "nouveau", "nouveau", "normale", queue,
+                            name, None, "Karim", at, at, True, False, False)
+    phrases = _queue_phrases(summary)
+    assert unescape(texts.TICKET_MESSAGE_SENT.format(number=summary.number, **phrases)) == expected
+    assert unescape(texts.TICKET_MESSAGE_SENT_MODE.format(
+        number=summary.number, **phrases)).startswith(expected[:-1])
+    assert unescape(texts.TICKET_MESSAGE_REOPENED.format(number=summary.number, **phrases)).endswith(
+        f"transmis {summary.queue_phrases['a_queue']}.")

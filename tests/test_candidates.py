@@ -562,3 +562,21 @@ def test_state_enum_is_stored(core, world):
         cand = db.scalar(select(Candidate).where(Candidate.ceres_id == view.ceres_id))
         assert cand.state is CandidateState.VALIDE
         assert db.get(User, cand.created_by_id).login == "centre_a"
+
+
+def test_r_dte_2_candidate_contact_fields_checked_like_the_dte_order(core, world):
+    """The record's e-mail, phone and postal code are checked with the DTE order's own
+    checks (R-DTE-2, ``ceres_core.values``); a phone abroad in international form is
+    accepted; each field stays optional (R-CAN-*: none is required at creation)."""
+    for fields, words in (({"email": "jean.dupont@"}, "n'est pas valide"),
+                          ({"phone": "pas de tel"}, "« pas de tel » n'est pas valable"),
+                          ({"postal_code": "7500"}, "5 chiffres")):
+        with pytest.raises(InvalidInput) as err:
+            new_candidate(core, **fields)
+        assert words in err.value.message
+    abroad = new_candidate(core, first_name="Luc", phone="+32 470 12 34 56",
+                           email="luc.dupont@exemple.be")
+    assert abroad.phone == "+32 470 12 34 56"
+    bare = new_candidate(core, first_name="Paul", address=None, postal_code=None, city=None,
+                         email=None, phone=None)
+    assert (bare.address, bare.email, bare.phone) == (None, None, None)

@@ -353,3 +353,18 @@ def test_a_ticket_summary_gives_its_queue_with_the_article_for_front_ends(desk):
     moved = move_to_queue(desk, "alice", opened.number, "assistance")
     assert moved.queue_phrases["a_queue"] == "à l'Assistance des ministères"
     assert moved.queue_phrases["depuis_queue"] == "depuis l'Assistance des ministères"
+
+
+async def test_rule_ids_of_articles_are_shown_to_staff_on_the_ticket_page_only(client, desk):
+    """ANSWER_RULES: requesters never see rule ids (bot.answers.article_html); staff
+    picking an article to cite do, beside its title."""
+    from bot.answers import article_html
+
+    opened = dte_ticket(desk)
+    await logged_in(client, "alice")
+    html = unescape(await (await client.get(f"/demandes/{opened.number}")).text())
+    cited = [a for a in articles() if a.rules]
+    assert cited
+    for article in cited[:5]:
+        assert f"{article.title} · {', '.join(article.rules)}</option>" in html
+        assert not any(rule in article_html(article) for rule in article.rules)

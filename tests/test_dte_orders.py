@@ -406,3 +406,22 @@ def test_r_ses_5_order_not_prepared_nothing_to_destroy(core, world, gev):
     assert not view.packages_to_destroy
     with pytest.raises(NotFound):
         dte.cancel_dte_order(core, gev, "TITRE_B_2027_000002")
+
+
+# -- the session card's next date (R-DTE-1, R-DTE-4, R-CON-2) ------------------------------------
+
+
+def test_r_dte_1_r_dte_4_next_session_date_action_then_timeline(core, world, clock):
+    """Before the order: the R-DTE-1 deadline; once ordered, the earliest of the convocations
+    due (R-CON-2) and the next DTE timeline date (R-DTE-4 for a TP); out of scope: R-ACT-2."""
+    first = dte.next_session_date(core, "centre_a", A1_TP)  # starts 20/05/2027
+    assert first.rule == "R-DTE-1" and first.due == date(2027, 2, 19)
+    order(core)
+    after = dte.next_session_date(core, "centre_a", A1_TP)
+    assert after.rule == "R-DTE-4" and not after.overdue  # shipping before convocations
+    clock.set(datetime(2027, 4, 25, 10, 0, tzinfo=PARIS))  # shipped; convocations overdue
+    late = dte.next_session_date(core, "centre_a", A1_TP)
+    assert late.rule == "R-CON-2" and late.overdue
+    with pytest.raises(RuleViolation) as err:
+        dte.next_session_date(core, "centre_b", A1_TP)
+    assert err.value.rule == "R-ACT-2"

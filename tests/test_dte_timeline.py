@@ -429,3 +429,25 @@ def test_next_deadline_after_the_session_is_closing_at_the_centre():
     assert _next(date(2027, 5, 25), closed=True) is None
     for state in ("en_attente_validation", "validee", "debloquee", "annulee"):
         assert _next(date(2027, 1, 10), state=state) is None
+
+
+# -- the next date of a session's DTE timeline (the session card's one line) ----------------------
+
+
+def test_r_dte_4_5_7_next_timeline_date_is_the_earliest_not_yet_past():
+    from ceres_core.dte_timeline import dte_timeline as _timeline
+    from ceres_core.dte_timeline import next_timeline_date
+
+    tp = _timeline("TP", date(2027, 4, 1), "75")
+    first = next_timeline_date(tp, date(2027, 1, 1))
+    assert first.rule == "R-DTE-4" and first.due == tp.tp_shipping_to and not first.overdue
+    assert "au plus tard le" in first.label
+    chase = next_timeline_date(tp, tp.tp_shipping_to + timedelta(days=1))
+    assert chase.rule == "R-DTE-7" and chase.label.startswith(
+        f"Relancer la GEV si les plis ne sont pas arrivés à partir du "
+        f"{tp.chase_gev_from:%d/%m/%Y}")
+    assert next_timeline_date(tp, tp.chase_gev_from + timedelta(days=1)) is None
+    ccp = _timeline("CCP", date(2027, 4, 1), "75")
+    opens = next_timeline_date(ccp, date(2027, 1, 1))
+    assert opens.rule == "R-DTE-5" and opens.due == ccp.ccp_organiser_opens.date()
+    assert f" le {opens.due:%d/%m/%Y} (R-DTE-5)" in opens.label

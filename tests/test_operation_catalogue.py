@@ -31,10 +31,33 @@ s'applique).
 """
 
 
+READINGS = """
+## Lectures des règles choisies (les règles sont muettes)
+
+Écrites une fois dans `ceres_core/rules.py` et appliquées par le cœur ; la conversation
+n'en fait que l'écho.
+
+- **R-AFT-2, pli non distribuable** (`pnd_possible_from`) : un PND est un courrier revenu ;
+  CERES n'enregistre que la demande d'impression (R-PRT-4), ni l'impression ni l'envoi.
+  Un PND peut être déclaré à partir du délai que R-PRT-6 laisse à l'Afpa pour imprimer et
+  poster avant un duplicata (7 jours) après la *première* demande d'impression du candidat
+  dans la session ; avant, il est refusé avec la date où il deviendra possible, et
+  `/pnd` ne propose pas ces candidats.
+- **R-SES-5 et R-PRT-4, annulation d'une session validée** (`prints_on_cancellation`) :
+  l'annulation ne retire pas les demandes d'impression déjà transmises à l'Afpa ; le
+  récapitulatif de `/annuler_session` nomme ces candidats avant ✅ Confirmer, et le service
+  de l'État prévient le service impression de l'Afpa. Aucune demande d'impression ni de
+  duplicata ne suit (R-PRT-1).
+- **Prochaine échéance d'une session** (`ceres_core.services.dte.next_session_date`) : une
+  action en retard d'abord (R-SES-6, R-DTE-1, R-CON-2), sinon la plus proche de l'action à
+  faire et de la prochaine date du calendrier du DTE commandé (R-DTE-4, R-DTE-5, R-DTE-7).
+"""
+
+
 def expected_doc() -> str:
     return HEADER + catalogue.role_table(None) + (
         f"\n{len(catalogue.CATALOGUE)} opérations dans la conversation.\n"
-    ) + ACTIONS_HEADER + catalogue.action_table()
+    ) + ACTIONS_HEADER + catalogue.action_table() + READINGS
 
 
 def test_operations_table_in_docs_is_up_to_date():
@@ -84,3 +107,13 @@ def test_every_action_name_starts_a_catalogue_operation_with_its_params():
     assert start("traiter_impressions", {})["op"] == "afpa_print_requests"
     assert start("traiter_commandes_dte")["op"] == "dte_orders_to_prepare"
     assert start("inconnue", {"session": "S1"}) is None
+
+
+def test_signaler_doublon_takes_both_ceres_ids_in_order():
+    from bot.handlers.forms import args_params
+
+    op = catalogue.by_name("report_duplicate")
+    assert args_params(op, ["c260000006", "C260000007"]) == {
+        "candidate": "C260000006", "other": "C260000007"}
+    assert args_params(catalogue.by_name("record_pnd"), ["TITRE_B_2026_470405", "C260000001"]) \
+        == {"session": "TITRE_B_2026_470405", "candidate": "C260000001"}

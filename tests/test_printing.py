@@ -539,8 +539,9 @@ def test_r_aft_2_pnd_goes_through_the_candidates_module_r_can_2(core, session_re
         assert cand.address == "14 avenue Foch"
 
 
-def test_r_aft_2_pnd_bad_postal_code_changes_nothing(core, session_ref):
+def test_r_aft_2_pnd_bad_postal_code_changes_nothing(core, session_ref, clock):
     request_print(core, "ud75", session_ref, "2122559")
+    clock.advance(days=7)  # printed and mailed (R-AFT-2: no PND before)
     with pytest.raises(InvalidInput) as err:
         record_pnd(core, "ud75", session_ref, "2122559", new_address="14 avenue Foch",
                    new_postal_code="6900", new_city="Lyon")
@@ -555,6 +556,31 @@ def test_r_aft_2_pnd_bad_postal_code_changes_nothing(core, session_ref):
     with core.transaction() as db:
         cand = db.scalar(select(Candidate).where(Candidate.ceres_id == "2122559"))
         assert cand.postal_code == "75020"
+
+
+def test_r_aft_2_pnd_refused_before_the_documents_can_have_been_printed_and_mailed(
+        core, session_ref, clock):
+    """R-AFT-2 (reading, ceres_core.rules.pnd_possible_from): a PND is a mail returned; the
+    documents just sent for printing cannot have come back yet: refused, with the date
+    from which it can be recorded (R-PRT-6's delay after the first request)."""
+    from ceres_core.services.printing import check_pnd
+
+    request_print(core, "ud75", session_ref, "2122559")  # 22/11/2026
+    for days in (0, 6):  # the day of the request, then the 6th day after (28/11)
+        clock.advance(days=days)
+        with pytest.raises(RuleViolation) as err:
+            check_pnd(core, "ud75", session_ref, "2122559")
+        assert err.value.rule == "R-AFT-2" and "avant le 29/11/2026" in err.value.message
+        with pytest.raises(RuleViolation):
+            record_pnd(core, "ud75", session_ref, "2122559", new_address="14 avenue Foch",
+                       new_postal_code="69006", new_city="Lyon")
+    assert count(core, PndEvent) == 0
+    assert print_history(core, "ud75", session_ref, "2122559").pnd_possible_from == date(
+        2026, 11, 29)
+    clock.advance(days=1)  # 29/11: the 7th day
+    check_pnd(core, "ud75", session_ref, "2122559")
+    assert record_pnd(core, "ud75", session_ref, "2122559", new_address="14 avenue Foch",
+                      new_postal_code="69006", new_city="Lyon").notice_id
 
 
 def test_r_aft_2_pnd_refused_when_nothing_was_mailed(core, session_ref):
@@ -672,12 +698,23 @@ def test_unknown_session_and_candidate(core, session_ref):
         request_print(core, "ud75", session_ref, "  ")
 
 
-def test_r_aft_2_pnd_on_a_record_that_already_has_a_migrated_duplicate(core, session_ref):
+def test_r_aft_2_pnd_on_a_record_that_already_has_a_migrated_duplicate(core, session_ref,
+                                                                      clock):
     """R-CAN-5 refuses creating a duplicate, not fixing the address of one that exists."""
     with core.transaction() as db:
         add_candidate(db, "2122599", "Chevalier", "Henri")  # same person, migrated twice
     request_print(core, "ud75", session_ref, "2122559")
+    clock.advance(days=7)  # printed and mailed (R-AFT-2: no PND before)
     view = record_pnd(core, "ud75", session_ref, "2122559", new_address="14 avenue Foch",
                       new_postal_code="69006", new_city="Lyon")
     assert view.new_address == "14 avenue Foch, 69006 Lyon"
     assert "validée à nouveau" in view.record_note
+
+
+def test_r_prt_2_preview_gives_the_birth_place_attested_with_the_rest(core, session_ref):
+    """R-PRT-2: what the box attests, in the core's preview: civility, names, birth date
+    and place, result (the chat's print recap shows it per candidate)."""
+    line = next(c for c in documents_preview(core, "ud75", session_ref).candidates
+                if c.ceres_id == "2122559")
+    assert line.birth_place and line.civility in ("Monsieur", "Madame")
+    assert line.birth_date and line.result_label

@@ -332,3 +332,61 @@ def test_r_can_5_a_dreets_lists_the_likely_duplicates_of_its_region(core, world)
             candidates.list_region_duplicates(core, login)
         assert err.value.rule == "R-ACT-2"
     assert candidates.list_region_duplicates(core, "dreets_bzh").pairs == ()
+
+
+def test_r_ses_5_date_change_refused_at_the_session_step_before_any_date(core, world):
+    """R-SES-4/R-SES-5: whether a session may be moved at all is known before its dates
+    (``check_date_change``, ``checks.check_session_dates``), with the service's refusal."""
+    from ceres_core import rules
+    from ceres_core.services import checks
+
+    assert rules.session_date_change_state_refusal(
+        by_state_service=False, state=SessionState.VALIDEE).rule == "R-SES-5"
+    assert rules.session_date_change_state_refusal(
+        by_state_service=True, state=SessionState.ANNULEE).rule == "R-SES-4"
+    assert rules.session_date_change_state_refusal(
+        by_state_service=True, state=SessionState.VALIDEE) is None
+    ref = make_session(core, world, start=date(2027, 1, 10), state=SessionState.VALIDEE)
+    with pytest.raises(RuleViolation) as err:
+        sessions_svc.check_date_change(core, "centre_a", ref)
+    assert err.value.rule == "R-SES-5" and "DDETS du département" in err.value.message
+    with pytest.raises(RuleViolation) as err:
+        sessions_svc.check_date_change(core, "dreets_bzh", ref)
+    assert err.value.rule == "R-ACT-2"
+    assert sessions_svc.check_date_change(core, "ud75", ref).ref == ref
+    # The start alone: refused when it alone decides (before the agrément, R-SES-1).
+    with pytest.raises(RuleViolation) as err:
+        checks.check_session_dates(core, "ud75", ref, "01/01/2000")
+    assert err.value.rule == "R-SES-1"
+    checks.check_session_dates(core, "ud75", ref, "11/01/2027")
+    # Nothing was written by the checks.
+    assert sessions_svc.get_session(core, "ud75", ref).start_date == date(2027, 1, 10)
+
+
+def test_r_ses_5_cancellation_view_names_the_print_requests_left_at_the_afpa(core, world):
+    """R-SES-5/R-PRT-4: the core's view of a cancellation says which candidates' documents
+    were already sent for printing (the chat's recap warns before ✅ Confirmer)."""
+    from ceres_core.models import PrintKind, PrintRequest, User
+    from ceres_core.services.checks import dry_run
+
+    ref = make_session(core, world, start=date(2026, 10, 1), state=SessionState.VALIDEE)
+    printed, waiting = new_candidate(core), new_candidate(core, last_name="Martin",
+                                                          first_name="Paul")
+    register_raw(core, ref, printed.ceres_id)
+    register_raw(core, ref, waiting.ceres_id)
+    with core.transaction() as db:
+        session = db.scalar(select(ExamSession).where(ExamSession.ref == ref))
+        reg = next(r for r in session.registrations if r.candidate.ceres_id == printed.ceres_id)
+        ud = db.scalar(select(User).where(User.login == "ud75"))
+        db.add(PrintRequest(registration_id=reg.id, kind=PrintKind.INITIALE,
+                            requested_at=core.clock.now(), requested_by_id=ud.id))
+    preview = dry_run(core, sessions_svc.cancel_session, "ud75", ref, "Erreur de titre")
+    assert preview.prints is not None and preview.prints.rule == "R-SES-5"
+    assert preview.prints.sent == (printed.ceres_id,)
+    assert preview.prints_names == ("M. Jean Dupont",)
+    assert sessions_svc.get_session(core, "ud75", ref).state == "validee"  # rolled back
+    done = sessions_svc.cancel_session(core, "ud75", ref, "Erreur de titre")
+    assert done.prints.sent == (printed.ceres_id,) and done.session.state == "annulee"
+    with pytest.raises(RuleViolation) as err:  # no print request after (R-PRT-1)
+        printing.request_print(core, "ud75", ref, waiting.ceres_id)
+    assert err.value.rule == "R-PRT-1"

@@ -206,3 +206,24 @@ def test_r_can_5_birth_date_typos():
     assert not r.birth_date_typo(date(1990, 3, 15), date(1990, 3, 15))
     assert not r.birth_date_typo(date(1990, 3, 15), date(1991, 4, 15))
     assert not r.birth_date_typo(date(1990, 3, 15), date(1990, 3, 26))
+
+
+# -- R-SES-5 / R-PRT-4: prints left at the Afpa by a cancellation -----------------------------
+
+
+def test_r_ses_5_cancelling_a_validated_session_leaves_its_print_requests_at_the_afpa():
+    left = r.prints_on_cancellation(state=SessionState.VALIDEE, sent=["C1", "C2"])
+    assert left is not None and left.rule == "R-SES-5" and left.sent == ("C1", "C2")
+    assert r.prints_on_cancellation(state="debloquee", sent=["C1"]).sent == ("C1",)
+    assert r.prints_on_cancellation(state=SessionState.VALIDEE, sent=[]) is None
+    assert r.prints_on_cancellation(state=SessionState.EN_PREPARATION, sent=["C1"]) is None
+
+
+# -- R-AFT-2: no PND before the documents can have been mailed -----------------------------------
+
+
+def test_r_aft_2_pnd_possible_from_the_first_request_plus_the_print_and_mail_delay():
+    assert r.pnd_possible_from(None, RULES) is None  # nothing sent: no PND at all
+    assert r.pnd_possible_from(date(2026, 11, 22), RULES) == date(2026, 11, 29)
+    assert r.pnd_possible_from(date(2026, 11, 22), Rules(duplicate_delay_days=10)) == date(
+        2026, 12, 2)

@@ -260,6 +260,31 @@ def test_defect_6_search_accent_insensitive_both_ways_and_in_messages(desk):
     assert found("RELEVE DE L'ECRIT") == {c.number}
     assert found("coeur") == {b.number}
     assert found("100%") == set()
+    assert found(a.number.lower()) == {a.number}
+
+
+def test_search_by_trigram_indexes_finds_what_the_exists_form_finds(desk):
+    """The two forms of the search (ids from each trigram index on PostgreSQL, one OR
+    with EXISTS elsewhere) keep the same tickets, on either database."""
+    from sqlalchemy import select
+
+    from tickets.models import Queue, Ticket
+    from tickets.search import ticket_search_conditions
+
+    a = open_ticket(desk, Requester(1, "Hélène Lefèvre"), "Problème d'accès", None,
+                    RoutingInput(category="utilisation"))
+    b = open_ticket(desk, Requester(2, "Marc Dupont"), "Question", None,
+                    RoutingInput(category="utilisation"))
+    staff_reply(desk, "assist", b.number, "Session d'Évry du 12 mars, ref 12345")
+    with desk.transaction() as db:
+        queue_id = db.scalar(select(Queue.id).where(Queue.code == "assistance"))
+        for query in ("helene", "DUPONT", "evry", "12345", a.number, "acces", "nothing here", "%"):
+            forms = [set(db.scalars(select(Ticket.number).where(
+                Ticket.queue_id == queue_id, *ticket_search_conditions(query, trigram=t))))
+                for t in (False, True)]
+            assert forms[0] == forms[1], query
+        assert set(db.scalars(select(Ticket.number).where(
+            *ticket_search_conditions("evry", trigram=True)))) == {b.number}
 
 
 # -- defect 7: French ------------------------------------------------------------------------------

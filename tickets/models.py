@@ -147,6 +147,13 @@ class Ticket(Base):
         Index("ix_helpdesk_tickets_queue_status_due", "queue_id", "status", "resolution_due"),
         Index("ix_helpdesk_tickets_queue_created", "queue_id", "created_at"),
         Index("ix_helpdesk_tickets_chat_status", "requester_chat_id", "status"),
+        # Search over all of a queue's tickets (``tickets.search``): trigram indexes on
+        # PostgreSQL so that ``LIKE '%…%'`` on the subject/requester and the number
+        # does not read every ticket of the queue (benchmarks/bench_tickets.py, 100,000).
+        Index("ix_helpdesk_tickets_search_trgm", "search_folded", postgresql_using="gin",
+              postgresql_ops={"search_folded": "gin_trgm_ops"}),
+        Index("ix_helpdesk_tickets_number_trgm", "number", postgresql_using="gin",
+              postgresql_ops={"number": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -327,9 +334,10 @@ def _ticket_folded(context) -> str:
                          ("subject", "requester_name", "requester_login")))
 
 
+@event.listens_for(Ticket.__table__, "before_create")
 @event.listens_for(TicketMessage.__table__, "before_create")
 def _trigram_extension(target, connection, **kw) -> None:
-    """The trigram index needs ``pg_trgm`` (created by the migration in production)."""
+    """The trigram indexes need ``pg_trgm`` (created by the migration in production)."""
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
 

@@ -165,6 +165,8 @@ async def _next(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op
         await _send(context, chat_id, prepared.html)
         return
     params = {**params, **prepared.fixed}  # what the confirmation names, carried out
+    if op.requester:  # the run opens a ticket for this chat
+        params[catalogue.REQUESTER_CHAT] = chat_id
     user_id = await run_sync(accounts.linked_user_id, svc.core, chat_id)
     pending = await run_sync(svc.store.create_pending, chat_id, user_id or 0,
                              CURRENT_TG_USER.get(), op.name, params, prepared.html)
@@ -177,14 +179,15 @@ async def _next(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op
         ButtonSpec(texts.OP_CANCEL, keyboards.OPERATION_DECIDE, {"pid": pending, "ok": False},
                    reusable=True),
     ]]
-    edits = [_edit_button(p) for p in op.asked(params) if p.name in params]
+    edits = [_edit_button(op, p) for p in op.asked(params) if p.name in params]
     rows += [edits[i:i + 2] for i in range(0, len(edits), 2)]
     body = prepared.html + ("\n\n" + T.RECAP_EDIT_HINT if edits else "")
     await _send(context, chat_id, body, rows)
 
 
-def _edit_button(p: Param) -> ButtonSpec:
-    label = T.BUTTON_EDIT.format(label=T.PARAM_LABEL.get(p.name, p.name))
+def _edit_button(op: Operation, p: Param) -> ButtonSpec:
+    label = T.BUTTON_EDIT.format(label=T.PARAM_LABEL.get(f"{op.name}.{p.name}")
+                                 or T.PARAM_LABEL.get(p.name, p.name))
     return ButtonSpec(label, keyboards.OPERATION, {"do": "edit", "name": p.name})
 
 
@@ -216,6 +219,17 @@ async def _ask(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op:
                 return
         elif p.kind == "session":
             choices = await run_sync(views.session_choices_in, svc.core, login, p.session_states)
+        elif p.kind == "candidate" and params.get("session") and p.registered \
+                and p.pick_passing and p.check is not None:  # only those the step accepts
+            def accept_candidate(ceres_id: str) -> None:
+                p.check(svc.core, login, {**params, "candidate": ceres_id})  # type: ignore[misc]
+
+            choices, why = await run_sync(views.registration_choices_passing, svc.core, login,
+                                          params["session"], accept_candidate)
+            if not choices and why:
+                await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, version)
+                await _send(context, chat_id, T.NO_CANDIDATE_PASSES.format(reason=esc(why)))
+                return
         elif p.kind == "candidate" and params.get("session") and p.registered:
             choices = await run_sync(views.registration_choices, svc.core, login, params["session"])
         elif p.options is not None:  # read from the core now
@@ -475,7 +489,7 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
         rows = _result_rows(outcome)
         markup = keyboards.build_in(db, svc.store, chat_id, rows) if rows else None
         return outbox.enqueue(db, core, chat_id, outcome.html, reply_markup=markup,
-                              document=outcome.document)
+                              document=outcome.document, ticket_id=outcome.ticket_id)
 
     try:
         await run_sync(carry_out, svc.core, pending_id, chat_id, tg_user, user_id, op.run, reply,
@@ -564,7 +578,10 @@ def args_params(op: Operation, args: list[str]) -> dict[str, str]:
         if "_" in value and "session" in kinds:
             out["session"] = views.normalise_session_ref(value)
         elif "candidate" in kinds and views.normalise_candidate_id(value):
-            out["candidate"] = views.normalise_candidate_id(value) or value
+            # /signaler_doublon C1 C2: the candidate params in their order
+            free = [p.name for p in op.params if p.kind == "candidate" and p.name not in out]
+            if free:
+                out[free[0]] = views.normalise_candidate_id(value) or value
     return out
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot import accounts, catalogue, texts
 from bot.formatting import esc, truncate
-from bot.runtime import optional, run_sync, services
+from bot.runtime import Services, optional, run_sync, services
 from ceres_core.errors import CeresError
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,11 @@ def help_text(context: ContextTypes.DEFAULT_TYPE, login: str | None = None) -> s
 
 def chat_commands(context: ContextTypes.DEFAULT_TYPE, login: str | None) -> list[BotCommand]:
     """The command menu: the procedures, this user's operations, the common commands."""
-    svc = services(context)
+    return commands_for(services(context), login)
+
+
+def commands_for(svc: Services, login: str | None) -> list[BotCommand]:
+    """:func:`chat_commands` from the services (no update: the menus refreshed at start)."""
     lib = svc.procedures
     commands = [BotCommand(pid, truncate(lib[pid].title, 256)) for pid in lib.ids()]
     commands += [BotCommand(command, truncate(text, 256))
@@ -60,6 +64,26 @@ async def set_chat_menu(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login:
     commands = await run_sync(chat_commands, context, login)
     await optional(context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id)),
                    "setMyCommands")
+
+
+async def refresh_linked_menus(bot: Bot, svc: Services) -> int:
+    """At bot start: set the command menu of every linked chat from its account's
+    operations (the catalogue and the core's access check, as at linking), so that chats
+    linked before the catalogue changed show today's operations without relinking.
+    Idempotent (each instance of a cluster may run it); a chat Telegram refuses is
+    logged and skipped (:func:`bot.runtime.optional`). Returns the menus set."""
+    chats = await run_sync(accounts.linked_chats, svc.core)
+    menus: dict[str | None, list[BotCommand]] = {}
+    done = 0
+    for chat_id, login in chats:
+        if login not in menus:  # one menu per account, read once
+            menus[login] = await run_sync(commands_for, svc, login)
+        if await optional(bot.set_my_commands(menus[login], scope=BotCommandScopeChat(chat_id)),
+                          "setMyCommands") is not None:
+            done += 1
+    if chats:
+        log.info("command menus refreshed for %d of %d linked chats", done, len(chats))
+    return done
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

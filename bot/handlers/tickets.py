@@ -59,6 +59,12 @@ def _chat_id(update: Update) -> int:
     return update.effective_chat.id  # type: ignore[union-attr]
 
 
+def _queue_phrases(ticket: ticket_services.TicketSummary) -> dict[str, str]:
+    """The ticket's queue in a sentence (« à l'Assistance des ministères », « au GEV
+    BTP »…), escaped: the one source is the summary's ``queue_phrases``."""
+    return {key: esc(value) for key, value in ticket.queue_phrases.items()}
+
+
 def _is_private(update: Update) -> bool:
     chat = update.effective_chat
     return chat is not None and chat.type == ChatType.PRIVATE
@@ -514,7 +520,7 @@ async def attach_file(update: Update, context: ContextTypes.DEFAULT_TYPE, ticket
         return
     t = result.follow_up or result.ticket
     await _send(context, chat_id, texts.TICKET_FILE_SENT.format(
-        number=esc(t.number), queue=esc(t.queue_name)))
+        number=esc(t.number), **_queue_phrases(t)))
     await staff_group.relay_requester_message(
         context.bot, svc, result.ticket.id, result.ticket.number, _requester_name(update, None),
         caption or texts.TICKET_FILE_RELAYED.format(name=name or "—"))
@@ -541,11 +547,11 @@ async def to_ticket(
                 number=esc(result.follow_up.number), queue=esc(result.follow_up.queue_name))
             target = result.follow_up.id
         elif result.reopened:
-            html = texts.TICKET_MESSAGE_REOPENED.format(number=esc(t.number), queue=esc(t.queue_name))
+            html = texts.TICKET_MESSAGE_REOPENED.format(number=esc(t.number), **_queue_phrases(t))
             target = t.id
         else:
             template = texts.TICKET_MESSAGE_SENT_MODE if in_mode else texts.TICKET_MESSAGE_SENT
-            html = template.format(number=esc(t.number), queue=esc(t.queue_name))
+            html = template.format(number=esc(t.number), **_queue_phrases(t))
             target = t.id
         markup = None
         if in_mode and result.follow_up is None and not result.reopened:

@@ -62,7 +62,14 @@ from ceres_core.models import (
 from ceres_core.names import compact_key, fold, name_alerts, name_key
 from ceres_core.services._operation import audit, operation
 from ceres_core.settings import Rules
-from ceres_core.values import parse_date, parse_int, parse_ref, parse_text
+from ceres_core.values import (
+    is_valid_email,
+    is_valid_phone,
+    parse_date,
+    parse_int,
+    parse_ref,
+    parse_text,
+)
 from ceres_core.zone import zone_of
 
 __all__ = [
@@ -105,7 +112,6 @@ SEARCH_PRESELECTION_CAP = 10_000
 DUPLICATE_MIN_SIMILARITY = 85.0
 
 _CHECK_LETTERS = "ABCDEFGHJKLMNPQRSTUVW"  # 21 letters (no I, O); index = number % 21
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 _POSTAL_CODE = re.compile(r"^\d{5}$")
 _CERES_ID = re.compile(r"^[0-9]{6,}[A-Z]?$")
 
@@ -523,8 +529,34 @@ def _civility(value: Any) -> str:
 
 def _email(value: Any) -> str | None:
     text = _text(value, "adresse électronique", required=False, max_len=254)
-    if text is not None and not _EMAIL.match(text):
-        raise InvalidInput(f"L'adresse électronique « {text} » n'est pas valide.")
+    if text is not None and not is_valid_email(text):
+        raise InvalidInput(
+            f"L'adresse électronique « {text} » n'est pas valide : vérifiez-la (par exemple "
+            "prenom.nom@exemple.fr)."
+        )
+    return text
+
+
+def _phone(value: Any) -> str | None:
+    """A French number, or an international one (``+`` and the digits) for a candidate
+    living abroad (the same check as the DTE order's phone, R-DTE-2)."""
+    text = _text(value, "téléphone", required=False, max_len=30)
+    if text is not None and not is_valid_phone(text, international=True):
+        raise InvalidInput(
+            f"Le numéro de téléphone « {text} » n'est pas valable : saisissez 10 chiffres "
+            "(par exemple 06 12 34 56 78) ou un numéro international (par exemple "
+            "+32 470 12 34 56)."
+        )
+    return text
+
+
+def _postal_code(value: Any, country: str) -> str | None:
+    text = _text(value, "code postal", required=False, max_len=10)
+    if text is not None and country == "France" and not _POSTAL_CODE.match(text):
+        raise InvalidInput(
+            f"Le code postal « {text} » n'est pas valide : il doit compter 5 chiffres "
+            "(par exemple 75011)."
+        )
     return text
 
 
@@ -595,12 +627,12 @@ def _clean_fields(fields: dict[str, Any], today: date) -> dict[str, Any]:
         "first_name": _text(fields.get("first_name"), "prénom", required=True, max_len=120),
         "birth_date": parse_date(fields.get("birth_date"), "La date de naissance"),
         "address": _text(fields.get("address"), "adresse", required=False, max_len=250),
-        "postal_code": _text(fields.get("postal_code"), "code postal", required=False, max_len=10),
         "city": _text(fields.get("city"), "ville", required=False, max_len=120),
         "country": _text(fields.get("country") or "France", "pays", required=True, max_len=80),
         "email": _email(fields.get("email")),
-        "phone": _text(fields.get("phone"), "téléphone", required=False, max_len=30),
+        "phone": _phone(fields.get("phone")),
     }
+    out["postal_code"] = _postal_code(fields.get("postal_code"), out["country"])
     if not fold(out["last_name"]) or not fold(out["first_name"]):
         raise InvalidInput("Le nom et le prénom doivent contenir au moins une lettre.")
     if out["birth_date"] > today:

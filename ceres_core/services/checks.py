@@ -68,6 +68,12 @@ def _permissions() -> dict[str, Permission]:
         "session.convocations": Permission(sessions.CENTRE_ROLES, "éditer les convocations",
                                            centre),
         "session.close": Permission(sessions.CENTRE_ROLES, "clôturer une session", centre),
+        # R-SES-2/R-SES-5: the centre while in preparation, the DDETS/DREETS after.
+        "session.change_dates": Permission(
+            (*sessions.CENTRE_ROLES, *sessions.STATE_SERVICE_ROLES),
+            "modifier les dates d'une session",
+            "Le centre qui organise la session (tant qu'elle est en préparation) ou la "
+            "DDETS ou la DREETS de sa zone"),
         "session.validate": Permission(sessions.VALIDATOR_ROLES, "valider une session", ud),
         "session.reopen": Permission(sessions.REOPEN_ROLES, "débloquer une session", ud),
         "print.request_session": Permission(printing.PRINT_ROLES,
@@ -103,6 +109,10 @@ def _permissions() -> dict[str, Permission]:
                                               "désinscrire un candidat", centre),
         "candidate.find_duplicates": Permission(candidates.SEARCH_ROLES,
                                                 "rechercher des fiches en doublon", dreets),
+        # R-CAN-5: the centre cannot merge records: it reports them to the DREETS.
+        "candidate.duplicate_reported": Permission(
+            candidates.SEARCH_ROLES, "signaler des fiches candidat en doublon",
+            "Le centre ou le service de l'État qui suit le candidat"),
         "candidate.create": Permission(candidates.SEARCH_ROLES, "créer une fiche candidat",
                                        centre),
         "candidate.validate": Permission(candidates.SEARCH_ROLES,
@@ -343,3 +353,26 @@ def likely_duplicates(core: Core, actor: str, first_name: str, last_name: str,
     hits = search_candidates(core, actor, f"{first_name} {last_name}", birth_date=birth_date,
                              limit=10)
     return [h for h in hits if h.candidate.ceres_id != exclude]
+
+
+# -- a session's new dates, step by step (R-SES-2, R-SES-4, R-SES-5) ----------------------------
+
+
+def check_session_dates(core: Core, actor: str, session_ref: str, start: Any = None,
+                        end: Any = None) -> None:
+    """The steps of :func:`ceres_core.services.sessions.change_session_dates`: the session
+    first (may this actor move it at all), then the new start (a one-day session standing
+    for the end not given yet: only what the start decides is refused), then both dates:
+    the service itself, rolled back."""
+    from ceres_core.services.sessions import change_session_dates, check_date_change
+    from ceres_core.values import parse_date
+
+    view = check_date_change(core, actor, session_ref)
+    if start in (None, ""):
+        return
+    if end in (None, ""):
+        first = parse_date(start, "La nouvelle date de début")
+        if first == view.start_date:
+            return  # only the end moves: checked once it is given
+        end = first
+    dry_run(core, change_session_dates, actor, session_ref, start, end)

@@ -56,11 +56,18 @@ from ceres_core.services.sessions import (
     fr_date,
     gev_email,
     load_session,
+    next_deadline,
     packages_to_destroy,
     require_view,
+    session_view,
 )
 from ceres_core.settings import Rules
-from ceres_core.values import strip_accents
+from ceres_core.values import (  # the contact fields' checks, shared with candidate records
+    is_valid_email,
+    normalize_phone,
+    postal_code_and_commune,
+    strip_accents,
+)
 
 #: Who acknowledges and cancels orders: GEV operators (national), admin.
 GEV_ROLES = (Role.GEV, Role.ADMIN)
@@ -76,57 +83,10 @@ ACK_LABELS: dict[AckKind, str] = {
 }
 MAX_CANDIDATES = 999
 
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
-_PHONE_PATTERNS = (
-    re.compile(r"^0[1-9]\d{8}$"),  # national, metropolitan and overseas (0262, 0692...)
-    re.compile(r"^\+33[1-9]\d{8}$"),
-    re.compile(r"^\+(?:262|590|594|596)\d{9}$"),  # Réunion/Mayotte, Guadeloupe, Guyane, Martinique
-    re.compile(r"^\+(?:508|681|687)\d{6}$"),  # Saint-Pierre-et-Miquelon, Wallis, Nouvelle-Calédonie
-    re.compile(r"^\+689\d{8}$"),  # Polynésie française
-)
-_POSTAL = re.compile(r"(?<!\d)(\d{5})(?!\d)\s*,?\s*([^\d,]*[A-Za-zÀ-ÿ][^\d,]*)")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
 # -- field validation (R-DTE-2) ----------------------------------------------------------
-
-
-def normalize_phone(text: str) -> str | None:
-    """The phone number without separators (``+33...``/``0...``), or ``None`` if not French."""
-    raw = (text or "").strip()
-    compact = raw.replace("(0)", "")
-    compact = re.sub(r"[\s.\-/()]", "", compact)
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    return compact if any(p.match(compact) for p in _PHONE_PATTERNS) else None
-
-
-def is_valid_email(text: str) -> bool:
-    text = (text or "").strip()
-    return len(text) <= 254 and bool(_EMAIL.match(text))
-
-
-def postal_code_and_commune(address: str) -> tuple[str, str] | None:
-    """The postal code and commune of a French postal address, or ``None``.
-
-    A street part must come before the postal code; the code is 5 digits of an
-    existing département range (01–95, 97, 98), followed by the commune.
-    """
-    text = " ".join((address or "").split())
-    match = _POSTAL.search(text)
-    if match is None:
-        return None
-    code, commune = match[1], match[2].strip(" -,")
-    prefix = int(code[:2])
-    if not (1 <= prefix <= 95 or prefix in (97, 98)):
-        return None
-    street = text[: match.start()].strip(" ,")
-    if not re.search(r"[A-Za-zÀ-ÿ]", street) or not commune:
-        return None
-    return code, commune
 
 
 def _fold(text: str) -> str:
@@ -726,6 +686,34 @@ def dte_status(core: Core, actor: str, session_ref: str) -> DteStatusView:
         session = load_session(db, session_ref)
         require_view(user, session.site, "consulter le DTE de cette session")
         return _status_view(session, core)
+
+
+@operation("dte.status")
+def next_session_date(
+    core: Core, actor: str, session_ref: str
+) -> timeline_mod.NextDeadline | None:
+    """One line for a session card: an overdue action first
+    (:func:`ceres_core.services.sessions.next_deadline`: R-SES-6, R-DTE-1, R-CON-2), else
+    the earliest of the next action due and the next date of the session's DTE timeline
+    once the DTE is ordered (:func:`ceres_core.dte_timeline.next_timeline_date`: R-DTE-4,
+    R-DTE-5, R-DTE-7); ``None`` when nothing is left (cancelled, past, validated)."""
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        session = load_session(db, session_ref)
+        require_view(user, session.site, "consulter cette session")
+        view = session_view(session)
+        action = next_deadline(core, view)
+        if action is not None and action.overdue:
+            return action
+        today = core.clock.today()
+        order = session.dte_order
+        step = None
+        if (order is not None and order.cancelled_at is None
+                and session.state is not SessionState.ANNULEE and session.start_date >= today):
+            timeline = session_timeline(session, core.rules, ordered_at=order.ordered_at)
+            step = timeline_mod.next_timeline_date(timeline, today)
+        dated = [d for d in (action, step) if d is not None]
+        return min(dated, key=lambda d: d.due or today) if dated else None
 
 
 # -- cancellation by the GEV (R-SES-5) ---------------------------------------------------------

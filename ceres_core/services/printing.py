@@ -53,6 +53,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ceres_core import geography
+from ceres_core import rules as domain_rules
 from ceres_core.access import load_actor, require_role, require_site
 from ceres_core.core import Core
 from ceres_core.errors import CeresError, InvalidInput, NotFound, RuleViolation
@@ -75,7 +76,11 @@ from ceres_core.models import (
 )
 from ceres_core.models.referential import Departement
 from ceres_core.services._operation import audit, operation
-from ceres_core.services.candidates import candidate_alerts, change_record_through_draft
+from ceres_core.services.candidates import (
+    birth_place_label,
+    candidate_alerts,
+    change_record_through_draft,
+)
 from ceres_core.services.sessions import load_session
 from ceres_core.settings import Rules
 from ceres_core.values import fr_date as _fr
@@ -153,6 +158,8 @@ class CandidatePrintLine:
     status_line: str  # "Demande d'impression initiale transmise le 29/11/2022"
     history_lines: tuple[str, ...]
     to_send: bool  # has documents and no initial request yet
+    #: R-PRT-2: the birth place the UD attests with the rest ("Lyon (69001)", "Maroc")
+    birth_place: str = ""
 
 
 @dataclass(frozen=True)
@@ -267,6 +274,8 @@ class PrintHistoryView:
     next_duplicate_from: date | None
     attestation_available: bool
     pnd_events: tuple[PndView, ...]
+    #: R-AFT-2: the first day a PND may be recorded (None: nothing sent)
+    pnd_possible_from: date | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -593,6 +602,8 @@ def _line(reg: Registration, session: ExamSession, rules: Rules) -> CandidatePri
         status_line=status,
         history_lines=tuple(history),
         to_send=bool(docs) and initial is None,
+        birth_place=birth_place_label(cand.birth_country, cand.birth_commune,
+                                      cand.birth_postal_code),
     )
 
 
@@ -993,6 +1004,49 @@ def _pnd_view(event: PndEvent, session: ExamSession, cand: Candidate, note: str)
     )
 
 
+def _first_request_on(reg: Registration) -> date | None:
+    first = min((r.requested_at for r in reg.print_requests), default=None)
+    return first.date() if first is not None else None
+
+
+def _require_pnd_possible(reg: Registration, today: date, rules: Rules) -> None:
+    """R-AFT-2: a PND only for documents sent, once they can have been printed and
+    mailed (:func:`ceres_core.rules.pnd_possible_from`)."""
+    cand = reg.candidate
+    first = _first_request_on(reg)
+    possible_from = domain_rules.pnd_possible_from(first, rules)
+    if possible_from is None:
+        raise RuleViolation(
+            "R-AFT-2",
+            f"Aucun envoi n'a été demandé à l'Afpa pour {_name_natural(cand)} "
+            f"(n° {cand.ceres_id}) dans cette session : il ne peut pas y avoir de pli non "
+            "distribuable",
+        )
+    if today < possible_from:
+        raise RuleViolation(
+            "R-AFT-2",
+            f"Les documents de {_name_natural(cand)} (n° {cand.ceres_id}) ont été envoyés "
+            f"pour impression le {_fr(first)} : l'Afpa doit encore les imprimer et les "
+            "poster, un pli ne peut pas être revenu non distribué avant le "
+            f"{_fr(possible_from)}. Si l'adresse du candidat est erronée, corrigez sa fiche "
+            "et prévenez le service impression de l'Afpa",
+            possible_from=possible_from.isoformat(),
+        )
+
+
+def check_pnd(core: Core, actor: str, session_ref: str, ceres_id: str) -> None:
+    """R-AFT-2 before the new address is asked: may this candidate's PND be recorded now
+    (scope, documents sent and mailed)? The same refusals as :func:`record_pnd`; nothing
+    is written."""
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        session = _load_session(db, session_ref)
+        require_site(user, session.site, PRINT_ROLES,
+                     "enregistrer un pli non distribuable pour cette session")
+        reg = _load_registration(db, session, ceres_id)
+        _require_pnd_possible(reg, core.clock.today(), core.rules)
+
+
 @operation("print.pnd")
 def record_pnd(
     core: Core,
@@ -1030,13 +1084,7 @@ def record_pnd(
             )
         if len(postal) > 10:
             raise InvalidInput(f"Le code postal « {postal} » est trop long.")
-        if not reg.print_requests:
-            raise RuleViolation(
-                "R-AFT-2",
-                f"Aucun envoi n'a été demandé à l'Afpa pour {_name_natural(cand)} "
-                f"(n° {cand.ceres_id}) dans cette session : il ne peut pas y avoir de pli non "
-                "distribuable",
-            )
+        _require_pnd_possible(reg, core.clock.today(), core.rules)
         if (
             (cand.address or "").strip().casefold() == address.casefold()
             and (cand.postal_code or "").strip() == postal
@@ -1194,6 +1242,7 @@ def print_history(core: Core, actor: str, session_ref: str, ceres_id: str) -> Pr
             next_duplicate_from=next_dup,
             attestation_available=reg.result is Result.ADMIS and line.initial_request_on is not None,
             pnd_events=pnds,
+            pnd_possible_from=domain_rules.pnd_possible_from(_first_request_on(reg), core.rules),
         )
 
 

@@ -605,6 +605,11 @@ class CancellationView:
     packages_to_destroy: bool
     gev_email: str
     next_steps: tuple[str, ...]
+    #: R-SES-5/R-PRT-4: the print requests the cancellation leaves at the Afpa, if any
+    #: (:func:`ceres_core.rules.prints_on_cancellation`)
+    prints: domain_rules.PrintsOnCancellation | None = None
+    #: the names of those candidates, as the session shows them (same order)
+    prints_names: tuple[str, ...] = ()
 
 
 @operation("session.cancel")
@@ -635,6 +640,10 @@ def cancel_session(core: Core, actor: str, ref: str, reason: str) -> Cancellatio
                 f"puis informez la GEV par courriel ({gev_email(session)}).",
             )
         previous = session.state
+        printed = [r for r in sorted(session.registrations, key=lambda r: r.id)
+                   if r.print_requests]
+        prints = domain_rules.prints_on_cancellation(
+            state=previous, sent=[r.candidate.ceres_id for r in printed])
         session.state = transition(session.state, SessionEvent.CANCEL)
         session.cancelled_at = core.clock.now()
         order = session.dte_order
@@ -656,7 +665,8 @@ def cancel_session(core: Core, actor: str, ref: str, reason: str) -> Cancellatio
         else:
             steps.append("Aucune commande de DTE en cours : rien à signaler à la GEV.")
         audit(db, core, user, "session.cancel", session, reason=reason,
-              previous_state=previous.value, dte_order=live_order, destroy=destroy)
+              previous_state=previous.value, dte_order=live_order, destroy=destroy,
+              prints_left=list(prints.sent) if prints else None)
         return CancellationView(
             session=session_view(session),
             previous_state=previous.value,
@@ -667,6 +677,9 @@ def cancel_session(core: Core, actor: str, ref: str, reason: str) -> Cancellatio
             packages_to_destroy=destroy,
             gev_email=email,
             next_steps=tuple(steps),
+            prints=prints,
+            prints_names=tuple(registration_line(r).full_name for r in printed)
+            if prints else (),
         )
 
 
@@ -712,12 +725,7 @@ def change_session_dates(
     with core.transaction() as db:
         user = load_actor(db, actor)
         session = load_session(db, ref)
-        profile = require_site(user, session.site, (*CENTRE_ROLES, *STATE_SERVICE_ROLES),
-                               "modifier les dates de cette session")
-        by_state = profile.role in STATE_SERVICE_ROLES or any(
-            p.role in STATE_SERVICE_ROLES and profile_covers_site(p, session.site)
-            for p in user.profiles
-        )
+        by_state = _date_changer(user, session)
         start = parse_date(start_date, "La nouvelle date de début")
         end = parse_date(end_date, "La nouvelle date de fin")
         hour = (
@@ -775,6 +783,34 @@ def change_session_dates(
             notes=tuple(notes),
             message=" ".join([message, *notes]),
         )
+
+
+def _date_changer(user: User, session: ExamSession) -> bool:
+    """R-ACT-2 for a date change (the centre of the site, the DDETS/DREETS of its zone);
+    ``True`` when the actor moves it as a State service (R-SES-2, R-SES-5)."""
+    profile = require_site(user, session.site, (*CENTRE_ROLES, *STATE_SERVICE_ROLES),
+                           "modifier les dates de cette session")
+    return profile.role in STATE_SERVICE_ROLES or any(
+        p.role in STATE_SERVICE_ROLES and profile_covers_site(p, session.site)
+        for p in user.profiles
+    )
+
+
+@operation("session.change_dates")
+def check_date_change(core: Core, actor: str, ref: str) -> SessionView:
+    """Whether the actor may move this session at all, before any new date is given
+    (R-ACT-2, R-SES-4, R-SES-5: :func:`ceres_core.rules.session_date_change_state_refusal`);
+    raises the same refusal as :func:`change_session_dates`. Nothing is written."""
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        session = load_session(db, ref)
+        by_state = _date_changer(user, session)
+        refusal = domain_rules.session_date_change_state_refusal(
+            by_state_service=by_state, state=session.state)
+        if refusal is not None:
+            raise RuleViolation(refusal.rule, _date_change_message(
+                session, refusal, session.start_date, session.end_date))
+        return session_view(session)
 
 
 def _date_change_message(
@@ -1117,6 +1153,7 @@ __all__ = [
     "SessionDatesView",
     "cancel_session",
     "change_session_dates",
+    "check_date_change",
     "close_session_at_centre",
     "counts_for_final_interview_limit",
     "create_session",

@@ -364,7 +364,7 @@ async def test_centre_creates_a_candidate_record_after_the_search_then_registers
         known_name = (known.last_name, known.first_name, known.birth_date, known.ceres_id)
     chat = await linked(harness, demo, "centre.formapro")
     asked = await chat.ask("/creer_candidat")
-    assert asked.text.startswith("Création d'une fiche candidat – 1/7")
+    assert asked.text.startswith("Création d'une fiche candidat – 1/10")
     # R-CAN-1: the same person (name and birth date) already has a record: refused at
     # the birth date step, with the record's CERES ID; nothing typed is lost.
     await chat.ask(known_name[0])
@@ -388,9 +388,13 @@ async def test_centre_creates_a_candidate_record_after_the_search_then_registers
     # R-CAN-3: born in France without a postal code: refused at that step.
     refused = await chat.click(reply, "Sans code postal")
     assert refused.text.startswith("⛔") and "(R-CAN-3)" in refused.text
-    recap = await chat.ask("69001")
+    reply = await chat.ask("69001")
+    assert reply.text == operation_texts.ASK["create_candidate.address"]
+    reply = await chat.click(reply, operation_texts.EMPTY_ANSWER["address"])  # optional
+    reply = await chat.click(reply, operation_texts.EMPTY_ANSWER["email"])
+    recap = await chat.click(reply, operation_texts.EMPTY_ANSWER["phone"])
     text = plain(recap.text)
-    assert text.startswith("Créer la fiche candidat de Madame Lucie Durandal, né(e) le 14/02/1991")
+    assert text.startswith("Créer la fiche candidat de Madame Lucie Durandal, née le 14/02/1991")
     done = await chat.click(recap, "Confirmer")
     assert done.text.startswith("✅ Fiche créée")
     hits = search_candidates(demo, "centre.formapro", "Lucie Durandal", birth_date="14/02/1991")

@@ -36,7 +36,7 @@ async def test_a_resolved_ticket_reopens_when_the_requester_writes(
     assert number in prompt.text
     done = await chat.ask("Le problème est revenu ce matin.")
     assert done.text == texts.TICKET_MESSAGE_REOPENED.format(
-        number=number, queue=ticket.queue_name)
+        number=number, **ticket.queue_phrases)
     assert ts.get_ticket_detail(core, agent, ticket.id).ticket.status != "resolu"
     assert "Le problème est revenu ce matin." in messages_of(core, agent, ticket.id)
 
@@ -129,7 +129,7 @@ async def test_a_file_sent_in_ticket_mode_is_attached_to_the_ticket(
     await chat.reply()
     await chat.send_document("releve.pdf", PDF, "application/pdf", caption="Le relevé demandé")
     done = await chat.reply()
-    assert done.text == texts.TICKET_FILE_SENT.format(number=number, queue=ticket.queue_name)
+    assert done.text == texts.TICKET_FILE_SENT.format(number=number, **ticket.queue_phrases)
     detail = ts.get_ticket_detail(core, agent, ticket.id)
     message = next(m for m in detail.messages if m.text == "Le relevé demandé")
     assert [a.filename for a in message.attachments] == ["releve.pdf"]

@@ -171,7 +171,7 @@ async def test_ticket_mode_leave_and_resume_then_hand_back(harness: BotHarness, 
     assert "a pris en charge votre demande" in taken.text
     # In ticket mode the text goes to the ticket, not to the answer engine.
     sent = await chat.ask("Comment demander un duplicata ?")
-    assert sent.text.startswith("Message transmis à Assistance des ministères")
+    assert sent.text.startswith("Message transmis à l'Assistance des ministères")
     detail = ts.get_ticket_detail(core, agent, ticket.id)
     assert detail.messages[-1].text == "Comment demander un duplicata ?"
     # Leave: the assistant answers again.

@@ -116,7 +116,8 @@ async def _page(request: web.Request, *, status: int = 200, error: str | None = 
          "detail": e.detail}
         for e in detail.events
     ]
-    titles = {a.id: a.title for a in articles}
+    # Staff know the rule ids (requesters never see them): shown beside the topic's title.
+    titles = {a.id: a.title + (f" · {', '.join(a.rules)}" if a.rules else "") for a in articles}
     context_items = []
     for key, label in CONTEXT_LABELS:
         value = detail.context.get(key)
