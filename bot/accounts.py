@@ -16,10 +16,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import selectinload
 
+from bot import update_context
 from bot.models import ChatLink, LinkCode
 from ceres_core.access import load_actor
 from ceres_core.core import Core
@@ -85,6 +87,7 @@ def redeem_link_code(
     clean = normalise_code(code)
     if not clean or len(clean) > 64:
         raise InvalidInput("Ce code de liaison n'est pas valable.")
+    update_context.forget_login(chat_id)
     with core.transaction() as db:
         row = db.scalar(select(LinkCode).where(LinkCode.code_hash == _hash(clean)).with_for_update())
         if row is None:
@@ -128,10 +131,19 @@ def redeem_link_code(
 def linked_login(core: Core, chat_id: int) -> str | None:
     """The login of the account linked to the chat (active accounts only)."""
     with core.transaction() as db:
-        user = db.scalar(
-            select(User).join(ChatLink, ChatLink.user_id == User.id).where(ChatLink.chat_id == chat_id)
-        )
-        return user.login if user is not None and user.active else None
+        return linked_login_in(db, chat_id)
+
+
+_USERS, _LINKS = User.__table__, ChatLink.__table__
+_LINKED_LOGIN = (select(_USERS.c.login, _USERS.c.active)
+                 .join(_LINKS, _LINKS.c.user_id == _USERS.c.id)
+                 .where(_LINKS.c.chat_id == bindparam("chat_id")))
+
+
+def linked_login_in(db: Any, chat_id: int) -> str | None:
+    """:func:`linked_login` inside the caller's transaction (one row, two columns)."""
+    row = db.connection().execute(_LINKED_LOGIN, {"chat_id": chat_id}).first()
+    return row.login if row is not None and row.active else None
 
 
 def linked_chats(core: Core) -> list[tuple[int, str | None]]:
@@ -150,6 +162,7 @@ def linked_user_id(core: Core, chat_id: int) -> int | None:
 
 
 def unlink(core: Core, chat_id: int) -> bool:
+    update_context.forget_login(chat_id)
     with core.transaction() as db:
         return bool(db.execute(delete(ChatLink).where(ChatLink.chat_id == chat_id)).rowcount)
 

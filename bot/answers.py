@@ -9,6 +9,7 @@ where agents pick an article to cite."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot import texts
 from bot.formatting import esc, markdown_to_html
@@ -19,11 +20,18 @@ _RULES_LINE = re.compile(r"^\s*R[èe]gles?\s*:.*$", re.MULTILINE | re.IGNORECASE
 
 def article_html(article: Article) -> str:
     """An article formatted for the chat: title, answer, steps, help (no rule ids)."""
-    parts = [f"<b>{esc(article.title)}</b>", markdown_to_html(_RULES_LINE.sub("", article.intro))]
-    if article.steps:
-        parts += [texts.STEPS_HEADING + "\n" + markdown_to_html(article.steps)]
-    if article.help:
-        parts += [texts.HELP_HEADING + "\n" + markdown_to_html(article.help)]
+    return _article_html(article.title, article.intro, article.steps, article.help)
+
+
+@lru_cache(maxsize=512)
+def _article_html(title: str, intro: str, steps: str, help_text: str) -> str:
+    """Cached: the articles do not change while the bot runs, and the Markdown reading
+    is a good part of an answer's cost (issue 14)."""
+    parts = [f"<b>{esc(title)}</b>", markdown_to_html(_RULES_LINE.sub("", intro))]
+    if steps:
+        parts += [texts.STEPS_HEADING + "\n" + markdown_to_html(steps)]
+    if help_text:
+        parts += [texts.HELP_HEADING + "\n" + markdown_to_html(help_text)]
     return "\n\n".join(p for p in parts if p.strip())
 
 

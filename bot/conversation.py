@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 
+from bot import update_context
 from bot.models import Conversation
 from bot.state import write_versioned
 from ceres_core.core import Core
@@ -61,15 +62,30 @@ class ChatState:
 
 def load(core: Core, chat_id: int) -> ChatState:
     with core.transaction() as db:
-        row = db.get(Conversation, chat_id)
-        if row is None:
-            return ChatState(Mode.IDLE, {}, 0)
-        try:
-            mode = Mode(row.mode)
-        except ValueError:
-            mode = Mode.IDLE
-        data = dict(row.data) if row.data else {}
-        return ChatState(mode if data or mode is Mode.IDLE else Mode.IDLE, data, row.version)
+        return load_in(db, chat_id)
+
+
+#: Built once (a statement built at every call costs more than its execution).
+_TABLE = Conversation.__table__
+_LOAD = (select(_TABLE.c.mode, _TABLE.c.data, _TABLE.c.version)
+         .where(_TABLE.c.chat_id == bindparam("chat_id")))
+_REMEMBER = (update(_TABLE)
+             .where(_TABLE.c.chat_id == bindparam("chat"), _TABLE.c.mode == Mode.IDLE.value)
+             .values(data=bindparam("turn_data"), version=_TABLE.c.version + 1,
+                     updated_at=bindparam("now")))
+
+
+def load_in(db: Any, chat_id: int) -> ChatState:
+    """:func:`load` inside the caller's transaction (three columns, no ORM object)."""
+    row = db.connection().execute(_LOAD, {"chat_id": chat_id}).first()
+    if row is None:
+        return ChatState(Mode.IDLE, {}, 0)
+    try:
+        mode = Mode(row.mode)
+    except ValueError:
+        mode = Mode.IDLE
+    data = dict(row.data) if row.data else {}
+    return ChatState(mode if data or mode is Mode.IDLE else Mode.IDLE, data, row.version)
 
 
 def save(core: Core, chat_id: int, mode: Mode, data: dict[str, Any] | None,
@@ -77,6 +93,7 @@ def save(core: Core, chat_id: int, mode: Mode, data: dict[str, Any] | None,
     """Enter ``mode`` with ``data`` if nobody wrote since ``expected_version``."""
     if mode is Mode.IDLE:
         data = None
+    update_context.forget_state(chat_id)
     return write_versioned(core, Conversation, chat_id, {"mode": mode.value, "data": data},
                            expected_version, core.clock.now())
 
@@ -85,6 +102,7 @@ def save_in(db: Any, chat_id: int, mode: Mode, data: dict[str, Any] | None,
             expected_version: int, now: Any) -> bool:
     """The same write inside the caller's transaction (exactly once with an effect);
     False when the state changed meanwhile."""
+    update_context.forget_state(chat_id)
     result = db.execute(
         update(Conversation)
         .where(Conversation.chat_id == chat_id, Conversation.version == expected_version)
@@ -97,6 +115,7 @@ def save_in(db: Any, chat_id: int, mode: Mode, data: dict[str, Any] | None,
 
 def reset(core: Core, chat_id: int) -> Mode:
     """Back to ``idle`` whatever the version (``/annuler``); returns the mode left."""
+    update_context.forget_state(chat_id)
     with core.transaction() as db:
         row = db.get(Conversation, chat_id)
         if row is None:
@@ -125,27 +144,28 @@ def remember_turn(core: Core, chat_id: int, turn: dict[str, Any] | None) -> None
 
     now = core.clock.now()
     data = {"turn": turn} if turn else None
+    update_context.forget_state(chat_id)
     try:
         with core.transaction() as db:
-            row = db.get(Conversation, chat_id)
-            if row is None:
+            # The usual case in one statement: the chat's row exists and is idle.
+            if db.connection().execute(
+                    _REMEMBER, {"chat": chat_id, "turn_data": data, "now": now}).rowcount:
+                return
+            if db.get(Conversation, chat_id) is None:
                 db.add(Conversation(chat_id=chat_id, mode=Mode.IDLE.value, data=data, version=1,
                                     updated_at=now))
                 db.flush()
-                return
-            db.execute(
-                update(Conversation)
-                .where(Conversation.chat_id == chat_id, Conversation.mode == Mode.IDLE.value)
-                .values(data=data, version=Conversation.version + 1, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
     except IntegrityError:  # the chat's first row written meanwhile by another update
         return
 
 
 def last_turn(core: Core, chat_id: int) -> dict[str, Any] | None:
     """The last answered question kept by :func:`remember_turn` (idle chats only)."""
-    state = load(core, chat_id)
+    return turn_of(load(core, chat_id))
+
+
+def turn_of(state: ChatState) -> dict[str, Any] | None:
+    """The last answered question in ``state`` (idle chats only)."""
     if state.mode is not Mode.IDLE:
         return None
     turn = state.data.get("turn")

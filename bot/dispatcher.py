@@ -3,7 +3,8 @@
 Every update first passes :func:`guard` (handler group ``GUARD``):
 
 1. an update already taken (same ``update_id``, by this or another instance) stops
-   here: a redelivery is a no-op (:func:`bot.exactly_once.claim_update`);
+   here: a redelivery is a no-op (:func:`bot.exactly_once.begin_update`, which also
+   reads the chat's state and linked login for the handlers: :mod:`bot.update_context`);
 2. the user's side of the conversation is kept for tickets (transcript);
 3. outside a private chat nothing is done: the staff group goes to the staff relay;
    elsewhere a command or a button gets « private chats only » and stops;
@@ -35,12 +36,13 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import conversation as conv
 from bot import keyboards, texts
-from bot.exactly_once import PRECLAIMED, claim_update, finish_update
+from bot.exactly_once import begin_update, finish_update
 from bot.handlers import forms, procedures, questions, staff_relay
 from bot.handlers import reminders as reminder_handlers
 from bot.handlers import tickets as ticket_handlers
 from bot.runtime import optional, run_sync, services
 from bot.state import InvalidButton
+from bot.update_context import CURRENT, chat_state, current_for
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +58,19 @@ def _command_name(text: str) -> str | None:
 
 async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
-    # 1. once per update, whatever the instance (the webhook claimed it already)
-    if PRECLAIMED.get() != update.update_id and not await run_sync(
-            claim_update, svc.core, update.update_id):
-        log.info("update %s already handled: ignored", update.update_id)
-        raise ApplicationHandlerStop
-    forms.CURRENT_TG_USER.set(update.effective_user.id if update.effective_user else None)
     chat = update.effective_chat
+    # 1. once per update, whatever the instance (the runner claimed it already); the
+    # claim reads the chat's state and linked login with it (bot.update_context)
+    snap = current_for(update.update_id)
+    if snap is None:
+        claim, snap = await run_sync(begin_update, svc.core, update.update_id,
+                                     chat.id if chat is not None else None,
+                                     chat is not None and chat.type == ChatType.PRIVATE)
+        if claim != "new" or snap is None:
+            log.info("update %s already handled: ignored", update.update_id)
+            raise ApplicationHandlerStop
+        CURRENT.set(snap)  # for this update's next handlers (same task)
+    forms.CURRENT_TG_USER.set(update.effective_user.id if update.effective_user else None)
     if chat is None:
         raise ApplicationHandlerStop
     # 3. private chats only
@@ -70,14 +78,14 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         staff_chat = svc.config.staff_chat_id if svc.config is not None else None
         if staff_chat is not None and chat.id == staff_chat and update.message is not None:
             await staff_relay.on_group_message(update, context)
-            await run_sync(finish_update, svc.core, update.update_id)
+            await run_sync(finish_update, svc.core, update.update_id, snap)
             raise ApplicationHandlerStop
         if update.callback_query is not None:
             await optional(update.callback_query.answer(texts.PRIVATE_ONLY[:200]),
                            "answerCallbackQuery")
         elif update.message is not None and _command_name(update.message.text or ""):
             await context.bot.send_message(chat.id, texts.PRIVATE_ONLY)
-        await run_sync(finish_update, svc.core, update.update_id)
+        await run_sync(finish_update, svc.core, update.update_id, snap)
         raise ApplicationHandlerStop
     # 2. the transcript (private chats)
     await ticket_handlers.record_update(update, context)
@@ -90,7 +98,9 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def finish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run_sync(finish_update, services(context).core, update.update_id)
+    """The « done » mark, with the transcript lines the update kept (one transaction)."""
+    await run_sync(finish_update, services(context).core, update.update_id,
+                   current_for(update.update_id))
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -118,7 +128,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     chat_id = update.effective_chat.id
-    state = await run_sync(conv.load, svc.core, chat_id)
+    state = await chat_state(svc.core, chat_id)
     if state.mode is conv.Mode.FORM:
         async with svc.chat_lock(chat_id):
             await forms.on_text(update, context, state)

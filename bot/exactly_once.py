@@ -14,24 +14,31 @@
 * :func:`claim_update` / :func:`finish_update` — updates de-duplicated by
   ``update_id`` in the database, shared by every instance: a redelivered update is a
   no-op; a claim whose instance died is taken again after :data:`UPDATE_LEASE`.
-  The webhook (:mod:`bot.app`) claims with :func:`take_update` before handling and
-  answers 200 only once handled: a delivery of an update that another delivery is
-  handling gets 503 and Telegram delivers it again later.
+  The runner (:mod:`bot.app`) claims with :func:`begin_update` before handling, which
+  also reads what the handlers need first (:mod:`bot.update_context`); the webhook
+  answers 200 only once handled (a delivery of an update that another delivery is
+  handling gets 503 and Telegram delivers it again later), polling acknowledges an
+  update only once handled.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from bot import conversation as conv
+from bot import transcript
+from bot.accounts import linked_login_in
 from bot.models import PendingOperation, SeenUpdate
 from bot.state import InvalidButton
+from bot.update_context import UpdateSnapshot
 from ceres_core.core import Core
 from ceres_core.db import lock_for_write
 from ceres_core.errors import CeresError
@@ -44,9 +51,6 @@ T = TypeVar("T")
 #: handling it: the next delivery takes it again. An update is handled in well under a
 #: second; Telegram redelivers within seconds (the webhook answered nothing).
 UPDATE_LEASE = timedelta(seconds=10)
-#: The update this task already claimed (the webhook claims before handling): the
-#: guard (:func:`bot.dispatcher.guard`) does not claim it a second time.
-PRECLAIMED: ContextVar[int | None] = ContextVar("bot_preclaimed_update", default=None)
 
 
 def carry_out(
@@ -111,26 +115,62 @@ def in_one_transaction(core: Core, work: Callable[[Any, Core], T], *, lock: str 
 def take_update(core: Core, update_id: int) -> str:
     """Take an update for handling: ``new`` (this caller handles it), ``done`` (handled
     already) or ``busy`` (another delivery of it is being handled)."""
+    return begin_update(core, update_id)[0]
+
+
+def begin_update(core: Core, update_id: int, chat_id: int | None = None,
+                 private: bool = False) -> tuple[str, UpdateSnapshot | None]:
+    """Take an update (:func:`take_update`'s answer) and, when it is ``new`` and from a
+    private chat, read the chat's conversation state and linked login in the same
+    transaction: one round trip for what every update of a chat needs first
+    (:mod:`bot.update_context`)."""
     now = core.clock.now()
     try:
         with core.transaction() as db:
-            row = db.get(SeenUpdate, update_id)
-            if row is None:
+            # The usual case in one statement: a new update (no ORM unit of work).
+            inserted = db.connection().execute(
+                _insert_new(db), {"update_id": update_id, "claimed_at": now}
+            ).first() is not None
+            row = None if inserted else db.get(SeenUpdate, update_id)
+            if inserted:
+                pass
+            elif row is None:  # deleted meanwhile (purge): take it
                 db.add(SeenUpdate(update_id=update_id, claimed_at=now))
                 db.flush()
-                return "new"
-            if row.done_at is not None:
-                return "done"
-            if row.claimed_at > now - UPDATE_LEASE:
-                return "busy"
-            result = db.execute(
-                update(SeenUpdate)
-                .where(SeenUpdate.update_id == update_id, SeenUpdate.done_at.is_(None),
-                       SeenUpdate.claimed_at == row.claimed_at)
-                .values(claimed_at=now).execution_options(synchronize_session=False))
-            return "new" if result.rowcount == 1 else "busy"
+            elif row.done_at is not None:
+                return "done", None
+            elif row.claimed_at > now - UPDATE_LEASE:
+                return "busy", None
+            else:
+                result = db.execute(
+                    update(SeenUpdate)
+                    .where(SeenUpdate.update_id == update_id, SeenUpdate.done_at.is_(None),
+                           SeenUpdate.claimed_at == row.claimed_at)
+                    .values(claimed_at=now).execution_options(synchronize_session=False))
+                if result.rowcount != 1:
+                    return "busy", None
+            snap = UpdateSnapshot(update_id, chat_id, private)
+            if private and chat_id is not None:
+                snap.state = conv.load_in(db, chat_id)
+                snap.login = linked_login_in(db, chat_id)
+                snap.login_known = True
+            return "new", snap
     except IntegrityError:  # claimed at the same moment by another instance
-        return "busy"
+        return "busy", None
+
+
+def _insert_new(db: Any) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` of a claim, in the session's dialect (built
+    once: a statement built at every call costs more than its execution)."""
+    return _INSERT_NEW[db.get_bind().dialect.name == "postgresql"]
+
+
+_INSERT_NEW = (  # RETURNING: the row when inserted (psycopg's rowcount here is -1)
+    sqlite_insert(SeenUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(SeenUpdate.update_id),
+    pg_insert(SeenUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(SeenUpdate.update_id),
+)
 
 
 def claim_update(core: Core, update_id: int) -> bool:
@@ -138,10 +178,35 @@ def claim_update(core: Core, update_id: int) -> bool:
     return take_update(core, update_id) == "new"
 
 
-def finish_update(core: Core, update_id: int) -> None:
+def finish_update(core: Core, update_id: int, snap: UpdateSnapshot | None = None) -> None:
+    """Mark the update handled and, in the same transaction, write the transcript lines
+    its snapshot kept (:mod:`bot.update_context`)."""
     with core.transaction() as db:
-        db.execute(update(SeenUpdate).where(SeenUpdate.update_id == update_id)
-                   .values(done_at=core.clock.now()).execution_options(synchronize_session=False))
+        db.connection().execute(_MARK_DONE, {"uid": update_id, "done": core.clock.now()})
+        if snap is not None:
+            write_kept_lines(db, snap)
+
+
+_SEEN = SeenUpdate.__table__
+_MARK_DONE = (update(_SEEN).where(_SEEN.c.update_id == bindparam("uid"))
+              .values(done_at=bindparam("done")))
+
+
+def write_kept_lines(db: Any, snap: UpdateSnapshot) -> None:
+    """The snapshot's transcript lines, written in ``db``; later lines are written at once."""
+    snap.finished = True
+    lines, snap.lines = snap.lines, []
+    if lines and snap.chat_id is not None:
+        transcript.record_in(db, snap.chat_id, lines)
+
+
+def flush_kept_lines(core: Core, snap: UpdateSnapshot) -> None:
+    """The lines of an update whose handling ended before its « done » mark."""
+    if not snap.lines:
+        snap.finished = True
+        return
+    with core.transaction() as db:
+        write_kept_lines(db, snap)
 
 
 def finish_update_in(db: Any, core: Core, update_id: int | None) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ceres_core.values import plural  # noqa: F401  (re-exported for the handlers)
 
@@ -135,9 +136,33 @@ def _atoms(text: str) -> list[_Atom]:
     return atoms
 
 
+#: A tag or an entity, as :data:`_TOKEN` sees them (its last branch, any other single
+#: character, is what :func:`visible_text` leaves as it is).
+_TAG_OR_ENTITY = re.compile(
+    r"<(?:/?)(?:[a-zA-Z][a-zA-Z0-9-]*)(?:[^>]*)>|(&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);)")
+
+
+def _shown(m: re.Match[str]) -> str:
+    entity = m.group(1)
+    return "" if entity is None else html.unescape(entity)
+
+
 def visible_text(text: str) -> str:
-    """The text Telegram shows for an HTML string (tags removed, entities decoded)."""
-    return "".join(a.visible for a in _atoms(text))
+    """The text Telegram shows for an HTML string (tags removed, entities decoded).
+
+    The same reading as :func:`_atoms` (a tag shows nothing, an entity its character,
+    anything else itself) in one regular expression pass: it is called for every
+    message the bot sends (splitting, transcript), per-character objects cost
+    milliseconds on a long answer (issue 14).
+    """
+    if "<" not in text and "&" not in text:
+        return text
+    return _visible_html(text)
+
+
+@lru_cache(maxsize=256)
+def _visible_html(text: str) -> str:
+    return _TAG_OR_ENTITY.sub(_shown, text)
 
 
 def split_html(text: str, limit: int = MAX_MESSAGE) -> list[str]:
@@ -147,6 +172,16 @@ def split_html(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     the part), and never fall inside a tag or an entity. Tags open at a cut are closed
     at the end of the part and reopened at the start of the next one.
     """
+    return list(_split_html(text, limit))  # a copy: the cached parts stay as they are
+
+
+@lru_cache(maxsize=256)
+def _split_html(text: str, limit: int) -> tuple[str, ...]:
+    """Cached: the same answers are sent again and again (issue 14)."""
+    return tuple(_split_html_now(text, limit))
+
+
+def _split_html_now(text: str, limit: int) -> list[str]:
     if limit < 16:
         raise ValueError("limit too small")
     if utf16_len(visible_text(text)) <= limit:

@@ -8,7 +8,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -22,6 +22,7 @@ from bot.state import StateStore
 from ceres_core.busy import retry_when_locked
 from ceres_core.core import Core
 from knowledge.articles import Article
+from knowledge.conversation import Conversation
 from knowledge.matcher import Matcher
 from knowledge.procedure_engine import ProcedureLibrary
 
@@ -42,6 +43,12 @@ class Services:
 
     def __post_init__(self) -> None:
         self.store = StateStore(self.core)
+
+    @cached_property
+    def conversation(self) -> Conversation:
+        """The conversation API over :attr:`matcher`, built once (it reads the
+        small-talk data and the slot terms at construction: ~1 ms a question)."""
+        return Conversation(self.matcher)
 
     def article(self, topic: str) -> Article | None:
         try:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from bot.models import CallbackToken, PendingOperation
 from ceres_core.core import Core
@@ -38,6 +38,9 @@ CALLBACK_PREFIX = "t:"
 TOKEN_BYTES = 12  # 16 URL-safe characters
 DEFAULT_TTL = timedelta(days=7)
 CONFIRMATION_TTL = timedelta(minutes=30)
+
+
+_INSERT_TOKENS = insert(CallbackToken.__table__)
 
 
 class InvalidButton(Exception):
@@ -127,19 +130,13 @@ class StateStore:
         now = self._now()
         group = secrets.token_urlsafe(TOKEN_BYTES)
         tokens = [secrets.token_urlsafe(TOKEN_BYTES) for _ in specs]
-        for token, spec in zip(tokens, specs, strict=True):
-            db.add(
-                CallbackToken(
-                    token=token,
-                    chat_id=chat_id,
-                    kind=spec.kind,
-                    payload=spec.payload,
-                    group_id=None if spec.reusable else group,
-                    reusable=spec.reusable,
-                    created_at=now,
-                    expires_at=now + (ttl or self.ttl),
-                )
-            )
+        expires = now + (ttl or self.ttl)
+        # One multi-row INSERT (no ORM unit of work: a keyboard goes with every answer).
+        db.connection().execute(_INSERT_TOKENS, [
+            {"token": token, "chat_id": chat_id, "kind": spec.kind, "payload": spec.payload,
+             "group_id": None if spec.reusable else group, "reusable": spec.reusable,
+             "created_at": now, "expires_at": expires, "used_at": None}
+            for token, spec in zip(tokens, specs, strict=True)])
         return [CALLBACK_PREFIX + t for t in tokens]
 
     def consume(self, chat_id: int | None, data: str | None) -> Press:

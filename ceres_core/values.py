@@ -151,7 +151,10 @@ def strip_accents(text: str | None) -> str:
     """
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFKD", str(text).translate(_LIGATURES))
+    text = str(text)
+    if text.isascii():  # nothing to fold (most words): skip the per-character pass
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 

@@ -81,3 +81,53 @@ def test_invalid_html_is_refused_like_the_real_server():
         except EntityParseError:
             continue
         raise AssertionError(f"{bad!r} should be refused")
+
+
+# -- visible_text: the one-pass version equals the per-atom reading (issue 14) ---------------
+
+
+def _visible_text_by_atoms(text: str) -> str:
+    """The former ``visible_text``, kept as the oracle: one object per tag, entity or
+    character (``_TOKEN``), the visible parts joined."""
+    import html as html_module
+    import re
+
+    token = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|.",
+                       re.S)
+    out = []
+    for m in token.finditer(text):
+        raw = m.group(0)
+        if m.group(2):
+            out.append("")
+        elif raw.startswith("&") and len(raw) > 1:
+            out.append(html_module.unescape(raw))
+        else:
+            out.append(raw)
+    return "".join(out)
+
+
+#: Pieces that make tags, entities and their near misses likely in generated strings.
+_HTML_PIECES = st.sampled_from([
+    "<", ">", "/", "&", ";", "#", "x", "b", "i", "a", "<b>", "</b>", "<a href=\"u\">", "</a>",
+    "<code>", "<1>", "< b>", "&amp;", "&lt;", "&gt;", "&quot;", "&#39;", "&#x27;", "&#0;",
+    "&#xD800;", "&#99999999;", "&nbsp;", "&ampfoo;", "&unknown;", "&amp", "é", "«", " ", "\n",
+    "\U0001F600", "-", "<b-x y='>'>", "<br/>",
+])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.one_of(_HTML_PIECES, st.text(max_size=4)), max_size=30).map("".join))
+def test_visible_text_equals_the_per_atom_reading_on_generated_strings(text):
+    assert visible_text(text) == _visible_text_by_atoms(text)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text())
+def test_visible_text_equals_the_per_atom_reading_on_any_text(text):
+    assert visible_text(text) == _visible_text_by_atoms(text)
+
+
+def test_visible_text_equals_the_per_atom_reading_on_every_article():
+    for article in load_articles():
+        html_text = article_html(article)
+        assert visible_text(html_text) == _visible_text_by_atoms(html_text)

@@ -17,8 +17,9 @@ from bot.formatting import esc
 from bot.live_answers import LiveAnswer, live_answer
 from bot.runtime import Services, optional, run_sync, send_html, services
 from bot.state import ButtonSpec, Press
+from bot.update_context import chat_state, linked_login
 from knowledge.articles import Article
-from knowledge.conversation import Conversation, Turn
+from knowledge.conversation import Turn
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ async def send_article(
 
 async def _role(svc: Services, chat_id: int) -> str | None:
     """The linked account's first role (``Role`` value), for the article's variant."""
-    login = await run_sync(accounts.linked_login, svc.core, chat_id)
+    login = await linked_login(svc.core, chat_id)
     if login is None:
         return None
     view = await run_sync(accounts.account_view, svc.core, login)
@@ -69,8 +70,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     # The last answered question, for follow-ups (« et pour un CCP ? »): kept in the
     # chat's one conversation state (bot.conversation), shared by every instance.
-    previous = Turn.from_dict(await run_sync(conv.last_turn, svc.core, chat_id))
-    understood = Conversation(svc.matcher).understand(question, previous, await _role(svc, chat_id))
+    previous = Turn.from_dict(conv.turn_of(await chat_state(svc.core, chat_id)))
+    understood = svc.conversation.understand(question, previous, await _role(svc, chat_id))
     if understood.kind == "smalltalk":
         await send_html(context.bot, chat_id, esc(understood.reply or ""), None)
         return
@@ -109,7 +110,7 @@ async def _send_live(update: Update, context: ContextTypes.DEFAULT_TYPE, underst
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     if len(understood.answers) > 1:
         return False
-    login = await run_sync(accounts.linked_login, svc.core, chat_id)
+    login = await linked_login(svc.core, chat_id)
     if login is None:
         return False
     live = await run_sync(live_answer, svc, login, understood, question, svc.core.clock.now())

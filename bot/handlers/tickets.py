@@ -739,7 +739,7 @@ async def record_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                     text = transcript.BUTTON_PREFIX + button.text
     if text:
         try:
-            await run_sync(transcript.record, svc.core, chat_id, "user", text)
+            await transcript.record_soon(svc.core, chat_id, "user", text)
         except Exception:
             log.warning("could not record the transcript of chat %s", chat_id, exc_info=True)
 
@@ -758,7 +758,7 @@ async def record_sent(svc: Services, endpoint: str, data: dict[str, Any]) -> Non
     if str(data.get("parse_mode") or "").upper() == "HTML":
         text = visible_text(text)
     try:
-        await run_sync(transcript.record, svc.core, chat_id, "bot", text)
+        await transcript.record_soon(svc.core, chat_id, "bot", text)
     except Exception:
         log.warning("could not record the transcript of chat %s", chat_id, exc_info=True)
 
