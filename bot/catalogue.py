@@ -67,7 +67,8 @@ class Param:
     check_empty: bool = False
     #: a candidate with a session known: one registered to it (else one to register)
     registered: bool = True
-    #: a candidate picker offers only those this param's check lets through
+    #: a candidate picker, or the options read from the core, offer only those this
+    #: param's check lets through
     pick_passing: bool = False
 
     def asked(self, params: Params) -> bool:
@@ -646,8 +647,9 @@ def _check_juror(core: Core, login: str, p: Params) -> None:
 
     habs = list_habilitations(core, login, int(p["juror"]))
     if not any(h.allowed_actions for h in habs):
-        raise RuleViolation("R-JUR-1", T.HABILITATION_NOTHING.format(
-            name=habs[0].juror_name if habs else p["juror"]))
+        name = habs[0].juror_name if habs else dict(_jurors(core, login, p)).get(
+            str(p["juror"]), p["juror"])
+        raise RuleViolation("R-JUR-1", T.HABILITATION_NOTHING.format(name=name))
 
 
 def _check_habilitation(core: Core, login: str, p: Params) -> None:
@@ -1281,11 +1283,11 @@ CATALOGUE: tuple[Operation, ...] = (
               card_check=lambda core, login, p: checks.check_may_run(
                   core, login, "candidate.back_to_draft")),
     Operation("add_juror", "designer_jure", "jury.add_to_session",
-              (_session(), Param("juror", "juror", options=_jurors,
+              (_session(), Param("juror", "juror", options=_jurors, pick_passing=True,
                                  check=_dry("juries.add_juror_to_session", "session", "juror"))),
               _run_add_juror, _confirm_add_juror, card="session"),
     Operation("habilitation", "habilitation", "jury.habilitation_action",
-              (Param("juror", "juror", options=_jurors, check=_check_juror),
+              (Param("juror", "juror", options=_jurors, check=_check_juror, pick_passing=True),
                Param("habilitation", "count", options=_habilitations, check=_check_habilitation),
                Param("action", "choice", options=_habilitation_actions,
                      check=_dry("juries.habilitation_action", "habilitation", "action"))),
@@ -1316,7 +1318,8 @@ CATALOGUE: tuple[Operation, ...] = (
               _run_dte_to_prepare, result="list"),
     Operation("acknowledge_dte", "accuse_dte", "dte.acknowledge",
               (_session(_ack_session),
-               Param("ack_kind", "choice", options=_ack_kinds, check=_ack_check),
+               Param("ack_kind", "choice", options=_ack_kinds, check=_ack_check,
+                     pick_passing=True),
                Param("links", "text", when=_needs_links, check=_ack_check)),
               _run_ack, _confirm_ack, card="session"),
     Operation("register_centre", "centre", "centre.register",

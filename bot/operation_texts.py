@@ -234,6 +234,20 @@ NO_SESSION_PASSES = ("Aucune de vos sessions ne s'y prête en ce moment. Par exe
 NO_CANDIDATE_PASSES = ("Aucun candidat de cette session ne s'y prête en ce moment. Par "
                        "exemple : {reason}")
 REFUSED_AT_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur, ou ◀️ Retour.</i>"
+#: The same when the step's other choices are offered again below.
+REFUSED_AT_STEP_CHOOSE = ("⛔ {message}\n\n<i>Rien n'est perdu : choisissez une autre valeur "
+                          "ci-dessous, ou ◀️ Retour.</i>")
+REFUSED_AT_FIRST_STEP_CHOOSE = ("⛔ {message}\n\n<i>Rien n'est perdu : choisissez une autre "
+                                "valeur ci-dessous.</i>")
+NO_OPTION_PASSES = "Aucun choix ne s'y prête en ce moment. Par exemple : {reason}"
+#: The same, named for a step (``operation.param``).
+NO_OPTION_PASSES_FOR = {
+    "add_juror.juror": ("Aucun juré de votre centre ne peut siéger dans le jury de cette "
+                        "session. Par exemple : {reason}"),
+    "habilitation.juror": ("Aucun juré n'a d'habilitation sur laquelle vous pouvez agir "
+                           "aujourd'hui. Par exemple : {reason}"),
+    "acknowledge_dte.ack_kind": "Aucun accusé ne reste à enregistrer pour cette session : {reason}",
+}
 #: The same at the first step (there is nothing to go back to).
 REFUSED_AT_FIRST_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur.</i>"
 NOT_FOR_PROFILE = "⛔ {message}\n\nOuvrez une demande : elle lui sera transmise."

@@ -93,9 +93,33 @@ def _set(label: str, name: str, value: str) -> ButtonSpec:
     return ButtonSpec(label, keyboards.OPERATION, {"do": "set", "name": name, "value": value})
 
 
-def _refused(message: str, history: list[str]) -> str:
-    """A refusal at a step: « ◀️ Retour » promised only when the step has it (:func:`_nav`)."""
-    return (T.REFUSED_AT_STEP if history else T.REFUSED_AT_FIRST_STEP).format(message=esc(message))
+def _refused(message: str, history: list[str], choices: bool = False) -> str:
+    """A refusal at a step: « ◀️ Retour » promised only when the step has it (:func:`_nav`);
+    ``choices``: the step's other choices are offered below."""
+    if choices:
+        text = T.REFUSED_AT_STEP_CHOOSE if history else T.REFUSED_AT_FIRST_STEP_CHOOSE
+    else:
+        text = T.REFUSED_AT_STEP if history else T.REFUSED_AT_FIRST_STEP
+    return text.format(message=esc(message))
+
+
+async def _other_choices(svc: Any, login: str, p: Param, params: dict[str, Any],
+                         refused: str) -> list[list[ButtonSpec]]:
+    """The buttons of step ``p`` but the refused value: a session's candidates, the options
+    read from the core, or the fixed choices (none for typed values)."""
+    try:
+        if p.kind == "candidate" and params.get("session") and p.registered:
+            choices = await run_sync(views.registration_choices, svc.core, login,
+                                     params["session"])
+            found = [(c.value, c.label) for c in choices]
+        elif p.options is not None:
+            found = await run_sync(p.options, svc.core, login, params)
+        else:
+            found = list(p.choices)
+    except CeresError as exc:  # the picker itself refused: the refusal above says enough
+        log.info("no choices to offer again for %s: %s", p.name, exc.message)
+        return []
+    return [[_set(label, p.name, value)] for value, label in found if str(value) != str(refused)]
 
 
 def _nav(history: list[str]) -> list[ButtonSpec]:
@@ -234,6 +258,16 @@ async def _ask(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op:
             choices = await run_sync(views.registration_choices, svc.core, login, params["session"])
         elif p.options is not None:  # read from the core now
             found = await run_sync(p.options, svc.core, login, params)
+            if p.pick_passing and p.check is not None:  # only those the step accepts
+                def accept_option(value: str) -> None:
+                    p.check(svc.core, login, {**params, p.name: value})  # type: ignore[misc]
+
+                found, why = await run_sync(views.options_passing, found, accept_option)
+                if not found and why:
+                    await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, version)
+                    none = T.NO_OPTION_PASSES_FOR.get(f"{op.name}.{p.name}", T.NO_OPTION_PASSES)
+                    await _send(context, chat_id, none.format(reason=esc(why)))
+                    return
             choices = [views.Choice(v, label) for v, label in found]
         elif p.kind == "choice":
             choices = [views.Choice(v, label) for v, label in p.choices]
@@ -268,7 +302,10 @@ async def _accept(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, 
             await run_sync(conv.save, svc.core, chat_id, conv.Mode.FORM,
                            {"op": op.name, "params": params, "await": p.name,
                             "history": history}, version)
-            await _send(context, chat_id, _refused(exc.message, history), [_nav(history)])
+            # The step's other choices again: a refused pick is not a dead end.
+            rows = await _other_choices(svc, login, p, params, value)
+            await _send(context, chat_id, _refused(exc.message, history, bool(rows)),
+                        rows + [_nav(history)])
             return
     # A value changed from the recap: what depends on it is asked again.
     for later in op.params[op.params.index(p) + 1:]:

@@ -1,0 +1,86 @@
+"""Dialogues from the second new-user trial (issue 8), on the demo data, end to end: a
+picker offers only the values its step accepts, and a refused pick offers the others
+again instead of a dead end."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import accounts
+from tests.e2e.harness import BotHarness, Chat, plain
+
+pytestmark = pytest.mark.e2e
+
+TP = "TITRE_B_2026_470405"  # validated, UD de Paris; Youssef MARIACH1 has a digit in his name
+TP_FUTURE = "TITRE_B_2027_470401"  # Formapro Paris, Ouvrier du paysage, in preparation
+
+
+@pytest.fixture
+def demo(core):
+    from ceres_core.demo import load_demo
+
+    load_demo(core)
+    return core
+
+
+async def linked(harness: BotHarness, core, login: str) -> Chat:
+    chat = harness.chat()
+    code = accounts.issue_link_code(core, login, 30).code
+    reply = await chat.ask(f"/start {code}")
+    assert "C'est fait" in reply.text
+    return chat
+
+
+async def test_juror_picker_offers_only_jurors_habilitated_for_the_session(
+        harness: BotHarness, demo):
+    chat = await linked(harness, demo, "centre.formapro")
+    reply = await chat.ask(f"/designer_jure {TP_FUTURE}")
+    labels = reply.labels()
+    # R-JUR-1: Sandrine Blanc has no active habilitation on Ouvrier du paysage
+    assert any("Olivier Lambert" in label for label in labels)
+    assert not any("Sandrine Blanc" in label for label in labels)
+    reply = await chat.click(reply, "Olivier Lambert")
+    assert "Désigner M. Olivier Lambert comme juré" in plain(reply.text)
+
+
+async def test_refused_candidate_pick_offers_the_other_candidates_again(
+        harness: BotHarness, demo):
+    chat = await linked(harness, demo, "ud75")
+    reply = await chat.ask(f"/impression_candidat {TP}")
+    reply = await chat.click(reply, "MARIACH1")
+    text = plain(reply.text)
+    assert "MARIACH1" in text and "(R-PRT-3)" in text
+    assert "choisissez une autre valeur ci-dessous" in text
+    labels = reply.labels()
+    assert not any("MARIACH1" in label for label in labels)  # the refused one is not offered
+    reply = await chat.click(reply, "Aïssatou Diallo")
+    assert "Envoyer pour impression les documents" in plain(reply.text)
+
+
+async def test_habilitation_picker_skips_jurors_without_actionable_habilitation_and_names_them(
+        harness: BotHarness, demo):
+    chat = await linked(harness, demo, "dreets.idf")
+    reply = await chat.ask("/habilitation")
+    labels = reply.labels()
+    assert any("Mathieu Faure" in label for label in labels)
+    assert not any("Monique Chevalier" in label for label in labels)
+    reply = await chat.ask("Chevalier")  # typed anyway: refused with her name, not a number
+    text = plain(reply.text)
+    assert "Aucune habilitation de Mme Monique Chevalier" in text or \
+        "Aucune habilitation de Monique Chevalier" in text
+    assert any("Mathieu Faure" in label for label in reply.labels())
+
+
+async def test_gev_is_not_offered_an_acknowledgement_already_recorded(harness: BotHarness, demo):
+    from ceres_core.services.dte import acknowledge_dte, order_dte
+
+    order_dte(demo, "centre.formapro", TP_FUTURE, candidates_count=1, rs_kind="titulaire",
+              rs_name=None, contact_name="Sophie Bernard", contact_phone="01 23 45 67 89",
+              contact_email="s.bernard@formapro.fr",
+              delivery_address="12 rue de la Roquette, 75011 Paris")
+    acknowledge_dte(demo, "gev", TP_FUTURE, "reception")
+    chat = await linked(harness, demo, "gev")
+    reply = await chat.ask(f"/accuse_dte {TP_FUTURE}")
+    labels = reply.labels()
+    assert any("Accusé de préparation" in label for label in labels)
+    assert not any("Accusé de réception" in label for label in labels)  # R-DTE-3: recorded
