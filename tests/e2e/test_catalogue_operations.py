@@ -268,10 +268,13 @@ async def test_centre_puts_a_juror_on_a_session_with_the_habilitation_checks(
     chat = await linked(harness, demo, "centre.formapro")
     asked = await chat.ask(f"/designer_jure {FUTURE}")
     assert asked.text == operation_texts.ASK["add_juror.juror"]
-    assert {"M. Olivier Lambert", "M. Didier Robert"} <= set(asked.labels())
-    # No active habilitation on the title: refused at this step (R-JUR-1), nothing lost.
-    refused = await chat.click(asked, "M. Didier Robert")
+    # Only the jurors who may sit are offered (R-JUR-1).
+    assert "M. Olivier Lambert" in asked.labels()
+    assert "M. Didier Robert" not in asked.labels()
+    # No active habilitation on the title: typed anyway, refused at this step, nothing lost.
+    refused = await chat.ask("Didier Robert")
     assert refused.text.startswith("⛔") and "(R-JUR-1)" in refused.text
+    assert "M. Olivier Lambert" in refused.labels()  # the others, offered again
     recap = await chat.ask("1")  # the juror's number, typed
     assert "Désigner M. Olivier Lambert comme juré de la session" in plain(recap.text)
     done = await chat.click(recap, "Confirmer")
