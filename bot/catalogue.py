@@ -1164,6 +1164,10 @@ def _run_create_candidate(core: Core, login: str, p: Params) -> Outcome:
                   {"candidate": c.ceres_id, "other": other}) for other in others[:6]]
     if checks.may_run(core, login, "registration.register"):
         sessions = views.session_choices_in(core, login, ("en_preparation",), limit=6)
+        if p.get("session"):  # the registration it was created for, first
+            sessions = [ch for ch in views.session_choices_in(core, login, (), limit=200)
+                        if ch.value == p["session"]][:1] + [
+                ch for ch in sessions if ch.value != p["session"]][:5]
         register = [(T.REGISTER_TO.format(session=ch.label), "register_candidate",
                      {"session": ch.value, "candidate": c.ceres_id}) for ch in sessions]
         if register:
@@ -1246,7 +1250,9 @@ CATALOGUE: tuple[Operation, ...] = (
                # Contact data: optional (the rules ask none at creation), checked as typed.
                Param("address", "address", optional=True, check=_new_candidate_check),
                Param("email", "email", optional=True, check=_new_candidate_check),
-               Param("phone", "phone", optional=True, check=_new_candidate_check)),
+               Param("phone", "phone", optional=True, check=_new_candidate_check),
+               # Given when the record is created from a registration: offered first.
+               Param("session", "session", optional=True, when=lambda p: "session" in p)),
               _run_create_candidate, _confirm_create_candidate),
     Operation("unregister_candidate", "desinscrire", "registration.unregister",
               (_session(), Param("candidate", "candidate",

@@ -211,8 +211,8 @@ RECORD_FIELDS = (
 NO_COMMENT = "Aucun commentaire"
 #: the button that leaves an optional value empty, by parameter (default: NO_COMMENT)
 EMPTY_ANSWER: dict[str, str] = {
-    "birth_commune": "Commune inconnue (né(e) à l'étranger)",
-    "birth_postal_code": "Sans code postal (né(e) hors de métropole)",
+    "birth_commune": "Commune inconnue (naissance à l'étranger)",
+    "birth_postal_code": "Sans code postal (naissance hors de métropole)",
     "address": "Adresse inconnue pour l'instant",
     "email": "Pas d'adresse e-mail",
     "phone": "Pas de téléphone",
@@ -548,6 +548,9 @@ CANDIDATE_CREATED = "✅ Fiche créée : {who} – {state}, région {region}."
 CANDIDATE_ALERTS = "Alertes à corriger avant la validation de la fiche (R-CAN-4) :"
 REGISTER_NEW_CANDIDATE = "L'inscrire à une session ? Choisissez-la ci-dessous."
 REGISTER_TO = "➕ Inscrire : {session}"
+#: Under « no candidate matches » when registering: the record may not exist yet.
+CREATE_RECORD_BUTTON = "🆕 Créer sa fiche candidat"
+CREATE_RECORD_HINT = "S'il n'a pas encore de fiche dans CERES, créez-la ci-dessous."
 
 
 # -- R-CAN-5: a likely duplicate reported to the DREETS --------------------------------------------

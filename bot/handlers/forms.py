@@ -209,6 +209,18 @@ async def _next(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op
     await _send(context, chat_id, body, rows)
 
 
+async def _create_record_row(svc: Any, login: str, p: Param, params: dict[str, Any],
+                             found: views.Resolution) -> list[ButtonSpec]:
+    """No candidate found to register: the record may not exist yet, so its creation is
+    offered (then the registration to this session, first)."""
+    if p.kind != "candidate" or p.registered or found.choices or not params.get("session"):
+        return []
+    if not await run_sync(checks.may_run, svc.core, login, "candidate.create"):
+        return []
+    return [run_button(T.CREATE_RECORD_BUTTON, "create_candidate",
+                       {"session": str(params["session"])})]
+
+
 def _edit_button(op: Operation, p: Param) -> ButtonSpec:
     label = T.BUTTON_EDIT.format(label=T.PARAM_LABEL.get(f"{op.name}.{p.name}")
                                  or T.PARAM_LABEL.get(p.name, p.name))
@@ -342,8 +354,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
                                    None, p.registered)
             if found.value is None:
                 rows = [[_set(c.label, p.name, c.value)] for c in found.choices]
+                message = esc(found.message)
+                create = await _create_record_row(svc, login, p, params, found)
+                if create:
+                    rows.append(create)
+                    message += "\n" + T.CREATE_RECORD_HINT
                 rows.append(_nav(history))
-                await _send(context, chat_id, esc(found.message), rows)
+                await _send(context, chat_id, message, rows)
                 return
             value = found.value
         else:

@@ -84,3 +84,31 @@ async def test_gev_is_not_offered_an_acknowledgement_already_recorded(harness: B
     labels = reply.labels()
     assert any("Accusé de préparation" in label for label in labels)
     assert not any("Accusé de réception" in label for label in labels)  # R-DTE-3: recorded
+
+
+async def test_registering_an_unknown_candidate_offers_to_create_the_record_then_register_it(
+        harness: BotHarness, demo):
+    chat = await linked(harness, demo, "centre.formapro")
+    reply = await chat.ask(f"/inscrire {TP_FUTURE}")
+    reply = await chat.ask("Léa Fontaine")
+    assert "Aucun candidat ne correspond à « Léa Fontaine »" in plain(reply.text)
+    reply = await chat.click(reply, "Créer sa fiche candidat")
+    assert "nom de naissance" in reply.text
+    for typed in ("Fontaine", "Léa", "03/05/1999"):
+        reply = await chat.ask(typed)
+    reply = await chat.click(reply, "Madame")
+    reply = await chat.click(reply, "France")
+    assert "né(e)" not in " ".join(reply.labels())
+    reply = await chat.ask("Lyon")
+    reply = await chat.ask("69003")
+    reply = await chat.click(reply, "Adresse inconnue")
+    reply = await chat.click(reply, "Pas d'adresse e-mail")
+    recap = await chat.click(reply, "Pas de téléphone")
+    assert "Créer la fiche candidat de Madame Léa Fontaine" in plain(recap.text)
+    done = await chat.click(recap, "Confirmer")
+    assert "Fiche créée" in plain(done.text)
+    # The session it was created for comes first among the registrations offered.
+    assert done.labels()[0].startswith(f"➕ Inscrire : {TP_FUTURE}")
+    recap = await chat.click(done, f"Inscrire : {TP_FUTURE}")
+    done = await chat.click(recap, "Confirmer")
+    assert "est inscrite à la session" in plain(done.text)
