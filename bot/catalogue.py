@@ -951,9 +951,9 @@ def _run_register(core: Core, login: str, p: Params) -> Outcome:
 
 def _e(civility: str) -> str:
     """The feminine ending agreeing with a known civility (« inscrite »)."""
-    from ceres_core.services.printing import _is_female
+    from ceres_core.names import is_female
 
-    return "e" if _is_female(civility) else ""
+    return "e" if is_female(civility) else ""
 
 
 def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
