@@ -292,6 +292,15 @@ def _who(first: str, last: str, ceres_id: str) -> str:
     return T.CANDIDATE_WHO.format(name=esc(f"{first} {last}"), ceres_id=esc(ceres_id))
 
 
+def _de_who(first: str, last: str, ceres_id: str) -> str:
+    """« de Julie Martin (n° …) », « d'Aïssatou Diallo (n° …) »: elided before a vowel."""
+    from ceres_core.values import strip_accents
+
+    initial = strip_accents(f"{first} {last}".strip()[:1]).lower()
+    return (T.OF_NAME_ELIDED if initial in "aeiouy" and initial else T.OF_NAME).format(
+        name=_who(first, last, ceres_id))
+
+
 def _session_list(sessions: list[Any], heading: str, none: str) -> Outcome:
     if not sessions:
         return Outcome(none)
@@ -398,7 +407,7 @@ def _confirm_print_candidate(core: Core, login: str, p: Params) -> Outcome:
     docs = "\n".join(T.PRINT_DOCUMENT_LINE.format(label=esc(d.label)) for d in c.documents)
     alerts = "".join(T.PRINT_ALERT_LINE.format(alert=esc(a)) for a in c.alerts)
     return Outcome(T.CONFIRM_PRINT_CANDIDATE.format(
-        who=_who(c.first_name, c.last_name, c.ceres_id), ref=esc(preview.session_ref),
+        de_who=_de_who(c.first_name, c.last_name, c.ceres_id), ref=esc(preview.session_ref),
         attested=_attested(preview, [c]), documents=docs or T.PRINT_NO_DOCUMENT,
         alerts=alerts, routing=esc(preview.routing.label)))
 
@@ -428,7 +437,7 @@ def _confirm_correct_record(core: Core, login: str, p: Params) -> Outcome:
     c = get_candidate(core, login, p["candidate"])
     field = dict(T.RECORD_FIELDS).get(p["field"], p["field"])
     return Outcome(T.CONFIRM_CORRECT_RECORD.format(
-        who=_who(c.first_name, c.last_name, c.ceres_id), field=esc(field.lower()),
+        de_who=_de_who(c.first_name, c.last_name, c.ceres_id), field=esc(field.lower()),
         old=esc(_shown(getattr(c, p["field"], "") or "—")), new=esc(_shown(p["value"]))))
 
 
@@ -457,7 +466,7 @@ def _run_correct_record(core: Core, login: str, p: Params) -> Outcome:
 
     kept = _correct_record(core, login, p)
     c = get_candidate(core, login, p["candidate"])
-    lines = [T.RECORD_CORRECTED.format(who=_who(c.first_name, c.last_name, c.ceres_id),
+    lines = [T.RECORD_CORRECTED.format(de_who=_de_who(c.first_name, c.last_name, c.ceres_id),
                                        state=esc(c.state_label))]
     lines += [T.PRINT_ALERT_LINE.format(alert=esc(a)).strip() for a in kept]
     return Outcome("\n".join(lines))
@@ -682,8 +691,12 @@ def _confirm_duplicate(core: Core, login: str, p: Params) -> Outcome:
 
     h = print_history(core, login, p["session"], p["candidate"])
     c = h.candidate
+    # R-PRT-2 / R-AFT-1: the box is ticked again, so the data it attests is shown first.
+    preview, line = _print_line(core, login, p)
+    docs = "\n".join(T.PRINT_DOCUMENT_LINE.format(label=esc(d.label)) for d in line.documents)
     return Outcome(T.CONFIRM_DUPLICATE.format(
-        who=_who(c.first_name, c.last_name, c.ceres_id), ref=esc(h.session_ref),
+        de_who=_de_who(c.first_name, c.last_name, c.ceres_id), ref=esc(h.session_ref),
+        attested=_attested(preview, [line]), documents=docs or T.PRINT_NO_DOCUMENT,
         status=esc(c.status_line)))
 
 
@@ -701,7 +714,7 @@ def _confirm_pnd(core: Core, login: str, p: Params) -> Outcome:
     c = h.candidate
     address = views.parse_postal_address(p["address"])
     return Outcome(T.CONFIRM_PND.format(
-        who=_who(c.first_name, c.last_name, c.ceres_id), ref=esc(h.session_ref),
+        de_who=_de_who(c.first_name, c.last_name, c.ceres_id), ref=esc(h.session_ref),
         address=esc(address.line)))
 
 

@@ -283,17 +283,21 @@ CONFIRM_PRINT_ATTEST = (
     "transmise candidat par candidat.\n{routing}"
 )
 CONFIRM_DUPLICATE = (
-    "Demander un duplicata de l'ensemble des documents de {who}, session <b>{ref}</b> ?\n\n"
+    "Demander un duplicata de l'ensemble des documents {de_who}, session <b>{ref}</b> ?\n"
+    "{attested}\nDocuments :\n{documents}\n\n"
     "En confirmant, vous attestez avoir vérifié à nouveau ses données (« Données vérifiées et "
     "conformes »).\n{status}."
 )
 CONFIRM_PND = (
-    "Enregistrer le pli non distribuable de {who}, session <b>{ref}</b>, avec la nouvelle "
+    "Enregistrer le pli non distribuable {de_who}, session <b>{ref}</b>, avec la nouvelle "
     "adresse « {address} » ?\n\nL'adresse de sa fiche sera corrigée et le renvoi du pli sera "
     "inscrit sur la liste du service impression de l'Afpa (R-AFT-2). Aucun duplicata ne sera "
     "demandé."
 )
 CANDIDATE_WHO = "{name} (n° {ceres_id})"
+#: « de » before a name, elided before a vowel (« d'Aïssatou Diallo »).
+OF_NAME = "de {name}"
+OF_NAME_ELIDED = "d'{name}"
 #: After a count of 0 in the DTE order's recap (R-DTE-2: a DTE already handled elsewhere).
 DTE_ZERO_NOTE = " (DTE déjà traité par ailleurs : aucun pli ne sera envoyé)"
 CONFIRM_DTE_ORDER = (
@@ -337,7 +341,7 @@ NOTE_LINE = "\n⚠️ {note}"
 CONFIRM_REGISTER_CANDIDATE = "Inscrire {who} à la session <b>{ref}</b> ({title}, du {date}) ?"
 CONFIRM_UNREGISTER_CANDIDATE = "Désinscrire {who} de la session <b>{ref}</b> ({title}, du {date}) ?"
 CONFIRM_PRINT_CANDIDATE = (
-    "Envoyer pour impression les documents de {who}, session <b>{ref}</b> ?\n"
+    "Envoyer pour impression les documents {de_who}, session <b>{ref}</b> ?\n"
     "{attested}\nDocuments :\n{documents}{alerts}\n\n"
     "En confirmant, vous attestez avoir vérifié les données de ce candidat : la case "
     "« Données vérifiées et conformes » sera cochée pour lui seul, puis sa demande "
@@ -354,7 +358,7 @@ PRINT_NO_DOCUMENT = "• aucun document à imprimer"
 PRINT_ALERT_LINE = "\n⚠️ {alert}"
 NOT_REGISTERED = "Le candidat {ceres_id} n'est pas inscrit à la session {ref}."
 CONFIRM_CORRECT_RECORD = (
-    "Corriger la fiche de {who} : {field} « {old} » → « {new} » ?\n\n"
+    "Corriger la fiche {de_who} : {field} « {old} » → « {new} » ?\n\n"
     "La fiche repasse à l'état brouillon, est modifiée, puis validée à nouveau si aucune "
     "alerte ne l'en empêche."
 )
@@ -404,7 +408,7 @@ ACTIVATION_CAPTION = (
     "son compte."
 )
 JURORS_CAPTION = "Liste des jurés de votre centre (fichier CSV)."
-RECORD_CORRECTED = "✅ Fiche de {who} corrigée : {state}."
+RECORD_CORRECTED = "✅ Fiche {de_who} corrigée : {state}."
 DUPLICATES = "<b>Fiches candidat en doublon probable</b> ({count})"
 DUPLICATES_NONE = "Aucune fiche candidat en doublon probable dans votre périmètre."
 DUPLICATE_LINE = "\n• {first}\n  {second}\n  <i>{reason}</i>"

@@ -112,3 +112,24 @@ async def test_registering_an_unknown_candidate_offers_to_create_the_record_then
     recap = await chat.click(done, f"Inscrire : {TP_FUTURE}")
     done = await chat.click(recap, "Confirmer")
     assert "est inscrite à la session" in plain(done.text)
+
+
+async def test_duplicate_recap_lists_the_attested_data_and_the_documents(harness: BotHarness, demo):
+    chat = await linked(harness, demo, "ud75")
+    await chat.ask("/duplicata")
+    recap = await chat.ask("C260000006")  # Marie-Hélène Dupont, admitted, already sent
+    text = plain(recap.text)
+    assert "Demander un duplicata de l'ensemble des documents de Marie-Hélène Dupont" in text
+    assert "Données à vérifier" in text
+    assert "née le 12/04/1985" in text and "résultat : admis" in text
+    assert "Diplôme du titre professionnel Ouvrier du paysage" in text
+    assert "Livret de certification" in text
+
+
+async def test_print_recap_elides_de_before_a_vowel(harness: BotHarness, demo):
+    chat = await linked(harness, demo, "ud75")
+    reply = await chat.ask(f"/impression_candidat {TP}")
+    recap = await chat.click(reply, "Aïssatou Diallo")
+    text = plain(recap.text)
+    assert "les documents d'Aïssatou Diallo (n° C260000003)" in text
+    assert "de Aïssatou" not in text
