@@ -1189,6 +1189,102 @@ def _run_create_candidate(core: Core, login: str, p: Params) -> Outcome:
     return Outcome("\n".join(lines), runs=runs)
 
 
+# -- results (R-RES-1) ---------------------------------------------------------------------------
+
+
+def _results_session(core: Core, login: str, p: Params) -> None:
+    from ceres_core.services.results import results_entry
+
+    results_entry(core, login, p["session"])
+
+
+def _result_check(core: Core, login: str, p: Params) -> None:
+    """The core's entry, rolled back, with the values known so far."""
+    from ceres_core.services.results import enter_result
+
+    present = p.get("attendance", "present") == "present"
+    codes: list[str] = []
+    if present and p.get("result") == "partiellement_admis":
+        # The CCPs not given yet: one of the title's stands for them (R-RES-1 asks one at
+        # least, not all), so that « partiellement admis » is refused only when it cannot be.
+        codes = _ccp_codes(p) if "ccps" in p else [c for c, _ in _title_ccps(core, login, p)][:1]
+    checks.dry_run(core, enter_result, login, p["session"], p["candidate"],
+                   attendance=p.get("attendance", "present"),
+                   result=(p.get("result") or None) if present else None,
+                   ccps_obtained=codes)
+
+
+def _ccp_codes(p: Params) -> list[str]:
+    return (p.get("ccps") or "").replace(",", " ").split()
+
+
+def _attendances(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.sessions import ATTENDANCE_LABELS
+
+    return [(a.value, label[:1].upper() + label[1:]) for a, label in ATTENDANCE_LABELS.items()]
+
+
+def _results(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.models import RESULT_LABELS
+
+    return [(r.value, label[:1].upper() + label[1:]) for r, label in RESULT_LABELS.items()]
+
+
+def _present(p: Params) -> bool:
+    return p.get("attendance") == "present"
+
+
+def _partial(p: Params) -> bool:
+    return _present(p) and p.get("result") == "partiellement_admis"
+
+
+def _title_ccps(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.results import results_entry
+
+    return [(code, f"{code} {label}") for code, label in results_entry(
+        core, login, p["session"]).ccps]
+
+
+def _confirm_result(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.candidates import get_candidate
+
+    c = get_candidate(core, login, p["candidate"])
+    attendance = dict(_attendances(core, login, p)).get(p["attendance"], p["attendance"])
+    if not _present(p):
+        result = T.RESULT_NONE_ABSENT
+    else:
+        result = dict(_results(core, login, p)).get(p.get("result") or "", T.RESULT_LATER)
+    ccps = T.RESULT_CCPS.format(ccps=esc(", ".join(_ccp_codes(p)))) if _partial(p) else ""
+    return Outcome(T.CONFIRM_RESULT.format(
+        de_who=_de_who(c.first_name, c.last_name, c.ceres_id), ref=esc(p["session"]),
+        attendance=esc(attendance.lower()), result=esc(result.lower()), ccps=ccps,
+        comment=esc(p.get("comment") or T.NOT_GIVEN)))
+
+
+def _run_result(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.results import enter_result
+
+    present = _present(p)
+    v = enter_result(core, login, p["session"], p["candidate"], attendance=p["attendance"],
+                     result=(p.get("result") or None) if present else None,
+                     ccps_obtained=_ccp_codes(p) if _partial(p) else (),
+                     comment=p.get("comment") or None)
+    result = f", {v.result_label}" if v.result_label else ""
+    if v.ccps_obtained:
+        result += T.RESULT_CCPS.format(ccps=", ".join(v.ccps_obtained))
+    who = T.CANDIDATE_WHO.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id))
+    lines = [T.RESULT_DONE.format(who=who, attendance=esc(v.attendance_label), result=esc(result),
+                                  state=esc(v.session_state_label))]
+    runs = []
+    if v.remaining_to_enter:
+        lines.append(T.RESULT_REMAINING.format(count=plural(v.remaining_to_enter, "candidat")))
+        runs.append((T.RESULT_NEXT, "enter_results", {"session": v.session_ref}))
+    else:
+        lines.append(T.RESULT_ALL_ENTERED)
+        runs.append((T.CARD_LABEL["close_session"], "close_session", {"session": v.session_ref}))
+    return Outcome("\n".join(lines), back_to_session=v.session_ref, runs=runs)
+
+
 # -- the catalogue ------------------------------------------------------------------------------
 
 _VALIDATED = ("validee", "debloquee")
@@ -1245,6 +1341,15 @@ CATALOGUE: tuple[Operation, ...] = (
               (_session(_dry("sessions.close_session_at_centre", "session")),),
               _run_session_state("close_session", "close_session_at_centre"),
               _confirm_session_action("close_session"), card="session"),
+    Operation("enter_results", "resultats", "results.enter",
+              (_session(_results_session),
+               Param("candidate", "candidate", check=_result_check),
+               Param("attendance", "choice", options=_attendances, check=_result_check),
+               Param("result", "choice", options=_results, optional=True, when=_present,
+                     check=_result_check, pick_passing=True),
+               Param("ccps", "text", options=_title_ccps, when=_partial, check=_result_check),
+               Param("comment", "text", optional=True)),
+              _run_result, _confirm_result, card="session"),
     Operation("register_candidate", "inscrire", "registration.register",
               (_session(), Param("candidate", "candidate", registered=False,
                                  check=_dry("registrations.register_candidate", "session",

@@ -21,6 +21,7 @@ MENU: dict[str, str] = {
     "reopen_session": "Débloquer une session validée",
     "cancel_session": "Annuler une session",
     "close_session": "Clôturer une session au centre",
+    "enter_results": "Saisir la présence et le résultat d'un candidat",
     "issue_convocations": "Éditer les convocations d'une session",
     "delete_session": "Supprimer une session",
     "change_session_dates": "Modifier les dates d'une session",
@@ -54,6 +55,7 @@ CARD_LABEL: dict[str, str] = {
     "reopen_session": "🔓 Débloquer la session",
     "cancel_session": "🚫 Annuler la session",
     "close_session": "🏁 Clôturer la session",
+    "enter_results": "📝 Saisir les résultats",
     "issue_convocations": "✉️ Éditer les convocations",
     "delete_session": "🗑️ Supprimer la session",
     "change_session_dates": "📆 Modifier les dates de la session",
@@ -77,6 +79,12 @@ ASK: dict[str, str] = {
     "son CERES ID ou sa date de naissance (JJ/MM/AAAA).",
     "register_candidate.candidate": "Quel candidat inscrire ? Écrivez son nom, son CERES ID "
     "(par exemple C260000001) ou sa date de naissance (JJ/MM/AAAA).",
+    "attendance": "Présence du candidat à l'examen ?",
+    "result": "Résultat du candidat ?",
+    "ccps": "Quels CCP le candidat a-t-il obtenus ? Choisissez-le ci-dessous s'il n'y en a qu'un, ou "
+    "écrivez leurs codes séparés par des espaces (par exemple CCP-00463-1 CCP-00463-2).",
+    "enter_results.comment": "Un commentaire lié aux grilles d'évaluation ? Écrivez-le, ou "
+    "choisissez « Aucun commentaire ».",
     "address": "Quelle est la nouvelle adresse complète du candidat ? Écrivez-la sur une ligne, "
     "par exemple « 12 rue de la Roquette, 75011 Paris ».",
     "candidates_count": "Commande du DTE – 1/7 : combien de candidats sont prévus ? (0 "
@@ -154,6 +162,9 @@ ASK: dict[str, str] = {
 PARAM_LABEL: dict[str, str] = {
     "session": "Session",
     "candidate": "Candidat",
+    "attendance": "Présence",
+    "result": "Résultat",
+    "ccps": "CCP obtenus",
     "address": "Nouvelle adresse",
     "candidates_count": "Nombre de candidats",
     "rs_kind": "Responsable de session",
@@ -216,6 +227,7 @@ EMPTY_ANSWER: dict[str, str] = {
     "address": "Adresse inconnue pour l'instant",
     "email": "Pas d'adresse e-mail",
     "phone": "Pas de téléphone",
+    "result": "Résultat plus tard",
 }
 NOT_GIVEN = "non renseigné"
 NOT_GIVEN_FEM = "non renseignée"
@@ -574,3 +586,17 @@ DUPLICATE_REPORTED = (
 )
 REPORT_NOT_OPENED = ("La demande n'a pas pu être ouverte : écrivez /ticket pour la transmettre "
                      "à la DREETS.")
+
+# -- results (R-RES-1) --------------------------------------------------------------------------
+
+CONFIRM_RESULT = (
+    "Enregistrer la saisie {de_who}, session <b>{ref}</b> ?\n"
+    "• Présence : {attendance}\n• Résultat : {result}{ccps}\n• Commentaire : {comment}"
+)
+RESULT_LATER = "à saisir plus tard"
+RESULT_NONE_ABSENT = "aucun (absent)"
+RESULT_CCPS = " (CCP obtenus : {ccps})"
+RESULT_DONE = "✅ Saisie enregistrée pour {who} : {attendance}{result}. Session : {state}."
+RESULT_REMAINING = "Reste à saisir : {count}."
+RESULT_ALL_ENTERED = "Tous les candidats sont saisis : vous pouvez clôturer la session (R-SES-6)."
+RESULT_NEXT = "📝 Candidat suivant"

@@ -133,3 +133,60 @@ async def test_print_recap_elides_de_before_a_vowel(harness: BotHarness, demo):
     text = plain(recap.text)
     assert "les documents d'Aïssatou Diallo (n° C260000003)" in text
     assert "de Aïssatou" not in text
+
+
+def _session_to_enter(core) -> tuple[str, str]:
+    """A TP session of Formapro whose results may be entered (or corrected) now, and one of
+    its candidates."""
+    from ceres_core.errors import CeresError
+    from ceres_core.services.results import results_entry
+    from ceres_core.services.sessions import get_session, list_sessions
+
+    for s in list_sessions(core, "centre.formapro", limit=200):
+        try:
+            entry = results_entry(core, "centre.formapro", s.ref)
+        except CeresError:
+            continue
+        registrations = get_session(core, "centre.formapro", s.ref).registrations
+        if entry.kind == "TP" and registrations and len(entry.ccps) > 1:
+            return s.ref, registrations[0].ceres_id
+    raise AssertionError("no session of the demo is open for results")
+
+
+async def test_centre_enters_a_partial_result_in_the_chat_then_is_offered_the_closure(
+        harness: BotHarness, demo):
+    from ceres_core.services.results import results_entry
+
+    ref, ceres_id = _session_to_enter(demo)
+    ccp = results_entry(demo, "centre.formapro", ref).ccps[0][0]
+    chat = await linked(harness, demo, "centre.formapro")
+    reply = await chat.ask(f"/resultats {ref} {ceres_id}")
+    assert reply.text == "Présence du candidat à l'examen ?"
+    reply = await chat.click(reply, "Présent")
+    # R-RES-1: « partiellement admis » is offered for a TP session.
+    assert {"Admis", "Partiellement admis", "Refusé"} <= set(reply.labels())
+    reply = await chat.click(reply, "Partiellement admis")
+    reply = await chat.ask("CCP-99999-9")  # not a CCP of the title: refused at the step
+    assert "n'appartient pas au titre" in plain(reply.text)
+    reply = await chat.click(reply, ccp)
+    recap = await chat.click(reply, "Aucun commentaire")
+    text = plain(recap.text)
+    assert f"Résultat : partiellement admis (CCP obtenus : {ccp})" in text
+    done = await chat.click(recap, "Confirmer")
+    assert "✅ Saisie enregistrée" in plain(done.text)
+    from ceres_core.services.sessions import get_session
+
+    line = next(r for r in get_session(demo, "centre.formapro", ref).registrations
+                if r.ceres_id == ceres_id)
+    assert line.result == "partiellement_admis" and ccp in line.ccps_obtained
+
+
+async def test_results_are_refused_for_a_session_in_preparation_at_the_first_step(
+        harness: BotHarness, demo):
+    chat = await linked(harness, demo, "centre.formapro")
+    await chat.send(f"/resultats {TP_FUTURE}")
+    refused, asked = await chat.replies(2)
+    assert "(R-RES-1)" in refused.text and "n'ont pas été éditées" in plain(refused.text)
+    # the session is asked again, among those open for results only
+    assert asked.text.startswith("Pour quelle session ?")
+    assert not any(TP_FUTURE in label for label in asked.labels())
