@@ -822,8 +822,12 @@ def _register_centre_check(core: Core, login: str, p: Params) -> None:
 def _run_register_centre(core: Core, login: str, p: Params) -> Outcome:
     view = _register_centre(core, login, p["siret"], p["site"])
     address = ", ".join(x for x in (view.address, view.commune_line) if x)
+    # R-SITE-6: the site it was registered for is the one to transfer next.
+    run = (T.RUN_TRANSFER_SITE.format(site=p["site"]), "transfer_site",
+           {"site": p["site"], "target_siret": view.siret})
     return Outcome(T.CENTRE_REGISTERED.format(name=esc(view.name), siret=esc(view.siret_display),
-                                              address=esc(address or "—")))
+                                              address=esc(address or "—"), site=esc(p["site"])),
+                   runs=[run])
 
 
 def _confirm_transfer(core: Core, login: str, p: Params) -> Outcome:
@@ -841,8 +845,11 @@ def _confirm_transfer(core: Core, login: str, p: Params) -> Outcome:
 def _run_transfer(core: Core, login: str, p: Params) -> Outcome:
     from ceres_core.services.sites import transfer_site
 
-    return Outcome(views.render_transfer(
-        transfer_site(core, login, p["site"], p["target_siret"], confirm=True)))
+    v = transfer_site(core, login, p["site"], p["target_siret"], confirm=True)
+    # R-SITE-7: a centre that never received an activation code gets its letter here.
+    runs = [(T.RUN_ACTIVATION_LETTER, "activation_letter", {"siret": v.to_centre.siret})] \
+        if v.target_needs_activation_letter else []
+    return Outcome(views.render_transfer(v), runs=runs)
 
 
 def _confirm_session_action(name: str) -> Callable[[Core, str, Params], Outcome]:
@@ -1069,7 +1076,9 @@ def _run_pnd_notices(core: Core, login: str, p: Params) -> Outcome:
         return Outcome(T.PND_NOTICES_NONE)
     lines = [T.PND_NOTICES.format(count=len(notices))]
     lines += [_pnd_notice_line(n) for n in notices[:30]]
-    return Outcome("\n".join(lines))
+    runs = [(T.RUN_PND_RESENT.format(option=label), "handle_pnd_notice", {"notice": value})
+            for value, label in _pnd_notice_options(core, login, p)]
+    return Outcome("\n".join(lines), runs=runs)
 
 
 def _pnd_notice_options(core: Core, login: str, p: Params) -> list[tuple[str, str]]:

@@ -436,8 +436,14 @@ TRACKING = (
 )
 CENTRE_REGISTERED = (
     "✅ Centre enregistré dans CERES : <b>{name}</b> (SIRET {siret})\nAdresse : {address}\n"
-    "Vous pouvez maintenant lui transférer un site : /transfert_site"
+    "Vous pouvez maintenant lui transférer le site {site} (ci-dessous) ou un autre site : "
+    "/transfert_site"
 )
+#: The next steps offered under a registered centre and a transferred site (R-SITE-6/7).
+RUN_TRANSFER_SITE = "🔁 Transférer le site {site} à ce centre"
+RUN_ACTIVATION_LETTER = "📄 Courrier d'activation du centre"
+#: Under the PND notices to resend (R-AFT-2): one button per notice.
+RUN_PND_RESENT = "📮 Renvoyé : {option}"
 SIRET_ALREADY_REGISTERED = (
     "Le centre de SIRET {siret} est déjà enregistré dans CERES : il n'y a rien à faire. Pour "
     "lui rattacher un site : /transfert_site."

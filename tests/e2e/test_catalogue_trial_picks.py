@@ -190,3 +190,46 @@ async def test_results_are_refused_for_a_session_in_preparation_at_the_first_ste
     # the session is asked again, among those open for results only
     assert asked.text.startswith("Pour quelle session ?")
     assert not any(TP_FUTURE in label for label in asked.labels())
+
+
+async def test_dreets_goes_from_the_registered_centre_to_the_transfer_and_the_activation_letter(
+        harness: BotHarness, demo):
+    chat = await linked(harness, demo, "dreets.idf")
+    await chat.ask("/centre S-930002")
+    recap = await chat.ask("553 015 348 00012")
+    done = await chat.click(recap, "Confirmer")
+    assert "Centre enregistré dans CERES" in plain(done.text)
+    # R-SITE-6: the site it was registered for, transferred from a button.
+    recap = await chat.click(done, "Transférer le site S-930002 à ce centre")
+    text = plain(recap.text)
+    assert "Site : Institut des métiers du paysage – Montreuil (S-930002)" in text
+    assert "INSTITUT DES METIERS DU PAYSAGE (55301534800012)" in text
+    done = await chat.click(recap, "Confirmer")
+    assert "n'a jamais reçu de code d'activation" in plain(done.text)
+    # R-SITE-7: its activation letter, from a button too.
+    await chat.press(done.button("Courrier d'activation du centre"), done.message_id)
+    sent = await chat.collect(1)
+    assert "Courrier d'activation du centre de SIRET 55301534800012" in str(sent[-1])
+
+
+async def test_afpa_marks_a_pnd_notice_resent_from_the_list(harness: BotHarness, demo):
+    from ceres_core.errors import CeresError
+    from ceres_core.services.printing import record_pnd
+    from ceres_core.services.sessions import get_session
+
+    for r in get_session(demo, "ud75", TP).registrations:
+        try:
+            record_pnd(demo, "ud75", TP, r.ceres_id, new_address="8 avenue Gambetta",
+                       new_postal_code="75020", new_city="Paris")
+            break
+        except CeresError:
+            continue
+    else:
+        raise AssertionError("no PND possible in the demo")
+    chat = await linked(harness, demo, "afpa")
+    listing = await chat.ask("/avis_pnd")
+    assert "8 avenue Gambetta" in plain(listing.text)
+    recap = await chat.click(listing, "Renvoyé : n°")
+    assert "Enregistrer que le courrier a été renvoyé" in plain(recap.text)
+    done = await chat.click(recap, "Confirmer")
+    assert "renvoyé par l'Afpa" in plain(done.text)
