@@ -416,8 +416,12 @@ def _run_print_candidate(core: Core, login: str, p: Params) -> Outcome:
     from ceres_core.services.printing import mark_data_verified, request_print
 
     mark_data_verified(core, login, p["session"], p["candidate"], True)
-    return Outcome(views.render_print_request(
-        request_print(core, login, p["session"], p["candidate"])))
+    view = request_print(core, login, p["session"], p["candidate"])
+    nxt = view.next_candidate  # R-PRT-2: CERES shows the next one to send
+    runs = [(T.RUN_NEXT_PRINT.format(name=f"{nxt.first_name} {nxt.last_name}"),
+             "request_print_candidate", {"session": p["session"], "candidate": nxt.ceres_id})] \
+        if nxt is not None else []
+    return Outcome(views.render_print_request(view), back_to_session=p["session"], runs=runs)
 
 
 def _print_candidate_check(core: Core, login: str, p: Params) -> None:
@@ -1021,11 +1025,18 @@ def _run_ack(core: Core, login: str, p: Params) -> Outcome:
 
 
 def _run_tracking(core: Core, login: str, p: Params) -> Outcome:
-    from ceres_core.services.tracking import print_tracking
+    from ceres_core.services.tracking import print_tracking, print_tracking_list
 
     v = print_tracking(core, login)
+    # R-PRT-8: the sessions behind the counts, each opening its card (« Envoyer pour
+    # impression »), those with nothing sent first.
+    sessions = [s for which in ("none", "partial")
+                for s in print_tracking_list(core, login, which, limit=10).sessions]
+    choices = [Choice(s.session_ref, T.TRACKING_SESSION.format(
+        ref=s.session_ref, title=views.short_title(s.title_label), sent=s.sent,
+        total=s.to_print)) for s in sessions]
     return Outcome(T.TRACKING.format(zone=esc(v.zone_label), none=v.none_count,
-                                     partial=v.partial_count))
+                                     partial=v.partial_count), choices=choices)
 
 
 def _run_export_jurors(core: Core, login: str, p: Params) -> Outcome:

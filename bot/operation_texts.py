@@ -434,6 +434,9 @@ TRACKING = (
     "• Sessions validées sans aucune demande d'impression : {none}\n"
     "• Sessions validées dont une partie seulement des candidats est envoyée : {partial}"
 )
+#: The sessions behind the counts (R-PRT-8), each opening its card.
+TRACKING_SESSION = "🖨️ {ref} – {title} – {sent}/{total} envoyés"
+RUN_NEXT_PRINT = "➡️ Candidat suivant : {name}"
 CENTRE_REGISTERED = (
     "✅ Centre enregistré dans CERES : <b>{name}</b> (SIRET {siret})\nAdresse : {address}\n"
     "Vous pouvez maintenant lui transférer le site {site} (ci-dessous) ou un autre site : "

@@ -233,3 +233,36 @@ async def test_afpa_marks_a_pnd_notice_resent_from_the_list(harness: BotHarness,
     assert "Enregistrer que le courrier a été renvoyé" in plain(recap.text)
     done = await chat.click(recap, "Confirmer")
     assert "renvoyé par l'Afpa" in plain(done.text)
+
+
+async def test_print_tracking_lists_the_sessions_behind_its_counts_as_cards(
+        harness: BotHarness, demo):
+    from ceres_core.services.tracking import print_tracking_list
+
+    behind = [s.session_ref for which in ("none", "partial")
+              for s in print_tracking_list(demo, "ud75", which).sessions]
+    assert behind
+    chat = await linked(harness, demo, "ud75")
+    reply = await chat.ask("/suivi_impressions")
+    for ref in behind:
+        assert any(ref in label for label in reply.labels())
+    card = await chat.click(reply, behind[0])
+    assert plain(card.text).startswith(f"Session {behind[0]}")
+    assert any("Envoyer pour impression" in label for label in card.labels())
+
+
+async def test_after_one_print_the_next_candidate_is_a_button(harness: BotHarness, demo):
+    chat = await linked(harness, demo, "ud75")
+    reply = await chat.ask(f"/impression_candidat {TP}")
+    recap = await chat.click(reply, "Aïssatou Diallo")
+    done = await chat.click(recap, "Confirmer")
+    assert "Demande d'impression initiale transmise" in plain(done.text)
+    nxt = [label for label in done.labels() if label.startswith("➡️ Candidat suivant : ")]
+    assert nxt  # R-PRT-2: the next one to send, as CERES shows it
+    # Here the next one is Youssef MARIACH1, whose name holds a digit: refused at once
+    # (R-PRT-3), then the candidates are offered again.
+    assert "MARIACH1" in nxt[0]
+    await chat.press(done.button(nxt[0]), done.message_id)
+    refused, asked = await chat.replies(2)
+    assert refused.text.startswith("⛔") and "(R-PRT-3)" in refused.text
+    assert asked.labels() and "Quel candidat" in asked.text
