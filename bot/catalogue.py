@@ -1507,6 +1507,27 @@ def operation_names() -> list[str]:
 # -- the core's action names (reminders, live answers) → catalogue operations ------------------
 
 
+#: A refusal whose remedy is another operation of the chat: by rule id, the operation and
+#: the params it takes from the refused form (offered when the actor may run it).
+REMEDIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    # R-PRT-3: data a print request refuses is corrected on the record (R-CAN-2).
+    "R-PRT-3": ("correct_record", ("candidate",)),
+    # R-PRT-4: documents already sent once are sent again as a duplicate.
+    "R-PRT-4": ("request_duplicate", ("session", "candidate")),
+}
+
+
+def remedy(rule: str | None, params: Params) -> tuple[str, str, dict[str, str]] | None:
+    """The button label, operation and params that remedy a refusal by ``rule``."""
+    found = REMEDIES.get(rule or "")
+    if found is None:
+        return None
+    name, passes = found
+    if any(not params.get(p) for p in passes):
+        return None
+    return T.REMEDY_BUTTON[name], name, {p: str(params[p]) for p in passes}
+
+
 @dataclass(frozen=True)
 class ActionRoute:
     """How one action name starts in the chat: ``operation`` (a catalogue operation, or

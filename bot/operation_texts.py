@@ -609,3 +609,9 @@ RESULT_DONE = "✅ Saisie enregistrée pour {who} : {attendance}{result}. Sessio
 RESULT_REMAINING = "Reste à saisir : {count}."
 RESULT_ALL_ENTERED = "Tous les candidats sont saisis : vous pouvez clôturer la session (R-SES-6)."
 RESULT_NEXT = "📝 Candidat suivant"
+
+#: A refusal whose remedy is another operation of the chat (``bot.catalogue.REMEDIES``).
+REMEDY_BUTTON = {
+    "correct_record": "✏️ Corriger la fiche du candidat",
+    "request_duplicate": "📄 Demander un duplicata",
+}

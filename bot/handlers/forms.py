@@ -316,7 +316,12 @@ async def _accept(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, 
                             "history": history}, version)
             # The step's other choices again: a refused pick is not a dead end.
             rows = await _other_choices(svc, login, p, params, value)
-            await _send(context, chat_id, _refused(exc.message, history, bool(rows)),
+            choose = bool(rows)
+            fix = catalogue.remedy(exc.rule, new)  # the refusal's remedy, when in the chat
+            fix_op = catalogue.by_name(fix[1]) if fix else None
+            if fix and fix_op and await run_sync(checks.may_run, svc.core, login, fix_op.action):
+                rows.insert(0, [run_button(*fix)])
+            await _send(context, chat_id, _refused(exc.message, history, choose),
                         rows + [_nav(history)])
             return
     # A value changed from the recap: what depends on it is asked again.

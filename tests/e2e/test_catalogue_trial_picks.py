@@ -266,3 +266,27 @@ async def test_after_one_print_the_next_candidate_is_a_button(harness: BotHarnes
     refused, asked = await chat.replies(2)
     assert refused.text.startswith("⛔") and "(R-PRT-3)" in refused.text
     assert asked.labels() and "Quel candidat" in asked.text
+
+
+async def test_a_print_refused_for_invalid_data_offers_to_correct_the_record(
+        harness: BotHarness, demo):
+    chat = await linked(harness, demo, "ud75")
+    reply = await chat.ask(f"/impression_candidat {TP}")
+    refused = await chat.click(reply, "MARIACH1")
+    assert "(R-PRT-3)" in refused.text
+    assert refused.labels()[0] == "✏️ Corriger la fiche du candidat"
+    asked = await chat.click(refused, "Corriger la fiche du candidat")
+    # the record's correction starts on that candidate: its field is asked
+    assert any("Nom" in label for label in asked.labels())
+
+
+async def test_a_print_already_sent_offers_a_duplicate(harness: BotHarness, demo):
+    from ceres_core.services.printing import documents_preview
+
+    sent = [c for c in documents_preview(demo, "ud75", TP).candidates if not c.to_send]
+    assert sent
+    chat = await linked(harness, demo, "ud75")
+    await chat.ask(f"/impression_candidat {TP}")
+    refused = await chat.ask(sent[0].ceres_id)
+    assert "(R-PRT-4)" in refused.text
+    assert "📄 Demander un duplicata" in refused.labels()
