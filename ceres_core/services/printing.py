@@ -846,10 +846,10 @@ def request_print_for_session(
     if not outcomes:
         message = f"Aucun candidat de la session « {ref} » ne reste à envoyer pour impression."
     else:
-        message = (
-            f"{plural(sent, 'candidat envoyé')} pour impression, "
-            f"{plural(refused, 'demande non transmise', 'demandes non transmises')}."
-        )
+        message = f"{plural(sent, 'candidat envoyé')} pour impression"
+        if refused:  # « 0 demande non transmise » says nothing
+            message += f", {plural(refused, 'demande non transmise', 'demandes non transmises')}"
+        message += "."
     return BatchPrintView(ref, tuple(outcomes), sent, refused, routing, message)
 
 
