@@ -297,7 +297,7 @@ def _de_who(first: str, last: str, ceres_id: str) -> str:
     from ceres_core.values import strip_accents
 
     initial = strip_accents(f"{first} {last}".strip()[:1]).lower()
-    return (T.OF_NAME_ELIDED if initial in "aeiouy" and initial else T.OF_NAME).format(
+    return (T.OF_NAME_ELIDED if initial in "aeiou" and initial else T.OF_NAME).format(
         name=_who(first, last, ceres_id))
 
 

@@ -115,7 +115,8 @@ ASK: dict[str, str] = {
     "séparées par des espaces)",
     "field": "Quelle information de la fiche faut-il corriger ?",
     "juror": "Quel juré ? Choisissez-le ci-dessous ou écrivez son nom.",
-    "add_juror.juror": "Quel juré ? Choisissez-le parmi ceux de votre centre, ou écrivez son numéro.",
+    "add_juror.juror": "Quel juré ? Voici ceux de votre centre habilités pour cette session "
+    "(R-JUR-1) ; vous pouvez aussi écrire son nom ou son numéro.",
     "agrement": "À partir de quel agrément ? (ceux de votre centre en vigueur)",
     "kind": "Quel type de session ?",
     "ccp": "Pour quel CCP ?",

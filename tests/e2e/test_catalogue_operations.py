@@ -183,7 +183,7 @@ async def test_ud_prints_candidate_by_candidate_with_an_explicit_verification(
     c = todo[0]
     recap = await chat.ask(f"/impression_candidat {TP} {c.ceres_id}")
     text = plain(recap.text)
-    of = "d'" if c.first_name[:1] in "AÀÂEÉÈÊIÎOÔUY" else "de "  # elided before a vowel
+    of = "d'" if c.first_name[:1] in "AÀÂEÉÈÊIÎOÔU" else "de "  # elided before a vowel
     assert f"Envoyer pour impression les documents {of}{c.first_name} {c.last_name}" in text
     assert "cochée pour lui seul" in text  # R-PRT-2: this candidate only
     assert all(d.label in recap.text for d in c.documents)  # the documents summarised

@@ -278,6 +278,10 @@ async def test_a_print_refused_for_invalid_data_offers_to_correct_the_record(
     asked = await chat.click(refused, "Corriger la fiche du candidat")
     # the record's correction starts on that candidate: its field is asked
     assert any("Nom" in label for label in asked.labels())
+    asked = await chat.click(asked, "Nom de naissance")
+    recap = await chat.ask("MARIACH")
+    # « de » is not elided before the « y » of Youssef
+    assert "Corriger la fiche de Youssef MARIACH1" in plain(recap.text)
 
 
 async def test_a_print_already_sent_offers_a_duplicate(harness: BotHarness, demo):
