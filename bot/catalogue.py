@@ -1062,7 +1062,8 @@ def _run_afpa_requests(core: Core, login: str, p: Params) -> Outcome:
             who=T.CANDIDATE_WHO.format(name=esc(r.candidate_name), ceres_id=esc(r.ceres_id)),
             documents=esc(", ".join(r.documents) or r.document_label),
             to=esc(T.AFPA_TO_SERVICE.format(service=r.routing.service_name)
-                   if r.routing.overseas else T.AFPA_TO_CANDIDATE)))
+                   if r.routing.overseas else T.AFPA_TO_CANDIDATE))
+            + (T.AFPA_SESSION_CANCELLED if r.session_cancelled else ""))
     return Outcome("\n".join(lines))
 
 

@@ -536,6 +536,9 @@ AFPA_REQUESTS_NONE = "Aucune demande d'impression n'a été reçue."
 AFPA_REQUEST_LINE = (
     "• {when} – {kind} – {who}, session {ref}\n   {documents}\n   → {to}"
 )
+#: R-SES-5: the session was cancelled after the request was sent.
+AFPA_SESSION_CANCELLED = ("\n   ⚠️ Session annulée depuis la demande : n'envoyez pas ces "
+                          "documents (R-SES-5).")
 AFPA_TO_CANDIDATE = "envoi direct au candidat"
 AFPA_TO_SERVICE = "envoi à la {service}, qui transmet"
 PND_NOTICES = "<b>Avis de plis non distribuables à renvoyer</b> ({count})"

@@ -294,3 +294,17 @@ async def test_a_print_already_sent_offers_a_duplicate(harness: BotHarness, demo
     refused = await chat.ask(sent[0].ceres_id)
     assert "(R-PRT-4)" in refused.text
     assert "📄 Demander un duplicata" in refused.labels()
+
+
+async def test_afpa_list_warns_of_a_session_cancelled_after_its_print_request(
+        harness: BotHarness, demo):
+    from ceres_core.services.afpa import list_received_print_requests
+    from ceres_core.services.sessions import cancel_session
+
+    ref = list_received_print_requests(demo, "afpa")[0].session_ref
+    cancel_session(demo, "ud75", ref, "Erreur de saisie")
+    chat = await linked(harness, demo, "afpa")
+    reply = await chat.ask("/impressions_recues")
+    text = plain(reply.text)
+    assert f"session {ref}" in text
+    assert "Session annulée depuis la demande : n'envoyez pas ces documents (R-SES-5)" in text
