@@ -67,7 +67,8 @@ class Param:
     check_empty: bool = False
     #: a candidate with a session known: one registered to it (else one to register)
     registered: bool = True
-    #: a candidate picker offers only those this param's check lets through
+    #: a candidate picker, or the options read from the core, offer only those this
+    #: param's check lets through
     pick_passing: bool = False
 
     def asked(self, params: Params) -> bool:
@@ -291,6 +292,15 @@ def _who(first: str, last: str, ceres_id: str) -> str:
     return T.CANDIDATE_WHO.format(name=esc(f"{first} {last}"), ceres_id=esc(ceres_id))
 
 
+def _de_who(first: str, last: str, ceres_id: str) -> str:
+    """« de Julie Martin (n° …) », « d'Aïssatou Diallo (n° …) »: elided before a vowel."""
+    from ceres_core.values import strip_accents
+
+    initial = strip_accents(f"{first} {last}".strip()[:1]).lower()
+    return (T.OF_NAME_ELIDED if initial in "aeiou" and initial else T.OF_NAME).format(
+        name=_who(first, last, ceres_id))
+
+
 def _session_list(sessions: list[Any], heading: str, none: str) -> Outcome:
     if not sessions:
         return Outcome(none)
@@ -397,7 +407,7 @@ def _confirm_print_candidate(core: Core, login: str, p: Params) -> Outcome:
     docs = "\n".join(T.PRINT_DOCUMENT_LINE.format(label=esc(d.label)) for d in c.documents)
     alerts = "".join(T.PRINT_ALERT_LINE.format(alert=esc(a)) for a in c.alerts)
     return Outcome(T.CONFIRM_PRINT_CANDIDATE.format(
-        who=_who(c.first_name, c.last_name, c.ceres_id), ref=esc(preview.session_ref),
+        de_who=_de_who(c.first_name, c.last_name, c.ceres_id), ref=esc(preview.session_ref),
         attested=_attested(preview, [c]), documents=docs or T.PRINT_NO_DOCUMENT,
         alerts=alerts, routing=esc(preview.routing.label)))
 
@@ -406,8 +416,12 @@ def _run_print_candidate(core: Core, login: str, p: Params) -> Outcome:
     from ceres_core.services.printing import mark_data_verified, request_print
 
     mark_data_verified(core, login, p["session"], p["candidate"], True)
-    return Outcome(views.render_print_request(
-        request_print(core, login, p["session"], p["candidate"])))
+    view = request_print(core, login, p["session"], p["candidate"])
+    nxt = view.next_candidate  # R-PRT-2: CERES shows the next one to send
+    runs = [(T.RUN_NEXT_PRINT.format(name=f"{nxt.first_name} {nxt.last_name}"),
+             "request_print_candidate", {"session": p["session"], "candidate": nxt.ceres_id})] \
+        if nxt is not None else []
+    return Outcome(views.render_print_request(view), back_to_session=p["session"], runs=runs)
 
 
 def _print_candidate_check(core: Core, login: str, p: Params) -> None:
@@ -427,7 +441,7 @@ def _confirm_correct_record(core: Core, login: str, p: Params) -> Outcome:
     c = get_candidate(core, login, p["candidate"])
     field = dict(T.RECORD_FIELDS).get(p["field"], p["field"])
     return Outcome(T.CONFIRM_CORRECT_RECORD.format(
-        who=_who(c.first_name, c.last_name, c.ceres_id), field=esc(field.lower()),
+        de_who=_de_who(c.first_name, c.last_name, c.ceres_id), field=esc(field.lower()),
         old=esc(_shown(getattr(c, p["field"], "") or "—")), new=esc(_shown(p["value"]))))
 
 
@@ -456,7 +470,7 @@ def _run_correct_record(core: Core, login: str, p: Params) -> Outcome:
 
     kept = _correct_record(core, login, p)
     c = get_candidate(core, login, p["candidate"])
-    lines = [T.RECORD_CORRECTED.format(who=_who(c.first_name, c.last_name, c.ceres_id),
+    lines = [T.RECORD_CORRECTED.format(de_who=_de_who(c.first_name, c.last_name, c.ceres_id),
                                        state=esc(c.state_label))]
     lines += [T.PRINT_ALERT_LINE.format(alert=esc(a)).strip() for a in kept]
     return Outcome("\n".join(lines))
@@ -646,8 +660,9 @@ def _check_juror(core: Core, login: str, p: Params) -> None:
 
     habs = list_habilitations(core, login, int(p["juror"]))
     if not any(h.allowed_actions for h in habs):
-        raise RuleViolation("R-JUR-1", T.HABILITATION_NOTHING.format(
-            name=habs[0].juror_name if habs else p["juror"]))
+        name = habs[0].juror_name if habs else dict(_jurors(core, login, p)).get(
+            str(p["juror"]), p["juror"])
+        raise RuleViolation("R-JUR-1", T.HABILITATION_NOTHING.format(name=name))
 
 
 def _check_habilitation(core: Core, login: str, p: Params) -> None:
@@ -680,8 +695,12 @@ def _confirm_duplicate(core: Core, login: str, p: Params) -> Outcome:
 
     h = print_history(core, login, p["session"], p["candidate"])
     c = h.candidate
+    # R-PRT-2 / R-AFT-1: the box is ticked again, so the data it attests is shown first.
+    preview, line = _print_line(core, login, p)
+    docs = "\n".join(T.PRINT_DOCUMENT_LINE.format(label=esc(d.label)) for d in line.documents)
     return Outcome(T.CONFIRM_DUPLICATE.format(
-        who=_who(c.first_name, c.last_name, c.ceres_id), ref=esc(h.session_ref),
+        de_who=_de_who(c.first_name, c.last_name, c.ceres_id), ref=esc(h.session_ref),
+        attested=_attested(preview, [line]), documents=docs or T.PRINT_NO_DOCUMENT,
         status=esc(c.status_line)))
 
 
@@ -699,7 +718,7 @@ def _confirm_pnd(core: Core, login: str, p: Params) -> Outcome:
     c = h.candidate
     address = views.parse_postal_address(p["address"])
     return Outcome(T.CONFIRM_PND.format(
-        who=_who(c.first_name, c.last_name, c.ceres_id), ref=esc(h.session_ref),
+        de_who=_de_who(c.first_name, c.last_name, c.ceres_id), ref=esc(h.session_ref),
         address=esc(address.line)))
 
 
@@ -807,8 +826,12 @@ def _register_centre_check(core: Core, login: str, p: Params) -> None:
 def _run_register_centre(core: Core, login: str, p: Params) -> Outcome:
     view = _register_centre(core, login, p["siret"], p["site"])
     address = ", ".join(x for x in (view.address, view.commune_line) if x)
+    # R-SITE-6: the site it was registered for is the one to transfer next.
+    run = (T.RUN_TRANSFER_SITE.format(site=p["site"]), "transfer_site",
+           {"site": p["site"], "target_siret": view.siret})
     return Outcome(T.CENTRE_REGISTERED.format(name=esc(view.name), siret=esc(view.siret_display),
-                                              address=esc(address or "—")))
+                                              address=esc(address or "—"), site=esc(p["site"])),
+                   runs=[run])
 
 
 def _confirm_transfer(core: Core, login: str, p: Params) -> Outcome:
@@ -826,8 +849,11 @@ def _confirm_transfer(core: Core, login: str, p: Params) -> Outcome:
 def _run_transfer(core: Core, login: str, p: Params) -> Outcome:
     from ceres_core.services.sites import transfer_site
 
-    return Outcome(views.render_transfer(
-        transfer_site(core, login, p["site"], p["target_siret"], confirm=True)))
+    v = transfer_site(core, login, p["site"], p["target_siret"], confirm=True)
+    # R-SITE-7: a centre that never received an activation code gets its letter here.
+    runs = [(T.RUN_ACTIVATION_LETTER, "activation_letter", {"siret": v.to_centre.siret})] \
+        if v.target_needs_activation_letter else []
+    return Outcome(views.render_transfer(v), runs=runs)
 
 
 def _confirm_session_action(name: str) -> Callable[[Core, str, Params], Outcome]:
@@ -949,9 +975,9 @@ def _run_register(core: Core, login: str, p: Params) -> Outcome:
 
 def _e(civility: str) -> str:
     """The feminine ending agreeing with a known civility (« inscrite »)."""
-    from ceres_core.services.printing import _is_female
+    from ceres_core.names import is_female
 
-    return "e" if _is_female(civility) else ""
+    return "e" if is_female(civility) else ""
 
 
 def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
@@ -999,11 +1025,18 @@ def _run_ack(core: Core, login: str, p: Params) -> Outcome:
 
 
 def _run_tracking(core: Core, login: str, p: Params) -> Outcome:
-    from ceres_core.services.tracking import print_tracking
+    from ceres_core.services.tracking import print_tracking, print_tracking_list
 
     v = print_tracking(core, login)
+    # R-PRT-8: the sessions behind the counts, each opening its card (« Envoyer pour
+    # impression »), those with nothing sent first.
+    sessions = [s for which in ("none", "partial")
+                for s in print_tracking_list(core, login, which, limit=10).sessions]
+    choices = [Choice(s.session_ref, T.TRACKING_SESSION.format(
+        ref=s.session_ref, title=views.short_title(s.title_label), sent=s.sent,
+        total=s.to_print)) for s in sessions]
     return Outcome(T.TRACKING.format(zone=esc(v.zone_label), none=v.none_count,
-                                     partial=v.partial_count))
+                                     partial=v.partial_count), choices=choices)
 
 
 def _run_export_jurors(core: Core, login: str, p: Params) -> Outcome:
@@ -1029,7 +1062,8 @@ def _run_afpa_requests(core: Core, login: str, p: Params) -> Outcome:
             who=T.CANDIDATE_WHO.format(name=esc(r.candidate_name), ceres_id=esc(r.ceres_id)),
             documents=esc(", ".join(r.documents) or r.document_label),
             to=esc(T.AFPA_TO_SERVICE.format(service=r.routing.service_name)
-                   if r.routing.overseas else T.AFPA_TO_CANDIDATE)))
+                   if r.routing.overseas else T.AFPA_TO_CANDIDATE))
+            + (T.AFPA_SESSION_CANCELLED if r.session_cancelled else ""))
     return Outcome("\n".join(lines))
 
 
@@ -1054,7 +1088,9 @@ def _run_pnd_notices(core: Core, login: str, p: Params) -> Outcome:
         return Outcome(T.PND_NOTICES_NONE)
     lines = [T.PND_NOTICES.format(count=len(notices))]
     lines += [_pnd_notice_line(n) for n in notices[:30]]
-    return Outcome("\n".join(lines))
+    runs = [(T.RUN_PND_RESENT.format(option=label), "handle_pnd_notice", {"notice": value})
+            for value, label in _pnd_notice_options(core, login, p)]
+    return Outcome("\n".join(lines), runs=runs)
 
 
 def _pnd_notice_options(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
@@ -1162,12 +1198,112 @@ def _run_create_candidate(core: Core, login: str, p: Params) -> Outcome:
                   {"candidate": c.ceres_id, "other": other}) for other in others[:6]]
     if checks.may_run(core, login, "registration.register"):
         sessions = views.session_choices_in(core, login, ("en_preparation",), limit=6)
+        if p.get("session"):  # the registration it was created for, first
+            sessions = [ch for ch in views.session_choices_in(core, login, (), limit=200)
+                        if ch.value == p["session"]][:1] + [
+                ch for ch in sessions if ch.value != p["session"]][:5]
         register = [(T.REGISTER_TO.format(session=ch.label), "register_candidate",
                      {"session": ch.value, "candidate": c.ceres_id}) for ch in sessions]
         if register:
             lines += ["", T.REGISTER_NEW_CANDIDATE]
         runs += register
     return Outcome("\n".join(lines), runs=runs)
+
+
+# -- results (R-RES-1) ---------------------------------------------------------------------------
+
+
+def _results_session(core: Core, login: str, p: Params) -> None:
+    from ceres_core.services.results import results_entry
+
+    results_entry(core, login, p["session"])
+
+
+def _result_check(core: Core, login: str, p: Params) -> None:
+    """The core's entry, rolled back, with the values known so far."""
+    from ceres_core.services.results import enter_result
+
+    present = p.get("attendance", "present") == "present"
+    codes: list[str] = []
+    if present and p.get("result") == "partiellement_admis":
+        # The CCPs not given yet: one of the title's stands for them (R-RES-1 asks one at
+        # least, not all), so that « partiellement admis » is refused only when it cannot be.
+        codes = _ccp_codes(p) if "ccps" in p else [c for c, _ in _title_ccps(core, login, p)][:1]
+    checks.dry_run(core, enter_result, login, p["session"], p["candidate"],
+                   attendance=p.get("attendance", "present"),
+                   result=(p.get("result") or None) if present else None,
+                   ccps_obtained=codes)
+
+
+def _ccp_codes(p: Params) -> list[str]:
+    return (p.get("ccps") or "").replace(",", " ").split()
+
+
+def _attendances(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.sessions import ATTENDANCE_LABELS
+
+    return [(a.value, label[:1].upper() + label[1:]) for a, label in ATTENDANCE_LABELS.items()]
+
+
+def _results(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.models import RESULT_LABELS
+
+    return [(r.value, label[:1].upper() + label[1:]) for r, label in RESULT_LABELS.items()]
+
+
+def _present(p: Params) -> bool:
+    return p.get("attendance") == "present"
+
+
+def _partial(p: Params) -> bool:
+    return _present(p) and p.get("result") == "partiellement_admis"
+
+
+def _title_ccps(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
+    from ceres_core.services.results import results_entry
+
+    return [(code, f"{code} {label}") for code, label in results_entry(
+        core, login, p["session"]).ccps]
+
+
+def _confirm_result(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.candidates import get_candidate
+
+    c = get_candidate(core, login, p["candidate"])
+    attendance = dict(_attendances(core, login, p)).get(p["attendance"], p["attendance"])
+    if not _present(p):
+        result = T.RESULT_NONE_ABSENT
+    else:
+        result = dict(_results(core, login, p)).get(p.get("result") or "", T.RESULT_LATER)
+    ccps = T.RESULT_CCPS.format(ccps=esc(", ".join(_ccp_codes(p)))) if _partial(p) else ""
+    return Outcome(T.CONFIRM_RESULT.format(
+        de_who=_de_who(c.first_name, c.last_name, c.ceres_id), ref=esc(p["session"]),
+        attendance=esc(attendance.lower()), result=esc(result.lower()), ccps=ccps,
+        comment=esc(p.get("comment") or T.NOT_GIVEN)))
+
+
+def _run_result(core: Core, login: str, p: Params) -> Outcome:
+    from ceres_core.services.results import enter_result
+
+    present = _present(p)
+    v = enter_result(core, login, p["session"], p["candidate"], attendance=p["attendance"],
+                     result=(p.get("result") or None) if present else None,
+                     ccps_obtained=_ccp_codes(p) if _partial(p) else (),
+                     comment=p.get("comment") or None)
+    result = f", {v.result_label}" if v.result_label else ""
+    if v.ccps_obtained:
+        result += T.RESULT_CCPS.format(ccps=", ".join(v.ccps_obtained))
+    who = T.CANDIDATE_WHO.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id))
+    lines = [T.RESULT_DONE.format(who=who, attendance=esc(v.attendance_label), result=esc(result),
+                                  state=esc(v.session_state_label))]
+    runs = []
+    if v.remaining_to_enter:
+        lines.append(T.RESULT_REMAINING.format(count=plural(v.remaining_to_enter, "candidat")))
+        runs.append((T.RESULT_NEXT, "enter_results", {"session": v.session_ref}))
+    else:
+        lines.append(T.RESULT_ALL_ENTERED)
+        runs.append((T.CARD_LABEL["close_session"], "close_session", {"session": v.session_ref}))
+    return Outcome("\n".join(lines), back_to_session=v.session_ref, runs=runs)
 
 
 # -- the catalogue ------------------------------------------------------------------------------
@@ -1226,6 +1362,15 @@ CATALOGUE: tuple[Operation, ...] = (
               (_session(_dry("sessions.close_session_at_centre", "session")),),
               _run_session_state("close_session", "close_session_at_centre"),
               _confirm_session_action("close_session"), card="session"),
+    Operation("enter_results", "resultats", "results.enter",
+              (_session(_results_session),
+               Param("candidate", "candidate", check=_result_check),
+               Param("attendance", "choice", options=_attendances, check=_result_check),
+               Param("result", "choice", options=_results, optional=True, when=_present,
+                     check=_result_check, pick_passing=True),
+               Param("ccps", "text", options=_title_ccps, when=_partial, check=_result_check),
+               Param("comment", "text", optional=True)),
+              _run_result, _confirm_result, card="session"),
     Operation("register_candidate", "inscrire", "registration.register",
               (_session(), Param("candidate", "candidate", registered=False,
                                  check=_dry("registrations.register_candidate", "session",
@@ -1244,7 +1389,9 @@ CATALOGUE: tuple[Operation, ...] = (
                # Contact data: optional (the rules ask none at creation), checked as typed.
                Param("address", "address", optional=True, check=_new_candidate_check),
                Param("email", "email", optional=True, check=_new_candidate_check),
-               Param("phone", "phone", optional=True, check=_new_candidate_check)),
+               Param("phone", "phone", optional=True, check=_new_candidate_check),
+               # Given when the record is created from a registration: offered first.
+               Param("session", "session", optional=True, when=lambda p: "session" in p)),
               _run_create_candidate, _confirm_create_candidate),
     Operation("unregister_candidate", "desinscrire", "registration.unregister",
               (_session(), Param("candidate", "candidate",
@@ -1281,11 +1428,11 @@ CATALOGUE: tuple[Operation, ...] = (
               card_check=lambda core, login, p: checks.check_may_run(
                   core, login, "candidate.back_to_draft")),
     Operation("add_juror", "designer_jure", "jury.add_to_session",
-              (_session(), Param("juror", "juror", options=_jurors,
+              (_session(), Param("juror", "juror", options=_jurors, pick_passing=True,
                                  check=_dry("juries.add_juror_to_session", "session", "juror"))),
               _run_add_juror, _confirm_add_juror, card="session"),
     Operation("habilitation", "habilitation", "jury.habilitation_action",
-              (Param("juror", "juror", options=_jurors, check=_check_juror),
+              (Param("juror", "juror", options=_jurors, check=_check_juror, pick_passing=True),
                Param("habilitation", "count", options=_habilitations, check=_check_habilitation),
                Param("action", "choice", options=_habilitation_actions,
                      check=_dry("juries.habilitation_action", "habilitation", "action"))),
@@ -1316,7 +1463,8 @@ CATALOGUE: tuple[Operation, ...] = (
               _run_dte_to_prepare, result="list"),
     Operation("acknowledge_dte", "accuse_dte", "dte.acknowledge",
               (_session(_ack_session),
-               Param("ack_kind", "choice", options=_ack_kinds, check=_ack_check),
+               Param("ack_kind", "choice", options=_ack_kinds, check=_ack_check,
+                     pick_passing=True),
                Param("links", "text", when=_needs_links, check=_ack_check)),
               _run_ack, _confirm_ack, card="session"),
     Operation("register_centre", "centre", "centre.register",
@@ -1358,6 +1506,27 @@ def operation_names() -> list[str]:
 
 
 # -- the core's action names (reminders, live answers) → catalogue operations ------------------
+
+
+#: A refusal whose remedy is another operation of the chat: by rule id, the operation and
+#: the params it takes from the refused form (offered when the actor may run it).
+REMEDIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    # R-PRT-3: data a print request refuses is corrected on the record (R-CAN-2).
+    "R-PRT-3": ("correct_record", ("candidate",)),
+    # R-PRT-4: documents already sent once are sent again as a duplicate.
+    "R-PRT-4": ("request_duplicate", ("session", "candidate")),
+}
+
+
+def remedy(rule: str | None, params: Params) -> tuple[str, str, dict[str, str]] | None:
+    """The button label, operation and params that remedy a refusal by ``rule``."""
+    found = REMEDIES.get(rule or "")
+    if found is None:
+        return None
+    name, passes = found
+    if any(not params.get(p) for p in passes):
+        return None
+    return T.REMEDY_BUTTON[name], name, {p: str(params[p]) for p in passes}
 
 
 @dataclass(frozen=True)

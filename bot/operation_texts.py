@@ -21,6 +21,7 @@ MENU: dict[str, str] = {
     "reopen_session": "Débloquer une session validée",
     "cancel_session": "Annuler une session",
     "close_session": "Clôturer une session au centre",
+    "enter_results": "Saisir la présence et le résultat d'un candidat",
     "issue_convocations": "Éditer les convocations d'une session",
     "delete_session": "Supprimer une session",
     "change_session_dates": "Modifier les dates d'une session",
@@ -54,6 +55,7 @@ CARD_LABEL: dict[str, str] = {
     "reopen_session": "🔓 Débloquer la session",
     "cancel_session": "🚫 Annuler la session",
     "close_session": "🏁 Clôturer la session",
+    "enter_results": "📝 Saisir les résultats",
     "issue_convocations": "✉️ Éditer les convocations",
     "delete_session": "🗑️ Supprimer la session",
     "change_session_dates": "📆 Modifier les dates de la session",
@@ -77,6 +79,12 @@ ASK: dict[str, str] = {
     "son CERES ID ou sa date de naissance (JJ/MM/AAAA).",
     "register_candidate.candidate": "Quel candidat inscrire ? Écrivez son nom, son CERES ID "
     "(par exemple C260000001) ou sa date de naissance (JJ/MM/AAAA).",
+    "attendance": "Présence du candidat à l'examen ?",
+    "result": "Résultat du candidat ?",
+    "ccps": "Quels CCP le candidat a-t-il obtenus ? Choisissez-le ci-dessous s'il n'y en a qu'un, ou "
+    "écrivez leurs codes séparés par des espaces (par exemple CCP-00463-1 CCP-00463-2).",
+    "enter_results.comment": "Un commentaire lié aux grilles d'évaluation ? Écrivez-le, ou "
+    "choisissez « Aucun commentaire ».",
     "address": "Quelle est la nouvelle adresse complète du candidat ? Écrivez-la sur une ligne, "
     "par exemple « 12 rue de la Roquette, 75011 Paris ».",
     "candidates_count": "Commande du DTE – 1/7 : combien de candidats sont prévus ? (0 "
@@ -107,7 +115,8 @@ ASK: dict[str, str] = {
     "séparées par des espaces)",
     "field": "Quelle information de la fiche faut-il corriger ?",
     "juror": "Quel juré ? Choisissez-le ci-dessous ou écrivez son nom.",
-    "add_juror.juror": "Quel juré ? Choisissez-le parmi ceux de votre centre, ou écrivez son numéro.",
+    "add_juror.juror": "Quel juré ? Voici ceux de votre centre habilités pour cette session "
+    "(R-JUR-1) ; vous pouvez aussi écrire son nom ou son numéro.",
     "agrement": "À partir de quel agrément ? (ceux de votre centre en vigueur)",
     "kind": "Quel type de session ?",
     "ccp": "Pour quel CCP ?",
@@ -154,6 +163,9 @@ ASK: dict[str, str] = {
 PARAM_LABEL: dict[str, str] = {
     "session": "Session",
     "candidate": "Candidat",
+    "attendance": "Présence",
+    "result": "Résultat",
+    "ccps": "CCP obtenus",
     "address": "Nouvelle adresse",
     "candidates_count": "Nombre de candidats",
     "rs_kind": "Responsable de session",
@@ -211,11 +223,12 @@ RECORD_FIELDS = (
 NO_COMMENT = "Aucun commentaire"
 #: the button that leaves an optional value empty, by parameter (default: NO_COMMENT)
 EMPTY_ANSWER: dict[str, str] = {
-    "birth_commune": "Commune inconnue (né(e) à l'étranger)",
-    "birth_postal_code": "Sans code postal (né(e) hors de métropole)",
+    "birth_commune": "Commune inconnue (naissance à l'étranger)",
+    "birth_postal_code": "Sans code postal (naissance hors de métropole)",
     "address": "Adresse inconnue pour l'instant",
     "email": "Pas d'adresse e-mail",
     "phone": "Pas de téléphone",
+    "result": "Résultat plus tard",
 }
 NOT_GIVEN = "non renseigné"
 NOT_GIVEN_FEM = "non renseignée"
@@ -234,6 +247,20 @@ NO_SESSION_PASSES = ("Aucune de vos sessions ne s'y prête en ce moment. Par exe
 NO_CANDIDATE_PASSES = ("Aucun candidat de cette session ne s'y prête en ce moment. Par "
                        "exemple : {reason}")
 REFUSED_AT_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur, ou ◀️ Retour.</i>"
+#: The same when the step's other choices are offered again below.
+REFUSED_AT_STEP_CHOOSE = ("⛔ {message}\n\n<i>Rien n'est perdu : choisissez une autre valeur "
+                          "ci-dessous, ou ◀️ Retour.</i>")
+REFUSED_AT_FIRST_STEP_CHOOSE = ("⛔ {message}\n\n<i>Rien n'est perdu : choisissez une autre "
+                                "valeur ci-dessous.</i>")
+NO_OPTION_PASSES = "Aucun choix ne s'y prête en ce moment. Par exemple : {reason}"
+#: The same, named for a step (``operation.param``).
+NO_OPTION_PASSES_FOR = {
+    "add_juror.juror": ("Aucun juré de votre centre ne peut siéger dans le jury de cette "
+                        "session. Par exemple : {reason}"),
+    "habilitation.juror": ("Aucun juré n'a d'habilitation sur laquelle vous pouvez agir "
+                           "aujourd'hui. Par exemple : {reason}"),
+    "acknowledge_dte.ack_kind": "Aucun accusé ne reste à enregistrer pour cette session : {reason}",
+}
 #: The same at the first step (there is nothing to go back to).
 REFUSED_AT_FIRST_STEP = "⛔ {message}\n\n<i>Rien n'est perdu : corrigez la valeur.</i>"
 NOT_FOR_PROFILE = "⛔ {message}\n\nOuvrez une demande : elle lui sera transmise."
@@ -269,17 +296,21 @@ CONFIRM_PRINT_ATTEST = (
     "transmise candidat par candidat.\n{routing}"
 )
 CONFIRM_DUPLICATE = (
-    "Demander un duplicata de l'ensemble des documents de {who}, session <b>{ref}</b> ?\n\n"
+    "Demander un duplicata de l'ensemble des documents {de_who}, session <b>{ref}</b> ?\n"
+    "{attested}\nDocuments :\n{documents}\n\n"
     "En confirmant, vous attestez avoir vérifié à nouveau ses données (« Données vérifiées et "
     "conformes »).\n{status}."
 )
 CONFIRM_PND = (
-    "Enregistrer le pli non distribuable de {who}, session <b>{ref}</b>, avec la nouvelle "
+    "Enregistrer le pli non distribuable {de_who}, session <b>{ref}</b>, avec la nouvelle "
     "adresse « {address} » ?\n\nL'adresse de sa fiche sera corrigée et le renvoi du pli sera "
     "inscrit sur la liste du service impression de l'Afpa (R-AFT-2). Aucun duplicata ne sera "
     "demandé."
 )
 CANDIDATE_WHO = "{name} (n° {ceres_id})"
+#: « de » before a name, elided before a vowel (« d'Aïssatou Diallo »).
+OF_NAME = "de {name}"
+OF_NAME_ELIDED = "d'{name}"
 #: After a count of 0 in the DTE order's recap (R-DTE-2: a DTE already handled elsewhere).
 DTE_ZERO_NOTE = " (DTE déjà traité par ailleurs : aucun pli ne sera envoyé)"
 CONFIRM_DTE_ORDER = (
@@ -323,7 +354,7 @@ NOTE_LINE = "\n⚠️ {note}"
 CONFIRM_REGISTER_CANDIDATE = "Inscrire {who} à la session <b>{ref}</b> ({title}, du {date}) ?"
 CONFIRM_UNREGISTER_CANDIDATE = "Désinscrire {who} de la session <b>{ref}</b> ({title}, du {date}) ?"
 CONFIRM_PRINT_CANDIDATE = (
-    "Envoyer pour impression les documents de {who}, session <b>{ref}</b> ?\n"
+    "Envoyer pour impression les documents {de_who}, session <b>{ref}</b> ?\n"
     "{attested}\nDocuments :\n{documents}{alerts}\n\n"
     "En confirmant, vous attestez avoir vérifié les données de ce candidat : la case "
     "« Données vérifiées et conformes » sera cochée pour lui seul, puis sa demande "
@@ -340,7 +371,7 @@ PRINT_NO_DOCUMENT = "• aucun document à imprimer"
 PRINT_ALERT_LINE = "\n⚠️ {alert}"
 NOT_REGISTERED = "Le candidat {ceres_id} n'est pas inscrit à la session {ref}."
 CONFIRM_CORRECT_RECORD = (
-    "Corriger la fiche de {who} : {field} « {old} » → « {new} » ?\n\n"
+    "Corriger la fiche {de_who} : {field} « {old} » → « {new} » ?\n\n"
     "La fiche repasse à l'état brouillon, est modifiée, puis validée à nouveau si aucune "
     "alerte ne l'en empêche."
 )
@@ -390,7 +421,7 @@ ACTIVATION_CAPTION = (
     "son compte."
 )
 JURORS_CAPTION = "Liste des jurés de votre centre (fichier CSV)."
-RECORD_CORRECTED = "✅ Fiche de {who} corrigée : {state}."
+RECORD_CORRECTED = "✅ Fiche {de_who} corrigée : {state}."
 DUPLICATES = "<b>Fiches candidat en doublon probable</b> ({count})"
 DUPLICATES_NONE = "Aucune fiche candidat en doublon probable dans votre périmètre."
 DUPLICATE_LINE = "\n• {first}\n  {second}\n  <i>{reason}</i>"
@@ -404,10 +435,19 @@ TRACKING = (
     "• Sessions validées sans aucune demande d'impression : {none}\n"
     "• Sessions validées dont une partie seulement des candidats est envoyée : {partial}"
 )
+#: The sessions behind the counts (R-PRT-8), each opening its card.
+TRACKING_SESSION = "🖨️ {ref} – {title} – {sent}/{total} envoyés"
+RUN_NEXT_PRINT = "➡️ Candidat suivant : {name}"
 CENTRE_REGISTERED = (
     "✅ Centre enregistré dans CERES : <b>{name}</b> (SIRET {siret})\nAdresse : {address}\n"
-    "Vous pouvez maintenant lui transférer un site : /transfert_site"
+    "Vous pouvez maintenant lui transférer le site {site} (ci-dessous) ou un autre site : "
+    "/transfert_site"
 )
+#: The next steps offered under a registered centre and a transferred site (R-SITE-6/7).
+RUN_TRANSFER_SITE = "🔁 Transférer le site {site} à ce centre"
+RUN_ACTIVATION_LETTER = "📄 Courrier d'activation du centre"
+#: Under the PND notices to resend (R-AFT-2): one button per notice.
+RUN_PND_RESENT = "📮 Renvoyé : {option}"
 SIRET_ALREADY_REGISTERED = (
     "Le centre de SIRET {siret} est déjà enregistré dans CERES : il n'y a rien à faire. Pour "
     "lui rattacher un site : /transfert_site."
@@ -496,6 +536,9 @@ AFPA_REQUESTS_NONE = "Aucune demande d'impression n'a été reçue."
 AFPA_REQUEST_LINE = (
     "• {when} – {kind} – {who}, session {ref}\n   {documents}\n   → {to}"
 )
+#: R-SES-5: the session was cancelled after the request was sent.
+AFPA_SESSION_CANCELLED = ("\n   ⚠️ Session annulée depuis la demande : n'envoyez pas ces "
+                          "documents (R-SES-5).")
 AFPA_TO_CANDIDATE = "envoi direct au candidat"
 AFPA_TO_SERVICE = "envoi à la {service}, qui transmet"
 PND_NOTICES = "<b>Avis de plis non distribuables à renvoyer</b> ({count})"
@@ -534,6 +577,9 @@ CANDIDATE_CREATED = "✅ Fiche créée : {who} – {state}, région {region}."
 CANDIDATE_ALERTS = "Alertes à corriger avant la validation de la fiche (R-CAN-4) :"
 REGISTER_NEW_CANDIDATE = "L'inscrire à une session ? Choisissez-la ci-dessous."
 REGISTER_TO = "➕ Inscrire : {session}"
+#: Under « no candidate matches » when registering: the record may not exist yet.
+CREATE_RECORD_BUTTON = "🆕 Créer sa fiche candidat"
+CREATE_RECORD_HINT = "S'il n'a pas encore de fiche dans CERES, créez-la ci-dessous."
 
 
 # -- R-CAN-5: a likely duplicate reported to the DREETS --------------------------------------------
@@ -553,3 +599,23 @@ DUPLICATE_REPORTED = (
 )
 REPORT_NOT_OPENED = ("La demande n'a pas pu être ouverte : écrivez /ticket pour la transmettre "
                      "à la DREETS.")
+
+# -- results (R-RES-1) --------------------------------------------------------------------------
+
+CONFIRM_RESULT = (
+    "Enregistrer la saisie {de_who}, session <b>{ref}</b> ?\n"
+    "• Présence : {attendance}\n• Résultat : {result}{ccps}\n• Commentaire : {comment}"
+)
+RESULT_LATER = "à saisir plus tard"
+RESULT_NONE_ABSENT = "aucun (absent)"
+RESULT_CCPS = " (CCP obtenus : {ccps})"
+RESULT_DONE = "✅ Saisie enregistrée pour {who} : {attendance}{result}. Session : {state}."
+RESULT_REMAINING = "Reste à saisir : {count}."
+RESULT_ALL_ENTERED = "Tous les candidats sont saisis : vous pouvez clôturer la session (R-SES-6)."
+RESULT_NEXT = "📝 Candidat suivant"
+
+#: A refusal whose remedy is another operation of the chat (``bot.catalogue.REMEDIES``).
+REMEDY_BUTTON = {
+    "correct_record": "✏️ Corriger la fiche du candidat",
+    "request_duplicate": "📄 Demander un duplicata",
+}

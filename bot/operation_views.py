@@ -227,6 +227,23 @@ def registration_choices_passing(core: Core, login: str, session_ref: str,
     return out, (None if out else why)
 
 
+def options_passing(options: list[tuple[str, str]],
+                    accept: Any) -> tuple[list[tuple[str, str]], str | None]:
+    """The options of a step (``(value, label)``, read from the core) that its check
+    (``accept(value)``, the core's, raising its refusal) lets through; with none, the
+    first refusal (why none can)."""
+    out: list[tuple[str, str]] = []
+    why: str | None = None
+    for value, label in options:
+        try:
+            accept(value)
+        except CeresError as exc:
+            why = why or exc.message
+            continue
+        out.append((value, label))
+    return out, (None if out else why)
+
+
 def candidate_search(core: Core, login: str, query: str, limit: int = 8) -> list[Choice]:
     from ceres_core.services.candidates import get_candidate, search_candidates
 

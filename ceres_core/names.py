@@ -122,3 +122,27 @@ def name_alerts(value: str | None, label: str = "nom") -> list[str]:
             "peut contenir que des lettres, des espaces, des traits d'union et des apostrophes."
         )
     return alerts
+
+
+# -- civility: the words that agree with it ---------------------------------------------------
+
+#: The civility as CERES writes it in full.
+CIVILITY_LABELS = {"M.": "Monsieur", "M": "Monsieur", "Mme": "Madame", "Mme.": "Madame"}
+
+
+def civility_label(civility: str) -> str:
+    """« Monsieur » / « Madame » for a record's civility (any other value as given)."""
+    return CIVILITY_LABELS.get((civility or "").strip(), (civility or "").strip())
+
+
+def is_female(civility: str) -> bool:
+    """The civility is « Madame » (the feminine agreements of a sentence follow it)."""
+    return civility_label(civility) == "Madame"
+
+
+def born_word(civility: str) -> str:
+    """« née » / « né », agreeing with a known civility; « né(e) » when it is unknown."""
+    label = civility_label(civility)
+    if label == "Madame":
+        return "née"
+    return "né" if label == "Monsieur" else "né(e)"

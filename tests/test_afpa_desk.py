@@ -64,3 +64,17 @@ def test_r_act_2_only_afpa_and_admin_read_the_desk(core, received, login):
     with pytest.raises(RuleViolation) as exc:
         list_received_print_requests(core, login)
     assert exc.value.rule == "R-ACT-2"
+
+
+def test_r_ses_5_afpa_sees_that_a_session_was_cancelled_after_its_requests(core, received):
+    from sqlalchemy import select
+
+    from ceres_core.models import ExamSession, SessionState
+
+    assert not any(r.session_cancelled for r in list_received_print_requests(core, "afpa"))
+    with core.transaction() as db:
+        db.scalar(select(ExamSession).where(
+            ExamSession.ref == "TITRE_A_2026_200001")).state = SessionState.ANNULEE
+    flagged = {(r.session_ref, r.session_cancelled)
+               for r in list_received_print_requests(core, "afpa")}
+    assert flagged == {("TITRE_A_2026_200001", True), ("TITRE_R_2026_200002", False)}

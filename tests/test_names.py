@@ -64,3 +64,18 @@ def test_r_can_4_each_distinct_bad_character_gets_one_alert():
 
 def test_r_can_4_other_characters_are_named():
     assert "le caractère « @ »" in name_alerts("Dup@nt")[0]
+
+
+@pytest.mark.parametrize(("civility", "word"), [("Mme", "née"), ("M.", "né"), ("", "né(e)")])
+def test_r_can_5_duplicate_record_label_agrees_born_with_the_civility(civility, word):
+    from datetime import date
+
+    from ceres_core.names import born_word, is_female
+    from ceres_core.services.candidates import CandidateSummary
+
+    assert born_word(civility) == word
+    assert is_female(civility) is (civility == "Mme")
+    summary = CandidateSummary("C260000006", civility, "Dupont", "Marie-Hélène",
+                               date(1985, 4, 12), "Paris (75012)", "validee", "validée", "11",
+                               "Île-de-France")
+    assert f", {word} le 12/04/1985 (CERES ID C260000006)" in summary.label

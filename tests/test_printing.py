@@ -718,3 +718,15 @@ def test_r_prt_2_preview_gives_the_birth_place_attested_with_the_rest(core, sess
                 if c.ceres_id == "2122559")
     assert line.birth_place and line.civility in ("Monsieur", "Madame")
     assert line.birth_date and line.result_label
+
+
+def test_r_prt_2_batch_message_names_no_refused_request_when_all_were_sent(core, session_ref):
+    from ceres_core.models import Candidate
+
+    batch = request_print_for_session(core, "ud75", session_ref)
+    assert batch.message == "2 candidats envoyés pour impression, 2 demandes non transmises."
+    with core.transaction() as db:  # MARIACH1's name corrected (R-PRT-3 lifted)
+        db.scalar(select(Candidate).where(Candidate.ceres_id == "2122560")).last_name = "MARIACH"
+    batch = request_print_for_session(core, "ud75", session_ref, ["2122560", "2122562"])
+    assert (batch.sent_count, batch.refused_count) == (2, 0)
+    assert batch.message == "2 candidats envoyés pour impression."

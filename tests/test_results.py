@@ -185,3 +185,21 @@ def test_r_act_2_pv_list_scope(core, world, clock):
             res.pv_to_send(core, actor, A1_TP)
         assert err.value.rule == "R-ACT-2"
     assert res.pv_to_send(core, "dreets_idf", A1_TP).individual_pvs == ()
+
+
+def test_r_res_1_results_entry_is_refused_like_the_entry_and_offers_the_title_ccps(
+        core, world, clock):
+    register(core, A1_TP, add_candidate(core, "C1", "DUPONT"))
+    with pytest.raises(RuleViolation) as err:  # not convoked yet: the entry's own refusal
+        res.results_entry(core, "centre_a", A1_TP)
+    assert err.value.rule == "R-RES-1" and "après les convocations" in err.value.message
+    issue_convocations(core, "centre_a", A1_TP)
+    with pytest.raises(RuleViolation) as err:  # before the exam
+        res.results_entry(core, "centre_a", A1_TP)
+    assert err.value.rule == "R-RES-1"
+    clock.set(datetime(2027, 5, 21, 17, 0, tzinfo=PARIS))
+    entry = res.results_entry(core, "centre_a", A1_TP)
+    assert [code for code, _ in entry.ccps] == [ODP1, ODP2]
+    assert entry.pending == ("C1",) and entry.kind == "TP"
+    res.enter_result(core, "centre_a", A1_TP, "C1", attendance="present", result="admis")
+    assert res.results_entry(core, "centre_a", A1_TP).pending == ()

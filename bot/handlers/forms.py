@@ -93,9 +93,33 @@ def _set(label: str, name: str, value: str) -> ButtonSpec:
     return ButtonSpec(label, keyboards.OPERATION, {"do": "set", "name": name, "value": value})
 
 
-def _refused(message: str, history: list[str]) -> str:
-    """A refusal at a step: « ◀️ Retour » promised only when the step has it (:func:`_nav`)."""
-    return (T.REFUSED_AT_STEP if history else T.REFUSED_AT_FIRST_STEP).format(message=esc(message))
+def _refused(message: str, history: list[str], choices: bool = False) -> str:
+    """A refusal at a step: « ◀️ Retour » promised only when the step has it (:func:`_nav`);
+    ``choices``: the step's other choices are offered below."""
+    if choices:
+        text = T.REFUSED_AT_STEP_CHOOSE if history else T.REFUSED_AT_FIRST_STEP_CHOOSE
+    else:
+        text = T.REFUSED_AT_STEP if history else T.REFUSED_AT_FIRST_STEP
+    return text.format(message=esc(message))
+
+
+async def _other_choices(svc: Any, login: str, p: Param, params: dict[str, Any],
+                         refused: str) -> list[list[ButtonSpec]]:
+    """The buttons of step ``p`` but the refused value: a session's candidates, the options
+    read from the core, or the fixed choices (none for typed values)."""
+    try:
+        if p.kind == "candidate" and params.get("session") and p.registered:
+            choices = await run_sync(views.registration_choices, svc.core, login,
+                                     params["session"])
+            found = [(c.value, c.label) for c in choices]
+        elif p.options is not None:
+            found = await run_sync(p.options, svc.core, login, params)
+        else:
+            found = list(p.choices)
+    except CeresError as exc:  # the picker itself refused: the refusal above says enough
+        log.info("no choices to offer again for %s: %s", p.name, exc.message)
+        return []
+    return [[_set(label, p.name, value)] for value, label in found if str(value) != str(refused)]
 
 
 def _nav(history: list[str]) -> list[ButtonSpec]:
@@ -185,6 +209,18 @@ async def _next(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op
     await _send(context, chat_id, body, rows)
 
 
+async def _create_record_row(svc: Any, login: str, p: Param, params: dict[str, Any],
+                             found: views.Resolution) -> list[ButtonSpec]:
+    """No candidate found to register: the record may not exist yet, so its creation is
+    offered (then the registration to this session, first)."""
+    if p.kind != "candidate" or p.registered or found.choices or not params.get("session"):
+        return []
+    if not await run_sync(checks.may_run, svc.core, login, "candidate.create"):
+        return []
+    return [run_button(T.CREATE_RECORD_BUTTON, "create_candidate",
+                       {"session": str(params["session"])})]
+
+
 def _edit_button(op: Operation, p: Param) -> ButtonSpec:
     label = T.BUTTON_EDIT.format(label=T.PARAM_LABEL.get(f"{op.name}.{p.name}")
                                  or T.PARAM_LABEL.get(p.name, p.name))
@@ -234,6 +270,16 @@ async def _ask(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op:
             choices = await run_sync(views.registration_choices, svc.core, login, params["session"])
         elif p.options is not None:  # read from the core now
             found = await run_sync(p.options, svc.core, login, params)
+            if p.pick_passing and p.check is not None:  # only those the step accepts
+                def accept_option(value: str) -> None:
+                    p.check(svc.core, login, {**params, p.name: value})  # type: ignore[misc]
+
+                found, why = await run_sync(views.options_passing, found, accept_option)
+                if not found and why:
+                    await run_sync(conv.save, svc.core, chat_id, conv.Mode.IDLE, None, version)
+                    none = T.NO_OPTION_PASSES_FOR.get(f"{op.name}.{p.name}", T.NO_OPTION_PASSES)
+                    await _send(context, chat_id, none.format(reason=esc(why)))
+                    return
             choices = [views.Choice(v, label) for v, label in found]
         elif p.kind == "choice":
             choices = [views.Choice(v, label) for v, label in p.choices]
@@ -268,7 +314,15 @@ async def _accept(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, 
             await run_sync(conv.save, svc.core, chat_id, conv.Mode.FORM,
                            {"op": op.name, "params": params, "await": p.name,
                             "history": history}, version)
-            await _send(context, chat_id, _refused(exc.message, history), [_nav(history)])
+            # The step's other choices again: a refused pick is not a dead end.
+            rows = await _other_choices(svc, login, p, params, value)
+            choose = bool(rows)
+            fix = catalogue.remedy(exc.rule, new)  # the refusal's remedy, when in the chat
+            fix_op = catalogue.by_name(fix[1]) if fix else None
+            if fix and fix_op and await run_sync(checks.may_run, svc.core, login, fix_op.action):
+                rows.insert(0, [run_button(*fix)])
+            await _send(context, chat_id, _refused(exc.message, history, choose),
+                        rows + [_nav(history)])
             return
     # A value changed from the recap: what depends on it is asked again.
     for later in op.params[op.params.index(p) + 1:]:
@@ -305,8 +359,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
                                    None, p.registered)
             if found.value is None:
                 rows = [[_set(c.label, p.name, c.value)] for c in found.choices]
+                message = esc(found.message)
+                create = await _create_record_row(svc, login, p, params, found)
+                if create:
+                    rows.append(create)
+                    message += "\n" + T.CREATE_RECORD_HINT
                 rows.append(_nav(history))
-                await _send(context, chat_id, esc(found.message), rows)
+                await _send(context, chat_id, message, rows)
                 return
             value = found.value
         else:

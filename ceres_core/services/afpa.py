@@ -25,7 +25,15 @@ from sqlalchemy.orm import selectinload
 
 from ceres_core.access import load_actor, require_role
 from ceres_core.core import Core
-from ceres_core.models import ExamSession, PrintKind, PrintRequest, Registration, Role, User
+from ceres_core.models import (
+    ExamSession,
+    PrintKind,
+    PrintRequest,
+    Registration,
+    Role,
+    SessionState,
+    User,
+)
 from ceres_core.services import printing
 from ceres_core.services._operation import operation
 from ceres_core.values import parse_int
@@ -54,6 +62,9 @@ class ReceivedPrintRequestView:
     routing: printing.RoutingView
     requested_at: datetime
     requested_by: str
+    #: R-SES-5: the session was cancelled after the request: the documents must not be
+    #: mailed (the cancellation does not withdraw a request already sent).
+    session_cancelled: bool = False
 
 
 @operation("print.afpa_requests")
@@ -91,5 +102,6 @@ def list_received_print_requests(
                 document_label=printing._doc_label(r.document),
                 documents=tuple(d.label for d in docs), routing=printing._routing(session.site),
                 requested_at=r.requested_at, requested_by=users.get(r.requested_by_id, ""),
+                session_cancelled=session.state is SessionState.ANNULEE,
             ))
         return out

@@ -59,7 +59,7 @@ from ceres_core.models import (
     Site,
     User,
 )
-from ceres_core.names import compact_key, fold, name_alerts, name_key
+from ceres_core.names import born_word, compact_key, fold, name_alerts, name_key
 from ceres_core.services._operation import audit, operation
 from ceres_core.settings import Rules
 from ceres_core.values import (
@@ -204,7 +204,7 @@ class CandidateSummary:
     @property
     def label(self) -> str:
         return (
-            f"{self.full_name}, né(e) le {self.birth_date:%d/%m/%Y} "
+            f"{self.full_name}, {born_word(self.civility)} le {self.birth_date:%d/%m/%Y} "
             f"(CERES ID {self.ceres_id})"
         )
 
@@ -842,7 +842,7 @@ def create_candidate(core: Core, actor: str, **fields: Any) -> CandidateView:
             region = db.get(Region, existing.region_code)
             raise RuleViolation(
                 "R-CAN-1",
-                f"Une fiche existe déjà pour {existing.full_name}, né(e) le "
+                f"Une fiche existe déjà pour {existing.full_name}, {born_word(existing.civility)} le "
                 f"{existing.birth_date:%d/%m/%Y} : CERES ID {existing.ceres_id} "
                 f"(région {region.name if region else existing.region_code}). Recherchez "
                 "toujours le candidat dans votre région puis dans toute la France avant de "
@@ -952,7 +952,7 @@ def change_draft_record(
     if other is not None:
         raise RuleViolation(
             "R-CAN-5",
-            f"Une autre fiche existe déjà pour {other.full_name}, né(e) le "
+            f"Une autre fiche existe déjà pour {other.full_name}, {born_word(other.civility)} le "
             f"{other.birth_date:%d/%m/%Y} : CERES ID {other.ceres_id}. Ne créez pas de "
             f"doublon : signalez les fiches {candidate.ceres_id} et {other.ceres_id} à la "
             "DREETS, qui seule peut les fusionner",
@@ -1290,7 +1290,7 @@ def report_duplicate(
             "Les fiches candidat suivantes concernent une même personne ; le centre ne peut "
             "pas les fusionner (R-CAN-5). Merci de les traiter.",
         ]
-        lines += [f"- CERES ID {s.ceres_id} : {s.full_name}, né(e) le "
+        lines += [f"- CERES ID {s.ceres_id} : {s.full_name}, {born_word(s.civility)} le "
                   f"{s.birth_date:%d/%m/%Y} à {s.birth_place} (fiche {s.state_label})"
                   for s in summaries]
         lines += ["", "Constat : " + " ; ".join(reasons) + "."]

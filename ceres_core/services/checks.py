@@ -68,6 +68,8 @@ def _permissions() -> dict[str, Permission]:
         "session.convocations": Permission(sessions.CENTRE_ROLES, "éditer les convocations",
                                            centre),
         "session.close": Permission(sessions.CENTRE_ROLES, "clôturer une session", centre),
+        "results.enter": Permission(sessions.CENTRE_ROLES,
+                                    "saisir les résultats d'une session", centre),
         # R-SES-2/R-SES-5: the centre while in preparation, the DDETS/DREETS after.
         "session.change_dates": Permission(
             (*sessions.CENTRE_ROLES, *sessions.STATE_SERVICE_ROLES),

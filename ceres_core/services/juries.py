@@ -325,7 +325,7 @@ def _region_names(db: Session, codes: Iterable[str]) -> str:
     return ", ".join(names)
 
 
-def _state_authority(db: Session, user: User, juror: Juror) -> Profile | None:
+def state_authority(db: Session, user: User, juror: Juror) -> Profile | None:
     """The UD/DREETS/admin profile of ``user`` competent for ``juror``, if any."""
     regions = _juror_regions(juror)
     for profile in user.profiles:
@@ -339,7 +339,7 @@ def _state_authority(db: Session, user: User, juror: Juror) -> Profile | None:
 
 def _require_state_authority(db: Session, user: User, juror: Juror, what: str) -> Profile:
     """R-ACT-2 for habilitations: a UD/DREETS of the juror's region, or the admin."""
-    profile = _state_authority(db, user, juror)
+    profile = state_authority(db, user, juror)
     if profile is not None:
         return profile
     if not any(p.role in STATE_ROLES for p in user.profiles):
@@ -734,7 +734,7 @@ def list_habilitations(core: Core, actor: str, juror_id: int) -> tuple[Habilitat
     with core.transaction() as db:
         user = load_actor(db, actor)
         juror = get_or_404(db, Juror, juror_id, "Juré")
-        can_act = _state_authority(db, user, juror) is not None
+        can_act = state_authority(db, user, juror) is not None
         if not can_act and not (centre_ids_of(user) & _centres_of_juror(db, juror)):
             if any(p.role in (Role.CENTRE, *STATE_ROLES) for p in user.profiles):
                 raise RuleViolation(

@@ -47,7 +47,7 @@ def jurors_matching(core: Core, actor: str, text: str = "", *,
                     limit: int = 12) -> list[JurorChoice]:
     """The jurors this actor works on, by name (every word of ``text``; all when empty):
     a centre's own (R-JUR-5), or those a UD/DREETS/admin is competent for (R-ACT-2)."""
-    from ceres_core.services.juries import STATE_ROLES, _state_authority
+    from ceres_core.services.juries import STATE_ROLES, state_authority
 
     with core.transaction() as db:
         state = any(p.role in STATE_ROLES for p in load_actor(db, actor).profiles)
@@ -60,5 +60,5 @@ def jurors_matching(core: Core, actor: str, text: str = "", *,
         jurors = db.scalars(select(Juror).order_by(Juror.last_name, Juror.first_name,
                                                    Juror.id)).all()
         hits = [j for j in jurors if all(w in fold(j.full_name) for w in words)
-                and _state_authority(db, user, j) is not None]
+                and state_authority(db, user, j) is not None]
         return [JurorChoice(j.id, j.full_name) for j in hits[:limit]]

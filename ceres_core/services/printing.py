@@ -75,6 +75,7 @@ from ceres_core.models import (
     User,
 )
 from ceres_core.models.referential import Departement
+from ceres_core.names import CIVILITY_LABELS, civility_label, is_female  # noqa: F401
 from ceres_core.services._operation import audit, operation
 from ceres_core.services.candidates import (
     birth_place_label,
@@ -107,7 +108,6 @@ DOC_DIPLOMA = "diplome"
 DOC_BOOKLET = "livret"
 DOC_FAILURE = "notification_echec"
 
-CIVILITY_LABELS = {"M.": "Monsieur", "M": "Monsieur", "Mme": "Madame", "Mme.": "Madame"}
 
 
 # --------------------------------------------------------------------------- views
@@ -279,14 +279,6 @@ class PrintHistoryView:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def civility_label(civility: str) -> str:
-    return CIVILITY_LABELS.get((civility or "").strip(), (civility or "").strip())
-
-
-def _is_female(civility: str) -> bool:
-    return civility_label(civility) == "Madame"
 
 
 def _name_in_ceres(c: Candidate) -> str:
@@ -491,7 +483,7 @@ def _booklet(reg: Registration, session: ExamSession) -> DocumentView:
 def _preview_text(reg: Registration, session: ExamSession) -> str | None:
     cand = reg.candidate
     title = session.title
-    born = "née" if _is_female(cand.civility) else "né"
+    born = "née" if is_female(cand.civility) else "né"
     place = cand.birth_commune or "commune non renseignée"
     head = (
         f"{_name_in_ceres(cand)}, {born} le {_fr(cand.birth_date)} à {place} "
@@ -854,10 +846,10 @@ def request_print_for_session(
     if not outcomes:
         message = f"Aucun candidat de la session « {ref} » ne reste à envoyer pour impression."
     else:
-        message = (
-            f"{plural(sent, 'candidat envoyé')} pour impression, "
-            f"{plural(refused, 'demande non transmise', 'demandes non transmises')}."
-        )
+        message = f"{plural(sent, 'candidat envoyé')} pour impression"
+        if refused:  # « 0 demande non transmise » says nothing
+            message += f", {plural(refused, 'demande non transmise', 'demandes non transmises')}"
+        message += "."
     return BatchPrintView(ref, tuple(outcomes), sent, refused, routing, message)
 
 

@@ -116,20 +116,7 @@ def enter_result(
     with core.transaction() as db:
         user = load_actor(db, actor)
         session = load_session(db, ref)
-        require_site(user, session.site, CENTRE_ROLES, "saisir les résultats de cette session")
-        if session.state is SessionState.EN_PREPARATION:
-            raise RuleViolation(
-                "R-RES-1",
-                f"Les convocations de la session {session.ref} n'ont pas été éditées : les "
-                "résultats se saisissent après les convocations et l'examen.",
-            )
-        new_state = transition(session.state, SessionEvent.ENTER_RESULTS)
-        if core.clock.today() < session.start_date:
-            raise RuleViolation(
-                "R-RES-1",
-                f"La session {session.ref} commence le {fr_date(session.start_date)} : les "
-                "résultats ne peuvent pas être saisis avant l'examen.",
-            )
+        new_state = _require_entry_open(core, user, session)
         ceres_id = (candidate_ceres_id or "").strip().upper()
         registration = db.scalar(
             select(Registration)
@@ -187,6 +174,50 @@ def enter_result(
             comment=line.comment,
             remaining_to_enter=len(pending_entries(session)),
         )
+
+
+def _require_entry_open(core: Core, user, session) -> SessionState:
+    """R-RES-1: the centre of the site enters results after the convocations, from the
+    session's first day; the state the session moves to."""
+    require_site(user, session.site, CENTRE_ROLES, "saisir les résultats de cette session")
+    if session.state is SessionState.EN_PREPARATION:
+        raise RuleViolation(
+            "R-RES-1",
+            f"Les convocations de la session {session.ref} n'ont pas été éditées : les "
+            "résultats se saisissent après les convocations et l'examen.",
+        )
+    new_state = transition(session.state, SessionEvent.ENTER_RESULTS)
+    if core.clock.today() < session.start_date:
+        raise RuleViolation(
+            "R-RES-1",
+            f"La session {session.ref} commence le {fr_date(session.start_date)} : les "
+            "résultats ne peuvent pas être saisis avant l'examen.",
+        )
+    return new_state
+
+
+@dataclass(frozen=True)
+class ResultsEntry:
+    """What the entry of a session's results offers (R-RES-1): the title's CCPs (for a
+    partially admitted candidate of a TP session) and the candidates left to enter."""
+
+    session_ref: str
+    kind: str
+    ccps: tuple[tuple[str, str], ...]
+    pending: tuple[str, ...]
+
+
+def results_entry(core: Core, actor: str, ref: str) -> ResultsEntry:
+    """Refuse (R-RES-1) when the actor may not enter this session's results now; else what
+    the entry offers."""
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        session = load_session(db, ref)
+        _require_entry_open(core, user, session)
+        ccps = tuple((c.code, c.label) for c in session.title.ccps) \
+            if session.kind is SessionKind.TP else ()
+        return ResultsEntry(session.ref, session.kind.value, ccps,
+                            tuple(r.candidate.ceres_id for r in pending_entries(session)))
 
 
 def _check_partial(session, codes: list[str], name: str) -> list:

@@ -183,7 +183,8 @@ async def test_ud_prints_candidate_by_candidate_with_an_explicit_verification(
     c = todo[0]
     recap = await chat.ask(f"/impression_candidat {TP} {c.ceres_id}")
     text = plain(recap.text)
-    assert f"Envoyer pour impression les documents de {c.first_name} {c.last_name}" in text
+    of = "d'" if c.first_name[:1] in "AÀÂEÉÈÊIÎOÔU" else "de "  # elided before a vowel
+    assert f"Envoyer pour impression les documents {of}{c.first_name} {c.last_name}" in text
     assert "cochée pour lui seul" in text  # R-PRT-2: this candidate only
     assert all(d.label in recap.text for d in c.documents)  # the documents summarised
     done = await chat.click(recap, "Confirmer")
@@ -268,10 +269,13 @@ async def test_centre_puts_a_juror_on_a_session_with_the_habilitation_checks(
     chat = await linked(harness, demo, "centre.formapro")
     asked = await chat.ask(f"/designer_jure {FUTURE}")
     assert asked.text == operation_texts.ASK["add_juror.juror"]
-    assert {"M. Olivier Lambert", "M. Didier Robert"} <= set(asked.labels())
-    # No active habilitation on the title: refused at this step (R-JUR-1), nothing lost.
-    refused = await chat.click(asked, "M. Didier Robert")
+    # Only the jurors who may sit are offered (R-JUR-1).
+    assert "M. Olivier Lambert" in asked.labels()
+    assert "M. Didier Robert" not in asked.labels()
+    # No active habilitation on the title: typed anyway, refused at this step, nothing lost.
+    refused = await chat.ask("Didier Robert")
     assert refused.text.startswith("⛔") and "(R-JUR-1)" in refused.text
+    assert "M. Olivier Lambert" in refused.labels()  # the others, offered again
     recap = await chat.ask("1")  # the juror's number, typed
     assert "Désigner M. Olivier Lambert comme juré de la session" in plain(recap.text)
     done = await chat.click(recap, "Confirmer")

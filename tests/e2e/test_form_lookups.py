@@ -64,13 +64,14 @@ async def test_gev_acknowledges_receipt_then_preparation_with_the_cores_kinds(
               contact_email="examen@formapro.fr", delivery_address="1 rue de la Paix, 75002 Paris")
     gev = await linked(harness, demo, "gev")
     asked = await gev.ask(f"/accuse_dte {FUTURE}")
-    # Exactly the kinds the core accepts (R-DTE-3), with its labels.
-    assert [label.lower() for label in asked.labels()[:len(ack_kinds())]] == [
-        label.lower() for _, label in ack_kinds()]
+    # Exactly the kinds the core accepts now (R-DTE-3: receipt first), with its labels.
+    kinds = dict(ack_kinds())
+    assert [label.lower() for label in asked.labels()[:-2]] == [kinds["reception"].lower()]
     recap = await gev.click(asked, "réception")
     done = await gev.click(recap, "Confirmer")
     assert done.text.startswith("✅ Accusé enregistré"), done.text
     asked = await gev.ask(f"/accuse_dte {FUTURE}")
+    assert [label.lower() for label in asked.labels()[:-2]] == [kinds["preparation"].lower()]
     links = await gev.click(asked, "préparation")
     assert links.text == operation_texts.ASK["links"]
     refused = await gev.ask("pas un lien")
@@ -83,13 +84,18 @@ async def test_gev_acknowledges_receipt_then_preparation_with_the_cores_kinds(
 
 
 async def test_dreets_finds_the_juror_by_name_in_a_picker(harness: BotHarness, demo):  # noqa: F811
+    from ceres_core.services.juries import list_habilitations
     from ceres_core.services.juror_lookup import jurors_matching
 
     chat = await linked(harness, demo, "dreets.idf")
     asked = await chat.ask("/habilitation")
     assert asked.text == operation_texts.ASK["juror"]
-    names = [j.full_name for j in jurors_matching(demo, "dreets.idf")]
-    assert "M. Olivier Lambert" in names and set(names) <= set(asked.labels())
+    # The jurors with an habilitation the DREETS may act on, and only them.
+    names = [j.full_name for j in jurors_matching(demo, "dreets.idf")
+             if any(h.allowed_actions for h in list_habilitations(demo, "dreets.idf", j.id))]
+    assert "M. Olivier Lambert" in names
+    assert set(names) == {label for label in asked.labels() if label in names}
+    assert len(asked.labels()) == len(names) + 1  # and ✖️ Annuler
     unknown = await chat.ask("Zyxwv")
     assert "Aucun juré de votre périmètre ne correspond à « Zyxwv »" in unknown.text
     assert "nombre de candidats" not in unknown.text
