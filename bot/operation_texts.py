@@ -269,6 +269,9 @@ FORM_CANCELLED = "D'accord, j'abandonne cette opération : rien n'a été modifi
 CONFIRM_CANCELLED = "Opération annulée : rien n'a été modifié dans CERES."
 SEARCH_NONE = "Aucun candidat ne correspond à « {query} ». Essayez un autre nom ou le CERES ID."
 SEARCH_RESULTS = "Candidats trouvés pour « {query} » : choisissez le bon."
+#: after a question answered while a form waited for a value (nothing typed is lost)
+FORM_STILL_OPEN = ("<i>Votre saisie « {title} » reste ouverte : répondez à la question "
+                   "ci-dessous pour continuer, ou envoyez /annuler pour l'abandonner.</i>")
 NO_SESSION_FOR_CANDIDATE = "Ce candidat n'est inscrit à aucune session de votre périmètre."
 CANDIDATES = "Candidats de la session {ref} :"
 NO_CANDIDATES = "Aucun candidat n'est inscrit à cette session."

@@ -357,6 +357,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
         if p.kind in ("session", "candidate", "site", "juror"):
             found = await run_sync(views.resolve_lookup, svc.core, login, p.kind, text, params,
                                    None, p.registered)
+            if found.value is None and await _question_instead(
+                    update, context, login, op, params, history, p, state.version, text,
+                    nothing_found=not found.choices):
+                return
             if found.value is None:
                 rows = [[_set(c.label, p.name, c.value)] for c in found.choices]
                 message = esc(found.message)
@@ -371,6 +375,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
         else:
             value = p.parse(text, svc.core.clock.today())
     except ParseError as exc:
+        if await _question_instead(update, context, login, op, params, history, p,
+                                   state.version, text, nothing_found=True):
+            return
         # A choice typed wrong: its buttons again, with the way back.
         rows = []
         if p.kind == "choice":
@@ -383,6 +390,39 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
         await _send(context, chat_id, _refused(exc.message, history), rows + [_nav(history)])
         return
     await _accept(context, chat_id, login, op, params, history, p, value, state.version)
+
+
+#: A text this long, or with a question mark, may be a question rather than a value.
+QUESTION_MIN_WORDS = 5
+
+
+def _looks_like_question(text: str) -> bool:
+    return "?" in text or len(text.split()) >= QUESTION_MIN_WORDS
+
+
+async def _question_instead(update: Update, context: ContextTypes.DEFAULT_TYPE, login: str,
+                            op: Operation, params: dict[str, Any], history: list[str], p: Param,
+                            version: int, text: str, *, nothing_found: bool) -> bool:
+    """A question or a word of small talk typed while the form waits for a value.
+
+    Only when the text is not a value of the awaited kind (nothing found, or not
+    readable): a question that the knowledge base answers surely gets its answer, small
+    talk its reply (when nothing at all was found), then the form asks its step again;
+    nothing typed so far is lost. Returns whether the text was taken that way."""
+    from bot.handlers import questions  # the answers' journey (imports this module's peers)
+
+    svc = services(context)
+    chat_id = _chat_id(update)
+    understood = svc.conversation.understand(text, None, None)
+    if understood.kind == "smalltalk" and nothing_found:
+        await send_html(context.bot, chat_id, esc(understood.reply or ""), None)
+    elif understood.kind == "answers" and _looks_like_question(text):
+        await questions.answer_question(update, context, text)
+    else:
+        return False
+    await _send(context, chat_id, T.FORM_STILL_OPEN.format(title=esc(op.menu)))
+    await _ask(context, chat_id, login, op, params, history, p, version)
+    return True
 
 
 async def run_now(context: ContextTypes.DEFAULT_TYPE, chat_id: int, login: str, op: Operation,

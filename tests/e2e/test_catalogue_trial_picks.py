@@ -308,3 +308,25 @@ async def test_afpa_list_warns_of_a_session_cancelled_after_its_print_request(
     text = plain(reply.text)
     assert f"session {ref}" in text
     assert "Session annulée depuis la demande : n'envoyez pas ces documents (R-SES-5)" in text
+
+
+async def test_question_typed_during_a_form_is_answered_and_the_form_stays_open(
+        harness: BotHarness, demo):
+    chat = await linked(harness, demo, "centre.formapro")
+    reply = await chat.ask(f"/inscrire {TP_FUTURE}")
+    prompt = plain(reply.text)
+    # A question, not a candidate's name: answered, then the same step is asked again.
+    await chat.send("comment je fais pour saisir les résultats de la session ?")
+    answer, still_open, asked_again = await chat.replies(3)
+    assert "résultat" in plain(answer.text).lower()
+    assert "Votre saisie « Inscrire un candidat à une session » reste ouverte" in plain(
+        still_open.text)
+    assert plain(asked_again.text) == prompt
+    # Small talk gets its reply, and the form asks again too.
+    await chat.send("merci")
+    thanks, still_open, asked_again = await chat.replies(3)
+    assert "reste ouverte" in plain(still_open.text)
+    assert plain(asked_again.text) == prompt
+    # A name is still taken as a name.
+    reply = await chat.ask("Diallo")
+    assert "reste ouverte" not in plain(reply.text)
