@@ -43,7 +43,10 @@ async def send_article(
     article: Article,
     question: str,
     alternatives: list[tuple[str, str]] | None = None,
+    remember: dict | None = None,
 ) -> None:
+    """Send the article with its buttons; ``remember``: the turn to keep for follow-ups,
+    written with the buttons (:func:`bot.conversation.remember_turn_in`)."""
     svc = services(context)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     body = article_html(article)
@@ -52,8 +55,19 @@ async def send_article(
         body += "\n\n" + texts.DID_YOU_MEAN
     exclude = {article.id, *(t for t, _ in alternatives)}
     rows = keyboards.answer_rows(article.id, question, alternatives, _related(svc, article, exclude))
-    markup = await run_sync(keyboards.build, svc.store, chat_id, rows)
+    if remember is None:
+        markup = await run_sync(keyboards.build, svc.store, chat_id, rows)
+    else:
+        markup = await run_sync(_remember_and_build, svc, chat_id, remember, rows)
     await send_html(context.bot, chat_id, body, markup)
+
+
+def _remember_and_build(svc: Services, chat_id: int, turn: dict, rows: list[list[ButtonSpec]]):
+    """The answered question kept for follow-ups and the answer's buttons issued in one
+    transaction (issue 14: one transaction and one thread hop fewer per answer)."""
+    with svc.core.transaction() as db:
+        conv.remember_turn_in(db, chat_id, turn, svc.core.clock.now())
+        return keyboards.build_in(db, svc.store, chat_id, rows)
 
 
 async def _role(svc: Services, chat_id: int) -> str | None:
@@ -75,8 +89,13 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     if understood.kind == "smalltalk":
         await send_html(context.bot, chat_id, esc(understood.reply or ""), None)
         return
-    if understood.turn is not None:
-        await run_sync(conv.remember_turn, svc.core, chat_id, understood.turn.to_dict())
+    turn = understood.turn.to_dict() if understood.turn is not None else None
+    if turn is not None and (understood.kind != "answers" or not understood.answers
+                             or await linked_login(svc.core, chat_id) is not None):
+        # A live answer may follow (and remember its own turn): the turn is kept first;
+        # else with the first answer's buttons (send_article).
+        await run_sync(conv.remember_turn, svc.core, chat_id, turn)
+        turn = None
     if await _send_live(update, context, understood, question):
         return
     if understood.kind == "none":
@@ -91,7 +110,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         await send_html(context.bot, chat_id, body, markup)
         return
     several = len(understood.answers) > 1
-    for answer in understood.answers:  # one message per question of the message
+    for i, answer in enumerate(understood.answers):  # one message per question of the message
         result = answer.result
         alternatives = (
             [(t, title) for t, title, _ in result.alternatives]
@@ -100,7 +119,9 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         )
         # Buttons (feedback, ticket) carry what the user typed: the part, if several.
         typed = answer.text if several else question
-        await send_article(update, context, answer.article, typed, alternatives)
+        # The turn is kept with the first answer's buttons (before anything is sent).
+        await send_article(update, context, answer.article, typed, alternatives,
+                           turn if i == 0 else None)
 
 
 async def _send_live(update: Update, context: ContextTypes.DEFAULT_TYPE, understood, question: str) -> bool:
