@@ -15,7 +15,7 @@ from bot import conversation as conv
 from bot.answers import article_html
 from bot.formatting import esc
 from bot.live_answers import LiveAnswer, live_answer
-from bot.runtime import Services, optional, run_sync, send_html, services
+from bot.runtime import Services, optional, run_sync, send_reply_html, services
 from bot.state import ButtonSpec, Press
 from bot.update_context import chat_state, linked_login
 from knowledge.articles import Article
@@ -59,7 +59,7 @@ async def send_article(
         markup = await run_sync(keyboards.build, svc.store, chat_id, rows)
     else:
         markup = await run_sync(_remember_and_build, svc, chat_id, remember, rows)
-    await send_html(context.bot, chat_id, body, markup)
+    await send_reply_html(context.bot, chat_id, body, markup)
 
 
 def _remember_and_build(svc: Services, chat_id: int, turn: dict, rows: list[list[ButtonSpec]]):
@@ -87,7 +87,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     previous = Turn.from_dict(conv.turn_of(await chat_state(svc.core, chat_id)))
     understood = svc.conversation.understand(question, previous, await _role(svc, chat_id))
     if understood.kind == "smalltalk":
-        await send_html(context.bot, chat_id, esc(understood.reply or ""), None)
+        await send_reply_html(context.bot, chat_id, esc(understood.reply or ""), None)
         return
     turn = understood.turn.to_dict() if understood.turn is not None else None
     if turn is not None and (understood.kind != "answers" or not understood.answers
@@ -107,7 +107,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         if close:
             body += "\n\n" + texts.NONE_CLOSE_TOPICS
         markup = await run_sync(keyboards.build, svc.store, chat_id, keyboards.none_rows(question, close))
-        await send_html(context.bot, chat_id, body, markup)
+        await send_reply_html(context.bot, chat_id, body, markup)
         return
     several = len(understood.answers) > 1
     for i, answer in enumerate(understood.answers):  # one message per question of the message
@@ -141,7 +141,7 @@ async def _send_live(update: Update, context: ContextTypes.DEFAULT_TYPE, underst
         await run_sync(conv.remember_turn, svc.core, chat_id,
                        Turn(live.question, (live.article_id,)).to_dict())
     markup = await run_sync(keyboards.build, svc.store, chat_id, _live_rows(svc, live, question))
-    await send_html(context.bot, chat_id, live.text, markup)
+    await send_reply_html(context.bot, chat_id, live.text, markup)
     return True
 
 
