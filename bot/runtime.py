@@ -122,13 +122,15 @@ async def send_reply_html(
     bot: Bot,
     chat_id: int,
     html_text: str,
-    reply_markup: InlineKeyboardMarkup | None = None,
+    reply_markup: InlineKeyboardMarkup | dict | None = None,
 ) -> None:
     """:func:`send_html` for a reply whose sent message nobody reads back (the answers
     to questions): the same ``sendMessage`` calls, through the same rate limiter and
     observer, but the Bot API's answer — the whole message echoed with its entities —
     is not turned into a :class:`~telegram.Message` (issue 14: parsing it cost as much
-    CPU as sending it). A refused call raises as :func:`send_html`'s does."""
+    CPU as sending it). ``reply_markup`` may be the Bot API's JSON already
+    (:func:`bot.keyboards.build_json_in`). A refused call raises as :func:`send_html`'s
+    does."""
     parts = split_html(html_text) or ["…"]
     for i, part in enumerate(parts):
         params: dict[str, Any] = {"chat_id": chat_id, "text": part, "parse_mode": ParseMode.HTML}

@@ -62,3 +62,24 @@ def test_send_reply_html_makes_the_calls_send_html_makes():
             assert q.get("reply_markup") == f.get("reply_markup")
         assert "reply_markup" in quiet[-1][1] and all("reply_markup" not in p for _, p in quiet[:-1])
     assert len(_sent(send_reply_html, long_html, None)) > 1  # split at 4096 characters
+
+
+def test_an_answers_keyboard_built_as_json_is_sent_as_the_objects_would_be(core):
+    """bot.keyboards.build_json_in: the same reply_markup as build_in's objects."""
+    from bot import keyboards
+    from bot.state import StateStore
+
+    store = StateStore(core)
+    rows = keyboards.answer_rows("dte", "délai du DTE", [("a", "Autre sujet " + "x" * 80)], [])
+    with core.transaction() as db:
+        as_json = keyboards.build_json_in(db, store, 5, rows)
+    layout = [[b["text"] for b in row] for row in as_json["inline_keyboard"]]
+    with core.transaction() as db:
+        objects = keyboards.build_in(db, store, 5, rows)
+    assert layout == [[b.text for b in row] for row in objects.inline_keyboard]
+    tokens = [b["callback_data"] for row in as_json["inline_keyboard"] for b in row]
+    assert len(set(tokens)) == len(tokens)
+    sent = _sent(send_reply_html, "<b>Réponse</b>", as_json)
+    assert sent[0][1]["reply_markup"] == as_json
+    with core.transaction() as db:
+        assert keyboards.build_json_in(db, store, 5, [[], []]) is None

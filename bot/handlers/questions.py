@@ -55,19 +55,19 @@ async def send_article(
         body += "\n\n" + texts.DID_YOU_MEAN
     exclude = {article.id, *(t for t, _ in alternatives)}
     rows = keyboards.answer_rows(article.id, question, alternatives, _related(svc, article, exclude))
-    if remember is None:
-        markup = await run_sync(keyboards.build, svc.store, chat_id, rows)
-    else:
-        markup = await run_sync(_remember_and_build, svc, chat_id, remember, rows)
+    markup = await run_sync(_remember_and_build, svc, chat_id, remember, rows)
     await send_reply_html(context.bot, chat_id, body, markup)
 
 
-def _remember_and_build(svc: Services, chat_id: int, turn: dict, rows: list[list[ButtonSpec]]):
-    """The answered question kept for follow-ups and the answer's buttons issued in one
-    transaction (issue 14: one transaction and one thread hop fewer per answer)."""
+def _remember_and_build(svc: Services, chat_id: int, turn: dict | None,
+                        rows: list[list[ButtonSpec]]) -> dict | None:
+    """The answer's buttons (as the Bot API's JSON) and, with ``turn``, the answered
+    question kept for follow-ups, in one transaction (issue 14: one transaction and one
+    thread hop fewer per answer)."""
     with svc.core.transaction() as db:
-        conv.remember_turn_in(db, chat_id, turn, svc.core.clock.now())
-        return keyboards.build_in(db, svc.store, chat_id, rows)
+        if turn is not None:
+            conv.remember_turn_in(db, chat_id, turn, svc.core.clock.now())
+        return keyboards.build_json_in(db, svc.store, chat_id, rows)
 
 
 async def _role(svc: Services, chat_id: int) -> str | None:
@@ -106,7 +106,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         body = texts.NONE_ANSWER
         if close:
             body += "\n\n" + texts.NONE_CLOSE_TOPICS
-        markup = await run_sync(keyboards.build, svc.store, chat_id, keyboards.none_rows(question, close))
+        markup = await run_sync(_remember_and_build, svc, chat_id, None, keyboards.none_rows(question, close))
         await send_reply_html(context.bot, chat_id, body, markup)
         return
     several = len(understood.answers) > 1
@@ -140,7 +140,7 @@ async def _send_live(update: Update, context: ContextTypes.DEFAULT_TYPE, underst
     if live.article_id:  # « et pour Thomas Nguyen ? »
         await run_sync(conv.remember_turn, svc.core, chat_id,
                        Turn(live.question, (live.article_id,)).to_dict())
-    markup = await run_sync(keyboards.build, svc.store, chat_id, _live_rows(svc, live, question))
+    markup = await run_sync(_remember_and_build, svc, chat_id, None, _live_rows(svc, live, question))
     await send_reply_html(context.bot, chat_id, live.text, markup)
     return True
 
