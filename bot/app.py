@@ -50,6 +50,7 @@ from bot.delivery_worker import DeliveryWorker
 from bot.exactly_once import UPDATE_LEASE, begin_update, flush_kept_lines, purge_updates
 from bot.handlers import start as start_handlers
 from bot.handlers import tickets as ticket_handlers
+from bot.http_pool import cheap_transport
 from bot.leader import AdvisoryLease, LeaderGate
 from bot.outbox import OutboxWorker
 from bot.runtime import Services, optional, run_sync
@@ -115,6 +116,14 @@ class JsonRequest(HTTPXRequest):
     python-telegram-bot sends a form: ``urllib.parse.urlencode`` quotes a long HTML
     answer byte by byte, about a millisecond of CPU per message (issue 14); a JSON
     body is one ``json.dumps``. Calls with files keep the multipart form."""
+
+    def _build_client(self) -> httpx.AsyncClient:
+        """The client over :func:`bot.http_pool.cheap_transport` (no proxy, no socket
+        options: else python-telegram-bot's own)."""
+        kwargs = dict(self._client_kwargs)
+        if kwargs.get("transport") is None and kwargs.get("proxy") is None:
+            kwargs["transport"] = cheap_transport(kwargs["limits"], http2=bool(kwargs.get("http2")))
+        return httpx.AsyncClient(**kwargs)
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout: Any = BaseRequest.DEFAULT_NONE,

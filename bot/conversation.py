@@ -29,6 +29,7 @@ Functions are synchronous (database): handlers call them with ``run_sync``.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -140,23 +141,28 @@ def reset(core: Core, chat_id: int) -> Mode:
 def remember_turn(core: Core, chat_id: int, turn: dict[str, Any] | None) -> None:
     """Keep the last answered question of an idle chat (nothing in another mode: a
     question typed during a walk or a form does not change that mode's data)."""
-    from sqlalchemy.exc import IntegrityError
+    with core.transaction() as db:
+        remember_turn_in(db, chat_id, turn, core.clock.now())
 
-    now = core.clock.now()
+
+def remember_turn_in(db: Any, chat_id: int, turn: dict[str, Any] | None, now: Any) -> None:
+    """:func:`remember_turn` inside the caller's transaction (e.g. with the answer's
+    buttons, :func:`bot.keyboards.build_in`: one transaction for both, issue 14)."""
     data = {"turn": turn} if turn else None
     update_context.forget_state(chat_id)
-    try:
-        with core.transaction() as db:
-            # The usual case in one statement: the chat's row exists and is idle.
-            if db.connection().execute(
-                    _REMEMBER, {"chat": chat_id, "turn_data": data, "now": now}).rowcount:
-                return
-            if db.get(Conversation, chat_id) is None:
-                db.add(Conversation(chat_id=chat_id, mode=Mode.IDLE.value, data=data, version=1,
-                                    updated_at=now))
-                db.flush()
-    except IntegrityError:  # the chat's first row written meanwhile by another update
+    # The usual case in one statement: the chat's row exists and is idle.
+    if db.connection().execute(_REMEMBER, {"chat": chat_id, "turn_data": data, "now": now}).rowcount:
         return
+    if db.get(Conversation, chat_id) is not None:
+        return  # another mode: its data stays
+    from sqlalchemy.exc import IntegrityError
+
+    # The chat's first row; written meanwhile by another update, that row is kept
+    # (the savepoint keeps the caller's transaction usable).
+    with contextlib.suppress(IntegrityError), db.begin_nested():
+        db.add(Conversation(chat_id=chat_id, mode=Mode.IDLE.value, data=data, version=1,
+                            updated_at=now))
+        db.flush()
 
 
 def last_turn(core: Core, chat_id: int) -> dict[str, Any] | None:

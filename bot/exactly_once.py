@@ -43,6 +43,7 @@ from ceres_core.core import Core
 from ceres_core.db import lock_for_write
 from ceres_core.errors import CeresError
 from ceres_core.services.checks import joined
+from tickets.services import chat_tickets_in
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -121,7 +122,8 @@ def take_update(core: Core, update_id: int) -> str:
 def begin_update(core: Core, update_id: int, chat_id: int | None = None,
                  private: bool = False) -> tuple[str, UpdateSnapshot | None]:
     """Take an update (:func:`take_update`'s answer) and, when it is ``new`` and from a
-    private chat, read the chat's conversation state and linked login in the same
+    private chat, read the chat's conversation state, linked login and whether its
+    tickets may take its messages (:func:`tickets.services.chat_tickets_in`) in the same
     transaction: one round trip for what every update of a chat needs first
     (:mod:`bot.update_context`)."""
     now = core.clock.now()
@@ -154,6 +156,7 @@ def begin_update(core: Core, update_id: int, chat_id: int | None = None,
                 snap.state = conv.load_in(db, chat_id)
                 snap.login = linked_login_in(db, chat_id)
                 snap.login_known = True
+                snap.tickets = chat_tickets_in(db, chat_id)
             return "new", snap
     except IntegrityError:  # claimed at the same moment by another instance
         return "busy", None

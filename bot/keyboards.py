@@ -66,6 +66,23 @@ def build_in(db, store: StateStore, chat_id: int,
     )
 
 
+def build_json_in(db, store: StateStore, chat_id: int,
+                  rows: list[list[ButtonSpec]]) -> dict | None:
+    """:func:`build_in`'s keyboard as the Bot API's JSON (``reply_markup``) rather than
+    python-telegram-bot objects, for a call that sends it at once
+    (:func:`bot.runtime.send_reply_html`; issue 14: building the objects and turning
+    them back into JSON cost more than issuing the tokens)."""
+    rows = [row for row in rows if row]
+    flat = [spec for row in rows for spec in row]
+    if not flat:
+        return None
+    data = iter(store.issue_in(db, chat_id, flat))
+    return {"inline_keyboard": [
+        [{"text": truncate(spec.label, MAX_LABEL), "callback_data": next(data)} for spec in row]
+        for row in rows
+    ]}
+
+
 def topic_button(topic: str, title: str, question: str, prefix: str = "") -> ButtonSpec:
     return ButtonSpec(prefix + title, TOPIC, {"topic": topic, "q": question[:500]}, reusable=True)
 

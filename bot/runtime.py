@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
+from telegram.warnings import PTBUserWarning
 
 from bot.config import BotConfig
 from bot.formatting import split_html
@@ -103,6 +105,38 @@ async def send_html(
         )
     assert message is not None
     return message
+
+
+def quiet_send_by_name() -> None:
+    """:func:`send_reply_html` calls the Bot API by name on purpose (python-telegram-bot
+    warns that ``Bot.send_message`` exists): only that warning is silenced."""
+    warnings.filterwarnings(
+        "ignore", message=r"Please use 'Bot\.send_message' instead of 'Bot\.do_api_request",
+        category=PTBUserWarning)
+
+
+quiet_send_by_name()
+
+
+async def send_reply_html(
+    bot: Bot,
+    chat_id: int,
+    html_text: str,
+    reply_markup: InlineKeyboardMarkup | dict | None = None,
+) -> None:
+    """:func:`send_html` for a reply whose sent message nobody reads back (the answers
+    to questions): the same ``sendMessage`` calls, through the same rate limiter and
+    observer, but the Bot API's answer — the whole message echoed with its entities —
+    is not turned into a :class:`~telegram.Message` (issue 14: parsing it cost as much
+    CPU as sending it). ``reply_markup`` may be the Bot API's JSON already
+    (:func:`bot.keyboards.build_json_in`). A refused call raises as :func:`send_html`'s
+    does."""
+    parts = split_html(html_text) or ["…"]
+    for i, part in enumerate(parts):
+        params: dict[str, Any] = {"chat_id": chat_id, "text": part, "parse_mode": ParseMode.HTML}
+        if reply_markup is not None and i == len(parts) - 1:
+            params["reply_markup"] = reply_markup
+        await bot.do_api_request("send_message", api_kwargs=params)
 
 
 async def optional(call: Awaitable[Any], what: str) -> Any:

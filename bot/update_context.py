@@ -9,6 +9,9 @@ twice), then the bot's transcript line and the « done » mark. Now:
   result is an :class:`UpdateSnapshot`, current for the rest of the update's handling
   (:data:`CURRENT`, a context variable: python-telegram-bot runs an update's handlers in
   one task);
+* the same transaction reads whether the chat has tickets a message could go to
+  (:func:`chat_tickets`): most chats have none, and their idle texts skip the
+  requester-target lookup of the helpdesk;
 * the handlers read the state and the login from it (:func:`chat_state`,
   :func:`linked_login`) instead of the database; a write of this update to the state
   (:mod:`bot.conversation`) or to the link (:mod:`bot.accounts`) forgets the copy, so
@@ -35,6 +38,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.conversation import ChatState
     from ceres_core.core import Core
+    from tickets.services import ChatTickets
 
 
 @dataclass
@@ -50,6 +54,9 @@ class UpdateSnapshot:
     #: The linked login read with the claim (None: no account); see ``login_known``.
     login: str | None = None
     login_known: bool = False
+    #: Whether the chat's tickets may hold a target for its messages, read with the
+    #: claim (:func:`tickets.services.chat_tickets_in`); None: not read.
+    tickets: ChatTickets | None = None
     #: Transcript lines of the chat kept until the « done » mark (``buffering`` only).
     buffering: bool = False
     lines: list[tuple[str, str, datetime]] = field(default_factory=list)
@@ -100,6 +107,16 @@ def kept_lines(chat_id: int) -> list[tuple[str, str, datetime]]:
     if snap is None or not snap.keeps_lines_of(chat_id):
         return []
     return list(snap.lines)
+
+
+def chat_tickets(chat_id: int) -> ChatTickets | None:
+    """What the chat's tickets allow the requester-target lookup to find, as read with
+    the claim; None when not read (no runner, another chat). The lookup comes first in
+    an idle text's handling, before anything of the update could open a ticket."""
+    snap = CURRENT.get()
+    if snap is None or snap.chat_id != chat_id:
+        return None
+    return snap.tickets
 
 
 async def chat_state(core: Core, chat_id: int) -> ChatState:

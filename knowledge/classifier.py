@@ -189,4 +189,4 @@ class TopicClassifier:
             d = self.decision(text) / self.config.temperature
             e = np.exp(d - d.max())
             probs = e / e.sum()
-        return {c: float(p) for c, p in zip(self.classes, probs, strict=True)}
+        return dict(zip(self.classes, probs.tolist(), strict=True))  # Python floats

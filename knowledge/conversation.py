@@ -217,14 +217,19 @@ class Conversation:
         once every small-talk phrase is taken out (normalised)."""
         norm = self._smalltalk_norm(text)
         intent: str | None = None
-        covered = [False] * len(norm)
+        spans: list[tuple[int, int]] = []
         for name, patterns in self.data.smalltalk:
             for pattern in patterns:
                 for m in pattern.finditer(norm):
                     intent = intent or name
-                    covered[m.start() : m.end()] = [True] * (m.end() - m.start())
-        rest = "".join(" " if hit else ch for ch, hit in zip(norm, covered, strict=True))
-        return intent, " ".join(rest.split())
+                    spans.append(m.span())
+        if not spans:
+            return intent, " ".join(norm.split())
+        # Every covered character becomes a space (spans may overlap).
+        rest = list(norm)
+        for start, end in spans:
+            rest[start:end] = " " * (end - start)
+        return intent, " ".join("".join(rest).split())
 
     def _has_content(self, rest: str) -> bool:
         words = [w for w in rest.split() if w not in self.data.filler]

@@ -327,10 +327,12 @@ class Matcher:
                 self._postings.setdefault(t, []).append((i, sat, share))
         unigram_stems = {t for t in self._idf if _BIGRAM_SEP not in t}
         self.analyzer.set_vocabulary(surface, unigram_stems)
+        #: Built once per index (issue 14: the conversation tests it for every term).
+        self._vocabulary = frozenset(unigram_stems)
 
     @property
     def vocabulary(self) -> frozenset[str]:
-        return frozenset(t for t in self._idf if _BIGRAM_SEP not in t)
+        return self._vocabulary
 
     # -- query ---------------------------------------------------------------------
 

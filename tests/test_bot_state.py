@@ -146,6 +146,55 @@ def test_the_follow_up_context_lives_in_the_idle_conversation_state(core):
     assert conv.last_turn(core, 6) is None
 
 
+def test_the_turn_and_the_answers_buttons_share_one_transaction(core):
+    """Issue 14: remember_turn_in and build_in in the caller's transaction; a first row
+    written meanwhile by another update (IntegrityError) leaves the buttons issued."""
+    from sqlalchemy.exc import IntegrityError
+
+    from bot import conversation as conv
+    from bot import keyboards
+    from bot.models import Conversation
+
+    store = StateStore(core)
+    rows = keyboards.answer_rows("dte", "délai du DTE", [], [])
+    turn = {"question": "délai du DTE", "topics": ["dte"]}
+    with core.transaction() as db:
+        conv.remember_turn_in(db, 7, turn, core.clock.now())  # the chat's first row
+        markup = keyboards.build_in(db, store, 7, rows)
+    assert conv.last_turn(core, 7) == turn and markup is not None
+    with core.transaction() as db:
+        conv.remember_turn_in(db, 7, {"question": "autre", "topics": ["x"]}, core.clock.now())
+    assert conv.last_turn(core, 7) == {"question": "autre", "topics": ["x"]}
+    # Nothing written if the whole transaction fails: the turn goes with the buttons.
+    with pytest.raises(RuntimeError), core.transaction() as db:
+        conv.remember_turn_in(db, 7, turn, core.clock.now())
+        raise RuntimeError("sending failed before the commit")
+    assert conv.last_turn(core, 7) == {"question": "autre", "topics": ["x"]}
+
+    class RacingSession:
+        """The session of a transaction in which another update's first row of the chat
+        appears between the update and the insert (the insert meets the row)."""
+
+        def __init__(self, db):
+            self._db = db
+
+        def __getattr__(self, name):
+            return getattr(self._db, name)
+
+        def get(self, *args):
+            return None
+
+        def add(self, obj):
+            raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+
+    with core.transaction() as db:
+        conv.remember_turn_in(RacingSession(db), 8, turn, core.clock.now())
+        markup = keyboards.build_in(db, store, 8, rows)
+        db.add(Conversation(chat_id=8, mode="idle", data={"turn": turn}, version=1,
+                            updated_at=core.clock.now()))
+    assert markup is not None and conv.last_turn(core, 8) == turn
+
+
 def test_an_update_is_taken_once_and_retaken_after_its_lease(core, clock):
     from bot.exactly_once import UPDATE_LEASE, finish_update, take_update
 

@@ -345,3 +345,41 @@ def test_requester_context_other_tickets_centre_and_ceres_objects(desk, world):
     assert "Formapro Paris" in labels["Centre du demandeur"]
     around = requester_context(desk, "assist", mine.number)
     assert around.hidden_elsewhere == 2 and elsewhere.queue == "dreets-11"
+
+
+# -- issue 14: the claim's read of the chat's tickets lets the bot skip the lookup --------
+
+
+def _chat_tickets(core, chat_id):
+    from tickets.services import chat_tickets_in
+
+    with core.transaction() as db:
+        return chat_tickets_in(db, chat_id)
+
+
+def test_chat_tickets_may_target_whenever_the_lookup_can_find_a_ticket(desk):
+    """``may_target`` False only where :func:`resolve_requester_target` says ``none``."""
+    def agree(reply_to=None):
+        known = _chat_tickets(desk, UD75.chat_id)
+        found = resolve_requester_target(desk, UD75.chat_id, reply_to).kind != TARGET_NONE
+        assert known.may_target(reply_to) or not found
+        return known
+
+    known = agree()
+    assert (known.any, known.waiting) == (False, False)
+    assert not known.may_target(None) and not known.may_target(77)
+    opened = open_ticket(desk, UD75, "Question", None, RoutingInput(category="utilisation"))
+    known = agree()
+    assert known.any and known.waiting  # open: may be waiting (the lookup decides)
+    claim(desk, "assist", opened.number)
+    known = agree()
+    assert known.may_target(None)
+    remember_chat_message(desk, UD75.chat_id, 77, opened.ticket_id)
+    set_status(desk, "assist", opened.number, "clos")
+    known = agree(77)
+    assert known.any and not known.waiting
+    assert not known.may_target(None)  # closed: no text goes to it unless a reply
+    assert known.may_target(77)
+    assert resolve_requester_target(desk, UD75.chat_id, 77).kind == TARGET_REPLY
+    assert _chat_tickets(desk, 4242) == _chat_tickets(desk, 4243)  # other chats: none
+    assert not _chat_tickets(desk, 4242).any

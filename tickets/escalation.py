@@ -13,7 +13,7 @@ import contextlib
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ceres_core.core import Core
@@ -501,6 +501,39 @@ def _target(kind: str, ticket: Ticket, now) -> RequesterTarget:
         reopens=writable and ticket.status is TicketStatus.RESOLU,
         follow_up=not writable,
     )
+
+
+@dataclass(frozen=True)
+class ChatTickets:
+    """What a chat's tickets allow :func:`resolve_requester_target` to find, read in one
+    cheap statement (the bot reads it with the update's claim, issue 14): with neither,
+    every message of the chat is for the assistant and the lookup is skipped."""
+
+    #: The chat is the requester of at least one ticket (a reply may be about it).
+    any: bool
+    #: One of them may be waiting for the requester's words (open or *résolu*, and
+    #: not left): a superset of the candidates of step 2.
+    waiting: bool
+
+    def may_target(self, reply_to_message_id: int | None) -> bool:
+        """Whether the lookup can find a ticket for a message of this chat."""
+        return self.waiting or (self.any and reply_to_message_id is not None)
+
+
+_TICKETS = Ticket.__table__
+_CHAT_TICKETS = select(
+    func.count(),
+    func.coalesce(func.sum(case(
+        (and_(_TICKETS.c.requester_away.is_(False),
+              _TICKETS.c.status.in_((*OPEN_STATUSES, TicketStatus.RESOLU))),
+         1), else_=0)), 0),
+).where(_TICKETS.c.requester_chat_id == bindparam("chat_id"))
+
+
+def chat_tickets_in(db: Any, chat_id: int) -> ChatTickets:
+    """:class:`ChatTickets` of the chat, in the caller's transaction."""
+    count, waiting = db.connection().execute(_CHAT_TICKETS, {"chat_id": chat_id}).one()
+    return ChatTickets(any=bool(count), waiting=bool(waiting))
 
 
 def resolve_requester_target(

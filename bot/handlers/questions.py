@@ -15,7 +15,7 @@ from bot import conversation as conv
 from bot.answers import article_html
 from bot.formatting import esc
 from bot.live_answers import LiveAnswer, live_answer
-from bot.runtime import Services, optional, run_sync, send_html, services
+from bot.runtime import Services, optional, run_sync, send_reply_html, services
 from bot.state import ButtonSpec, Press
 from bot.update_context import chat_state, linked_login
 from knowledge.articles import Article
@@ -43,7 +43,10 @@ async def send_article(
     article: Article,
     question: str,
     alternatives: list[tuple[str, str]] | None = None,
+    remember: dict | None = None,
 ) -> None:
+    """Send the article with its buttons; ``remember``: the turn to keep for follow-ups,
+    written with the buttons (:func:`bot.conversation.remember_turn_in`)."""
     svc = services(context)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     body = article_html(article)
@@ -52,8 +55,19 @@ async def send_article(
         body += "\n\n" + texts.DID_YOU_MEAN
     exclude = {article.id, *(t for t, _ in alternatives)}
     rows = keyboards.answer_rows(article.id, question, alternatives, _related(svc, article, exclude))
-    markup = await run_sync(keyboards.build, svc.store, chat_id, rows)
-    await send_html(context.bot, chat_id, body, markup)
+    markup = await run_sync(_remember_and_build, svc, chat_id, remember, rows)
+    await send_reply_html(context.bot, chat_id, body, markup)
+
+
+def _remember_and_build(svc: Services, chat_id: int, turn: dict | None,
+                        rows: list[list[ButtonSpec]]) -> dict | None:
+    """The answer's buttons (as the Bot API's JSON) and, with ``turn``, the answered
+    question kept for follow-ups, in one transaction (issue 14: one transaction and one
+    thread hop fewer per answer)."""
+    with svc.core.transaction() as db:
+        if turn is not None:
+            conv.remember_turn_in(db, chat_id, turn, svc.core.clock.now())
+        return keyboards.build_json_in(db, svc.store, chat_id, rows)
 
 
 async def _role(svc: Services, chat_id: int) -> str | None:
@@ -73,10 +87,15 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     previous = Turn.from_dict(conv.turn_of(await chat_state(svc.core, chat_id)))
     understood = svc.conversation.understand(question, previous, await _role(svc, chat_id))
     if understood.kind == "smalltalk":
-        await send_html(context.bot, chat_id, esc(understood.reply or ""), None)
+        await send_reply_html(context.bot, chat_id, esc(understood.reply or ""), None)
         return
-    if understood.turn is not None:
-        await run_sync(conv.remember_turn, svc.core, chat_id, understood.turn.to_dict())
+    turn = understood.turn.to_dict() if understood.turn is not None else None
+    if turn is not None and (understood.kind != "answers" or not understood.answers
+                             or await linked_login(svc.core, chat_id) is not None):
+        # A live answer may follow (and remember its own turn): the turn is kept first;
+        # else with the first answer's buttons (send_article).
+        await run_sync(conv.remember_turn, svc.core, chat_id, turn)
+        turn = None
     if await _send_live(update, context, understood, question):
         return
     if understood.kind == "none":
@@ -87,11 +106,11 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         body = texts.NONE_ANSWER
         if close:
             body += "\n\n" + texts.NONE_CLOSE_TOPICS
-        markup = await run_sync(keyboards.build, svc.store, chat_id, keyboards.none_rows(question, close))
-        await send_html(context.bot, chat_id, body, markup)
+        markup = await run_sync(_remember_and_build, svc, chat_id, None, keyboards.none_rows(question, close))
+        await send_reply_html(context.bot, chat_id, body, markup)
         return
     several = len(understood.answers) > 1
-    for answer in understood.answers:  # one message per question of the message
+    for i, answer in enumerate(understood.answers):  # one message per question of the message
         result = answer.result
         alternatives = (
             [(t, title) for t, title, _ in result.alternatives]
@@ -100,7 +119,9 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         )
         # Buttons (feedback, ticket) carry what the user typed: the part, if several.
         typed = answer.text if several else question
-        await send_article(update, context, answer.article, typed, alternatives)
+        # The turn is kept with the first answer's buttons (before anything is sent).
+        await send_article(update, context, answer.article, typed, alternatives,
+                           turn if i == 0 else None)
 
 
 async def _send_live(update: Update, context: ContextTypes.DEFAULT_TYPE, understood, question: str) -> bool:
@@ -119,8 +140,8 @@ async def _send_live(update: Update, context: ContextTypes.DEFAULT_TYPE, underst
     if live.article_id:  # « et pour Thomas Nguyen ? »
         await run_sync(conv.remember_turn, svc.core, chat_id,
                        Turn(live.question, (live.article_id,)).to_dict())
-    markup = await run_sync(keyboards.build, svc.store, chat_id, _live_rows(svc, live, question))
-    await send_html(context.bot, chat_id, live.text, markup)
+    markup = await run_sync(_remember_and_build, svc, chat_id, None, _live_rows(svc, live, question))
+    await send_reply_html(context.bot, chat_id, live.text, markup)
     return True
 
 

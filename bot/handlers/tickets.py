@@ -33,7 +33,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import conversation as conv
-from bot import keyboards, outbox, staff_group, texts, transcript
+from bot import keyboards, outbox, staff_group, texts, transcript, update_context
 from bot import ticket_context as tc
 from bot.exactly_once import finish_update_in, in_one_transaction
 from bot.formatting import esc, truncate, visible_text
@@ -367,8 +367,13 @@ async def _target(update: Update, context: ContextTypes.DEFAULT_TYPE
     (``ambiguous``) or none."""
     message = update.effective_message
     replied = message.reply_to_message if message is not None else None
+    replied_id = replied.message_id if replied is not None else None
+    known = update_context.chat_tickets(_chat_id(update))
+    if known is not None and not known.may_target(replied_id):
+        # Read with the update's claim: no ticket of this chat can take the message.
+        return ticket_services.RequesterTarget(ticket_services.TARGET_NONE)
     return await run_sync(ticket_services.resolve_requester_target, services(context).core,
-                          _chat_id(update), replied.message_id if replied is not None else None)
+                          _chat_id(update), replied_id)
 
 
 async def _ask_which(context: ContextTypes.DEFAULT_TYPE, chat_id: int,
