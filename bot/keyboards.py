@@ -92,10 +92,14 @@ def answer_rows(
     question: str,
     alternatives: list[tuple[str, str]],
     related: list[tuple[str, str]],
+    operations: list[tuple[str, str]] | None = None,
 ) -> list[list[ButtonSpec]]:
-    """Helpful / not helpful, then "did you mean" alternatives, then related topics."""
+    """The article's operations the user may run (``(name, menu text)``, from
+    :func:`bot.article_operations.article_operations`), one a row; helpful / not
+    helpful; then "did you mean" alternatives, then related topics."""
     q = question[:500]
-    rows: list[list[ButtonSpec]] = [
+    rows: list[list[ButtonSpec]] = [[operation_button(name, label)] for name, label in operations or []]
+    rows += [
         [
             ButtonSpec(texts.BUTTON_HELPFUL, FEEDBACK, {"topic": topic, "q": q, "v": "up"}),
             ButtonSpec(texts.BUTTON_UNHELPFUL, FEEDBACK, {"topic": topic, "q": q, "v": "down"}),
@@ -105,6 +109,13 @@ def answer_rows(
     rows += [[topic_button(t, title, q, "📎 ")] for t, title in related]
     rows.append([ticket_button({"src": "answer", "topic": topic, "q": q})])
     return rows
+
+
+def operation_button(operation: str, label: str) -> ButtonSpec:
+    """Starts catalogue operation ``operation`` with no params, as its command does
+    (handled by :func:`bot.handlers.forms.on_button`: the form asks the params)."""
+    return ButtonSpec("▶️ " + label, OPERATION,
+                      {"do": "run", "op": operation, "params": {}}, reusable=True)
 
 
 def none_rows(question: str, close: list[tuple[str, str]]) -> list[list[ButtonSpec]]:

@@ -8,6 +8,7 @@ An article file ``knowledge/articles/<id>.md`` looks like::
     keywords: [duplicata, réimpression]
     related: [courrier-perdu]
     rules: [R-PRT-6]
+    operations: [request_duplicate]
     ---
     Answer paragraph.
 
@@ -22,6 +23,12 @@ An article file ``knowledge/articles/<id>.md`` looks like::
 :func:`load_articles` reads and validates them all; any problem raises
 :class:`ArticleError` naming the file and what is wrong. The list of expected
 topic ids is package data (``data/topics.yaml``).
+
+``operations`` (optional) names the chat operations the article is about (operation
+names of the bot's catalogue, ``bot.catalogue.by_name``): a linked user who may run
+one gets its button under the article. This package does not import the bot: the
+names are checked here for their form only, and against the catalogue by the bot's
+tests (``tests/test_article_operations.py``).
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ TOPICS_RESOURCE = "topics.yaml"
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.DOTALL)
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_OPERATION_NAME = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 _HEADING = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)
 _RULES_LINE = re.compile(r"^\s*R[èe]gles?\s*:.*$", re.MULTILINE | re.IGNORECASE)
 
@@ -94,6 +102,8 @@ class Article:
     rules: tuple[str, ...]
     body: str
     path: Path | None = field(default=None, compare=False)
+    #: the chat operations (catalogue operation names) the article is about
+    operations: tuple[str, ...] = ()
 
     @cached_property
     def answer(self) -> str:
@@ -185,6 +195,17 @@ def _string_list(meta: dict, key: str, path: Path) -> tuple[str, ...]:
     return items
 
 
+def _operation_names(meta: dict, path: Path) -> tuple[str, ...]:
+    """The ``operations`` list: operation names (``snake_case``), each once."""
+    names = _string_list(meta, "operations", path)
+    for name in names:
+        if not _OPERATION_NAME.match(name):
+            raise ArticleError(f"{path.name}: nom d'opération '{name}' invalide")
+    if len(set(names)) != len(names):
+        raise ArticleError(f"{path.name}: 'operations' cite deux fois la même opération")
+    return names
+
+
 def parse_article(text: str, path: Path) -> Article:
     """Parse one article file's text; ``path`` names it in errors."""
     m = _FRONT_MATTER.match(text.lstrip("\ufeff"))
@@ -217,6 +238,7 @@ def parse_article(text: str, path: Path) -> Article:
         rules=_string_list(meta, "rules", path),
         body=body,
         path=path,
+        operations=_operation_names(meta, path),
     )
 
 

@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 from bot import accounts, keyboards, live_texts, texts
 from bot import conversation as conv
 from bot.answers import article_html
+from bot.article_operations import article_operations
 from bot.formatting import esc
 from bot.live_answers import LiveAnswer, live_answer
 from bot.runtime import Services, optional, run_sync, send_reply_html, services
@@ -53,10 +54,23 @@ async def send_article(
     alternatives = alternatives or []
     if alternatives:
         body += "\n\n" + texts.DID_YOU_MEAN
-    exclude = {article.id, *(t for t, _ in alternatives)}
-    rows = keyboards.answer_rows(article.id, question, alternatives, _related(svc, article, exclude))
-    markup = await run_sync(_remember_and_build, svc, chat_id, remember, rows)
+    related = _related(svc, article, {article.id, *(t for t, _ in alternatives)})
+    # A linked user gets the article's operations their profile may run (issue 10).
+    login = await linked_login(svc.core, chat_id) if article.operations else None
+    markup = await run_sync(_article_markup, svc, chat_id, remember, article, question,
+                            alternatives, related, login)
     await send_reply_html(context.bot, chat_id, body, markup)
+
+
+def _article_markup(svc: Services, chat_id: int, turn: dict | None, article: Article,
+                    question: str, alternatives: list[tuple[str, str]],
+                    related: list[tuple[str, str]], login: str | None) -> dict | None:
+    """An article's buttons: first the article's operations ``login`` may run (the
+    core says which, :func:`bot.article_operations.article_operations`), then
+    :func:`bot.keyboards.answer_rows`; in the same thread hop as the buttons' tokens."""
+    operations = article_operations(svc.core, login, article)
+    rows = keyboards.answer_rows(article.id, question, alternatives, related, operations)
+    return _remember_and_build(svc, chat_id, turn, rows)
 
 
 def _remember_and_build(svc: Services, chat_id: int, turn: dict | None,
