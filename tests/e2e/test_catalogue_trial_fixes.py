@@ -1,0 +1,45 @@
+"""Dialogues for the small defects left by the new-user trial of issue 8, on the demo data,
+end to end: pickers in date order, words agreeing with the civility, the centre de reprise
+named, what a validated session is waiting for, and the way back to printing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot import accounts
+from tests.e2e.harness import BotHarness, Chat, plain
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def demo(core):
+    from ceres_core.demo import load_demo
+
+    load_demo(core)
+    return core
+
+
+async def linked(harness: BotHarness, core, login: str) -> Chat:
+    chat = harness.chat()
+    code = accounts.issue_link_code(core, login, 30).code
+    reply = await chat.ask(f"/start {code}")
+    assert "C'est fait" in reply.text
+    return chat
+
+
+def _start_dates(labels: list[str]) -> list[datetime]:
+    return [datetime.strptime(label.rsplit("– ", 1)[1].strip(), "%d/%m/%Y")
+            for label in labels if label.count("–") >= 2]
+
+
+async def test_dates_session_picker_lists_sessions_by_start_date_newest_first(
+        harness: BotHarness, demo):
+    # the UD's picker mixes validated sessions (tried first) and others in preparation
+    chat = await linked(harness, demo, "ud75")
+    reply = await chat.ask("/dates_session")
+    dates = _start_dates(reply.labels())
+    assert len(dates) >= 2
+    assert dates == sorted(dates, reverse=True)
