@@ -30,6 +30,7 @@ from bot.operation_views import Choice, Outcome
 from bot.parsing import ParseError, parse_siret, parse_text
 from ceres_core.core import Core
 from ceres_core.errors import CeresError
+from ceres_core.names import agreed, born_word, civility_label
 from ceres_core.services import checks
 
 Params = dict[str, Any]
@@ -368,7 +369,7 @@ def _attested(preview: Any, lines: list[Any]) -> str:
             if c.ccps_obtained else ""
         out.append(T.ATTESTED_LINE.format(
             civility=esc(c.civility), first=esc(c.first_name), last=esc(c.last_name),
-            ceres_id=esc(c.ceres_id), e=_e(c.civility), birth=_fr(c.birth_date),
+            ceres_id=esc(c.ceres_id), born=born_word(c.civility), birth=_fr(c.birth_date),
             place=esc(c.birth_place or "—"), title=title, result=esc(c.result_label),
             ccps=ccps))
     return "\n".join(out)
@@ -969,15 +970,9 @@ def _run_register(core: Core, login: str, p: Params) -> Outcome:
 
     v = register_candidate(core, login, p["session"], p["candidate"])
     return Outcome(T.REGISTERED.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id),
-                                       ref=esc(v.session_ref), e=_e(v.civility)),
+                                       ref=esc(v.session_ref),
+                                       registered=agreed("inscrit", v.civility)),
                    back_to_session=v.session_ref)
-
-
-def _e(civility: str) -> str:
-    """The feminine ending agreeing with a known civility (« inscrite »)."""
-    from ceres_core.names import is_female
-
-    return "e" if is_female(civility) else ""
 
 
 def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
@@ -985,7 +980,8 @@ def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
 
     v = unregister_candidate(core, login, p["session"], p["candidate"])
     return Outcome(T.UNREGISTERED.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id),
-                                         ref=esc(v.session_ref), e=_e(v.civility)),
+                                         ref=esc(v.session_ref),
+                                         unregistered=agreed("désinscrit", v.civility)),
                    back_to_session=v.session_ref)
 
 
@@ -1163,12 +1159,12 @@ def _close_records(core: Core, login: str, p: Params, exclude: str | None = None
 def _confirm_create_candidate(core: Core, login: str, p: Params) -> Outcome:
     from datetime import date
 
-    civility = dict(T.CIVILITIES).get(p["civility"], p["civility"])
+    civility = civility_label(p["civility"])
     place = ", ".join(x for x in (p.get("birth_commune"), p.get("birth_postal_code"),
                                   p.get("birth_country")) if x)
     head = T.CONFIRM_CREATE_CANDIDATE.format(
         civility=esc(civility), first=esc(p["first_name"]), last=esc(p["last_name"]),
-        e=_e(p["civility"]), birth=_fr(date.fromisoformat(p["birth_date"])), place=esc(place),
+        born=born_word(p["civility"]), birth=_fr(date.fromisoformat(p["birth_date"])), place=esc(place),
         address=esc(p.get("address") or T.NOT_GIVEN_FEM), email=esc(p.get("email") or
                                                                     T.NOT_GIVEN_FEM),
         phone=esc(p.get("phone") or T.NOT_GIVEN))
@@ -1240,9 +1236,16 @@ def _ccp_codes(p: Params) -> list[str]:
 
 
 def _attendances(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
-    from ceres_core.services.sessions import ATTENDANCE_LABELS
+    """The attendances, said of the candidate chosen (« Présente » for Mme)."""
+    from ceres_core.services.candidates import get_candidate
+    from ceres_core.services.sessions import ATTENDANCE_LABELS, attendance_label
 
-    return [(a.value, label[:1].upper() + label[1:]) for a, label in ATTENDANCE_LABELS.items()]
+    civility = get_candidate(core, login, p["candidate"]).civility if p.get("candidate") else ""
+    out = []
+    for a in ATTENDANCE_LABELS:
+        label = attendance_label(a, civility)
+        out.append((a.value, label[:1].upper() + label[1:]))
+    return out
 
 
 def _results(core: Core, login: str, p: Params) -> list[tuple[str, str]]:

@@ -43,3 +43,34 @@ async def test_dates_session_picker_lists_sessions_by_start_date_newest_first(
     dates = _start_dates(reply.labels())
     assert len(dates) >= 2
     assert dates == sorted(dates, reverse=True)
+
+
+def _woman_to_enter(core) -> tuple[str, str]:
+    """A session of Formapro whose results may be entered now, and a candidate « Mme » of it."""
+    from ceres_core.errors import CeresError
+    from ceres_core.services.candidates import get_candidate
+    from ceres_core.services.results import results_entry
+    from ceres_core.services.sessions import get_session, list_sessions
+
+    for s in list_sessions(core, "centre.formapro", limit=200):
+        try:
+            results_entry(core, "centre.formapro", s.ref)
+        except CeresError:
+            continue
+        for r in get_session(core, "centre.formapro", s.ref).registrations:
+            if get_candidate(core, "centre.formapro", r.ceres_id).civility == "Mme":
+                return s.ref, r.ceres_id
+    raise AssertionError("no woman candidate of the demo is open for results")
+
+
+async def test_result_recap_says_presente_for_a_woman_candidate(harness: BotHarness, demo):
+    ref, ceres_id = _woman_to_enter(demo)
+    chat = await linked(harness, demo, "centre.formapro")
+    reply = await chat.ask(f"/resultats {ref} {ceres_id}")
+    assert "Présente" in reply.labels()
+    reply = await chat.click(reply, "Présente")
+    reply = await chat.click(reply, "Admis")
+    recap = await chat.click(reply, "Aucun commentaire")
+    assert "• Présence : présente" in plain(recap.text)
+    done = await chat.click(recap, "Confirmer")
+    assert "présente, admis" in plain(done.text)
