@@ -74,3 +74,16 @@ async def test_result_recap_says_presente_for_a_woman_candidate(harness: BotHarn
     assert "• Présence : présente" in plain(recap.text)
     done = await chat.click(recap, "Confirmer")
     assert "présente, admis" in plain(done.text)
+
+
+async def test_transfer_recap_names_the_centre_de_reprise_instead_of_its_pseudo_siret(
+        harness: BotHarness, demo):
+    chat = await linked(harness, demo, "dreets.idf")
+    await chat.ask("/centre S-930002")
+    recap = await chat.ask("553 015 348 00012")
+    await chat.click(recap, "Confirmer")
+    await chat.ask("/transfert_site S-930002")
+    recap = await chat.ask("553 015 348 00012")
+    text = plain(recap.text)
+    assert "Centre actuel : Centre de reprise" in text  # R-SITE-2
+    assert "0000000000000" not in text
