@@ -696,7 +696,8 @@ def next_session_date(
     (:func:`ceres_core.services.sessions.next_deadline`: R-SES-6, R-DTE-1, R-CON-2), else
     the earliest of the next action due and the next date of the session's DTE timeline
     once the DTE is ordered (:func:`ceres_core.dte_timeline.next_timeline_date`: R-DTE-4,
-    R-DTE-5, R-DTE-7); ``None`` when nothing is left (cancelled, past, validated)."""
+    R-DTE-5, R-DTE-7); for a validated session with nothing else due, the print requests
+    still to send (R-PRT-2); ``None`` when nothing is left (cancelled, all sent, past)."""
     with core.transaction() as db:
         user = load_actor(db, actor)
         session = load_session(db, session_ref)
@@ -713,7 +714,22 @@ def next_session_date(
             timeline = session_timeline(session, core.rules, ordered_at=order.ordered_at)
             step = timeline_mod.next_timeline_date(timeline, today)
         dated = [d for d in (action, step) if d is not None]
-        return min(dated, key=lambda d: d.due or today) if dated else None
+        if dated:
+            return min(dated, key=lambda d: d.due or today)
+        return _prints_pending(session)
+
+
+def _prints_pending(session: ExamSession) -> timeline_mod.NextDeadline | None:
+    """A validated session waits for its print requests (R-PRT-2): how many, no date."""
+    from ceres_core.services.printing import prints_to_send
+    from ceres_core.values import plural
+
+    count = prints_to_send(session)
+    if not count:
+        return None
+    return timeline_mod.NextDeadline(
+        "R-PRT-2", f"Envoyer pour impression les documents de {plural(count, 'candidat')}",
+        None, False)
 
 
 # -- cancellation by the GEV (R-SES-5) ---------------------------------------------------------

@@ -87,3 +87,18 @@ async def test_transfer_recap_names_the_centre_de_reprise_instead_of_its_pseudo_
     text = plain(recap.text)
     assert "Centre actuel : Centre de reprise" in text  # R-SITE-2
     assert "0000000000000" not in text
+
+
+async def test_validated_session_card_names_the_prints_still_to_send(harness: BotHarness, demo):
+    from ceres_core.services.printing import documents_preview
+
+    ref = "TITRE_B_2026_470405"  # validated, UD de Paris, prints pending
+    pending = documents_preview(demo, "ud75", ref).to_send_count
+    assert pending
+    chat = await linked(harness, demo, "ud75")
+    listing = await chat.ask("/sessions")
+    card = await chat.click(listing, ref)
+    text = plain(card.text)
+    assert "Prochaine échéance : aucune" not in text
+    assert "⏰ Prochaine échéance : Envoyer pour impression les documents de" in text
+    assert "(R-PRT-2)" in text
