@@ -474,7 +474,21 @@ def _run_correct_record(core: Core, login: str, p: Params) -> Outcome:
     lines = [T.RECORD_CORRECTED.format(de_who=_de_who(c.first_name, c.last_name, c.ceres_id),
                                        state=esc(c.state_label))]
     lines += [T.PRINT_ALERT_LINE.format(alert=esc(a)).strip() for a in kept]
-    return Outcome("\n".join(lines))
+    return Outcome("\n".join(lines), runs=_prints_unblocked(core, login, c))
+
+
+def _prints_unblocked(core: Core, login: str, c: Any) -> list[tuple[str, str, dict[str, str]]]:
+    """R-PRT-3 then R-CAN-2: once the record is corrected, the print requests of its
+    sessions that the core now accepts (a dry run), as buttons back to printing."""
+    runs = []
+    for ref in c.session_refs:
+        try:
+            _print_candidate_check(core, login, {"session": ref, "candidate": c.ceres_id})
+        except CeresError:
+            continue
+        runs.append((T.RUN_PRINT_CORRECTED.format(ref=ref), "request_print_candidate",
+                     {"session": ref, "candidate": c.ceres_id}))
+    return runs[:4]
 
 
 def _correct_record_check(core: Core, login: str, p: Params) -> None:

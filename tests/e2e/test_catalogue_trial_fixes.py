@@ -102,3 +102,22 @@ async def test_validated_session_card_names_the_prints_still_to_send(harness: Bo
     assert "Prochaine échéance : aucune" not in text
     assert "⏰ Prochaine échéance : Envoyer pour impression les documents de" in text
     assert "(R-PRT-2)" in text
+
+
+async def test_corrected_record_offers_the_print_it_had_blocked(harness: BotHarness, demo):
+    ref = "TITRE_B_2026_470405"  # validated; Youssef MARIACH1 has a digit in his name
+    chat = await linked(harness, demo, "ud75")
+    reply = await chat.ask(f"/impression_candidat {ref}")
+    refused = await chat.click(reply, "MARIACH1")
+    assert "(R-PRT-3)" in refused.text
+    asked = await chat.click(refused, "Corriger la fiche du candidat")
+    asked = await chat.click(asked, "Nom de naissance")
+    recap = await chat.ask("MARIACH")
+    done = await chat.click(recap, "Confirmer")
+    assert "corrigée" in plain(done.text)
+    label = f"🖨️ Envoyer pour impression : {ref}"
+    assert label in done.labels()  # R-CAN-2 done: the core now accepts the request
+    recap = await chat.click(done, label)
+    assert "Envoyer pour impression les documents de Youssef MARIACH" in plain(recap.text)
+    sent = await chat.click(recap, "Confirmer")
+    assert "⛔" not in sent.text
