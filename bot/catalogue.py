@@ -196,6 +196,17 @@ def _dte_fields(core: Core, login: str, params: Params) -> None:
     checks.check_dte_order_fields(core, login, params["session"], **fields)
 
 
+def _own_contact(field: str) -> Callable[[Core, str, Params], list[tuple[str, str]]]:
+    """The account's own value for a contact step of the DTE order, as a one-press choice
+    (typing another one stays possible)."""
+    def options(core: Core, login: str, params: Params) -> list[tuple[str, str]]:
+        from ceres_core.services.dte import order_contact_defaults
+
+        value = getattr(order_contact_defaults(core, login), field)
+        return [(value, T.OWN_CONTACT.format(value=value))] if value else []
+    return options
+
+
 def _print_session(core: Core, login: str, params: Params) -> None:
     """R-PRT-1: a session whose documents may be sent (validated)."""
     from ceres_core.services.printing import documents_preview
@@ -1469,9 +1480,9 @@ CATALOGUE: tuple[Operation, ...] = (
                Param("candidates_count", "count", check=_dte_fields),
                Param("rs_kind", "choice", check=_dte_fields, choices=views.RS_CHOICES),
                Param("rs_name", "text", check=_dte_fields, when=_rs_other),
-               Param("contact_name", "text", check=_dte_fields),
-               Param("contact_phone", "phone", check=_dte_fields),
-               Param("contact_email", "email", check=_dte_fields),
+               Param("contact_name", "text", check=_dte_fields, options=_own_contact("contact_name")),
+               Param("contact_phone", "phone", check=_dte_fields, options=_own_contact("contact_phone")),
+               Param("contact_email", "email", check=_dte_fields, options=_own_contact("contact_email")),
                Param("delivery_address", "address", check=_dte_fields),
                Param("comment", "text", optional=True)),
               _run_order_dte, _confirm_order_dte, card="session",

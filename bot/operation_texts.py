@@ -441,6 +441,8 @@ TRACKING = (
 #: The sessions behind the counts (R-PRT-8), each opening its card.
 TRACKING_SESSION = "🖨️ {ref} – {title} – {sent}/{total} envoyés"
 RUN_NEXT_PRINT = "➡️ Candidat suivant : {name}"
+#: The account's own value offered at a contact step of the DTE order (R-DTE-2).
+OWN_CONTACT = "👤 {value}"
 #: After a record is corrected (R-CAN-2): its print request, now accepted (R-PRT-3).
 RUN_PRINT_CORRECTED = "🖨️ Envoyer pour impression : {ref}"
 CENTRE_REGISTERED = (

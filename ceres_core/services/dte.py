@@ -688,6 +688,30 @@ def dte_status(core: Core, actor: str, session_ref: str) -> DteStatusView:
         return _status_view(session, core)
 
 
+@dataclass(frozen=True)
+class OrderContactDefaults:
+    """The ordering account's own values for the order's contact fields (R-DTE-2), offered
+    as one-press choices; ``None`` where the account holds none (it holds no phone)."""
+
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None = None
+
+
+#: A display name's trailing organisation, « Sophie Bernard (Formapro Paris) »: not a name.
+_NAME_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def order_contact_defaults(core: Core, actor: str) -> OrderContactDefaults:
+    """The actor's own name and e-mail, to prefill the DTE order's contact (R-DTE-2); an
+    e-mail the order would refuse is not offered."""
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        name = _NAME_SUFFIX.sub("", user.display_name or "").strip() or None
+        email = (user.email or "").strip() or None
+        return OrderContactDefaults(name, email if email and is_valid_email(email) else None)
+
+
 @operation("dte.status")
 def next_session_date(
     core: Core, actor: str, session_ref: str

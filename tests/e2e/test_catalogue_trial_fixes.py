@@ -121,3 +121,34 @@ async def test_corrected_record_offers_the_print_it_had_blocked(harness: BotHarn
     assert "Envoyer pour impression les documents de Youssef MARIACH" in plain(recap.text)
     sent = await chat.click(recap, "Confirmer")
     assert "⛔" not in sent.text
+
+
+async def test_dte_order_offers_the_account_own_contact_values_still_editable(
+        harness: BotHarness, demo):
+    from bot import operation_texts
+    from ceres_core.models import User
+    from ceres_core.services.dte import dte_status
+
+    future = "TITRE_B_2027_470401"  # Formapro Paris, DTE not ordered
+    with demo.transaction() as db:  # R-DTE-2: the account holds an e-mail, no phone
+        db.query(User).filter_by(login="centre.formapro").one().email = "s.bernard@formapro.fr"
+    chat = await linked(harness, demo, "centre.formapro")
+    reply = await chat.ask(f"/commande_dte {future}")
+    reply = await chat.ask("1")
+    reply = await chat.click(reply, "Une autre personne")
+    reply = await chat.ask("Jeanne Martin")
+    assert reply.text == operation_texts.ASK["contact_name"]
+    assert "👤 Sophie Bernard" in reply.labels()  # the name, without « (Formapro Paris) »
+    reply = await chat.click(reply, "👤 Sophie Bernard")
+    assert reply.text == operation_texts.ASK["contact_phone"]
+    assert not any(label.startswith("👤") for label in reply.labels())  # no phone held
+    reply = await chat.ask("01 23 45 67 89")
+    assert "👤 s.bernard@formapro.fr" in reply.labels()
+    reply = await chat.ask("examens@formapro.fr")  # typing another value stays possible
+    reply = await chat.ask("12 rue de la Roquette, 75011 Paris")
+    recap = await chat.click(reply, operation_texts.NO_COMMENT)
+    text = plain(recap.text)
+    assert "Sophie Bernard" in text and "examens@formapro.fr" in text
+    done = await chat.click(recap, "Confirmer")
+    assert "Commande du DTE enregistrée" in done.text
+    assert dte_status(demo, "centre.formapro", future).order.contact_name == "Sophie Bernard"
