@@ -30,6 +30,7 @@ from bot.operation_views import Choice, Outcome
 from bot.parsing import ParseError, parse_siret, parse_text
 from ceres_core.core import Core
 from ceres_core.errors import CeresError
+from ceres_core.names import agreed, born_word, civility_label
 from ceres_core.services import checks
 
 Params = dict[str, Any]
@@ -193,6 +194,17 @@ def _dte_session(core: Core, login: str, params: Params) -> None:
 def _dte_fields(core: Core, login: str, params: Params) -> None:
     fields = {k: v for k, v in params.items() if k in checks._FIELD_PLACEHOLDERS}
     checks.check_dte_order_fields(core, login, params["session"], **fields)
+
+
+def _own_contact(field: str) -> Callable[[Core, str, Params], list[tuple[str, str]]]:
+    """The account's own value for a contact step of the DTE order, as a one-press choice
+    (typing another one stays possible)."""
+    def options(core: Core, login: str, params: Params) -> list[tuple[str, str]]:
+        from ceres_core.services.dte import order_contact_defaults
+
+        value = getattr(order_contact_defaults(core, login), field)
+        return [(value, T.OWN_CONTACT.format(value=value))] if value else []
+    return options
 
 
 def _print_session(core: Core, login: str, params: Params) -> None:
@@ -368,7 +380,7 @@ def _attested(preview: Any, lines: list[Any]) -> str:
             if c.ccps_obtained else ""
         out.append(T.ATTESTED_LINE.format(
             civility=esc(c.civility), first=esc(c.first_name), last=esc(c.last_name),
-            ceres_id=esc(c.ceres_id), e=_e(c.civility), birth=_fr(c.birth_date),
+            ceres_id=esc(c.ceres_id), born=born_word(c.civility), birth=_fr(c.birth_date),
             place=esc(c.birth_place or "—"), title=title, result=esc(c.result_label),
             ccps=ccps))
     return "\n".join(out)
@@ -473,7 +485,21 @@ def _run_correct_record(core: Core, login: str, p: Params) -> Outcome:
     lines = [T.RECORD_CORRECTED.format(de_who=_de_who(c.first_name, c.last_name, c.ceres_id),
                                        state=esc(c.state_label))]
     lines += [T.PRINT_ALERT_LINE.format(alert=esc(a)).strip() for a in kept]
-    return Outcome("\n".join(lines))
+    return Outcome("\n".join(lines), runs=_prints_unblocked(core, login, c))
+
+
+def _prints_unblocked(core: Core, login: str, c: Any) -> list[tuple[str, str, dict[str, str]]]:
+    """R-PRT-3 then R-CAN-2: once the record is corrected, the print requests of its
+    sessions that the core now accepts (a dry run), as buttons back to printing."""
+    runs = []
+    for ref in c.session_refs:
+        try:
+            _print_candidate_check(core, login, {"session": ref, "candidate": c.ceres_id})
+        except CeresError:
+            continue
+        runs.append((T.RUN_PRINT_CORRECTED.format(ref=ref), "request_print_candidate",
+                     {"session": ref, "candidate": c.ceres_id}))
+    return runs[:4]
 
 
 def _correct_record_check(core: Core, login: str, p: Params) -> None:
@@ -969,15 +995,9 @@ def _run_register(core: Core, login: str, p: Params) -> Outcome:
 
     v = register_candidate(core, login, p["session"], p["candidate"])
     return Outcome(T.REGISTERED.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id),
-                                       ref=esc(v.session_ref), e=_e(v.civility)),
+                                       ref=esc(v.session_ref),
+                                       registered=agreed("inscrit", v.civility)),
                    back_to_session=v.session_ref)
-
-
-def _e(civility: str) -> str:
-    """The feminine ending agreeing with a known civility (« inscrite »)."""
-    from ceres_core.names import is_female
-
-    return "e" if is_female(civility) else ""
 
 
 def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
@@ -985,7 +1005,8 @@ def _run_unregister(core: Core, login: str, p: Params) -> Outcome:
 
     v = unregister_candidate(core, login, p["session"], p["candidate"])
     return Outcome(T.UNREGISTERED.format(name=esc(v.full_name), ceres_id=esc(v.ceres_id),
-                                         ref=esc(v.session_ref), e=_e(v.civility)),
+                                         ref=esc(v.session_ref),
+                                         unregistered=agreed("désinscrit", v.civility)),
                    back_to_session=v.session_ref)
 
 
@@ -1163,12 +1184,12 @@ def _close_records(core: Core, login: str, p: Params, exclude: str | None = None
 def _confirm_create_candidate(core: Core, login: str, p: Params) -> Outcome:
     from datetime import date
 
-    civility = dict(T.CIVILITIES).get(p["civility"], p["civility"])
+    civility = civility_label(p["civility"])
     place = ", ".join(x for x in (p.get("birth_commune"), p.get("birth_postal_code"),
                                   p.get("birth_country")) if x)
     head = T.CONFIRM_CREATE_CANDIDATE.format(
         civility=esc(civility), first=esc(p["first_name"]), last=esc(p["last_name"]),
-        e=_e(p["civility"]), birth=_fr(date.fromisoformat(p["birth_date"])), place=esc(place),
+        born=born_word(p["civility"]), birth=_fr(date.fromisoformat(p["birth_date"])), place=esc(place),
         address=esc(p.get("address") or T.NOT_GIVEN_FEM), email=esc(p.get("email") or
                                                                     T.NOT_GIVEN_FEM),
         phone=esc(p.get("phone") or T.NOT_GIVEN))
@@ -1240,9 +1261,16 @@ def _ccp_codes(p: Params) -> list[str]:
 
 
 def _attendances(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
-    from ceres_core.services.sessions import ATTENDANCE_LABELS
+    """The attendances, said of the candidate chosen (« Présente » for Mme)."""
+    from ceres_core.services.candidates import get_candidate
+    from ceres_core.services.sessions import ATTENDANCE_LABELS, attendance_label
 
-    return [(a.value, label[:1].upper() + label[1:]) for a, label in ATTENDANCE_LABELS.items()]
+    civility = get_candidate(core, login, p["candidate"]).civility if p.get("candidate") else ""
+    out = []
+    for a in ATTENDANCE_LABELS:
+        label = attendance_label(a, civility)
+        out.append((a.value, label[:1].upper() + label[1:]))
+    return out
 
 
 def _results(core: Core, login: str, p: Params) -> list[tuple[str, str]]:
@@ -1452,9 +1480,9 @@ CATALOGUE: tuple[Operation, ...] = (
                Param("candidates_count", "count", check=_dte_fields),
                Param("rs_kind", "choice", check=_dte_fields, choices=views.RS_CHOICES),
                Param("rs_name", "text", check=_dte_fields, when=_rs_other),
-               Param("contact_name", "text", check=_dte_fields),
-               Param("contact_phone", "phone", check=_dte_fields),
-               Param("contact_email", "email", check=_dte_fields),
+               Param("contact_name", "text", check=_dte_fields, options=_own_contact("contact_name")),
+               Param("contact_phone", "phone", check=_dte_fields, options=_own_contact("contact_phone")),
+               Param("contact_email", "email", check=_dte_fields, options=_own_contact("contact_email")),
                Param("delivery_address", "address", check=_dte_fields),
                Param("comment", "text", optional=True)),
               _run_order_dte, _confirm_order_dte, card="session",

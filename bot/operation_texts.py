@@ -365,7 +365,7 @@ CONFIRM_PRINT_CANDIDATE = (
 )
 #: R-PRT-2: the data each « Données vérifiées et conformes » attests (the core's preview)
 ATTESTED_HEAD = "\n<b>Données à vérifier</b> (celles que vous attestez conformes) :"
-ATTESTED_LINE = ("• {civility} {first} {last} (n° {ceres_id}), né{e} le {birth} à {place}\n"
+ATTESTED_LINE = ("• {civility} {first} {last} (n° {ceres_id}), {born} le {birth} à {place}\n"
                  "   {title} – résultat : {result}{ccps}")
 ATTESTED_TITLE = "{label} ({code})"
 ATTESTED_CCPS = " ({ccps})"
@@ -412,8 +412,8 @@ CANCEL_PRINTS_LEFT = (
 )
 DELETED_SESSION = "✅ Session <b>{ref}</b> supprimée."
 CONVOCATIONS_DONE = "✅ Convocations de la session <b>{ref}</b> éditées ({count})."
-REGISTERED = "✅ {name} (n° {ceres_id}) est inscrit{e} à la session <b>{ref}</b>."
-UNREGISTERED = "✅ {name} (n° {ceres_id}) est désinscrit{e} de la session <b>{ref}</b>."
+REGISTERED = "✅ {name} (n° {ceres_id}) est {registered} à la session <b>{ref}</b>."
+UNREGISTERED = "✅ {name} (n° {ceres_id}) est {unregistered} de la session <b>{ref}</b>."
 ACK_DONE = "✅ Accusé enregistré pour la session <b>{ref}</b> : {status}."
 ATTESTATION_CAPTION = (
     "Attestation de réussite – candidat n° {ceres_id}, session {ref} : à imprimer, signer et "
@@ -441,6 +441,10 @@ TRACKING = (
 #: The sessions behind the counts (R-PRT-8), each opening its card.
 TRACKING_SESSION = "🖨️ {ref} – {title} – {sent}/{total} envoyés"
 RUN_NEXT_PRINT = "➡️ Candidat suivant : {name}"
+#: The account's own value offered at a contact step of the DTE order (R-DTE-2).
+OWN_CONTACT = "👤 {value}"
+#: After a record is corrected (R-CAN-2): its print request, now accepted (R-PRT-3).
+RUN_PRINT_CORRECTED = "🖨️ Envoyer pour impression : {ref}"
 CENTRE_REGISTERED = (
     "✅ Centre enregistré dans CERES : <b>{name}</b> (SIRET {siret})\nAdresse : {address}\n"
     "Vous pouvez maintenant lui transférer le site {site} (ci-dessous) ou un autre site : "
@@ -561,7 +565,7 @@ PND_HANDLED = "✅ Avis n° {id} traité : {who} – {status}."
 
 # -- a new candidate record ----------------------------------------------------------------------
 CONFIRM_CREATE_CANDIDATE = (
-    "Créer la fiche candidat de {civility} {first} {last}, né{e} le {birth} à {place} ?\n"
+    "Créer la fiche candidat de {civility} {first} {last}, {born} le {birth} à {place} ?\n"
     "• Adresse : {address}\n• E-mail : {email}\n• Téléphone : {phone}\n\n"
     "Aucune fiche n'existe pour cette personne (même nom, même date de naissance). La fiche "
     "sera créée à l'état brouillon, dans votre région."

@@ -183,14 +183,15 @@ def session_choices_passing(core: Core, login: str, states: tuple[str, ...],
                             accept: Any, limit: int = 12,
                             tried: int = 80) -> tuple[list[Choice], str | None]:
     """The session picker of a step: only sessions its check (``accept(ref)``, the core's,
-    raising its refusal) lets through, those in ``states`` first, newest first; with none,
-    the refusal of the first one tried (why none can)."""
+    raising its refusal) lets through, those in ``states`` tried first, shown newest first
+    (by start date, as every session picker); with none, the refusal of the first one tried
+    (why none can)."""
     from ceres_core.services.sessions import list_sessions
 
     sessions = sorted(list_sessions(core, login, limit=200),
                       key=lambda s: (s.start_date, s.ref), reverse=True)
     sessions.sort(key=lambda s: s.state not in states)  # stable: newest first in each group
-    out: list[Choice] = []
+    kept: list[Any] = []
     why: str | None = None
     for s in sessions[:tried]:
         try:
@@ -198,9 +199,12 @@ def session_choices_passing(core: Core, login: str, states: tuple[str, ...],
         except CeresError as exc:
             why = why or exc.message
             continue
-        out.append(Choice(s.ref, f"{s.ref} – {short_title(s.title_label)} – {_fr(s.start_date)}"))
-        if len(out) == limit:
+        kept.append(s)
+        if len(kept) == limit:
             break
+    kept.sort(key=lambda s: (s.start_date, s.ref), reverse=True)
+    out = [Choice(s.ref, f"{s.ref} – {short_title(s.title_label)} – {_fr(s.start_date)}")
+           for s in kept]
     return out, (None if out else why)
 
 
@@ -275,19 +279,20 @@ def _birth_date(text: str) -> Any:
 
 
 def candidate_session_choices(core: Core, login: str, ceres_id: str) -> list[Choice]:
-    """The sessions of a candidate that the actor can see."""
+    """The sessions of a candidate that the actor can see, newest first (by start date)."""
     from ceres_core.services.candidates import get_candidate
     from ceres_core.services.sessions import get_session
 
     refs = get_candidate(core, login, ceres_id).session_refs
-    out = []
+    seen = []
     for ref in refs:
         try:
-            view = get_session(core, login, ref)
+            seen.append(get_session(core, login, ref))
         except CeresError:
             continue
-        out.append(Choice(ref, f"{ref} – {short_title(view.title_label)} – {_fr(view.start_date)}"))
-    return out
+    seen.sort(key=lambda v: (v.start_date, v.ref), reverse=True)
+    return [Choice(v.ref, f"{v.ref} – {short_title(v.title_label)} – {_fr(v.start_date)}")
+            for v in seen]
 
 
 def site_choices(core: Core, login: str) -> list[Choice]:

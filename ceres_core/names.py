@@ -27,6 +27,10 @@ from ceres_core.values import strip_accents
 
 __all__ = [
     "APOSTROPHES",
+    "agreed",
+    "born_word",
+    "civility_label",
+    "is_female",
     "HYPHENS",
     "fold",
     "compact_key",
@@ -140,9 +144,16 @@ def is_female(civility: str) -> bool:
     return civility_label(civility) == "Madame"
 
 
-def born_word(civility: str) -> str:
-    """« née » / « né », agreeing with a known civility; « né(e) » when it is unknown."""
+def agreed(word: str, civility: str) -> str:
+    """``word`` (a masculine whose feminine adds « e »: « présent », « inscrit », « noté »)
+    agreeing with a known civility: « présente » for Madame, « présent » for Monsieur,
+    « présent(e) » when the civility is unknown."""
     label = civility_label(civility)
     if label == "Madame":
-        return "née"
-    return "né" if label == "Monsieur" else "né(e)"
+        return f"{word}e"
+    return word if label == "Monsieur" else f"{word}(e)"
+
+
+def born_word(civility: str) -> str:
+    """« née » / « né », agreeing with a known civility; « né(e) » when it is unknown."""
+    return agreed("né", civility)

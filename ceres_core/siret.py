@@ -19,6 +19,9 @@ from stdnum.fr import siret as _stdnum_siret
 from ceres_core.errors import InvalidInput, RuleViolation
 from ceres_core.models import SIRET_CENTRE_REPRISE
 
+#: How the centre de reprise is named where a centre's SIRET would be shown (R-SITE-2).
+REPRISE_LABEL = "centre de reprise"
+
 #: The forms of the centre de reprise's pseudo-SIRET (13 zeros as in CERES, or 14).
 REPRISE_SIRETS = frozenset({SIRET_CENTRE_REPRISE, "0" * 14})
 

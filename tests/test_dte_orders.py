@@ -425,3 +425,17 @@ def test_r_dte_1_r_dte_4_next_session_date_action_then_timeline(core, world, clo
     with pytest.raises(RuleViolation) as err:
         dte.next_session_date(core, "centre_b", A1_TP)
     assert err.value.rule == "R-ACT-2"
+
+
+def test_r_dte_2_order_contact_defaults_are_the_account_own_name_and_valid_email(core, world):
+    from ceres_core.models import User
+
+    with core.transaction() as db:
+        user = db.query(User).filter_by(login="centre_a").one()
+        user.display_name, user.email = "Alice Martin (Formapro Paris)", "alice@formapro.fr"
+    view = dte.order_contact_defaults(core, "centre_a")
+    assert (view.contact_name, view.contact_email, view.contact_phone) == (
+        "Alice Martin", "alice@formapro.fr", None)
+    with core.transaction() as db:
+        db.query(User).filter_by(login="centre_a").one().email = "01 23 45 67 8"
+    assert dte.order_contact_defaults(core, "centre_a").contact_email is None  # not offered

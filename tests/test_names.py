@@ -79,3 +79,16 @@ def test_r_can_5_duplicate_record_label_agrees_born_with_the_civility(civility, 
                                date(1985, 4, 12), "Paris (75012)", "validee", "validée", "11",
                                "Île-de-France")
     assert f", {word} le 12/04/1985 (CERES ID C260000006)" in summary.label
+
+
+@pytest.mark.parametrize(("civility", "word"),
+                         [("Mme", "présente"), ("M.", "présent"), ("", "présent(e)")])
+def test_r_res_1_attendance_present_agrees_with_the_civility(civility, word):
+    from ceres_core.models import Attendance
+    from ceres_core.names import agreed
+    from ceres_core.services.sessions import attendance_label
+
+    assert agreed("présent", civility) == word
+    assert attendance_label(Attendance.PRESENT, civility) == word
+    # an absence is a noun: it does not agree
+    assert attendance_label(Attendance.ABSENCE_JUSTIFIEE, civility) == "absence justifiée"

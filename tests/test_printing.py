@@ -730,3 +730,22 @@ def test_r_prt_2_batch_message_names_no_refused_request_when_all_were_sent(core,
     batch = request_print_for_session(core, "ud75", session_ref, ["2122560", "2122562"])
     assert (batch.sent_count, batch.refused_count) == (2, 0)
     assert batch.message == "2 candidats envoyés pour impression."
+
+
+def test_r_prt_2_next_session_date_names_the_prints_still_to_send(core, session_ref, clock):
+    from ceres_core.services.dte import next_session_date
+
+    # four candidates with a result wait for their initial request (LEROY has none: R-PRT-1)
+    pending = next_session_date(core, "ud75", session_ref)
+    assert pending is not None and pending.rule == "R-PRT-2" and not pending.overdue
+    assert pending.label == "Envoyer pour impression les documents de 4 candidats (R-PRT-2)"
+    for ceres_id in ("2122559", "2122561"):
+        request_print(core, "ud75", session_ref, ceres_id)
+    assert "de 2 candidats" in next_session_date(core, "ud75", session_ref).label
+    mark_data_verified(core, "ud75", session_ref, "2122562")
+    request_print(core, "ud75", session_ref, "2122562")
+    with core.transaction() as db:  # the last one sent by another way: nothing left
+        reg = db.scalar(select(Registration).join(Candidate)
+                        .where(Candidate.ceres_id == "2122560"))
+        add_print(db, reg, "ud75", datetime(2026, 11, 22, 10, tzinfo=PARIS))
+    assert next_session_date(core, "ud75", session_ref) is None

@@ -278,7 +278,7 @@ def test_list_registrations_shows_names_state_alerts_and_result(core, world):
     assert [v.last_name for v in views] == ["Bernard", "MARIACH1"]
     alice, colette = views
     assert (alice.attendance_label, alice.result_label, alice.ccps_obtained) == (
-        "présent", "partiellement admis", ("CCP-00463-1",))
+        "présente", "partiellement admis", ("CCP-00463-1",))
     assert alice.alerts == () and alice.data_verified is False
     assert colette.result is None and colette.attendance_label is None
     assert [a.rule for a in colette.alerts] == ["R-CAN-4"]

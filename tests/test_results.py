@@ -64,7 +64,7 @@ def test_r_res_1_entry_moves_the_session_and_counts_what_is_left(core, convoked)
     view = res.enter_result(core, "centre_a", convoked, "c1", attendance="Présent",
                             result="admis", comment=" Grille complète ")
     assert (view.attendance_label, view.result_label, view.comment) == (
-        "présent", "admis", "Grille complète")
+        "présente", "admis", "Grille complète")  # C1 is « Mme »: the word agrees
     assert view.session_state_label == "résultats saisis"
     assert view.remaining_to_enter == 3
     view = res.enter_result(core, "centre_a", convoked, "C2", attendance="absence justifiée")

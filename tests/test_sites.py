@@ -76,6 +76,11 @@ def test_r_site_1_get_site_view(core, world):
     assert get_site(core, "centre_a", "S-A1").centre.label == f"Formapro Paris ({SIRET_A})"
 
 
+def test_r_site_2_centre_de_reprise_is_named_not_shown_by_its_pseudo_siret(core, world):
+    label = get_site(core, "dreets_idf", "S-RP1").centre.label
+    assert SIRET_REPRISE not in label and "reprise" in label.lower()
+
+
 def test_r_act_2_get_site_out_of_scope(core, world):
     for login, code in (("centre_b", "S-A1"), ("ud35", "S-A1"), ("dreets_bzh", "S-RP1"),
                         ("afpa", "S-A1")):

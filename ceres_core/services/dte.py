@@ -688,6 +688,30 @@ def dte_status(core: Core, actor: str, session_ref: str) -> DteStatusView:
         return _status_view(session, core)
 
 
+@dataclass(frozen=True)
+class OrderContactDefaults:
+    """The ordering account's own values for the order's contact fields (R-DTE-2), offered
+    as one-press choices; ``None`` where the account holds none (it holds no phone)."""
+
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None = None
+
+
+#: A display name's trailing organisation, « Sophie Bernard (Formapro Paris) »: not a name.
+_NAME_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def order_contact_defaults(core: Core, actor: str) -> OrderContactDefaults:
+    """The actor's own name and e-mail, to prefill the DTE order's contact (R-DTE-2); an
+    e-mail the order would refuse is not offered."""
+    with core.transaction() as db:
+        user = load_actor(db, actor)
+        name = _NAME_SUFFIX.sub("", user.display_name or "").strip() or None
+        email = (user.email or "").strip() or None
+        return OrderContactDefaults(name, email if email and is_valid_email(email) else None)
+
+
 @operation("dte.status")
 def next_session_date(
     core: Core, actor: str, session_ref: str
@@ -696,7 +720,8 @@ def next_session_date(
     (:func:`ceres_core.services.sessions.next_deadline`: R-SES-6, R-DTE-1, R-CON-2), else
     the earliest of the next action due and the next date of the session's DTE timeline
     once the DTE is ordered (:func:`ceres_core.dte_timeline.next_timeline_date`: R-DTE-4,
-    R-DTE-5, R-DTE-7); ``None`` when nothing is left (cancelled, past, validated)."""
+    R-DTE-5, R-DTE-7); for a validated session with nothing else due, the print requests
+    still to send (R-PRT-2); ``None`` when nothing is left (cancelled, all sent, past)."""
     with core.transaction() as db:
         user = load_actor(db, actor)
         session = load_session(db, session_ref)
@@ -713,7 +738,22 @@ def next_session_date(
             timeline = session_timeline(session, core.rules, ordered_at=order.ordered_at)
             step = timeline_mod.next_timeline_date(timeline, today)
         dated = [d for d in (action, step) if d is not None]
-        return min(dated, key=lambda d: d.due or today) if dated else None
+        if dated:
+            return min(dated, key=lambda d: d.due or today)
+        return _prints_pending(session)
+
+
+def _prints_pending(session: ExamSession) -> timeline_mod.NextDeadline | None:
+    """A validated session waits for its print requests (R-PRT-2): how many, no date."""
+    from ceres_core.services.printing import prints_to_send
+    from ceres_core.values import plural
+
+    count = prints_to_send(session)
+    if not count:
+        return None
+    return timeline_mod.NextDeadline(
+        "R-PRT-2", f"Envoyer pour impression les documents de {plural(count, 'candidat')}",
+        None, False)
 
 
 # -- cancellation by the GEV (R-SES-5) ---------------------------------------------------------

@@ -613,6 +613,15 @@ def _next_to_send(
     return pending[0]
 
 
+def prints_to_send(session: ExamSession) -> int:
+    """The candidates of a validated session whose documents (R-PRT-1) still wait for their
+    initial print request (R-PRT-2); 0 when the session is not validated."""
+    if session.state is not SessionState.VALIDEE:
+        return 0
+    return sum(1 for r in session.registrations
+               if _documents(r, session) and _requests(r)[0] is None)
+
+
 def _service_name(profile: Profile, session: ExamSession) -> str:
     """The State service the actor signs for (attestation, R-PRT-5)."""
     if profile.role is Role.DREETS and profile.region_code:

@@ -43,7 +43,6 @@ from ceres_core.db import lock_for_write
 from ceres_core.errors import NotFound, RuleViolation
 from ceres_core.models import (
     RESULT_LABELS,
-    Attendance,
     Candidate,
     ExamSession,
     Registration,
@@ -58,6 +57,8 @@ from ceres_core.services.candidates import (
     load_candidate,
 )
 from ceres_core.services.sessions import (
+    ATTENDANCE_LABELS,
+    attendance_label,
     counts_for_final_interview_limit,
     final_interview_limit_breach,
     load_session,
@@ -75,11 +76,6 @@ __all__ = [
     "unregister_candidate",
 ]
 
-ATTENDANCE_LABELS: dict[Attendance, str] = {
-    Attendance.PRESENT: "présent",
-    Attendance.ABSENCE_JUSTIFIEE: "absence justifiée",
-    Attendance.ABSENCE_INJUSTIFIEE: "absence injustifiée",
-}
 
 #: Who registers / unregisters candidates in a session (R-CAN-6, 004 "Profil Centre").
 REGISTER_ROLES = (Role.CENTRE, Role.ADMIN)
@@ -137,7 +133,8 @@ def _view(registration: Registration, rules: Rules, today: date) -> Registration
         registered_at=registration.registered_at,
         attendance=registration.attendance.value if registration.attendance else None,
         attendance_label=(
-            ATTENDANCE_LABELS[registration.attendance] if registration.attendance else None
+            attendance_label(registration.attendance, candidate.civility)
+            if registration.attendance else None
         ),
         result=registration.result.value if registration.result else None,
         result_label=RESULT_LABELS[registration.result] if registration.result else None,

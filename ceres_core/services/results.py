@@ -35,10 +35,12 @@ from ceres_core.models import (
     SessionKind,
     SessionState,
 )
+from ceres_core.names import agreed
 from ceres_core.services._operation import audit, operation
 from ceres_core.services.sessions import (
     ATTENDANCE_LABELS,
     CENTRE_ROLES,
+    attendance_label,
     fr_date,
     load_session,
     pending_entries,
@@ -135,10 +137,12 @@ def enter_result(
             if code and code not in codes:
                 codes.append(code)
         name = registration.candidate.full_name
+        civility = registration.candidate.civility
         if att is not Attendance.PRESENT and (res is not None or codes):
             raise RuleViolation(
                 "R-RES-1",
-                f"{name} est noté(e) « {ATTENDANCE_LABELS[att]} » : un candidat absent n'a ni "
+                f"{name} est {agreed('noté', civility)} « {ATTENDANCE_LABELS[att]} » : un "
+                "candidat absent n'a ni "
                 "résultat ni CCP.",
             )
         ccps = []
@@ -167,7 +171,7 @@ def enter_result(
             ceres_id=line.ceres_id,
             full_name=line.full_name,
             attendance=att.value,
-            attendance_label=ATTENDANCE_LABELS[att],
+            attendance_label=attendance_label(att, civility),  # « présente » for Mme
             result=line.result,
             result_label=line.result_label,
             ccps_obtained=line.ccps_obtained,

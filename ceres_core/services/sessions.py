@@ -79,6 +79,16 @@ ATTENDANCE_LABELS: dict[Attendance, str] = {
     Attendance.ABSENCE_JUSTIFIEE: "absence justifiée",
     Attendance.ABSENCE_INJUSTIFIEE: "absence injustifiée",
 }
+
+
+def attendance_label(attendance: Attendance, civility: str) -> str:
+    """The attendance as said of one candidate: « présente » agrees with « Mme »."""
+    from ceres_core.names import agreed
+
+    label = ATTENDANCE_LABELS[attendance]
+    return agreed(label, civility) if attendance is Attendance.PRESENT else label
+
+
 DTE_STATUS_LABELS: dict[str, str] = {
     "non_commande": "DTE non commandé",
     "commande": "DTE commandé",
@@ -268,7 +278,7 @@ def registration_line(registration: Registration) -> RegistrationLine:
         full_name=registration.candidate.full_name,
         is_vae=registration.is_vae,
         attendance=att.value if att else None,
-        attendance_label=ATTENDANCE_LABELS[att] if att else None,
+        attendance_label=attendance_label(att, registration.candidate.civility) if att else None,
         result=res.value if res else None,
         result_label=RESULT_LABELS[res] if res else None,
         ccps_obtained=tuple(sorted(c.code for c in registration.ccps_obtained)),
@@ -1145,6 +1155,7 @@ def get_session(core: Core, actor: str, ref: str) -> SessionView:
 
 __all__ = [
     "ATTENDANCE_LABELS",
+    "attendance_label",
     "CancellationView",
     "ConvocationsView",
     "DeletedSession",

@@ -38,7 +38,7 @@ from ceres_core.models import (
 from ceres_core.names import fold
 from ceres_core.services._operation import audit, operation
 from ceres_core.services.centres import require_site_dreets
-from ceres_core.siret import normalize_siret
+from ceres_core.siret import REPRISE_LABEL, normalize_siret
 from ceres_core.values import plural
 
 __all__ = [
@@ -70,6 +70,10 @@ class CentreRef:
 
     @property
     def label(self) -> str:
+        """« Formapro (442 018 164 00016) »; the centre de reprise is named, never shown by
+        its pseudo-SIRET « 0000000000000 » (R-SITE-2)."""
+        if self.is_reprise:
+            return self.name if "reprise" in self.name.lower() else f"{self.name} ({REPRISE_LABEL})"
         return f"{self.name} ({self.siret})"
 
 
