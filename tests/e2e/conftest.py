@@ -33,3 +33,12 @@ async def harness(services: Services) -> AsyncIterator[BotHarness]:
         yield h
     finally:
         await h.stop()
+
+
+@pytest.fixture
+def demo(core: Core) -> Core:
+    """The core with the demo data (a module may override it, e.g. to set the clock first)."""
+    from ceres_core.demo import load_demo
+
+    load_demo(core)
+    return core

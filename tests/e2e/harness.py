@@ -219,3 +219,14 @@ class BotHarness:
             self._next_chat += 1
             chat_id = self._next_chat
         return Chat(self.api, self.token, chat_id, name)
+
+
+async def linked(harness: BotHarness, core: Any, login: str) -> Chat:
+    """A new chat linked to the CERES account ``login`` with a one-time code."""
+    from bot import accounts
+
+    chat = harness.chat()
+    code = accounts.issue_link_code(core, login, 30).code
+    reply = await chat.ask(f"/start {code}")
+    assert "C'est fait" in reply.text
+    return chat

@@ -17,14 +17,6 @@ PND_QUESTION = "un courrier est revenu avec la mention pli non distribuable, que
 PND_MENU = catalogue.by_name("record_pnd").menu
 
 
-@pytest.fixture
-def demo(core):
-    from ceres_core.demo import load_demo
-
-    load_demo(core)
-    return core
-
-
 async def test_ud_asking_about_a_pnd_gets_the_pnd_operation_button(harness: BotHarness, demo):
     chat = await linked(harness, demo, "ud75")
     reply = await chat.ask(PND_QUESTION)

@@ -12,18 +12,10 @@ import pytest
 
 from bot import operation_texts
 from ceres_core.services.sessions import get_session
-from tests.e2e.harness import BotHarness, plain
-from tests.e2e.test_catalogue_operations import FUTURE, TP, linked
+from tests.e2e.harness import BotHarness, linked, plain
+from tests.e2e.test_catalogue_operations import FUTURE, TP
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def demo(core):
-    from ceres_core.demo import load_demo
-
-    load_demo(core)
-    return core
 
 
 # -- R-SES-2 / R-SES-5: a session's dates --------------------------------------------------------

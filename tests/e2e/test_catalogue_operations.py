@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot import accounts, catalogue, operation_texts
+from bot import catalogue, operation_texts
 from ceres_core.demo import DEMO_USERS
 from ceres_core.services import checks
 from ceres_core.services.dte import dte_status
 from ceres_core.services.sessions import get_session
-from tests.e2e.harness import BotHarness, Chat, plain
+from tests.e2e.harness import BotHarness, linked, plain
 
 pytestmark = pytest.mark.e2e
 
@@ -19,22 +19,6 @@ WAITING = "TITRE_B_2026_470404"  # en attente de validation, Paris
 TP = "TITRE_B_2026_470405"  # validée, Paris, DTE préparé
 FUTURE = "TITRE_B_2027_470401"  # en préparation, DTE non commandé
 FUTURE_CCP = "CCP_B_2027_470408"  # en préparation, DTE non commandé
-
-
-@pytest.fixture
-def demo(core):
-    from ceres_core.demo import load_demo
-
-    load_demo(core)
-    return core
-
-
-async def linked(harness: BotHarness, core, login: str) -> Chat:
-    chat = harness.chat()
-    code = accounts.issue_link_code(core, login, 30).code
-    reply = await chat.ask(f"/start {code}")
-    assert "C'est fait" in reply.text
-    return chat
 
 
 def refused_login(action: str) -> str:

@@ -8,26 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from bot import accounts
-from tests.e2e.harness import BotHarness, Chat, plain
+from tests.e2e.harness import BotHarness, linked, plain
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def demo(core):
-    from ceres_core.demo import load_demo
-
-    load_demo(core)
-    return core
-
-
-async def linked(harness: BotHarness, core, login: str) -> Chat:
-    chat = harness.chat()
-    code = accounts.issue_link_code(core, login, 30).code
-    reply = await chat.ask(f"/start {code}")
-    assert "C'est fait" in reply.text
-    return chat
 
 
 def _start_dates(labels: list[str]) -> list[datetime]:

@@ -6,29 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot import accounts
-from tests.e2e.harness import BotHarness, Chat, plain
+from tests.e2e.harness import BotHarness, linked, plain
 
 pytestmark = pytest.mark.e2e
 
 TP = "TITRE_B_2026_470405"  # validated, UD de Paris; Youssef MARIACH1 has a digit in his name
 TP_FUTURE = "TITRE_B_2027_470401"  # Formapro Paris, Ouvrier du paysage, in preparation
-
-
-@pytest.fixture
-def demo(core):
-    from ceres_core.demo import load_demo
-
-    load_demo(core)
-    return core
-
-
-async def linked(harness: BotHarness, core, login: str) -> Chat:
-    chat = harness.chat()
-    code = accounts.issue_link_code(core, login, 30).code
-    reply = await chat.ask(f"/start {code}")
-    assert "C'est fait" in reply.text
-    return chat
 
 
 async def test_juror_picker_offers_only_jurors_habilitated_for_the_session(

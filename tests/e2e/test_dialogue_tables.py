@@ -16,14 +16,6 @@ IMP_SIRET = "55301534800012"  # in the company directory, not in CERES
 FORMAPRO_SIRET = "44201816400016"  # registered in CERES
 
 
-@pytest.fixture
-def demo(core):
-    from ceres_core.demo import load_demo
-
-    load_demo(core)
-    return core
-
-
 async def linked(harness: BotHarness, core, login: str) -> Chat:
     chat = harness.chat()
     code = accounts.issue_link_code(core, login, 30).code

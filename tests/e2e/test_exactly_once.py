@@ -13,7 +13,7 @@ from bot import accounts, outbox, texts
 from bot.app import SECRET_HEADER
 from bot.runtime import Services
 from ceres_core.services.printing import print_history
-from tests.e2e.harness import BotHarness, Chat
+from tests.e2e.harness import BotHarness, Chat, linked
 from tests.e2e.test_tickets import agent, only_ticket, open_from_none  # noqa: F401 - fixture
 from tickets import services as ts
 
@@ -24,14 +24,6 @@ MARTIN = "C260000001"
 
 
 @pytest.fixture
-def demo(core):
-    from ceres_core.demo import load_demo
-
-    load_demo(core)
-    return core
-
-
-@pytest.fixture
 async def webhook_harness(services: Services):
     h = BotHarness(services, webhook=True)
     await h.start()
@@ -39,14 +31,6 @@ async def webhook_harness(services: Services):
         yield h
     finally:
         await h.stop()
-
-
-async def linked(harness: BotHarness, core, login: str) -> Chat:
-    chat = harness.chat()
-    code = accounts.issue_link_code(core, login, 30).code
-    reply = await chat.ask(f"/start {code}")
-    assert "C'est fait" in reply.text
-    return chat
 
 
 async def redeliver(harness: BotHarness, update: dict, times: int = 2) -> None:

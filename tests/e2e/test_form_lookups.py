@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot import operation_texts
-from tests.e2e.harness import BotHarness, plain
-from tests.e2e.test_catalogue_operations import demo, linked  # noqa: F401
+from tests.e2e.harness import BotHarness, linked, plain
 
 pytestmark = pytest.mark.e2e
 

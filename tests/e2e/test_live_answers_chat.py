@@ -17,14 +17,6 @@ CCS_VALIDATED = "CCS_B_2026_470419"
 MARTIN = "C260000001"
 
 
-@pytest.fixture
-def demo(core):
-    from ceres_core.demo import load_demo
-
-    load_demo(core)
-    return core
-
-
 async def linked(harness: BotHarness, core, login: str) -> Chat:
     chat = harness.chat()
     reply = await chat.ask(f"/start {accounts.issue_link_code(core, login, 30).code}")

@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot import accounts, operation_texts, texts
+from bot import operation_texts, texts
 from bot.config import BotConfig
 from bot.downloads import DownloadServer
 from bot.runtime import Services
 from ceres_core.errors import CeresError
 from ceres_core.services.printing import documents_preview, print_history
-from tests.e2e.harness import BotHarness, Chat, plain
+from tests.e2e.harness import BotHarness, Chat, linked, plain
 
 pytestmark = pytest.mark.e2e
 
@@ -24,22 +24,6 @@ TP_FUTURE = "TITRE_B_2027_470401"  # TP in preparation (01/04/2027), DTE not ord
 BZH = "TITRE_B_2026_470423"  # validated session in Bretagne
 MARTIN, NGUYEN, DUPONT = "C260000001", "C260000002", "C260000006"
 IMP_SIRET = "55301534800012"  # Institut des métiers du paysage: in the directory, not in CERES
-
-
-@pytest.fixture
-def demo(core):
-    from ceres_core.demo import load_demo
-
-    load_demo(core)
-    return core
-
-
-async def linked(harness: BotHarness, core, login: str) -> Chat:
-    chat = harness.chat()
-    code = accounts.issue_link_code(core, login, 30).code
-    reply = await chat.ask(f"/start {code}")
-    assert "C'est fait" in reply.text
-    return chat
 
 
 async def confirm(chat: Chat, reply, count: int = 1):

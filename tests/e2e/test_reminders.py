@@ -10,12 +10,12 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot import accounts, operation_texts
+from bot import operation_texts
 from bot import reminders as rem
 from bot.models import SentReminder
 from ceres_core.clock import PARIS
 from ceres_core.demo import load_demo
-from tests.e2e.harness import BotHarness, Chat, plain
+from tests.e2e.harness import BotHarness, linked, plain
 
 pytestmark = pytest.mark.e2e
 
@@ -27,14 +27,6 @@ def demo(core, clock):
     clock.set(datetime(2026, 12, 7, 8, 0, tzinfo=PARIS))  # a Monday
     load_demo(core)
     return core
-
-
-async def linked(harness: BotHarness, core, login: str) -> Chat:
-    chat = harness.chat()
-    code = accounts.issue_link_code(core, login, 30).code
-    reply = await chat.ask(f"/start {code}")
-    assert "C'est fait" in reply.text
-    return chat
 
 
 def _number_of(text: str, ref: str) -> int:

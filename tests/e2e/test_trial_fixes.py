@@ -7,29 +7,13 @@ from __future__ import annotations
 import pytest
 
 from bot import accounts
-from tests.e2e.harness import BotHarness, Chat, plain
+from tests.e2e.harness import Chat, linked, plain
 
 pytestmark = pytest.mark.e2e
 
 TP = "TITRE_B_2026_470405"  # validated, UD de Paris, Julie Martin C260000001 among its candidates
 TP_FUTURE = "TITRE_B_2027_470401"  # in preparation
 MONTREUIL = "Institut des métiers du paysage – Montreuil"  # S-930002, on the centre de reprise
-
-
-@pytest.fixture
-def demo(core):
-    from ceres_core.demo import load_demo
-
-    load_demo(core)
-    return core
-
-
-async def linked(harness: BotHarness, core, login: str) -> Chat:
-    chat = harness.chat()
-    code = accounts.issue_link_code(core, login, 30).code
-    reply = await chat.ask(f"/start {code}")
-    assert "C'est fait" in reply.text
-    return chat
 
 
 # -- 1. finding a site in /transfert -------------------------------------------------------
