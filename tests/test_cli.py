@@ -76,3 +76,26 @@ def test_dte_timeline_accepts_a_french_date(capsys):
     french = capsys.readouterr().out
     assert main(["dte-timeline", "--kind", "TP", "--start", "2027-03-15", "--today", "2026-11-22"]) == 0
     assert capsys.readouterr().out == french and "2027" in french
+
+
+class RecordingRecorder:
+    """A fake of ask's recorder: keeps what it was asked to record."""
+
+    def __init__(self) -> None:
+        self.recorded: list[str] = []
+
+    def record(self, question: str) -> None:
+        self.recorded.append(question)
+
+
+def test_ask_records_unanswered_questions_but_not_small_talk():
+    from bot.cli.ask import answer_all
+    from knowledge.matcher import default_matcher
+
+    recorder = RecordingRecorder()
+    questions = ["bonjour", "merci beaucoup", "mon imprimante du bureau est en panne",
+                 "comment demander un duplicata de diplôme ?"]
+    results = dict(answer_all(questions, default_matcher(), recorder))  # type: ignore[arg-type]
+    assert results["bonjour"].smalltalk is not None
+    assert results["comment demander un duplicata de diplôme ?"].topic == "duplicata"
+    assert recorder.recorded == ["mon imprimante du bureau est en panne"]

@@ -137,7 +137,8 @@ def answer_all(
             yield question, MatchResult(None, None, 0.0, [], False)
             continue
         result = matcher.match(question)
-        if result.topic is None and recorder is not None:
+        # Small talk (« bonjour », « merci ») is answered, not a question left unanswered.
+        if result.topic is None and result.smalltalk is None and recorder is not None:
             recorder.record(question)
         yield question, result
 
