@@ -24,6 +24,7 @@ import contextlib
 import hmac
 import json
 import logging
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -38,6 +39,7 @@ from telegram.error import (
     Forbidden,
     InvalidToken,
     NetworkError,
+    RetryAfter,
     TelegramError,
     TimedOut,
 )
@@ -209,15 +211,21 @@ async def _post_init(app: Application) -> None:
         log.warning("could not purge expired buttons", exc_info=True)
     # Optional: a server that does not offer setMyCommands must not stop the bot.
     await optional(app.bot.set_my_commands(bot_commands(svc)), "setMyCommands")
-    # Chats linked before the catalogue changed: their menus set from today's operations,
-    # in the background (one call per linked chat, within Telegram's limits).
-    app.bot_data["menus_task"] = asyncio.create_task(
-        start_handlers.refresh_linked_menus(app.bot, svc), name="refresh-linked-menus")
     # The helpdesk outbox (staff replies, status announcements) → the chats.
     interval = svc.config.delivery_interval if svc.config else 2.0
     # Background work runs on the one instance that holds the lease (bot.leader).
     worker = app.bot_data["delivery_worker"] = DeliveryWorker(app.bot, svc, interval=interval)
-    app.bot_data["leader_gate"] = LeaderGate(AdvisoryLease(svc.core.engine), worker.start,
+
+    def lead() -> None:
+        worker.start()
+        # Chats linked before the catalogue changed: their menus set from today's
+        # operations, in the background (one call per linked chat, within Telegram's
+        # limits), once, by the instance that leads — not by every instance at each start.
+        if "menus_task" not in app.bot_data:
+            app.bot_data["menus_task"] = asyncio.create_task(
+                start_handlers.refresh_linked_menus(app.bot, svc), name="refresh-linked-menus")
+
+    app.bot_data["leader_gate"] = LeaderGate(AdvisoryLease(svc.core.engine), lead,
                                              worker.stop).open()
     # The bot's own replies written with their effect (bot.outbox): sent after a crash.
     # Every instance runs it: its rows are leased one by one, and a row written by an
@@ -407,8 +415,12 @@ class Poller:
         self._stopping = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):  # the loop's own stop
+            try:
                 await self._task
+            except asyncio.CancelledError:  # the loop's own stop
+                pass
+            except Exception:  # noqa: BLE001 - it ended earlier (logged then): stop goes on
+                log.warning("the poller had stopped on an error", exc_info=True)
             self._task = None
         if self.in_progress:
             await asyncio.wait(list(self.in_progress.values()), timeout=self.STOP_GRACE)
@@ -433,9 +445,21 @@ class Poller:
                     read_timeout=2 * timeout + 10)
                 pause = 1.0
             except InvalidToken:
+                log.critical("getUpdates: the bot's token is refused; polling stops")
                 raise
+            except RetryAfter as exc:  # Telegram's flood control says how long to wait
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                log.warning("getUpdates: flood control, again in %.0f s", seconds)
+                await asyncio.sleep(seconds)
+                continue
             except (TimedOut, NetworkError, Conflict) as exc:
                 log.warning("getUpdates failed (%s): again in %.0f s", exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
+                continue
+            except Exception:  # noqa: BLE001 - any other failure: logged, polling goes on
+                log.exception("getUpdates failed: again in %.0f s", pause)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 30.0)
                 continue

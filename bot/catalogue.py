@@ -306,10 +306,9 @@ def _who(first: str, last: str, ceres_id: str) -> str:
 
 def _de_who(first: str, last: str, ceres_id: str) -> str:
     """« de Julie Martin (n° …) », « d'Aïssatou Diallo (n° …) »: elided before a vowel."""
-    from ceres_core.values import strip_accents
+    from ceres_core.names import elides
 
-    initial = strip_accents(f"{first} {last}".strip()[:1]).lower()
-    return (T.OF_NAME_ELIDED if initial in "aeiou" and initial else T.OF_NAME).format(
+    return (T.OF_NAME_ELIDED if elides(f"{first} {last}") else T.OF_NAME).format(
         name=_who(first, last, ceres_id))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ceres_core.errors import NotFound, RuleViolation
 from ceres_core.models import Centre, Profile, Role, Site, User
+from ceres_core.names import de
 from ceres_core.zone import profile_zone
 
 T = TypeVar("T")
@@ -24,9 +25,6 @@ T = TypeVar("T")
 SITE_ROLES = (Role.CENTRE, Role.UD, Role.DREETS, Role.ADMIN)
 
 
-def _de(what: str) -> str:
-    """French elision: "de valider" but "d'inscrire", "d'habiliter"."""
-    return f"d'{what}" if what[:1].lower() in "aeéèêiîoôuhy" else f"de {what}"
 
 
 def load_actor(db: Session, login: str) -> User:
@@ -60,7 +58,7 @@ def require_role(user: User, roles: Iterable[Role], what: str) -> None:
     if not has_role(user, roles):
         raise RuleViolation(
             "R-ACT-2",
-            f"Votre profil ne permet pas {_de(what)}.",
+            f"Votre profil ne permet pas {de(what)}.",
             actor=user.login,
         )
 
@@ -77,7 +75,7 @@ def require_site(user: User, site: Site, roles: Iterable[Role], what: str) -> Pr
         if profile_covers_site(profile, site):
             return profile
     if not candidates:
-        raise RuleViolation("R-ACT-2", f"Votre profil ne permet pas {_de(what)}.", actor=user.login)
+        raise RuleViolation("R-ACT-2", f"Votre profil ne permet pas {de(what)}.", actor=user.login)
     raise RuleViolation(
         "R-ACT-2",
         f"Vous ne pouvez pas {what} : le site « {site.name} » "

@@ -157,3 +157,16 @@ def agreed(word: str, civility: str) -> str:
 def born_word(civility: str) -> str:
     """« née » / « né », agreeing with a known civility; « né(e) » when it is unknown."""
     return agreed("né", civility)
+
+
+def elides(word: str) -> bool:
+    """Whether « de » elides before ``word`` (« d'inscrire », « d'habiliter »,
+    « d'Aïssatou », « d'Hélène »): a vowel, accented or not, or a mute « h ». Not before
+    « y » (« de Youssef ») nor an aspirated word the rule cannot know."""
+    initial = strip_accents(word.strip()[:1]).lower()
+    return bool(initial) and initial in "aeiouh"
+
+
+def de(word: str) -> str:
+    """« de » followed by ``word``, elided where French elides it (:func:`elides`)."""
+    return f"d'{word}" if elides(word) else f"de {word}"

@@ -92,3 +92,14 @@ def test_r_res_1_attendance_present_agrees_with_the_civility(civility, word):
     assert attendance_label(Attendance.PRESENT, civility) == word
     # an absence is a noun: it does not agree
     assert attendance_label(Attendance.ABSENCE_JUSTIFIEE, civility) == "absence justifiée"
+
+
+@pytest.mark.parametrize(("word", "expected"), [
+    ("valider", "de valider"), ("inscrire", "d'inscrire"), ("habiliter", "d'habiliter"),
+    ("éditer", "d'éditer"), ("Aïssatou", "d'Aïssatou"), ("Élodie", "d'Élodie"),
+    ("Youssef", "de Youssef"), ("Julie", "de Julie"), ("", "de "),
+])
+def test_de_elides_before_a_vowel_or_a_mute_h_not_before_y(word, expected):
+    from ceres_core.names import de
+
+    assert de(word) == expected

@@ -359,8 +359,16 @@ def test_r_ses_5_date_change_refused_at_the_session_step_before_any_date(core, w
         checks.check_session_dates(core, "ud75", ref, "01/01/2000")
     assert err.value.rule == "R-SES-1"
     checks.check_session_dates(core, "ud75", ref, "11/01/2027")
-    # Nothing was written by the checks.
+    # Nothing was written by the checks: not the dates, and no audit row for a probe's
+    # refusal (a card asking whether to show its button is not an attempt).
     assert sessions_svc.get_session(core, "ud75", ref).start_date == date(2027, 1, 10)
+    from sqlalchemy import func, select
+
+    from ceres_core.models import AuditEvent
+
+    with core.transaction() as db:
+        assert db.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.outcome == "refused")) == 0
 
 
 def test_r_ses_5_cancellation_view_names_the_print_requests_left_at_the_afpa(core, world):

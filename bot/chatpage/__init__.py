@@ -118,7 +118,7 @@ class ChatPage:
             return _refusal(texts.FILE_EXPECTED)
         while (part := await reader.next()) is not None:
             if part.name == "file" and part.filename is not None:
-                data = await part.read_chunk(MAX_UPLOAD + 1)
+                data = bytearray(await part.read_chunk(MAX_UPLOAD + 1))  # grows in place
                 while len(data) <= MAX_UPLOAD and (chunk := await part.read_chunk()):
                     data += chunk
                 name = _file_name(part.filename)

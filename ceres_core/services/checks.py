@@ -26,6 +26,7 @@ from ceres_core.access import load_actor
 from ceres_core.core import Core
 from ceres_core.errors import RuleViolation
 from ceres_core.models import Role
+from ceres_core.names import de
 
 T = TypeVar("T")
 
@@ -166,7 +167,7 @@ def check_may_run(core: Core, actor: str, action: str) -> None:
             return
     raise RuleViolation(
         "R-ACT-2",
-        f"Votre profil ne permet pas {_de(p.what)} : {_lower_first(p.done_by)} s'en charge",
+        f"Votre profil ne permet pas {de(p.what)} : {_lower_first(p.done_by)} s'en charge",
         actor=actor, action=action,
     )
 
@@ -184,8 +185,6 @@ def done_by(action: str) -> str | None:
     return p.done_by if p else None
 
 
-def _de(what: str) -> str:
-    return f"d'{what}" if what[:1].lower() in "aeéèêiîoôuhy" else f"de {what}"
 
 
 def _lower_first(text: str) -> str:

@@ -75,7 +75,7 @@ from ceres_core.models import (
     User,
 )
 from ceres_core.models.referential import Departement
-from ceres_core.names import CIVILITY_LABELS, civility_label, is_female  # noqa: F401
+from ceres_core.names import CIVILITY_LABELS, born_word, civility_label, is_female  # noqa: F401
 from ceres_core.services._operation import audit, operation
 from ceres_core.services.candidates import (
     birth_place_label,
@@ -483,7 +483,7 @@ def _booklet(reg: Registration, session: ExamSession) -> DocumentView:
 def _preview_text(reg: Registration, session: ExamSession) -> str | None:
     cand = reg.candidate
     title = session.title
-    born = "née" if is_female(cand.civility) else "né"
+    born = born_word(cand.civility)
     place = cand.birth_commune or "commune non renseignée"
     head = (
         f"{_name_in_ceres(cand)}, {born} le {_fr(cand.birth_date)} à {place} "

@@ -806,11 +806,12 @@ def _date_changer(user: User, session: ExamSession) -> bool:
     )
 
 
-@operation("session.change_dates")
 def check_date_change(core: Core, actor: str, ref: str) -> SessionView:
     """Whether the actor may move this session at all, before any new date is given
     (R-ACT-2, R-SES-4, R-SES-5: :func:`ceres_core.rules.session_date_change_state_refusal`);
-    raises the same refusal as :func:`change_session_dates`. Nothing is written."""
+    raises the same refusal as :func:`change_session_dates`. Nothing is written: a probe
+    (a card deciding whether to show its button) is not an attempt, so it is not an
+    ``@operation`` and its refusals leave no audit row."""
     with core.transaction() as db:
         user = load_actor(db, actor)
         session = load_session(db, ref)
