@@ -415,12 +415,12 @@ class Poller:
         self._stopping = True
         if self._task is not None:
             self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:  # the loop's own stop
-                pass
-            except Exception:  # noqa: BLE001 - it ended earlier (logged then): stop goes on
-                log.warning("the poller had stopped on an error", exc_info=True)
+            # The loop's own stop (CancelledError) is expected; an error that ended it
+            # earlier was logged then, and must not keep the rest of stop() from running.
+            await asyncio.wait({self._task})
+            task_error = None if self._task.cancelled() else self._task.exception()
+            if task_error is not None:
+                log.warning("the poller had stopped on an error: %r", task_error)
             self._task = None
         if self.in_progress:
             await asyncio.wait(list(self.in_progress.values()), timeout=self.STOP_GRACE)

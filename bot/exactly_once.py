@@ -133,24 +133,10 @@ def begin_update(core: Core, update_id: int, chat_id: int | None = None,
             inserted = db.connection().execute(
                 _insert_new(db), {"update_id": update_id, "claimed_at": now}
             ).first() is not None
-            row = None if inserted else db.get(SeenUpdate, update_id)
-            if inserted:
-                pass
-            elif row is None:  # deleted meanwhile (purge): take it
-                db.add(SeenUpdate(update_id=update_id, claimed_at=now))
-                db.flush()
-            elif row.done_at is not None:
-                return "done", None
-            elif row.claimed_at > now - UPDATE_LEASE:
-                return "busy", None
-            else:
-                result = db.execute(
-                    update(SeenUpdate)
-                    .where(SeenUpdate.update_id == update_id, SeenUpdate.done_at.is_(None),
-                           SeenUpdate.claimed_at == row.claimed_at)
-                    .values(claimed_at=now).execution_options(synchronize_session=False))
-                if result.rowcount != 1:
-                    return "busy", None
+            if not inserted:  # seen before: done, held by another delivery, or lapsed
+                outcome = _claim_seen(db, update_id, now)
+                if outcome is not None:
+                    return outcome, None
             snap = UpdateSnapshot(update_id, chat_id, private)
             if private and chat_id is not None:
                 snap.state = conv.load_in(db, chat_id)
@@ -160,6 +146,27 @@ def begin_update(core: Core, update_id: int, chat_id: int | None = None,
             return "new", snap
     except IntegrityError:  # claimed at the same moment by another instance
         return "busy", None
+
+
+def _claim_seen(db: Any, update_id: int, now: Any) -> str | None:
+    """The claim of an update whose row exists: ``"done"``, ``"busy"`` (another delivery
+    holds it within :data:`UPDATE_LEASE`), or ``None`` once taken (a lapsed claim, or a
+    row purged meanwhile)."""
+    row = db.get(SeenUpdate, update_id)
+    if row is None:  # deleted meanwhile (purge): take it
+        db.add(SeenUpdate(update_id=update_id, claimed_at=now))
+        db.flush()
+        return None
+    if row.done_at is not None:
+        return "done"
+    if row.claimed_at > now - UPDATE_LEASE:
+        return "busy"
+    result = db.execute(
+        update(SeenUpdate)
+        .where(SeenUpdate.update_id == update_id, SeenUpdate.done_at.is_(None),
+               SeenUpdate.claimed_at == row.claimed_at)
+        .values(claimed_at=now).execution_options(synchronize_session=False))
+    return None if result.rowcount == 1 else "busy"
 
 
 def _insert_new(db: Any) -> Any:
