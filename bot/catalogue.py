@@ -680,14 +680,9 @@ def _habilitation_actions(core: Core, login: str, p: Params) -> list[tuple[str, 
 
 
 def _check_juror(core: Core, login: str, p: Params) -> None:
-    from ceres_core.errors import RuleViolation
-    from ceres_core.services.juries import list_habilitations
+    from ceres_core.services.juries import check_habilitation_to_act
 
-    habs = list_habilitations(core, login, int(p["juror"]))
-    if not any(h.allowed_actions for h in habs):
-        name = habs[0].juror_name if habs else dict(_jurors(core, login, p)).get(
-            str(p["juror"]), p["juror"])
-        raise RuleViolation("R-JUR-1", T.HABILITATION_NOTHING.format(name=name))
+    check_habilitation_to_act(core, login, int(p["juror"]))
 
 
 def _check_habilitation(core: Core, login: str, p: Params) -> None:

@@ -637,3 +637,26 @@ def test_r_act_2_export_is_for_centres(core, world):
             export_jurors_csv(core, actor)
         assert err.value.rule == "R-ACT-2"
     assert _last_refusal(core).action == "jury.export_csv"
+
+
+def test_r_jur_1_habilitation_step_refuses_a_juror_with_nothing_to_act_on(core):
+    """R-JUR-1: the juror step of a habilitation change is refused, naming the juror,
+    when none of the juror's habilitations can be acted on today; a probe leaves no
+    audit row."""
+    from sqlalchemy import func, select
+
+    from ceres_core.demo import load_demo
+    from ceres_core.models import AuditEvent, Juror
+    from ceres_core.services.juries import check_habilitation_to_act
+
+    load_demo(core)
+    with core.transaction() as db:
+        ids = {j.last_name: j.id for j in db.scalars(select(Juror))}
+    check_habilitation_to_act(core, "dreets.idf", ids["Faure"])
+    with pytest.raises(RuleViolation) as err:
+        check_habilitation_to_act(core, "dreets.idf", ids["Chevalier"])
+    assert err.value.rule == "R-JUR-1"
+    assert "Aucune habilitation de" in err.value.message and "Chevalier" in err.value.message
+    with core.transaction() as db:
+        assert db.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.outcome == "refused")) == 0

@@ -753,6 +753,19 @@ def list_habilitations(core: Core, actor: str, juror_id: int) -> tuple[Habilitat
         return tuple(_view(db, h, today, can_act, guards) for h in juror.habilitations)
 
 
+def check_habilitation_to_act(core: Core, actor: str, juror_id: int) -> None:
+    """The juror step of a habilitation change (R-JUR-1): at least one of the juror's
+    habilitations the actor may act on today (:func:`list_habilitations`' actions).
+    A probe for a picker, not an attempt: not an ``@operation``, no audit row."""
+    habs = list_habilitations(core, actor, juror_id)
+    if any(h.allowed_actions for h in habs):
+        return
+    with core.transaction() as db:
+        name = get_or_404(db, Juror, juror_id, "Juré").full_name
+    raise RuleViolation(
+        "R-JUR-1", f"Aucune habilitation de {name} ne peut être modifiée par vous aujourd'hui")
+
+
 def _seat_habilitation(session: ExamSession, juror: Juror) -> Habilitation | None:
     """The active habilitation that lets ``juror`` sit on ``session``, if any."""
     day = session.start_date
