@@ -21,6 +21,7 @@ from bot import accounts, keyboards, texts
 from bot import reminder_texts as rtexts
 from bot import reminders as rem
 from bot.formatting import esc
+from bot.handlers.forms import linked_login
 from bot.runtime import optional, run_sync, send_html, services
 from bot.state import ButtonSpec, Press
 from ceres_core.core import Core
@@ -78,19 +79,10 @@ def settings_message(core: Core, login: str) -> tuple[str, list[list[ButtonSpec]
     return "\n\n".join(lines), rows
 
 
-async def _login(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    svc = services(context)
-    chat_id = _chat_id(update)
-    login = await run_sync(accounts.linked_login, svc.core, chat_id)
-    if login is None:
-        await context.bot.send_message(chat_id, texts.OP_NOT_LINKED, parse_mode=ParseMode.HTML)
-    return login
-
-
 async def cmd_rappels(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_chat is None:
         return
-    login = await _login(update, context)
+    login = await linked_login(update, context)
     if login is None:
         return
     svc = services(context)
