@@ -358,8 +358,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
             found = await run_sync(views.resolve_lookup, svc.core, login, p.kind, text, params,
                                    None, p.registered)
             if found.value is None and await _question_instead(
-                    update, context, login, op, params, history, p, state.version, text,
-                    nothing_found=not found.choices):
+                    update, context, login, op, params, history, p, state.version, text):
                 return
             if found.value is None:
                 rows = [[_set(c.label, p.name, c.value)] for c in found.choices]
@@ -376,7 +375,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, state: con
             value = p.parse(text, svc.core.clock.today())
     except ParseError as exc:
         if await _question_instead(update, context, login, op, params, history, p,
-                                   state.version, text, nothing_found=True):
+                                   state.version, text):
             return
         # A choice typed wrong: its buttons again, with the way back.
         rows = []
@@ -402,19 +401,20 @@ def _looks_like_question(text: str) -> bool:
 
 async def _question_instead(update: Update, context: ContextTypes.DEFAULT_TYPE, login: str,
                             op: Operation, params: dict[str, Any], history: list[str], p: Param,
-                            version: int, text: str, *, nothing_found: bool) -> bool:
+                            version: int, text: str) -> bool:
     """A question or a word of small talk typed while the form waits for a value.
 
-    Only when the text is not a value of the awaited kind (nothing found, or not
-    readable): a question that the knowledge base answers surely gets its answer, small
-    talk its reply (when nothing at all was found), then the form asks its step again;
+    Only when the text is not a value of the awaited kind (no value found, or not
+    readable): a question that the knowledge base answers surely gets its answer, a
+    message that is small talk as a whole (« merci ») its reply — rather than a search
+    for a session called « MERCI » — then the form asks its step again;
     nothing typed so far is lost. Returns whether the text was taken that way."""
     from bot.handlers import questions  # the answers' journey (imports this module's peers)
 
     svc = services(context)
     chat_id = _chat_id(update)
     understood = svc.conversation.understand(text, None, None)
-    if understood.kind == "smalltalk" and nothing_found:
+    if understood.kind == "smalltalk":
         await send_html(context.bot, chat_id, esc(understood.reply or ""), None)
     elif understood.kind == "answers" and _looks_like_question(text):
         await questions.answer_question(update, context, text)
